@@ -1,0 +1,787 @@
+"""CaipiClassifier: the explanatory interactive learner (CAIPI) as a meta-estimator.
+
+The class only orchestrates the five stages: query strategies
+(:mod:`skxil.query`), explainers (:mod:`skxil.explain`), the user's answer
+(given to :meth:`CaipiClassifier.teach`), counterexamples
+(:mod:`skxil.counterexamples`) and the augmented training set
+(:mod:`skxil._training_set`).
+"""
+
+import inspect
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    _fit_context,
+    clone,
+)
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.utils import _safe_indexing, check_random_state, get_tags
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _is_arraylike_not_scalar,
+    _num_samples,
+    check_is_fitted,
+    has_fit_parameter,
+    validate_data,
+)
+
+from . import query as _query
+from ._training_set import TrainingSet, like, numeric_background, numeric_dense
+from .counterexamples import COUNTEREXAMPLE_STRATEGIES, make_counterexamples
+from .explain import LimeExplainer
+from .utils._validation import _is_dataframe, check_corrections
+
+_QUERY_STRATEGIES = {
+    "uncertainty": _query.uncertainty_sampling,
+    "margin": _query.margin_sampling,
+    "entropy": _query.entropy_sampling,
+    "random": _query.random_sampling,
+}
+
+_EXPLAINERS = {"lime": LimeExplainer}
+
+_ACCEPT_SPARSE = ["csr", "csc"]
+
+
+def _wrapped_has(attr):
+    """Check for :func:`available_if`: does the wrapped classifier have ``attr``?"""
+
+    def check(self):
+        if hasattr(self, "estimator_"):
+            getattr(self.estimator_, attr)
+        else:
+            getattr(self._base_estimator(), attr)
+        return True
+
+    return check
+
+
+class _RawSpaceModel:
+    """The fitted estimator as seen by an explainer: raw inputs in, probabilities out.
+
+    Explainers perturb plain arrays; an estimator fitted on a DataFrame gets
+    them back as a DataFrame with the original column names.
+    """
+
+    def __init__(self, estimator, columns):
+        self.estimator = estimator
+        self.columns = columns
+        self.classes_ = estimator.classes_
+
+    def _frame(self, X):
+        if self.columns is None or _is_dataframe(X):
+            return X
+        import pandas as pd
+
+        return pd.DataFrame(X, columns=self.columns)
+
+    def __getattr__(self, name):
+        if name in ("predict", "predict_proba", "decision_function", "predict_log_proba"):
+            method = getattr(self.estimator, name)
+            return lambda X: method(self._frame(X))
+        raise AttributeError(name)
+
+
+class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+    """Explanatory interactive learner (CAIPI) around any scikit-learn classifier.
+
+    Each round of the loop: :meth:`query` picks rows of an unlabelled pool,
+    :meth:`explain` shows the model's prediction on them with a local
+    explanation, and the user answers through :meth:`teach` with the labels
+    and, where the model is right for the wrong reasons, a *correction set*:
+    the features the model relies on but should not. Each corrected row is
+    turned into counterexamples (copies whose corrected features are
+    re-drawn, label unchanged) that join the training set before the wrapped
+    estimator is refitted.
+
+    Without corrections the learner behaves exactly like the wrapped
+    estimator. It is a drop-in replacement for modAL's ``ActiveLearner``:
+    :meth:`query` returns ``(query_idx, X_pool[query_idx])`` and modAL's
+    query-strategy functions can be passed as ``query_strategy``.
+
+    Parameters
+    ----------
+    estimator : estimator object, default=None
+        Classifier or :class:`~sklearn.pipeline.Pipeline` to wrap; cloned into
+        ``estimator_``. ``None`` means
+        :class:`~sklearn.linear_model.LogisticRegression`. Explanations and
+        counterexamples live in the raw input space; a pipeline featurizes.
+
+    query_strategy : {"uncertainty", "margin", "entropy", "random"} or \
+            callable, default="uncertainty"
+        How :meth:`query` ranks the pool. A callable has modAL's signature
+        ``f(classifier, X, n_instances=1, **kwargs)`` and returns indices or
+        ``(indices, scores)``; the learner passes itself as ``classifier``.
+
+    explainer : "lime" or explainer object, default="lime"
+        Stage 2: ``"lime"`` is :class:`~skxil.explain.LimeExplainer` with its
+        defaults; an object (a :class:`~skxil.explain.BaseExplainer`) is
+        cloned. Its ``random_state`` and ``n_jobs``, when ``None``, are set
+        from the learner's.
+
+    n_counterexamples : int, default=3
+        Number of counterexamples per corrected row (c). 0 disables them.
+
+    counterexample_strategy : {"randomize", "alternative", "substitute"} or \
+            callable, default="randomize"
+        How corrected features are re-drawn: uniformly over the feature's
+        observed training range (integer features stay integral), another
+        value observed for the feature (never the original one), or the value
+        of a random other training row of the same class. A callable
+        ``f(x, mask, n_copies, random_state)`` returns the copies of row ``x``.
+        See :func:`skxil.counterexamples.make_counterexamples`.
+
+    per_feature : bool, default=False
+        If True, make ``n_counterexamples`` copies for each corrected feature,
+        re-drawing only that feature (the paper's c·|C|); otherwise the
+        corrected features are re-drawn together.
+
+    counterexample_weight : float, default=1.0
+        Sample weight of counterexample rows (real rows weigh 1 or their
+        ``sample_weight``); below 1 it down-weights noisy corrections. It
+        reaches ``estimator.fit`` as ``sample_weight``.
+
+    n_jobs : int, default=None
+        Number of joblib jobs used by the explainer. ``None`` means 1 unless
+        in a :func:`joblib.parallel_config` context.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds queries with random choices, explanations and counterexamples.
+        The same value gives the same queries, explanations, counterexamples
+        and fitted model.
+
+    verbose : int, default=0
+        Print one line per update when positive.
+
+    Attributes
+    ----------
+    estimator_ : estimator object
+        The fitted clone of ``estimator``, trained on real rows and
+        counterexamples.
+
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    n_features_in_ : int
+        Number of features seen during :meth:`fit`.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during :meth:`fit`, when ``X`` was a
+        DataFrame with string column names.
+
+    training_set_ : TrainingSet
+        Every training row with its provenance: ``training_set_.X`` and
+        ``training_set_.y`` are the rows ``estimator_`` was fitted on (real
+        rows first, then counterexamples), ``training_set_.origin[i]`` is -1
+        for a real row and otherwise the index of the real row counterexample
+        ``i`` was made from, and ``training_set_.sample_weight(w)`` gives the
+        weights.
+
+    explainer_ : explainer object
+        The explainer fitted on the real training rows (fitted on first use).
+
+    See Also
+    --------
+    skxil.query.uncertainty_sampling : The default query strategy.
+    skxil.explain.LimeExplainer : The default explainer.
+    skxil.counterexamples.make_counterexamples : Stage 4 on its own.
+
+    References
+    ----------
+    .. [1] S. Teso and K. Kersting, "Explanatory Interactive Machine
+       Learning", AIES 2019.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxil import CaipiClassifier
+    >>> from skxil.datasets import make_confounded_classification
+    >>> X, X_pool, y, y_pool, relevant = make_confounded_classification(
+    ...     200, random_state=0)
+    >>> learner = CaipiClassifier(random_state=0).fit(X[:20], y[:20])
+    >>> idx, rows = learner.query(X_pool)
+    >>> explanation, = learner.explain(rows)
+    >>> wrong = [j for j in explanation.features if not relevant[j]]
+    >>> learner = learner.teach(rows, y_pool[idx], corrections=[wrong])
+    >>> learner.training_set_.n_real
+    21
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit"]), None],
+        "query_strategy": [StrOptions(set(_QUERY_STRATEGIES)), callable],
+        "explainer": [StrOptions(set(_EXPLAINERS)), HasMethods(["fit", "explain"])],
+        "n_counterexamples": [Interval(Integral, 0, None, closed="left")],
+        "counterexample_strategy": [
+            StrOptions(set(COUNTEREXAMPLE_STRATEGIES)),
+            callable,
+        ],
+        "per_feature": ["boolean"],
+        "counterexample_weight": [Interval(Real, 0, None, closed="neither")],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        query_strategy="uncertainty",
+        explainer="lime",
+        n_counterexamples=3,
+        counterexample_strategy="randomize",
+        per_feature=False,
+        counterexample_weight=1.0,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.estimator = estimator
+        self.query_strategy = query_strategy
+        self.explainer = explainer
+        self.n_counterexamples = n_counterexamples
+        self.counterexample_strategy = counterexample_strategy
+        self.per_feature = per_feature
+        self.counterexample_weight = counterexample_weight
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, *, corrections=None, sample_weight=None, **fit_params):
+        """Fit on labelled rows, with counterexamples for the corrected ones.
+
+        Forgets any earlier training set.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+            Training rows, in the raw input space.
+
+        y : array-like of shape (n_samples,)
+            Labels.
+
+        corrections : sequence or mask of shape (n_samples, n_features), \
+                default=None
+            Correction sets: one entry per row (``None`` or empty, feature
+            indices, or column names when ``X`` is a DataFrame), or one
+            boolean mask (dense or sparse), which cross-validation tools split
+            with the rows. See :func:`skxil.utils.check_corrections`.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows; counterexamples weigh
+            ``counterexample_weight``.
+
+        **fit_params : dict
+            Passed to ``estimator.fit`` on every refit (also by :meth:`teach`).
+            Per-row parameters are not supported, since taught rows and
+            counterexamples would have no value for them; use
+            ``sample_weight``. With metadata routing enabled, they are routed.
+
+        Returns
+        -------
+        self : CaipiClassifier
+            The fitted learner.
+        """
+        with self._all_or_nothing():
+            self._seed = int(
+                check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            )
+            self._n_updates = 0
+            self._fit_params = self._check_fit_params(fit_params, _num_samples(X))
+            X_raw, y = self._check_rows(X, y, reset=True)
+            training_set = TrainingSet(X_raw, y, self._check_weight(sample_weight, X_raw))
+            training_set = self._with_counterexamples(
+                training_set, np.arange(len(y)), corrections, update=0
+            )
+            self._commit(training_set, refit=True)
+        return self
+
+    def teach(self, X, y, *, corrections=None, sample_weight=None, refit=True):
+        """Add labelled rows, with counterexamples for the corrected ones, and refit.
+
+        This is the user's answer to a query. All-or-nothing: if anything
+        fails (a bad correction, the refit), the learner is left exactly as it
+        was. On an unfitted learner, ``teach`` starts the training set.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_rows, n_features)
+            The rows (usually the queried ones).
+
+        y : array-like of shape (n_rows,)
+            Their labels.
+
+        corrections : sequence or mask of shape (n_rows, n_features), \
+                default=None
+            Correction sets, as in :meth:`fit`.
+
+        sample_weight : array-like of shape (n_rows,), default=None
+            Weights of the new rows.
+
+        refit : bool, default=True
+            If False, only store the rows and their counterexamples; the next
+            ``teach(..., refit=True)`` refits on everything.
+
+        Returns
+        -------
+        self : CaipiClassifier
+            The updated learner.
+        """
+        self._validate_params()
+        started = hasattr(self, "training_set_")
+        with self._all_or_nothing():
+            if not started:
+                self._seed = int(
+                    check_random_state(self.random_state).randint(
+                        np.iinfo(np.int32).max
+                    )
+                )
+                self._n_updates = -1
+                self._fit_params = {}
+            X_raw, y = self._check_rows(X, y, reset=not started)
+            weight = self._check_weight(sample_weight, X_raw)
+            if started:
+                X_raw = like(X_raw, self.training_set_.X_real)
+                training_set = self.training_set_.add(X_raw, y, weight)
+            else:
+                training_set = TrainingSet(X_raw, y, weight)
+            new_rows = np.arange(training_set.n_real - len(y), training_set.n_real)
+            update = self._n_updates + 1
+            training_set = self._with_counterexamples(
+                training_set, new_rows, corrections, update=update
+            )
+            self._n_updates = update
+            self._commit(training_set, refit=refit)
+        return self
+
+    def _commit(self, training_set, refit):
+        """Refit on the new training set, then make it the learner's."""
+        if refit:
+            estimator = self._fit_estimator(training_set)
+            self.estimator_ = estimator
+            self.classes_ = estimator.classes_
+        self.training_set_ = training_set
+        self._explainer_cache = None
+        if self.verbose:
+            print(
+                f"[CaipiClassifier] update {self._n_updates}: "
+                f"{training_set.n_real} labelled rows, "
+                f"{training_set.n_counterexamples} counterexamples"
+                + ("" if refit else " (not refitted)")
+            )
+
+    @contextmanager
+    def _all_or_nothing(self):
+        """Restore the learner's state if the block raises."""
+        state = self.__dict__.copy()
+        try:
+            yield
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "estimator_")
+
+    # ------------------------------------------------------- stage helpers
+    def _base_estimator(self):
+        return LogisticRegression() if self.estimator is None else self.estimator
+
+    def _check_rows(self, X, y, reset):
+        """Validate labelled rows; return them in their raw container and y."""
+        X_checked, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=_ACCEPT_SPARSE,
+            ensure_all_finite=False,
+            dtype=None,
+            reset=reset,
+        )
+        check_classification_targets(y)
+        if _is_dataframe(X):
+            X_raw = X.reset_index(drop=True).copy()
+        elif X_checked is X:
+            X_raw = X_checked.copy()
+        else:
+            X_raw = X_checked
+        return X_raw, y
+
+    def _check_X(self, X):
+        """Validate rows to predict, query or explain; return what estimator_ takes."""
+        X_checked = validate_data(
+            self,
+            X,
+            accept_sparse=_ACCEPT_SPARSE,
+            ensure_all_finite=False,
+            dtype=None,
+            reset=False,
+        )
+        if _is_dataframe(self.training_set_.X_real):
+            return like(X if _is_dataframe(X) else X_checked, self.training_set_.X_real)
+        return X_checked
+
+    def _check_weight(self, sample_weight, X):
+        if sample_weight is None:
+            return None
+        return _check_sample_weight(sample_weight, X, dtype=np.float64)
+
+    def _check_fit_params(self, fit_params, n_samples):
+        if _routing_enabled():
+            return process_routing(self, "fit", **fit_params).estimator.fit
+        for name, value in fit_params.items():
+            if _is_arraylike_not_scalar(value) and _num_samples(value) == n_samples:
+                raise ValueError(
+                    f"Fit parameter {name!r} has one value per row; CaipiClassifier "
+                    "cannot extend per-row parameters to taught rows and "
+                    "counterexamples. Pass sample weights as sample_weight."
+                )
+        return dict(fit_params)
+
+    def _seed_for(self, *keys):
+        """A seed derived from the learner's seed and ``keys``."""
+        return int(np.random.SeedSequence([self._seed, *keys]).generate_state(1)[0])
+
+    def _with_counterexamples(self, training_set, rows, corrections, update):
+        """Stage 4: append the counterexamples of the corrected ``rows``."""
+        names = getattr(self, "feature_names_in_", None)
+        mask = check_corrections(corrections, len(rows), self.n_features_in_, names)
+        corrected = np.flatnonzero(mask.any(axis=1))
+        if corrected.size == 0 or self.n_counterexamples == 0:
+            return training_set
+        rows = rows[corrected]
+        X_real = training_set.X_real
+        X_ce, y_ce, source = make_counterexamples(
+            numeric_dense(X_real, rows),
+            training_set.y_real[rows],
+            mask[corrected],
+            X_train=numeric_background(X_real),
+            y_train=training_set.y_real,
+            n_counterexamples=self.n_counterexamples,
+            strategy=self.counterexample_strategy,
+            per_feature=self.per_feature,
+            row_index=rows,
+            random_state=np.random.RandomState(self._seed_for(update, 0)),
+        )
+        return training_set.add_counterexamples(like(X_ce, X_real), y_ce, rows[source])
+
+    def _fit_estimator(self, training_set):
+        """Stage 5: fit a fresh clone of the estimator on the training set."""
+        estimator = clone(self._base_estimator())
+        params = dict(self._fit_params)
+        weight = training_set.sample_weight(self.counterexample_weight)
+        if weight is not None:
+            params.update(self._sample_weight_params(estimator, weight))
+        estimator.fit(training_set.X, training_set.y, **params)
+        return estimator
+
+    @staticmethod
+    def _sample_weight_params(estimator, weight):
+        """How to hand sample weights to ``estimator.fit``.
+
+        A Pipeline gets them for every step whose ``fit`` takes them (so that
+        weighting a row equals repeating it, scalers included); its final
+        step must take them.
+        """
+        if _routing_enabled():
+            return {"sample_weight": weight}
+
+        def accepts(step):
+            return has_fit_parameter(step, "sample_weight") or any(
+                p.kind is inspect.Parameter.VAR_KEYWORD
+                for p in inspect.signature(step.fit).parameters.values()
+            )
+
+        if isinstance(estimator, Pipeline):
+            steps = [(n, s) for n, s in estimator.steps if s not in (None, "passthrough")]
+            final = steps[-1][1]
+            targets = [(f"{n}__", s) for n, s in steps if hasattr(s, "fit") and accepts(s)]
+        else:
+            final, targets = estimator, [("", estimator)] if accepts(estimator) else []
+        if not targets or targets[-1][1] is not final:
+            raise TypeError(
+                f"{type(final).__name__}.fit does not accept sample_weight, which "
+                "CaipiClassifier needs for sample_weight or counterexample_weight "
+                "!= 1. Use an estimator that supports sample weights or leave both "
+                "at their defaults."
+            )
+        return {f"{prefix}sample_weight": weight for prefix, _ in targets}
+
+    # --------------------------------------------------------------- query
+    def query(self, X_pool, n_instances=1, **strategy_kwargs):
+        """Pick the most informative rows of a pool (stage 1).
+
+        Parameters
+        ----------
+        X_pool : {array-like, sparse matrix, DataFrame} of shape (n_pool, n_features)
+            Unlabelled rows.
+
+        n_instances : int, default=1
+            Number of rows to pick.
+
+        **strategy_kwargs : dict
+            Passed to the query strategy.
+
+        Returns
+        -------
+        query_idx : ndarray of shape (n_instances,)
+            Indices of the chosen rows, best first.
+
+        X_query : same type as ``X_pool``
+            The chosen rows, ``X_pool[query_idx]`` (a DataFrame for a
+            DataFrame pool).
+        """
+        self._validate_params()
+        if isinstance(self.query_strategy, str):
+            strategy = _QUERY_STRATEGIES[self.query_strategy]
+            strategy_kwargs.setdefault("random_state", self._query_seed())
+        else:
+            strategy = self.query_strategy
+        result = strategy(self, X_pool, n_instances=n_instances, **strategy_kwargs)
+        if isinstance(result, tuple) and len(result) == 2 and np.ndim(result[0]) == 1:
+            result = result[0]
+        query_idx = np.asarray(result).reshape(-1)
+        n_pool = _num_samples(X_pool)
+        if query_idx.dtype.kind not in "iu":
+            raise TypeError(
+                "The query strategy must return integer row indices; got dtype "
+                f"{query_idx.dtype}."
+            )
+        if query_idx.size and (query_idx.min() < 0 or query_idx.max() >= n_pool):
+            raise ValueError(
+                f"The query strategy returned index {int(query_idx.max())} (or a "
+                f"negative one) for a pool of {n_pool} rows."
+            )
+        return query_idx, _safe_indexing(X_pool, query_idx)
+
+    def _query_seed(self):
+        if hasattr(self, "training_set_"):
+            return self._seed_for(self._n_updates, 1)
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+    # ------------------------------------------------------------- explain
+    @property
+    def explainer_(self):
+        check_is_fitted(self)
+        key = (self.training_set_, repr(self.explainer))
+        cache = getattr(self, "_explainer_cache", None)
+        if cache is None or cache[0][0] is not key[0] or cache[0][1] != key[1]:
+            explainer = self._make_explainer()
+            explainer.fit(
+                self.training_set_.X_real,
+                self.training_set_.y_real,
+                feature_names=getattr(self, "feature_names_in_", None),
+            )
+            self._explainer_cache = (key, explainer)
+        return self._explainer_cache[1]
+
+    def _make_explainer(self):
+        if isinstance(self.explainer, str):
+            explainer = _EXPLAINERS[self.explainer]()
+        else:
+            explainer = clone(self.explainer)
+        params = explainer.get_params(deep=False)
+        if params.get("random_state", 0) is None:
+            explainer.set_params(random_state=self._seed_for(2))
+        if params.get("n_jobs", 0) is None and self.n_jobs is not None:
+            explainer.set_params(n_jobs=self.n_jobs)
+        return explainer
+
+    def explain(self, X):
+        """Explain the model's prediction on each row (stage 2).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_rows, n_features)
+            Rows to explain (usually the queried ones).
+
+        Returns
+        -------
+        explanations : list of Explanation
+            One :class:`~skxil.explain.Explanation` per row: the predicted
+            class, the top-k features (most important first) and their
+            signed weights.
+        """
+        check_is_fitted(self)
+        X = self._check_X(X)
+        explainer = self.explainer_
+        columns = getattr(self, "feature_names_in_", None)
+        if columns is not None and not _is_dataframe(self.training_set_.X_real):
+            columns = None
+        return explainer.explain(_RawSpaceModel(self.estimator_, columns), X)
+
+    # ----------------------------------------------------------- delegation
+    def _routed(self, method, params):
+        _raise_for_params(params, self, method)
+        if _routing_enabled():
+            return process_routing(self, method, **params).estimator[method]
+        return {}
+
+    @available_if(_wrapped_has("predict"))
+    def predict(self, X, **params):
+        """Predict class labels with the wrapped estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+            Rows to predict.
+
+        **params : dict
+            Routed to ``estimator_.predict`` when metadata routing is enabled.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Predicted labels.
+        """
+        check_is_fitted(self)
+        params = self._routed("predict", params)
+        return self.estimator_.predict(self._check_X(X), **params)
+
+    @available_if(_wrapped_has("predict_proba"))
+    def predict_proba(self, X, **params):
+        """Class probabilities from the wrapped estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+            Rows to predict.
+
+        **params : dict
+            Routed to ``estimator_.predict_proba`` when metadata routing is
+            enabled.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        params = self._routed("predict_proba", params)
+        return self.estimator_.predict_proba(self._check_X(X), **params)
+
+    @available_if(_wrapped_has("predict_log_proba"))
+    def predict_log_proba(self, X, **params):
+        """Log class probabilities from the wrapped estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+            Rows to predict.
+
+        **params : dict
+            Routed to ``estimator_.predict_log_proba`` when metadata routing
+            is enabled.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log probabilities.
+        """
+        check_is_fitted(self)
+        params = self._routed("predict_log_proba", params)
+        return self.estimator_.predict_log_proba(self._check_X(X), **params)
+
+    @available_if(_wrapped_has("decision_function"))
+    def decision_function(self, X, **params):
+        """Decision function of the wrapped estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+            Rows to score.
+
+        **params : dict
+            Routed to ``estimator_.decision_function`` when metadata routing
+            is enabled.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Decision values.
+        """
+        check_is_fitted(self)
+        params = self._routed("decision_function", params)
+        return self.estimator_.decision_function(self._check_X(X), **params)
+
+    @available_if(_wrapped_has("score"))
+    def score(self, X, y, **params):
+        """Score of the wrapped estimator on ``X``, ``y`` (accuracy for classifiers).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+            Test rows.
+
+        y : array-like of shape (n_samples,)
+            True labels.
+
+        **params : dict
+            Passed to ``estimator_.score`` (e.g. ``sample_weight``); routed
+            when metadata routing is enabled.
+
+        Returns
+        -------
+        score : float
+            The wrapped estimator's score.
+        """
+        check_is_fitted(self)
+        if _routing_enabled():
+            params = process_routing(self, "score", **params).estimator.score
+        return self.estimator_.score(self._check_X(X), y, **params)
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            ``corrections`` and ``sample_weight`` of :meth:`fit` are consumed
+            by the learner; other fit parameters go to the estimator.
+        """
+        router = MetadataRouter(owner=self).add_self_request(self)
+        router.add(
+            estimator=self._base_estimator(),
+            method_mapping=(
+                MethodMapping()
+                .add(caller="fit", callee="fit")
+                .add(caller="predict", callee="predict")
+                .add(caller="predict_proba", callee="predict_proba")
+                .add(caller="predict_log_proba", callee="predict_log_proba")
+                .add(caller="decision_function", callee="decision_function")
+                .add(caller="score", callee="score")
+            ),
+        )
+        return router
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self._base_estimator())
+        tags.input_tags.sparse = inner.input_tags.sparse
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        tags.input_tags.categorical = inner.input_tags.categorical
+        tags.input_tags.string = inner.input_tags.string
+        if inner.classifier_tags is not None:
+            tags.classifier_tags.multi_class = inner.classifier_tags.multi_class
+            tags.classifier_tags.poor_score = inner.classifier_tags.poor_score
+        return tags

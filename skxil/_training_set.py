@@ -1,0 +1,207 @@
+"""Stage 5: the augmented training set (real rows + counterexamples).
+
+Rows are kept in the raw input space and in the container the user gave
+(ndarray, scipy sparse matrix or pandas DataFrame). A :class:`TrainingSet` is
+immutable: adding rows returns a new object, so a learner can build the next
+training set completely before committing to it.
+"""
+
+import numpy as np
+from scipy import sparse
+from sklearn.utils import _safe_indexing
+
+from .utils._validation import _is_dataframe
+
+
+def concat_rows(a, b):
+    """Stack the rows of two containers of the same kind."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if _is_dataframe(a):
+        import pandas as pd
+
+        return pd.concat([a, b], ignore_index=True)
+    if sparse.issparse(a):
+        return sparse.vstack([a, b], format=a.format if a.format in ("csr", "csc") else "csr")
+    return np.concatenate([a, b], axis=0)
+
+
+def like(X, reference, feature_names=None):
+    """Convert ``X`` to the container kind of ``reference``."""
+    if _is_dataframe(reference):
+        if _is_dataframe(X):
+            return X.reset_index(drop=True)
+        import pandas as pd
+
+        values = X.toarray() if sparse.issparse(X) else np.asarray(X)
+        frame = pd.DataFrame(values, columns=reference.columns)
+        return frame.astype(reference.dtypes.to_dict())
+    if _is_dataframe(X):
+        X = X.to_numpy()
+    if sparse.issparse(reference):
+        return sparse.csr_matrix(X) if not sparse.issparse(X) else X
+    if sparse.issparse(X):
+        return X.toarray()
+    return np.asarray(X)
+
+
+def numeric_dense(X, rows=None):
+    """Rows of ``X`` as a dense numeric ndarray (the counterexample kernels' input)."""
+    if rows is not None:
+        X = _safe_indexing(X, rows)
+    if _is_dataframe(X):
+        X = X.to_numpy()
+    if sparse.issparse(X):
+        X = X.toarray()
+    X = np.asarray(X)
+    if X.dtype.kind not in "biuf":
+        raise TypeError(
+            "Counterexamples re-draw feature values, so the features must be "
+            f"numeric; X has dtype {X.dtype}."
+        )
+    return X
+
+
+def numeric_background(X):
+    """The training rows for counterexample statistics: ndarray or sparse."""
+    if sparse.issparse(X):
+        return X
+    return numeric_dense(X)
+
+
+class TrainingSet:
+    """Real rows plus counterexamples, with their provenance and weights.
+
+    Parameters
+    ----------
+    X_real : {ndarray, sparse matrix, DataFrame} of shape (n_real, n_features)
+        The labelled rows, in the order they were added.
+
+    y_real : ndarray of shape (n_real,)
+        Their labels.
+
+    weight_real : ndarray of shape (n_real,) or None
+        Their sample weights (``None``: all 1).
+
+    X_ce : same kind as ``X_real`` or None
+        Counterexample rows.
+
+    y_ce : ndarray of shape (n_ce,) or None
+        Their labels (always the label of their source row).
+
+    source : ndarray of shape (n_ce,) or None
+        Index, into the real rows, of the row each counterexample was made
+        from.
+
+    Attributes
+    ----------
+    X, y : the rows used to fit: real rows first, then counterexamples.
+    origin : ndarray of shape (n_real + n_ce,)
+        ``-1`` for a real row, else the index of the real row that the
+        counterexample was made from.
+    """
+
+    def __init__(self, X_real, y_real, weight_real=None, X_ce=None, y_ce=None, source=None):
+        self.X_real = X_real
+        self.y_real = y_real
+        self.weight_real = weight_real
+        self.X_ce = X_ce
+        self.y_ce = y_ce if y_ce is not None else y_real[:0]
+        self.source = (
+            source if source is not None else np.zeros(0, dtype=np.intp)
+        )
+
+    @property
+    def n_real(self):
+        """Number of real (labelled) rows."""
+        return self.y_real.shape[0]
+
+    @property
+    def n_counterexamples(self):
+        """Number of counterexample rows."""
+        return self.source.shape[0]
+
+    def __len__(self):
+        return self.n_real + self.n_counterexamples
+
+    @property
+    def X(self):
+        """Rows to fit on: real rows, then counterexamples."""
+        if self.n_counterexamples == 0:
+            return self.X_real
+        return concat_rows(self.X_real, self.X_ce)
+
+    @property
+    def y(self):
+        """Labels of :attr:`X`."""
+        return np.concatenate([self.y_real, self.y_ce])
+
+    @property
+    def origin(self):
+        """-1 for real rows, else the index of the counterexample's real row."""
+        return np.concatenate(
+            [np.full(self.n_real, -1, dtype=np.intp), self.source.astype(np.intp)]
+        )
+
+    @property
+    def is_counterexample(self):
+        """Boolean mask over :attr:`X`: True for counterexample rows."""
+        return self.origin >= 0
+
+    def sample_weight(self, counterexample_weight=1.0):
+        """Weights of :attr:`X`, or None when they would all be 1.
+
+        Real rows weigh their sample weight (1 when none was given);
+        counterexamples weigh ``counterexample_weight``.
+        """
+        if self.weight_real is None and (
+            counterexample_weight == 1.0 or self.n_counterexamples == 0
+        ):
+            return None
+        real = (
+            np.ones(self.n_real) if self.weight_real is None else self.weight_real
+        )
+        return np.concatenate(
+            [real, np.full(self.n_counterexamples, float(counterexample_weight))]
+        )
+
+    def add(self, X, y, weight=None):
+        """A new training set with real rows appended (counterexamples kept)."""
+        if self.weight_real is None and weight is None:
+            weight_real = None
+        else:
+            old = np.ones(self.n_real) if self.weight_real is None else self.weight_real
+            new = np.ones(y.shape[0]) if weight is None else weight
+            weight_real = np.concatenate([old, new])
+        return TrainingSet(
+            concat_rows(self.X_real, X),
+            np.concatenate([self.y_real, y]),
+            weight_real,
+            self.X_ce,
+            self.y_ce,
+            self.source,
+        )
+
+    def add_counterexamples(self, X_ce, y_ce, source):
+        """A new training set with counterexamples appended.
+
+        ``source`` gives, for each counterexample, the index of its real row.
+        """
+        if X_ce is None or len(source) == 0:
+            return self
+        return TrainingSet(
+            self.X_real,
+            self.y_real,
+            self.weight_real,
+            concat_rows(self.X_ce, X_ce),
+            np.concatenate([self.y_ce, y_ce]),
+            np.concatenate([self.source, source]).astype(np.intp),
+        )
+
+    def __repr__(self):
+        return (
+            f"TrainingSet(n_real={self.n_real}, "
+            f"n_counterexamples={self.n_counterexamples})"
+        )

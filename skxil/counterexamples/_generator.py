@@ -1,0 +1,630 @@
+"""Stage 4: counterexample generation (validation, statistics, random draws).
+
+:func:`make_counterexamples` validates its inputs, computes the per-feature
+statistics of the training set, draws every random number as a plain array and
+hands the rest to a kernel: the numba kernels in :mod:`._kernels` or their
+NumPy twins in :mod:`._reference`, which return identical arrays.
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import check_random_state
+
+from . import _kernels, _reference
+
+__all__ = ["make_counterexamples", "COUNTEREXAMPLE_STRATEGIES"]
+
+COUNTEREXAMPLE_STRATEGIES = ("randomize", "alternative", "substitute")
+
+_BACKENDS = {"numba": _kernels, "numpy": _reference}
+
+
+def make_counterexamples(
+    X,
+    y,
+    corrections,
+    *,
+    X_train,
+    y_train,
+    n_counterexamples=3,
+    strategy="randomize",
+    per_feature=False,
+    row_index=None,
+    random_state=None,
+    backend="numba",
+):
+    """Generate counterexamples for rows whose explanation was corrected.
+
+    For each corrected row with correction set ``C`` (the features the model
+    wrongly relied on), ``n_counterexamples`` copies of the row are made in which
+    the features of ``C`` are re-drawn together while the label is kept; with
+    ``per_feature=True`` each feature of ``C`` is re-drawn on its own in
+    ``n_counterexamples`` copies, ``n_counterexamples * |C|`` copies in all
+    (the CAIPI paper's ``c * |C|``). Features outside ``C`` are never changed.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_rows, n_features)
+        Dense numeric rows to copy (any integer, float or bool dtype). Not
+        modified.
+
+    y : array-like of shape (n_rows,)
+        Labels of the rows, of any dtype; the counterexamples keep them.
+
+    corrections : ndarray of bool of shape (n_rows, n_features)
+        ``corrections[i, j]`` is True when feature ``j`` of row ``i`` must be
+        re-drawn. A row without any True yields no counterexample.
+
+    X_train : {ndarray, sparse matrix} of shape (n_train, n_features)
+        Training set the statistics (ranges, observed values, donors) come
+        from; it is expected to contain the rows of ``X``. Sparse matrices of
+        any format are read column-wise without being densified.
+
+    y_train : array-like of shape (n_train,)
+        Labels of ``X_train``, used by ``strategy="substitute"``.
+
+    n_counterexamples : int, default=3
+        Number of copies ``c`` per corrected row (per corrected feature when
+        ``per_feature=True``). Zero returns empty arrays.
+
+    strategy : {"randomize", "alternative", "substitute"} or callable, \
+            default="randomize"
+        How the corrected features are re-drawn:
+
+        - ``"randomize"``: uniformly over the feature's observed range
+          ``[min, max]`` in ``X_train``. A feature is integer-valued when
+          ``X`` has an integer dtype or all its observed values are integral;
+          it is then drawn uniformly among the integers ``min..max``.
+        - ``"alternative"``: uniformly among the feature's other observed
+          values in ``X_train`` (sorted unique values, implicit zeros of a
+          sparse matrix included), never the original value. A feature whose
+          only observed value is the original one is left unchanged; one
+          ``UserWarning`` per call names such features.
+        - ``"substitute"``: each copy takes all its re-drawn features from one
+          random donor row of ``X_train`` with the same label, other than the
+          row itself (see ``row_index``).
+        - callable ``f(x, mask, n_copies, random_state)``: called once per
+          corrected row (per corrected feature with a one-feature mask when
+          ``per_feature=True``) with a copy of the row ``x``, its boolean
+          ``mask``, the number of copies and a :class:`numpy.random.RandomState`.
+          It returns an array of shape ``(n_copies, n_features)`` that differs
+          from ``x`` only where ``mask`` is True; it is cast to ``X.dtype``.
+          It is not called when ``n_counterexamples=0``.
+
+        Features with no observed value at all in ``X_train`` (only NaN) are
+        left unchanged by ``"randomize"`` and ``"alternative"``, with the same
+        warning.
+
+    per_feature : bool, default=False
+        If True, re-draw each corrected feature on its own rather than all the
+        corrected features of a row together.
+
+    row_index : array-like of int of shape (n_rows,), default=None
+        Index of each row of ``X`` in ``X_train``, or -1 if unknown; used by
+        ``"substitute"`` to keep a row from being its own donor. None means
+        all unknown.
+
+    random_state : int, RandomState instance or None, default=None
+        Controls every random draw. Pass an int for reproducible output.
+
+    backend : {"numba", "numpy"}, default="numba"
+        Kernel implementation: the compiled numba kernels or their plain
+        NumPy twins, which give identical output (for tests and benchmarks).
+
+    Returns
+    -------
+    X_ce : ndarray of shape (n_ce, n_features)
+        The counterexamples, of ``X.dtype``. Corrected rows appear in input
+        order with their copies contiguous (with ``per_feature=True``, grouped
+        by feature in ascending order, ``n_counterexamples`` copies each).
+
+    y_ce : ndarray of shape (n_ce,)
+        Their labels, ``y[source]``, of ``y``'s dtype.
+
+    source : ndarray of intp of shape (n_ce,)
+        Index in ``X`` of the row each counterexample was copied from.
+
+    Raises
+    ------
+    ValueError
+        If a shape does not match, ``n_counterexamples`` is negative,
+        ``strategy`` or ``backend`` is unknown, ``X`` has an integer dtype and
+        ``X_train`` holds values it cannot represent, ``"substitute"`` finds
+        no donor for a row, or a callable strategy returns a bad array.
+
+    TypeError
+        If ``X`` is sparse or not numeric, or ``n_counterexamples`` is not an
+        integer.
+
+    Warns
+    -----
+    UserWarning
+        When some corrected features cannot take another value.
+
+    Notes
+    -----
+    Every random number is drawn here from ``random_state`` (one uniform per
+    re-drawn value, or one per copy for ``"substitute"``) and passed to the
+    kernels, so both backends return identical arrays. Values are computed in
+    float64 and cast to ``X.dtype`` (``float16`` goes through ``float32``).
+
+    References
+    ----------
+    .. [1] S. Teso and K. Kersting, "Explanatory Interactive Machine Learning",
+       AIES 2019.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxil.counterexamples import make_counterexamples
+    >>> X = np.array([[0, 1, 2], [3, 4, 5]], dtype=np.uint8)
+    >>> y = np.array(["a", "b"])
+    >>> corrections = np.array([[True, False, False], [False, False, False]])
+    >>> X_ce, y_ce, source = make_counterexamples(
+    ...     X, y, corrections, X_train=X, y_train=y, n_counterexamples=2,
+    ...     strategy="alternative", random_state=0)
+    >>> X_ce
+    array([[3, 1, 2],
+           [3, 1, 2]], dtype=uint8)
+    >>> y_ce
+    array(['a', 'a'], dtype='<U1')
+    >>> source.tolist()
+    [0, 0]
+    """
+    X, work_dtype = _check_X(X)
+    n_rows, n_features = X.shape
+    y = _check_labels(y, n_rows, "y", "X")
+    corrections = _check_corrections(corrections, X.shape)
+    n_ce = _check_n_counterexamples(n_counterexamples)
+    if not (callable(strategy) or strategy in COUNTEREXAMPLE_STRATEGIES):
+        raise ValueError(
+            f"strategy must be one of {COUNTEREXAMPLE_STRATEGIES} or a callable, "
+            f"got {strategy!r}."
+        )
+    if not isinstance(per_feature, (bool, np.bool_)):
+        raise TypeError(f"per_feature must be a bool, got {per_feature!r}.")
+    per_feature = bool(per_feature)
+    if not isinstance(backend, str) or backend not in _BACKENDS:
+        raise ValueError(
+            f"backend must be one of {tuple(_BACKENDS)}, got {backend!r}."
+        )
+    X_train = _check_X_train(X_train, n_features)
+    n_train = X_train.shape[0]
+    y_train = _check_labels(y_train, n_train, "y_train", "X_train")
+    row_index = _check_row_index(row_index, n_rows, n_train)
+    rng = check_random_state(random_state)
+
+    layout = _layout(corrections, n_ce, per_feature)
+    n_out = layout["n_out"]
+    source = layout["source"]
+    if n_out == 0:
+        return np.empty((0, n_features), dtype=X.dtype), y[source], source
+
+    if callable(strategy):
+        X_ce = _apply_callable(strategy, X, layout, n_ce, per_feature, rng)
+        return X_ce, y[source], source
+
+    kernel_name, args = _prepare(
+        X, work_dtype, y, corrections, X_train, y_train, n_ce, strategy,
+        per_feature, row_index, rng, layout,
+    )
+    out = np.empty((n_out, n_features), dtype=work_dtype)
+    getattr(_BACKENDS[backend], kernel_name)(*args, out)
+    if out.dtype != X.dtype:
+        out = out.astype(X.dtype)
+    return out, y[source], source
+
+
+# ---------------------------------------------------------------------------
+# validation
+
+
+def _check_X(X):
+    """Dense numeric 2-D array, and the dtype the kernels compute in."""
+    if sp.issparse(X):
+        raise TypeError("X must be a dense array; got a sparse matrix.")
+    X = np.asarray(X)
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"X must have a numeric dtype, got dtype {X.dtype}.")
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_rows, n_features), got shape {X.shape}.")
+    work_dtype = X.dtype.newbyteorder("=")
+    if work_dtype.kind == "f":
+        if work_dtype.itemsize == 2:
+            work_dtype = np.dtype(np.float32)  # numba has no float16 arrays
+        elif work_dtype.itemsize > 8:
+            raise TypeError(f"X dtype {X.dtype} is not supported; use float64.")
+    return X, work_dtype
+
+
+def _check_labels(y, n, name, against):
+    y = np.asarray(y)
+    if y.ndim != 1 or y.shape[0] != n:
+        raise ValueError(
+            f"{name} must have shape ({n},) to match {against}, got shape {y.shape}."
+        )
+    return y
+
+
+def _check_corrections(corrections, shape):
+    corrections = np.asarray(corrections)
+    if corrections.dtype != np.bool_:
+        raise ValueError(
+            f"corrections must be a boolean array, got dtype {corrections.dtype}."
+        )
+    if corrections.shape != shape:
+        raise ValueError(
+            f"corrections must have the shape of X {shape}, got {corrections.shape}."
+        )
+    return corrections
+
+
+def _check_n_counterexamples(n_counterexamples):
+    if isinstance(n_counterexamples, (bool, np.bool_)) or not isinstance(
+        n_counterexamples, numbers.Integral
+    ):
+        raise TypeError(
+            f"n_counterexamples must be an int, got {n_counterexamples!r}."
+        )
+    if n_counterexamples < 0:
+        raise ValueError(
+            f"n_counterexamples must be >= 0, got {n_counterexamples}."
+        )
+    return int(n_counterexamples)
+
+
+def _check_X_train(X_train, n_features):
+    if not sp.issparse(X_train):
+        X_train = np.asarray(X_train)
+        if X_train.ndim != 2:
+            raise ValueError(f"X_train must be 2-D, got shape {X_train.shape}.")
+    if X_train.dtype.kind not in "biuf":
+        raise TypeError(f"X_train must have a numeric dtype, got dtype {X_train.dtype}.")
+    if X_train.shape[1] != n_features:
+        raise ValueError(
+            f"X_train has {X_train.shape[1]} features but X has {n_features}."
+        )
+    return X_train
+
+
+def _check_row_index(row_index, n_rows, n_train):
+    if row_index is None:
+        return np.full(n_rows, -1, dtype=np.intp)
+    row_index = np.asarray(row_index)
+    if row_index.shape != (n_rows,):
+        raise ValueError(
+            f"row_index must have shape ({n_rows},), got shape {row_index.shape}."
+        )
+    if row_index.size and row_index.dtype.kind not in "iu":
+        raise ValueError(f"row_index must hold integers, got dtype {row_index.dtype}.")
+    row_index = row_index.astype(np.intp)
+    bad = (row_index < -1) | (row_index >= n_train)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"row_index[{i}] = {row_index[i]} is not -1 or a row of X_train "
+            f"(n_train={n_train})."
+        )
+    return row_index
+
+
+# ---------------------------------------------------------------------------
+# layout and statistics
+
+
+def _layout(corrections, n_ce, per_feature):
+    """CSR layout of the corrections and of the output rows (see _kernels)."""
+    n_rows, n_features = corrections.shape
+    # flat indices are sorted: row-major, features ascending within a row
+    flat = np.flatnonzero(corrections).astype(np.intp, copy=False)
+    feat_ptr = np.searchsorted(
+        flat, np.arange(n_rows + 1, dtype=np.intp) * n_features
+    ).astype(np.intp, copy=False)
+    feat_idx = flat % n_features if n_features else flat
+    k = np.diff(feat_ptr)
+    copies = n_ce * k if per_feature else n_ce * (k > 0).astype(np.intp)
+    out_ptr = np.zeros(n_rows + 1, dtype=np.intp)
+    np.cumsum(copies, out=out_ptr[1:])
+    source = np.repeat(np.arange(n_rows, dtype=np.intp), copies)
+    return {
+        "feat_ptr": feat_ptr,
+        "feat_idx": feat_idx,
+        "out_ptr": out_ptr,
+        "copies": copies,
+        "source": source,
+        "n_out": int(out_ptr[-1]),
+        "n_cells": int(n_ce * feat_ptr[-1]),
+    }
+
+
+def _feature_stats(X_train, used, need_values):
+    """Per-feature observed range, integrality and sorted unique values.
+
+    Only the features in ``used`` (sorted indices) are computed; the others
+    get ``lo = hi = NaN`` and no values. NaN entries are ignored; the implicit
+    zeros of a sparse matrix count as observed. Returns ``lo, hi, integral``
+    (float64, float64, bool of length n_features) and, if ``need_values``,
+    ``vals`` (float64, ascending per feature) and ``val_ptr`` (n_features + 1).
+    """
+    n_train, n_features = X_train.shape
+    all_used = used.shape[0] == n_features
+    is_float = X_train.dtype.kind == "f"
+    n_used = used.shape[0]
+    lo_u = np.full(n_used, np.nan)
+    hi_u = np.full(n_used, np.nan)
+    integral_u = np.ones(n_used, dtype=bool)
+    vals = np.empty(0, dtype=np.float64)
+    counts_u = np.zeros(n_used, dtype=np.intp)
+
+    if sp.issparse(X_train):
+        Xc = X_train.tocsc()
+        if not all_used:
+            Xc = Xc[:, used]
+        if not Xc.has_canonical_format:
+            Xc = Xc.copy()  # never touch the caller's matrix
+            Xc.sum_duplicates()
+        data = Xc.data
+        nnz = np.diff(Xc.indptr)
+        col = np.repeat(np.arange(n_used, dtype=np.intp), nnz)
+        implicit_zero = nnz < n_train
+        nonempty = nnz > 0
+        if data.size:
+            starts = Xc.indptr[:-1][nonempty]
+            lo_u[nonempty] = np.fmin.reduceat(data, starts)
+            hi_u[nonempty] = np.fmax.reduceat(data, starts)
+        lo_u[implicit_zero] = np.fmin(lo_u[implicit_zero], 0.0)
+        hi_u[implicit_zero] = np.fmax(hi_u[implicit_zero], 0.0)
+        if is_float:
+            bad = ~((data == np.floor(data)) | np.isnan(data))
+            integral_u = np.bincount(col[bad], minlength=n_used) == 0
+        if need_values:
+            zero_cols = np.flatnonzero(implicit_zero)
+            d = np.concatenate([data, np.zeros(zero_cols.size, dtype=data.dtype)])
+            c = np.concatenate([col, zero_cols])
+            order = np.lexsort((d, c))
+            d, c = d[order], c[order]
+            new = np.ones(d.shape[0], dtype=bool)
+            new[1:] = (d[1:] != d[:-1]) | (c[1:] != c[:-1])
+            if is_float:
+                new &= ~np.isnan(d)
+            vals = d[new].astype(np.float64)
+            counts_u = np.bincount(c[new], minlength=n_used).astype(np.intp)
+    else:
+        cols = X_train if all_used else X_train[:, used]
+        if n_train:
+            if is_float:
+                lo_u = np.fmin.reduce(cols, axis=0).astype(np.float64)
+                hi_u = np.fmax.reduce(cols, axis=0).astype(np.float64)
+                integral_u = np.all((cols == np.floor(cols)) | np.isnan(cols), axis=0)
+            else:
+                lo_u = cols.min(axis=0).astype(np.float64)
+                hi_u = cols.max(axis=0).astype(np.float64)
+        if need_values:
+            S = np.array(cols.T, order="C", copy=True)
+            small_int = S.dtype.kind in "biu" and S.dtype.itemsize <= 2
+            S.sort(axis=1, kind="stable" if small_int else None)
+            new = np.ones(S.shape, dtype=bool)
+            new[:, 1:] = S[:, 1:] != S[:, :-1]
+            if is_float:
+                new &= ~np.isnan(S)
+            vals = S[new].astype(np.float64)
+            counts_u = np.count_nonzero(new, axis=1).astype(np.intp)
+
+    lo = np.full(n_features, np.nan)
+    hi = np.full(n_features, np.nan)
+    integral = np.zeros(n_features, dtype=bool)
+    lo[used], hi[used], integral[used] = lo_u, hi_u, integral_u
+    if not need_values:
+        return lo, hi, integral
+    counts = np.zeros(n_features, dtype=np.intp)
+    counts[used] = counts_u
+    val_ptr = np.zeros(n_features + 1, dtype=np.intp)
+    np.cumsum(counts, out=val_ptr[1:])
+    return lo, hi, integral, vals, val_ptr
+
+
+def _dtype_bounds(dtype):
+    if dtype.kind == "b":
+        return 0, 1
+    info = np.iinfo(dtype)
+    return info.min, info.max
+
+
+def _check_representable(lo, hi, integral, used, dtype):
+    """An integer-dtype X must be able to hold every value that can be drawn."""
+    if dtype.kind not in "biu":
+        return
+    vmin, vmax = _dtype_bounds(dtype)
+    lo, hi, integral = lo[used], hi[used], integral[used]
+    observed = ~np.isnan(lo)
+    bad = observed & (~integral | (lo < vmin) | (hi > vmax))
+    if bad.any():
+        raise ValueError(
+            f"X has dtype {dtype} but X_train holds non-integral values or values "
+            f"outside [{vmin}, {vmax}] in feature(s) {used[bad].tolist()}."
+        )
+
+
+def _warn_unchanged(strategy, features):
+    features = np.unique(features)
+    if features.size:
+        warnings.warn(
+            f"strategy={strategy!r}: feature(s) {features.tolist()} have no other "
+            "observed value in X_train; they were left unchanged in their "
+            "counterexamples.",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
+# ---------------------------------------------------------------------------
+# strategies: statistics and random draws -> kernel arguments
+
+
+def _prepare(
+    X, work_dtype, y, corrections, X_train, y_train, n_ce, strategy,
+    per_feature, row_index, rng, layout,
+):
+    """Return the kernel name and its arguments (all but ``out``)."""
+    X_work = np.ascontiguousarray(X, dtype=work_dtype)
+    n_features = X.shape[1]
+    base = (
+        X_work,
+        layout["feat_ptr"],
+        layout["feat_idx"],
+        layout["out_ptr"],
+        n_ce,
+        per_feature,
+    )
+    used = np.flatnonzero(np.any(corrections, axis=0))
+    integer_X = work_dtype.kind in "biu"
+
+    if strategy == "randomize":
+        lo, hi, integral = _feature_stats(X_train, used, need_values=False)
+        if integer_X:
+            _check_representable(lo, hi, integral, used, work_dtype)
+            is_int = np.ones(n_features, dtype=bool)
+        else:
+            is_int = integral & ~np.isnan(lo)
+        infinite = np.isinf(lo[used]) | np.isinf(hi[used])
+        if infinite.any():
+            raise ValueError(
+                "strategy='randomize' needs a finite range, but X_train has "
+                f"infinite values in feature(s) {used[infinite].tolist()}."
+            )
+        _warn_unchanged(strategy, used[np.isnan(lo[used])])
+        span = hi - lo + is_int
+        u = rng.random_sample(layout["n_cells"])
+        return "randomize_kernel", base + (lo, hi, span, is_int, u)
+
+    if strategy == "alternative":
+        lo, hi, integral, vals, val_ptr = _feature_stats(
+            X_train, used, need_values=True
+        )
+        if integer_X:
+            _check_representable(lo, hi, integral, used, work_dtype)
+        # cells whose feature has no value other than the row's own
+        rows = np.repeat(np.arange(X.shape[0], dtype=np.intp), np.diff(layout["feat_ptr"]))
+        feats = layout["feat_idx"]
+        n = np.diff(val_ptr)[feats]
+        one = n == 1
+        stuck = n == 0
+        stuck[one] = vals[val_ptr[feats[one]]] == X[rows[one], feats[one]]
+        _warn_unchanged(strategy, feats[stuck])
+        u = rng.random_sample(layout["n_cells"])
+        return "alternative_kernel", base + (vals, val_ptr, u)
+
+    # substitute
+    donor_train = _draw_donors(y, y_train, row_index, layout, rng)
+    D, donor = _donor_rows(X_train, donor_train, work_dtype, used)
+    return "substitute_kernel", base + (D, donor)
+
+
+def _draw_donors(y, y_train, row_index, layout, rng):
+    """Index in X_train of the donor of every output row."""
+    classes, code = np.unique(y_train, return_inverse=True)
+    code = code.astype(np.intp).ravel()
+    n_train = code.shape[0]
+    order = np.argsort(code, kind="stable")
+    class_ptr = np.zeros(classes.shape[0] + 1, dtype=np.intp)
+    np.cumsum(np.bincount(code, minlength=classes.shape[0]), out=class_ptr[1:])
+    rank = np.empty(n_train, dtype=np.intp)
+    rank[order] = np.arange(n_train, dtype=np.intp)
+
+    copies = layout["copies"]
+    rows = np.flatnonzero(copies)
+    lookup = {c: k for k, c in enumerate(classes.tolist())}
+    cls = np.array([lookup.get(v, -1) for v in y[rows].tolist()], dtype=np.intp)
+    known = cls >= 0
+    n = np.zeros(rows.shape[0], dtype=np.intp)
+    n[known] = class_ptr[cls[known] + 1] - class_ptr[cls[known]]
+    ri = row_index[rows]
+    excl = (ri >= 0) & known
+    excl[excl] = code[ri[excl]] == cls[excl]
+    p = np.zeros(rows.shape[0], dtype=np.intp)
+    p[excl] = rank[ri[excl]] - class_ptr[cls[excl]]
+    m = n - excl
+    if np.any(m == 0):
+        i = int(rows[np.flatnonzero(m == 0)[0]])
+        raise ValueError(
+            f"strategy='substitute' found no donor for row {i} of X (class "
+            f"{y[i]!r}): X_train has no other row with this label."
+        )
+
+    u = rng.random_sample(layout["n_out"])
+    reps = copies[rows]
+    m_o = np.repeat(m, reps)
+    q = np.minimum((u * m_o).astype(np.intp), m_o - 1)
+    q += np.repeat(excl, reps) & (q >= np.repeat(p, reps))
+    return order[np.repeat(class_ptr[np.maximum(cls, 0)], reps) + q]
+
+
+def _donor_rows(X_train, donor_train, work_dtype, used):
+    """Dense donor rows in ``work_dtype`` and the donor of every output row."""
+    if (
+        not sp.issparse(X_train)
+        and X_train.dtype == work_dtype
+        and X_train.flags.c_contiguous
+    ):
+        return X_train, donor_train
+    uniq, donor = np.unique(donor_train, return_inverse=True)
+    if sp.issparse(X_train):
+        rows = X_train.tocsr()[uniq].toarray()
+    else:
+        rows = X_train[uniq]
+    if work_dtype.kind in "biu" and rows.dtype != work_dtype:
+        vals = rows[:, used]
+        vmin, vmax = _dtype_bounds(work_dtype)
+        with np.errstate(invalid="ignore"):
+            fits = (vals >= vmin) & (vals <= vmax)
+            if vals.dtype.kind == "f":
+                fits &= vals == np.floor(vals)
+        bad = ~np.all(fits, axis=0)
+        if bad.any():
+            raise ValueError(
+                f"X has dtype {work_dtype} but the donor rows of X_train hold "
+                f"non-integral values or values outside [{vmin}, {vmax}] in "
+                f"feature(s) {used[bad].tolist()}."
+            )
+    D = np.ascontiguousarray(rows, dtype=work_dtype)
+    return D, donor.astype(np.intp).ravel()
+
+
+# ---------------------------------------------------------------------------
+# callable strategy
+
+
+def _apply_callable(func, X, layout, n_ce, per_feature, rng):
+    """Call ``func`` once per corrected row (or feature) and check its output."""
+    n_features = X.shape[1]
+    feat_ptr, feat_idx, out_ptr = layout["feat_ptr"], layout["feat_idx"], layout["out_ptr"]
+    out = np.empty((layout["n_out"], n_features), dtype=X.dtype)
+    for i in np.flatnonzero(layout["copies"]).tolist():
+        feats = feat_idx[feat_ptr[i] : feat_ptr[i + 1]]
+        groups = [feats[t : t + 1] for t in range(feats.size)] if per_feature else [feats]
+        start = out_ptr[i]
+        for g in groups:
+            mask = np.zeros(n_features, dtype=bool)
+            mask[g] = True
+            x = X[i].copy()
+            res = np.asarray(func(x, mask.copy(), n_ce, rng))
+            if res.shape != (n_ce, n_features):
+                raise ValueError(
+                    f"The strategy callable returned shape {res.shape} for row {i}; "
+                    f"expected ({n_ce}, {n_features})."
+                )
+            x = X[i]
+            changed = (res != x) & ~((res != res) & (x != x))
+            changed[:, mask] = False
+            if changed.any():
+                j = int(np.flatnonzero(changed.any(axis=0))[0])
+                raise ValueError(
+                    f"The strategy callable changed feature {j} of row {i}, which "
+                    "is outside the row's correction mask."
+                )
+            out[start : start + n_ce] = res
+            start += n_ce
+    return out

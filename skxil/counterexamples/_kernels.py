@@ -1,0 +1,169 @@
+"""Numba kernels for stage 4: writing counterexample rows.
+
+Every kernel takes the same layout arrays and writes into a preallocated ``out``
+of the rows' dtype; the NumPy twins in :mod:`._reference` take the same inputs
+and must return bit-identical arrays.
+
+Layout (built by :func:`skxil.counterexamples._generator._layout`):
+
+- ``X`` (n_rows, n_features): the rows to copy, C-contiguous.
+- ``feat_ptr`` (n_rows + 1,) intp and ``feat_idx`` (n_cells_per_copy,) intp:
+  the correction set of row ``i`` is ``feat_idx[feat_ptr[i]:feat_ptr[i + 1]]``
+  (CSR layout, features ascending).
+- ``out_ptr`` (n_rows + 1,) intp: row ``i`` owns the output rows
+  ``out_ptr[i]:out_ptr[i + 1]`` (``n_ce`` of them, or ``n_ce * k_i`` when
+  ``per_feature``; none when the row is uncorrected).
+
+Each re-drawn cell has a slot ``q`` in the random arrays. For row ``i`` with
+``k`` corrected features, copy ``r`` and feature position ``t``:
+
+- ``per_feature=False``: output row ``out_ptr[i] + r``,
+  slot ``n_ce * feat_ptr[i] + r * k + t``;
+- ``per_feature=True``: output row ``out_ptr[i] + t * n_ce + r``,
+  slot ``n_ce * feat_ptr[i] + t * n_ce + r``.
+
+The kernels never see a random generator: the uniforms ``u`` (randomize,
+alternative) and the donor rows (substitute) are drawn by the generator.
+Kernels are serial: the work is a memory-bound copy and ``parallel=True``
+did not pay in ``benchmarks/bench_counterexamples.py``.
+"""
+
+import numpy as np
+from numba import njit
+
+__all__ = ["randomize_kernel", "alternative_kernel", "substitute_kernel"]
+
+
+@njit(cache=True)
+def _copy_row(X, i, start, stop, out):
+    """Copy row ``i`` of ``X`` into ``out[start:stop]``."""
+    n_features = X.shape[1]
+    for o in range(start, stop):
+        for j in range(n_features):
+            out[o, j] = X[i, j]
+
+
+@njit(cache=True)
+def _cell(start, slot0, k, t, r, n_ce, per_feature):
+    """Output row and random slot of copy ``r`` of feature position ``t``."""
+    if per_feature:
+        local = t * n_ce + r
+        return start + local, slot0 + local
+    return start + r, slot0 + r * k + t
+
+
+@njit(cache=True)
+def randomize_kernel(
+    X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature, lo, hi, span, is_int, u, out
+):
+    """Redraw each corrected cell uniformly in ``[lo[j], hi[j]]``.
+
+    The value is ``lo[j] + u[q] * span[j]`` in float64, floored when
+    ``is_int[j]``, clipped to ``[lo[j], hi[j]]`` and cast to ``out.dtype``.
+    ``span`` is ``hi - lo`` (plus one for integer features). A feature with
+    ``lo[j]`` NaN (no observed value) keeps the original value.
+    """
+    for i in range(X.shape[0]):
+        start = out_ptr[i]
+        stop = out_ptr[i + 1]
+        if start == stop:
+            continue
+        _copy_row(X, i, start, stop, out)
+        f0 = feat_ptr[i]
+        k = feat_ptr[i + 1] - f0
+        slot0 = n_ce * f0
+        for t in range(k):
+            j = feat_idx[f0 + t]
+            low = lo[j]
+            if low != low:
+                continue
+            high = hi[j]
+            width = span[j]
+            integral = is_int[j]
+            for r in range(n_ce):
+                o, q = _cell(start, slot0, k, t, r, n_ce, per_feature)
+                v = low + u[q] * width
+                if integral:
+                    v = np.floor(v)
+                if v < low:
+                    v = low
+                if v > high:
+                    v = high
+                out[o, j] = v
+    return out
+
+
+@njit(cache=True)
+def alternative_kernel(
+    X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature, vals, val_ptr, u, out
+):
+    """Replace each corrected cell by another observed value of its feature.
+
+    ``vals[val_ptr[j]:val_ptr[j + 1]]`` are the sorted unique observed values
+    of feature ``j`` (float64). If the original value ``x`` is among them, the
+    ``m = n - 1`` others are candidates, otherwise all ``m = n``; the chosen
+    candidate is ``min(int(u[q] * m), m - 1)`` (skipping ``x``'s position). With
+    ``m == 0`` the original value is kept.
+    """
+    for i in range(X.shape[0]):
+        start = out_ptr[i]
+        stop = out_ptr[i + 1]
+        if start == stop:
+            continue
+        _copy_row(X, i, start, stop, out)
+        f0 = feat_ptr[i]
+        k = feat_ptr[i + 1] - f0
+        slot0 = n_ce * f0
+        for t in range(k):
+            j = feat_idx[f0 + t]
+            a = val_ptr[j]
+            b = val_ptr[j + 1]
+            n = b - a
+            x = np.float64(X[i, j])
+            # leftmost position of x in the sorted segment
+            left = a
+            right = b
+            while left < right:
+                mid = (left + right) >> 1
+                if vals[mid] < x:
+                    left = mid + 1
+                else:
+                    right = mid
+            p = left - a
+            found = left < b and vals[left] == x
+            m = n - 1 if found else n
+            if m == 0:
+                continue
+            for r in range(n_ce):
+                o, q = _cell(start, slot0, k, t, r, n_ce, per_feature)
+                idx = np.intp(u[q] * m)
+                if idx > m - 1:
+                    idx = m - 1
+                if found and idx >= p:
+                    idx += 1
+                out[o, j] = vals[a + idx]
+    return out
+
+
+@njit(cache=True)
+def substitute_kernel(X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature, D, donor, out):
+    """Copy each corrected cell of output row ``o`` from ``D[donor[o]]``.
+
+    ``D`` holds the donor rows, already in ``out.dtype``; ``donor`` has one
+    entry per output row.
+    """
+    for i in range(X.shape[0]):
+        start = out_ptr[i]
+        stop = out_ptr[i + 1]
+        if start == stop:
+            continue
+        _copy_row(X, i, start, stop, out)
+        f0 = feat_ptr[i]
+        k = feat_ptr[i + 1] - f0
+        slot0 = n_ce * f0
+        for t in range(k):
+            j = feat_idx[f0 + t]
+            for r in range(n_ce):
+                o, q = _cell(start, slot0, k, t, r, n_ce, per_feature)
+                out[o, j] = D[donor[o], j]
+    return out

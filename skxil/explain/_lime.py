@@ -1,0 +1,310 @@
+"""Adapter over lime's tabular explainer, with repeat-and-vote."""
+
+import copy
+from numbers import Integral, Real
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy import sparse
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import BaseExplainer
+from ._explanation import Explanation
+
+
+def _dense_float(X):
+    if hasattr(X, "to_numpy"):
+        X = X.to_numpy()
+    if sparse.issparse(X):
+        X = X.toarray()
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"Expected a 2-D input; got an array of shape {X.shape}.")
+    if X.dtype.kind not in "biuf":
+        raise TypeError(
+            f"The tabular LIME explainer needs numeric features; got dtype {X.dtype}."
+        )
+    return np.asarray(X, dtype=np.float64)
+
+
+def vote(runs, n_features):
+    """Combine repeated explanations: keep the features chosen most often.
+
+    Parameters
+    ----------
+    runs : list of list of (int, float)
+        Each run's selected ``(feature, weight)`` pairs.
+
+    n_features : int
+        How many features to keep.
+
+    Returns
+    -------
+    features : ndarray of int
+        Features by decreasing count; ties by decreasing mean absolute weight,
+        then by index.
+
+    weights : ndarray of float
+        Mean weight of each kept feature over the runs that selected it.
+    """
+    counts, sums = {}, {}
+    for run in runs:
+        for j, w in run:
+            counts[j] = counts.get(j, 0) + 1
+            sums[j] = sums.get(j, 0.0) + w
+    order = sorted(
+        counts, key=lambda j: (-counts[j], -abs(sums[j] / counts[j]), j)
+    )[:n_features]
+    features = np.asarray(order, dtype=np.intp)
+    weights = np.asarray([sums[j] / counts[j] for j in order], dtype=np.float64)
+    return features, weights
+
+
+class LimeExplainer(BaseExplainer):
+    """LIME explanations through the ``lime`` package, stabilised by voting.
+
+    Wraps :class:`lime.lime_tabular.LimeTabularExplainer`. Each row is
+    explained ``n_repeats`` times with different seeds and the
+    ``n_features`` features chosen most often are kept, as the CAIPI paper does
+    to stabilise LIME. Every call to :meth:`explain` is seeded from
+    ``random_state``, so repeated calls give the same explanations.
+
+    Parameters
+    ----------
+    n_features : int, default=10
+        Number of features in each explanation (k).
+
+    n_samples : int, default=5000
+        Number of perturbed samples LIME draws per explanation.
+
+    n_repeats : int, default=1
+        Number of LIME runs per row (R); their selections are combined by
+        vote.
+
+    kernel_width : float, default=None
+        Width of LIME's exponential kernel; ``None`` means lime's default,
+        ``0.75 * sqrt(n_features_in)``.
+
+    feature_selection : {"highest_weights", "forward_selection", "lasso_path", \
+            "none", "auto"}, default="highest_weights"
+        lime's feature selection method.
+
+    discretize_continuous : bool, default=True
+        Whether lime discretises continuous features into quartiles.
+
+    categorical_features : array-like of int, default=None
+        Indices of categorical features, passed to lime.
+
+    n_jobs : int, default=None
+        Number of joblib jobs over rows. ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the perturbations of every call to :meth:`explain`.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features of the background data.
+
+    feature_names_ : list of str
+        Names of the features (given to :meth:`fit` or ``"x0"``, ...).
+
+    lime_explainer_ : lime.lime_tabular.LimeTabularExplainer
+        The underlying lime explainer.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxil.explain import LimeExplainer
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = LogisticRegression(max_iter=1000).fit(X, y)
+    >>> explainer = LimeExplainer(n_features=2, n_samples=500, random_state=0)
+    >>> explanation, = explainer.fit(X).explain(model, X[:1])
+    >>> explanation.predicted_class, len(explanation.features)
+    (np.int64(0), 2)
+    """
+
+    _parameter_constraints: dict = {
+        "n_features": [Interval(Integral, 1, None, closed="left")],
+        "n_samples": [Interval(Integral, 10, None, closed="left")],
+        "n_repeats": [Interval(Integral, 1, None, closed="left")],
+        "kernel_width": [Interval(Real, 0, None, closed="neither"), None],
+        "feature_selection": [
+            StrOptions(
+                {"highest_weights", "forward_selection", "lasso_path", "none", "auto"}
+            )
+        ],
+        "discretize_continuous": ["boolean"],
+        "categorical_features": ["array-like", None],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        n_features=10,
+        *,
+        n_samples=5000,
+        n_repeats=1,
+        kernel_width=None,
+        feature_selection="highest_weights",
+        discretize_continuous=True,
+        categorical_features=None,
+        n_jobs=None,
+        random_state=None,
+    ):
+        self.n_features = n_features
+        self.n_samples = n_samples
+        self.n_repeats = n_repeats
+        self.kernel_width = kernel_width
+        self.feature_selection = feature_selection
+        self.discretize_continuous = discretize_continuous
+        self.categorical_features = categorical_features
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def fit(self, X, y=None, *, feature_names=None):
+        """Build lime's explainer on background data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Background data (the learner's real training rows). Sparse input
+            is densified.
+
+        y : None
+            Ignored.
+
+        feature_names : array-like of str, default=None
+            Feature names; taken from the columns of a DataFrame ``X`` when
+            not given.
+
+        Returns
+        -------
+        self : LimeExplainer
+            The fitted explainer.
+        """
+        self._validate_params()
+        from lime.lime_tabular import LimeTabularExplainer
+
+        if feature_names is None and hasattr(X, "columns"):
+            feature_names = list(X.columns)
+        X = _dense_float(X)
+        n_features = X.shape[1]
+        if feature_names is None:
+            feature_names = [f"x{j}" for j in range(n_features)]
+        feature_names = [str(name) for name in feature_names]
+        if len(feature_names) != n_features:
+            raise ValueError(
+                f"feature_names has {len(feature_names)} entries but X has "
+                f"{n_features} features."
+            )
+        self.lime_explainer_ = LimeTabularExplainer(
+            X,
+            mode="classification",
+            feature_names=feature_names,
+            categorical_features=self.categorical_features,
+            kernel_width=self.kernel_width,
+            feature_selection=self.feature_selection,
+            discretize_continuous=self.discretize_continuous,
+            random_state=np.random.RandomState(0),
+        )
+        self.n_features_in_ = n_features
+        self.feature_names_ = feature_names
+        return self
+
+    def explain(self, model, X):
+        """Explain the model's prediction on each row of ``X``.
+
+        Parameters
+        ----------
+        model : classifier
+            Fitted model with ``classes_`` and ``predict_proba`` on the raw
+            input space.
+
+        X : {array-like, sparse matrix} of shape (n_rows, n_features)
+            Rows to explain.
+
+        Returns
+        -------
+        explanations : list of Explanation
+            One per row, explaining the predicted class.
+        """
+        check_is_fitted(self, "lime_explainer_")
+        if not hasattr(model, "predict_proba"):
+            raise TypeError(
+                f"LIME needs class probabilities, but {type(model).__name__} "
+                "has no predict_proba method."
+            )
+        X = _dense_float(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but the explainer was fitted on "
+                f"{self.n_features_in_}."
+            )
+        n_rows = X.shape[0]
+        if n_rows == 0:
+            return []
+        rng = check_random_state(self.random_state)
+        seeds = rng.randint(np.iinfo(np.int32).max, size=(n_rows, self.n_repeats))
+        classes = getattr(model, "classes_", None)
+        proba = model.predict_proba(X)
+        labels = np.argmax(proba, axis=1)
+
+        def predict_fn(Z):
+            return model.predict_proba(Z)
+
+        results = Parallel(n_jobs=self.n_jobs)(
+            delayed(_explain_row)(
+                self.lime_explainer_,
+                X[i],
+                predict_fn,
+                int(labels[i]),
+                seeds[i],
+                min(self.n_features, self.n_features_in_),
+                self.n_samples,
+            )
+            for i in range(n_rows)
+        )
+        explanations = []
+        for i, (features, weights, intercept, score) in enumerate(results):
+            label = int(labels[i])
+            explanations.append(
+                Explanation(
+                    classes[label] if classes is not None else label,
+                    features,
+                    weights,
+                    self.n_features_in_,
+                    class_index=label,
+                    feature_names=self.feature_names_,
+                    proba=proba[i, label],
+                    intercept=intercept,
+                    score=score,
+                )
+            )
+        return explanations
+
+
+def _explain_row(lime_explainer, x, predict_fn, label, seeds, k, n_samples):
+    """Run lime ``len(seeds)`` times on one row and vote.
+
+    lime's explainer, discretiser and surrogate share one RandomState object;
+    reseeding it in place seeds a whole run. The explainer is copied first so
+    that concurrent rows (threading backend) never share that state.
+    """
+    lime_explainer = copy.deepcopy(lime_explainer)
+    runs, intercepts, scores = [], [], []
+    for seed in seeds:
+        lime_explainer.random_state.seed(int(seed))
+        exp = lime_explainer.explain_instance(
+            x, predict_fn, labels=(label,), num_features=k, num_samples=n_samples
+        )
+        runs.append(exp.as_map()[label])
+        intercepts.append(exp.intercept[label])
+        scores.append(exp.score)
+    features, weights = vote(runs, k)
+    return features, weights, float(np.mean(intercepts)), float(np.mean(scores))

@@ -1,0 +1,406 @@
+"""Query strategies: pick the pool rows whose labels (and explanations) to ask for.
+
+Every strategy is a plain function with modAL's signature
+``strategy(classifier, X, n_instances=1, **kwargs) -> (query_idx, scores)``, so it
+can be handed to :class:`modAL.models.ActiveLearner` as ``query_strategy`` and to
+skxil's :class:`~skxil.CaipiClassifier` alike.
+"""
+
+# Authors: The skxil developers
+# License: BSD 3 clause
+
+import numbers
+
+import numpy as np
+from scipy.special import entr
+from sklearn.exceptions import NotFittedError
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import _num_samples
+
+__all__ = [
+    "entropy_sampling",
+    "margin_sampling",
+    "random_sampling",
+    "uncertainty_sampling",
+]
+
+
+def _check_n_instances(n_instances, n_pool):
+    """Validate ``n_instances`` against a pool of ``n_pool`` rows."""
+    if n_pool == 0:
+        raise ValueError(
+            "The pool X is empty (0 samples); at least one sample is needed to "
+            "query from."
+        )
+    if isinstance(n_instances, bool) or not isinstance(
+        n_instances, numbers.Integral
+    ):
+        raise TypeError(
+            "n_instances must be an integer, got "
+            f"{n_instances!r} of type {type(n_instances).__name__}."
+        )
+    if not 1 <= n_instances <= n_pool:
+        raise ValueError(
+            f"n_instances must be between 1 and the pool size ({n_pool} samples), "
+            f"got n_instances={n_instances}."
+        )
+    return int(n_instances)
+
+
+def _pool_size(X):
+    """Number of rows of the pool, whatever its container."""
+    try:
+        return _num_samples(X)
+    except TypeError as exc:
+        raise TypeError(
+            f"The pool X must be array-like or a sparse matrix, got {type(X).__name__}."
+        ) from exc
+
+
+def _predict_proba(classifier, X, n_pool, predict_proba_kwargs):
+    """Class probabilities of the pool, or ``None`` if the classifier is unfitted."""
+    try:
+        proba = classifier.predict_proba(X, **predict_proba_kwargs)
+    except NotFittedError:
+        return None
+    proba = np.asarray(proba, dtype=np.float64)
+    if proba.ndim != 2 or proba.shape[0] != n_pool:
+        raise ValueError(
+            "classifier.predict_proba(X) must return an array of shape "
+            f"(n_samples, n_classes) = ({n_pool}, n_classes), got shape {proba.shape}."
+        )
+    return proba
+
+
+def _select(scores, n_instances, *, largest, random_tie_break, random_state):
+    """Indices of the ``n_instances`` best scores, best first.
+
+    Ties keep the order of the rows (lowest index first) unless
+    ``random_tie_break`` is True, in which case the rows are shuffled with
+    ``random_state`` before a stable sort, so tied rows come out in random order.
+    """
+    keys = -scores if largest else scores
+    if random_tie_break:
+        rng = check_random_state(random_state)
+        permutation = rng.permutation(scores.shape[0])
+        order = permutation[np.argsort(keys[permutation], kind="stable")]
+    else:
+        order = np.argsort(keys, kind="stable")
+    query_idx = np.asarray(order[:n_instances], dtype=np.intp)
+    return query_idx, scores[query_idx]
+
+
+def _uncertainty(proba):
+    return 1.0 - np.max(proba, axis=1)
+
+
+def _margin(proba):
+    if proba.shape[1] < 2:
+        return np.zeros(proba.shape[0])
+    top_two = -np.partition(-proba, 1, axis=1)[:, :2]
+    return top_two[:, 0] - top_two[:, 1]
+
+
+def _entropy(proba):
+    # Rows are normalised to sum to one first, like scipy.stats.entropy (and
+    # hence modAL) does; the natural logarithm is used and 0 * log(0) = 0.
+    totals = proba.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        proba = np.where(totals > 0, proba / totals, 0.0)
+    return entr(proba).sum(axis=1)
+
+
+def uncertainty_sampling(
+    classifier,
+    X,
+    n_instances=1,
+    *,
+    random_tie_break=False,
+    random_state=None,
+    **predict_proba_kwargs,
+):
+    """Query the rows whose most probable class is the least probable.
+
+    The score of a row is its classification uncertainty
+    ``1 - max_k P(y = k | x)``; the ``n_instances`` rows with the largest
+    uncertainty are queried.
+
+    Parameters
+    ----------
+    classifier : estimator
+        Classifier with a ``predict_proba`` method, for instance a fitted
+        scikit-learn classifier, a :class:`modAL.models.ActiveLearner` or a
+        :class:`~skxil.CaipiClassifier`. If ``predict_proba`` raises
+        :class:`~sklearn.exceptions.NotFittedError`, every row gets the maximal
+        uncertainty 1 (cold start), so the first rows of the pool are queried
+        (or random rows with ``random_tie_break=True``).
+
+    X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+        The pool to query from. It is passed to ``predict_proba`` unchanged.
+
+    n_instances : int, default=1
+        Number of rows to query, between 1 and ``n_samples``.
+
+    random_tie_break : bool, default=False
+        If False, rows with equal scores are returned in increasing row order.
+        If True, ties are broken at random using ``random_state``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the tie breaking when ``random_tie_break=True``; ignored
+        otherwise. Pass an int for reproducible results.
+
+    **predict_proba_kwargs : dict
+        Keyword arguments passed to ``classifier.predict_proba``.
+
+    Returns
+    -------
+    query_idx : ndarray of shape (n_instances,), dtype=intp
+        Row indices into ``X`` of the queried rows, most uncertain first.
+
+    scores : ndarray of shape (n_instances,), dtype=float64
+        Uncertainty of the queried rows.
+
+    See Also
+    --------
+    margin_sampling : Query the rows with the smallest top-two margin.
+    entropy_sampling : Query the rows with the largest predictive entropy.
+    random_sampling : Query rows uniformly at random.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxil.query import uncertainty_sampling
+    >>> X = np.array([[-3.0], [-1.0], [0.1], [2.0], [4.0]])
+    >>> clf = LogisticRegression().fit(X, [0, 0, 0, 1, 1])
+    >>> query_idx, scores = uncertainty_sampling(clf, X, n_instances=2)
+    >>> query_idx
+    array([3, 2])
+    """
+    n_pool = _pool_size(X)
+    n_instances = _check_n_instances(n_instances, n_pool)
+    proba = _predict_proba(classifier, X, n_pool, predict_proba_kwargs)
+    scores = np.ones(n_pool) if proba is None else _uncertainty(proba)
+    return _select(
+        scores,
+        n_instances,
+        largest=True,
+        random_tie_break=random_tie_break,
+        random_state=random_state,
+    )
+
+
+def margin_sampling(
+    classifier,
+    X,
+    n_instances=1,
+    *,
+    random_tie_break=False,
+    random_state=None,
+    **predict_proba_kwargs,
+):
+    """Query the rows with the smallest margin between the two likeliest classes.
+
+    The score of a row is ``P(y = k1 | x) - P(y = k2 | x)`` where ``k1`` and
+    ``k2`` are its most and second most probable classes; the ``n_instances``
+    rows with the smallest margin are queried. A classifier that knows a single
+    class gives every row the margin 0.
+
+    Parameters
+    ----------
+    classifier : estimator
+        Classifier with a ``predict_proba`` method, for instance a fitted
+        scikit-learn classifier, a :class:`modAL.models.ActiveLearner` or a
+        :class:`~skxil.CaipiClassifier`. If ``predict_proba`` raises
+        :class:`~sklearn.exceptions.NotFittedError`, every row gets the minimal
+        margin 0 (cold start), so the first rows of the pool are queried (or
+        random rows with ``random_tie_break=True``).
+
+    X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+        The pool to query from. It is passed to ``predict_proba`` unchanged.
+
+    n_instances : int, default=1
+        Number of rows to query, between 1 and ``n_samples``.
+
+    random_tie_break : bool, default=False
+        If False, rows with equal scores are returned in increasing row order.
+        If True, ties are broken at random using ``random_state``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the tie breaking when ``random_tie_break=True``; ignored
+        otherwise. Pass an int for reproducible results.
+
+    **predict_proba_kwargs : dict
+        Keyword arguments passed to ``classifier.predict_proba``.
+
+    Returns
+    -------
+    query_idx : ndarray of shape (n_instances,), dtype=intp
+        Row indices into ``X`` of the queried rows, smallest margin first.
+
+    scores : ndarray of shape (n_instances,), dtype=float64
+        Margin of the queried rows (smaller means more informative).
+
+    See Also
+    --------
+    uncertainty_sampling : Query the rows with the least probable prediction.
+    entropy_sampling : Query the rows with the largest predictive entropy.
+    random_sampling : Query rows uniformly at random.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxil.query import margin_sampling
+    >>> X = np.array([[-3.0], [-1.0], [0.1], [2.0], [4.0]])
+    >>> clf = LogisticRegression().fit(X, [0, 0, 0, 1, 1])
+    >>> query_idx, scores = margin_sampling(clf, X, n_instances=2)
+    >>> query_idx
+    array([3, 2])
+    """
+    n_pool = _pool_size(X)
+    n_instances = _check_n_instances(n_instances, n_pool)
+    proba = _predict_proba(classifier, X, n_pool, predict_proba_kwargs)
+    scores = np.zeros(n_pool) if proba is None else _margin(proba)
+    return _select(
+        scores,
+        n_instances,
+        largest=False,
+        random_tie_break=random_tie_break,
+        random_state=random_state,
+    )
+
+
+def entropy_sampling(
+    classifier,
+    X,
+    n_instances=1,
+    *,
+    random_tie_break=False,
+    random_state=None,
+    **predict_proba_kwargs,
+):
+    """Query the rows whose predicted class distribution has the largest entropy.
+
+    The score of a row is the Shannon entropy (natural logarithm)
+    ``-sum_k P(y = k | x) log P(y = k | x)`` of its predicted class
+    probabilities; the ``n_instances`` rows with the largest entropy are
+    queried.
+
+    Parameters
+    ----------
+    classifier : estimator
+        Classifier with a ``predict_proba`` method, for instance a fitted
+        scikit-learn classifier, a :class:`modAL.models.ActiveLearner` or a
+        :class:`~skxil.CaipiClassifier`. If ``predict_proba`` raises
+        :class:`~sklearn.exceptions.NotFittedError`, every row gets the same
+        score 0 (the number of classes is unknown, so modAL's value is kept),
+        so the first rows of the pool are queried (or random rows with
+        ``random_tie_break=True``).
+
+    X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+        The pool to query from. It is passed to ``predict_proba`` unchanged.
+
+    n_instances : int, default=1
+        Number of rows to query, between 1 and ``n_samples``.
+
+    random_tie_break : bool, default=False
+        If False, rows with equal scores are returned in increasing row order.
+        If True, ties are broken at random using ``random_state``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the tie breaking when ``random_tie_break=True``; ignored
+        otherwise. Pass an int for reproducible results.
+
+    **predict_proba_kwargs : dict
+        Keyword arguments passed to ``classifier.predict_proba``.
+
+    Returns
+    -------
+    query_idx : ndarray of shape (n_instances,), dtype=intp
+        Row indices into ``X`` of the queried rows, largest entropy first.
+
+    scores : ndarray of shape (n_instances,), dtype=float64
+        Entropy of the queried rows, in nats.
+
+    See Also
+    --------
+    uncertainty_sampling : Query the rows with the least probable prediction.
+    margin_sampling : Query the rows with the smallest top-two margin.
+    random_sampling : Query rows uniformly at random.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxil.query import entropy_sampling
+    >>> X = np.array([[-3.0], [-1.0], [0.1], [2.0], [4.0]])
+    >>> clf = LogisticRegression().fit(X, [0, 0, 0, 1, 1])
+    >>> query_idx, scores = entropy_sampling(clf, X, n_instances=2)
+    >>> query_idx
+    array([3, 2])
+    """
+    n_pool = _pool_size(X)
+    n_instances = _check_n_instances(n_instances, n_pool)
+    proba = _predict_proba(classifier, X, n_pool, predict_proba_kwargs)
+    scores = np.zeros(n_pool) if proba is None else _entropy(proba)
+    return _select(
+        scores,
+        n_instances,
+        largest=True,
+        random_tie_break=random_tie_break,
+        random_state=random_state,
+    )
+
+
+def random_sampling(classifier, X, n_instances=1, *, random_state=None):
+    """Query rows uniformly at random, without replacement.
+
+    The baseline strategy: the classifier is not consulted (it may be
+    unfitted) and the rows are drawn uniformly without replacement.
+
+    Parameters
+    ----------
+    classifier : estimator
+        Ignored; present for a signature compatible with the other strategies
+        and with modAL.
+
+    X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+        The pool to query from. Only its number of rows is used.
+
+    n_instances : int, default=1
+        Number of rows to query, between 1 and ``n_samples``.
+
+    random_state : int, RandomState instance or None, default=None
+        Controls which rows are drawn. Pass an int for reproducible results.
+
+    Returns
+    -------
+    query_idx : ndarray of shape (n_instances,), dtype=intp
+        Distinct row indices into ``X``, in the order they were drawn.
+
+    scores : ndarray of shape (n_instances,), dtype=float64
+        All zeros: random sampling gives no row a higher informativeness than
+        another. Returned only for a signature compatible with the other
+        strategies.
+
+    See Also
+    --------
+    uncertainty_sampling : Query the rows with the least probable prediction.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxil.query import random_sampling
+    >>> X = np.zeros((10, 2))
+    >>> query_idx, scores = random_sampling(None, X, n_instances=3, random_state=0)
+    >>> len(set(query_idx.tolist()))
+    3
+    >>> scores
+    array([0., 0., 0.])
+    """
+    n_pool = _pool_size(X)
+    n_instances = _check_n_instances(n_instances, n_pool)
+    rng = check_random_state(random_state)
+    query_idx = rng.choice(n_pool, size=n_instances, replace=False).astype(np.intp)
+    return query_idx, np.zeros(n_instances)

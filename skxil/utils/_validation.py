@@ -1,0 +1,181 @@
+"""Validation of correction sets and other inputs shared across skxil."""
+
+from numbers import Integral
+
+import numpy as np
+from scipy import sparse
+
+
+def _is_dataframe(X):
+    return hasattr(X, "iloc") and hasattr(X, "columns") and hasattr(X, "dtypes")
+
+
+def check_corrections(corrections, n_samples, n_features, feature_names=None):
+    """Turn user-given correction sets into a boolean mask.
+
+    A correction set names the features that the model relies on but should
+    not. This helper accepts every form skxil documents and returns one dense
+    boolean mask, raising a ``ValueError`` that names the offending row and
+    feature otherwise.
+
+    Parameters
+    ----------
+    corrections : None, sequence or array-like of shape (n_samples, n_features), \
+            default=None
+        One of:
+
+        - ``None``: no row is corrected;
+        - a boolean mask of shape ``(n_samples, n_features)``: a dense
+          ndarray, a scipy sparse matrix (non-zero entries are corrected) or a
+          pandas DataFrame of booleans. This is the form that
+          :class:`~sklearn.model_selection.GridSearchCV` splits row by row;
+        - a sequence of length ``n_samples`` with one entry per row: ``None``
+          or empty (no correction), a collection of feature indices, a
+          collection of column names (when ``feature_names`` is given), or a
+          boolean mask of length ``n_features``.
+
+    n_samples : int
+        Number of rows the corrections refer to.
+
+    n_features : int
+        Number of features.
+
+    feature_names : array-like of str, default=None
+        Column names, to resolve corrections given by name.
+
+    Returns
+    -------
+    mask : ndarray of shape (n_samples, n_features), dtype=bool
+        ``mask[i, j]`` is True when feature ``j`` of row ``i`` is corrected.
+
+    Raises
+    ------
+    ValueError
+        If the number of entries does not match ``n_samples``, a mask has the
+        wrong shape, or an entry names a feature that does not exist.
+
+    Examples
+    --------
+    >>> from skxil.utils import check_corrections
+    >>> check_corrections([None, [2], []], n_samples=3, n_features=3).astype(int)
+    array([[0, 0, 0],
+           [0, 0, 1],
+           [0, 0, 0]])
+    >>> check_corrections([["age"]], 1, 2, feature_names=["age", "zip"])
+    array([[ True, False]])
+    """
+    if corrections is None:
+        return np.zeros((n_samples, n_features), dtype=bool)
+
+    if sparse.issparse(corrections):
+        if corrections.shape != (n_samples, n_features):
+            raise ValueError(
+                f"The correction mask has shape {corrections.shape}, expected "
+                f"(n_samples, n_features) = {(n_samples, n_features)}."
+            )
+        return np.asarray(corrections.toarray() != 0)
+
+    if _is_dataframe(corrections):
+        corrections = corrections.to_numpy()
+
+    if isinstance(corrections, np.ndarray) and corrections.ndim == 2:
+        if corrections.dtype == bool:
+            if corrections.shape != (n_samples, n_features):
+                raise ValueError(
+                    f"The correction mask has shape {corrections.shape}, "
+                    "expected (n_samples, n_features) = "
+                    f"{(n_samples, n_features)}."
+                )
+            return corrections.copy()
+    elif isinstance(corrections, np.ndarray) and corrections.ndim != 1:
+        raise ValueError(
+            "corrections must be a boolean mask of shape (n_samples, n_features) "
+            f"or one collection per row; got an array with {corrections.ndim} "
+            "dimensions."
+        )
+
+    if isinstance(corrections, (str, bytes)) or not hasattr(corrections, "__len__"):
+        raise ValueError(
+            "corrections must be None, a boolean mask of shape "
+            "(n_samples, n_features) or a sequence with one correction set per "
+            f"row; got {type(corrections).__name__}."
+        )
+    if len(corrections) != n_samples:
+        raise ValueError(
+            f"corrections has {len(corrections)} entries but X has {n_samples} "
+            "rows: give one correction set per row (None or [] for rows "
+            "without correction), e.g. [[3, 4]] for a single row."
+        )
+
+    names = None
+    if feature_names is not None:
+        names = {str(name): j for j, name in enumerate(feature_names)}
+
+    mask = np.zeros((n_samples, n_features), dtype=bool)
+    for i, entry in enumerate(corrections):
+        if entry is None:
+            continue
+        if isinstance(entry, (str, bytes)) or not hasattr(entry, "__iter__"):
+            raise ValueError(
+                f"The correction of row {i} must be a collection of features "
+                f"(e.g. [{entry!r}]), not a single value {entry!r}."
+            )
+        if sparse.issparse(entry):
+            entry = entry.toarray().ravel()
+        entry_arr = np.asarray(list(entry) if not isinstance(entry, np.ndarray) else entry)
+        if entry_arr.size == 0:
+            continue
+        if entry_arr.ndim != 1:
+            raise ValueError(
+                f"The correction of row {i} must be one-dimensional; got shape "
+                f"{entry_arr.shape}."
+            )
+        if entry_arr.dtype == bool:
+            if entry_arr.shape[0] != n_features:
+                raise ValueError(
+                    f"The boolean correction mask of row {i} has "
+                    f"{entry_arr.shape[0]} entries, expected n_features = "
+                    f"{n_features}."
+                )
+            mask[i] = entry_arr
+            continue
+        for feature in entry:
+            mask[i, _feature_index(feature, i, n_features, names)] = True
+    return mask
+
+
+def _feature_index(feature, row, n_features, names):
+    """Index of one feature of a correction set, with errors naming it."""
+    if isinstance(feature, (bool, np.bool_)):
+        raise ValueError(
+            f"Row {row}: feature {feature!r} is a boolean; give feature indices, "
+            "names, or one boolean mask of length n_features for the row."
+        )
+    if isinstance(feature, Integral):
+        if not 0 <= feature < n_features:
+            raise ValueError(
+                f"Row {row}: feature index {int(feature)} is out of range; X has "
+                f"{n_features} features (valid indices 0 to {n_features - 1})."
+            )
+        return int(feature)
+    if isinstance(feature, str):
+        if names is None:
+            raise ValueError(
+                f"Row {row}: feature {feature!r} is given by name, but X has no "
+                "column names; fit on a pandas DataFrame or use feature indices."
+            )
+        if feature not in names:
+            raise ValueError(
+                f"Row {row}: unknown feature name {feature!r}; X has columns "
+                f"{list(names)[:10]}{'...' if len(names) > 10 else ''}."
+            )
+        return names[feature]
+    if isinstance(feature, float) and float(feature).is_integer():
+        raise ValueError(
+            f"Row {row}: feature {feature!r} is a float; give integer feature "
+            "indices."
+        )
+    raise ValueError(
+        f"Row {row}: cannot interpret feature {feature!r} of type "
+        f"{type(feature).__name__}; give an integer index or a column name."
+    )
