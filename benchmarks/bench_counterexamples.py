@@ -65,7 +65,9 @@ def bench_strategy(X, y, corrections, strategy, n_ce, repeat):
     outputs = {}
     for backend in BACKENDS:
         kernel = getattr(_generator._BACKENDS[backend], name)
-        outputs[backend] = make_counterexamples(X, y, corrections, backend=backend, **kwargs)
+        outputs[backend] = make_counterexamples(
+            X, y, corrections, backend=backend, **kwargs
+        )
         kernel(*args, out)  # warm-up (numba compile or cache load)
         t_kernel = best_of(lambda: kernel(*args, out), repeat)
         t_total = best_of(
@@ -80,7 +82,9 @@ def bench_strategy(X, y, corrections, strategy, n_ce, repeat):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="6000 rows instead of 60000")
+    parser.add_argument(
+        "--quick", action="store_true", help="6000 rows instead of 60000"
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
         "--strategies", nargs="+", default=list(COUNTEREXAMPLE_STRATEGIES),

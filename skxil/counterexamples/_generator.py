@@ -282,7 +282,9 @@ def _check_X_train(X_train, n_features):
         if X_train.ndim != 2:
             raise ValueError(f"X_train must be 2-D, got shape {X_train.shape}.")
     if X_train.dtype.kind not in "biuf":
-        raise TypeError(f"X_train must have a numeric dtype, got dtype {X_train.dtype}.")
+        raise TypeError(
+            f"X_train must have a numeric dtype, got dtype {X_train.dtype}."
+        )
     if X_train.shape[1] != n_features:
         raise ValueError(
             f"X_train has {X_train.shape[1]} features but X has {n_features}."
@@ -507,7 +509,8 @@ def _prepare(
         if integer_X:
             _check_representable(lo, hi, integral, used, work_dtype)
         # cells whose feature has no value other than the row's own
-        rows = np.repeat(np.arange(X.shape[0], dtype=np.intp), np.diff(layout["feat_ptr"]))
+        k = np.diff(layout["feat_ptr"])
+        rows = np.repeat(np.arange(X.shape[0], dtype=np.intp), k)
         feats = layout["feat_idx"]
         n = np.diff(val_ptr)[feats]
         one = n == 1
@@ -549,9 +552,10 @@ def _draw_donors(y, y_train, row_index, layout, rng):
     m = n - excl
     if np.any(m == 0):
         i = int(rows[np.flatnonzero(m == 0)[0]])
+        label = y[i : i + 1].tolist()[0]
         raise ValueError(
             f"strategy='substitute' found no donor for row {i} of X (class "
-            f"{y[i]!r}): X_train has no other row with this label."
+            f"{label!r}): X_train has no other row with this label."
         )
 
     u = rng.random_sample(layout["n_out"])
@@ -600,11 +604,15 @@ def _donor_rows(X_train, donor_train, work_dtype, used):
 def _apply_callable(func, X, layout, n_ce, per_feature, rng):
     """Call ``func`` once per corrected row (or feature) and check its output."""
     n_features = X.shape[1]
-    feat_ptr, feat_idx, out_ptr = layout["feat_ptr"], layout["feat_idx"], layout["out_ptr"]
+    feat_ptr, feat_idx = layout["feat_ptr"], layout["feat_idx"]
+    out_ptr = layout["out_ptr"]
     out = np.empty((layout["n_out"], n_features), dtype=X.dtype)
     for i in np.flatnonzero(layout["copies"]).tolist():
         feats = feat_idx[feat_ptr[i] : feat_ptr[i + 1]]
-        groups = [feats[t : t + 1] for t in range(feats.size)] if per_feature else [feats]
+        if per_feature:
+            groups = [feats[t : t + 1] for t in range(feats.size)]
+        else:
+            groups = [feats]
         start = out_ptr[i]
         for g in groups:
             mask = np.zeros(n_features, dtype=bool)

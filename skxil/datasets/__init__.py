@@ -1,5 +1,19 @@
-"""Data sets for explanatory interactive learning."""
+"""Data sets for explanatory interactive learning.
 
+Synthetic problems with a known ground truth (which features are relevant),
+decoy images, and loaders that read local files (nothing is downloaded).
+"""
+
+from ._colors import SameColorFeatures, make_colors
 from ._confounded import make_confounded_classification
+from ._decoy import add_decoy, load_decoy_digits
+from ._fashion import load_fashion_mnist
 
-__all__ = ["make_confounded_classification"]
+__all__ = [
+    "SameColorFeatures",
+    "add_decoy",
+    "load_decoy_digits",
+    "load_fashion_mnist",
+    "make_colors",
+    "make_confounded_classification",
+]

@@ -1,0 +1,2 @@
+def make_colors(): pass
+class SameColorFeatures: pass

@@ -1,0 +1,317 @@
+"""A simulated user that answers CAIPI's queries from known relevant features."""
+
+# Authors: The skxil developers
+# License: BSD 3 clause
+
+import numbers
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+__all__ = ["SimulatedUser"]
+
+NOISE_MODES = ("incomplete", "random", "adversarial", "wrong")
+
+
+class SimulatedUser:
+    """Answer queries as the CAIPI paper's simulated user, optionally with noise.
+
+    The user knows the true label of every row and which features are
+    relevant to it. Shown a prediction and its explanation, the user:
+
+    - always gives the true label;
+    - if the prediction is right but the explanation relies on irrelevant
+      features ("right for the wrong reasons"), also gives a *correction*:
+      the explained features that are not relevant;
+    - otherwise (wrong prediction, or right prediction with a right
+      explanation) gives no correction.
+
+    With ``noise`` set, a share ``noise_rate`` of the answers to right
+    predictions carries a faulty correction instead, following the typology
+    of user feedback of Friedrich et al. (2023). The label is never noisy.
+
+    Parameters
+    ----------
+    relevant : array-like of bool or callable
+        Which features are relevant (the ground truth of a right reason):
+
+        - a mask of shape (n_features,) shared by all rows;
+        - a mask of shape (n_rows, n_features), one per row, indexed by the
+          row's position in the pool (``index`` of :meth:`answer`);
+        - a callable ``f(x) -> mask`` of shape (n_features,).
+
+    noise : {"incomplete", "random", "adversarial", "wrong"}, default=None
+        Kind of faulty correction given by a noisy answer:
+
+        - ``"incomplete"``: only part of the wrong features (a random subset
+          of strictly fewer of them, possibly none);
+        - ``"random"``: as many random features as the explanation shows,
+          drawn from all features;
+        - ``"adversarial"``: every feature;
+        - ``"wrong"``: the relevant features of the row.
+
+        ``None`` means a noiseless user.
+
+    noise_rate : float, default=0.0
+        Probability, in [0, 1], that an answer to a right prediction is
+        noisy. Must be 0 when ``noise`` is None.
+
+    random_state : int, RandomState instance or None, default=None
+        Draws which answers are noisy and their random features. The user
+        keeps one generator across answers; :func:`~skxil.simulate.simulate`
+        works on a copy whose generator starts afresh, so the same integer
+        gives the same answers in every simulation.
+
+    Attributes
+    ----------
+    n_answers_ : int
+        Number of answers given so far.
+
+    See Also
+    --------
+    skxil.simulate.simulate : The CAIPI loop with a simulated user.
+
+    References
+    ----------
+    .. [1] S. Teso and K. Kersting, "Explanatory Interactive Machine
+       Learning", AIES 2019.
+    .. [2] F. Friedrich, W. Stammer, P. Schramowski and K. Kersting, "A
+       typology for exploring the mitigation of shortcut behaviour", Nature
+       Machine Intelligence 5, 2023.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxil.explain import Explanation
+    >>> from skxil.simulate import SimulatedUser
+    >>> user = SimulatedUser(np.array([True, True, False]))
+    >>> explanation = Explanation(1, [2, 0], [0.9, 0.3], n_features=3)
+    >>> user.answer(None, 1, explanation)  # right for the wrong reasons
+    (1, array([2]))
+    >>> user.answer(None, 0, explanation)  # wrong prediction: label only
+    (0, None)
+    """
+
+    def __init__(self, relevant, *, noise=None, noise_rate=0.0, random_state=None):
+        self.relevant = relevant
+        self.noise = noise
+        self.noise_rate = noise_rate
+        self.random_state = random_state
+        self._relevant = self._check_relevant(relevant)
+        self._check_noise(noise, noise_rate)
+        self._reset()
+
+    # ---------------------------------------------------------- validation
+    @staticmethod
+    def _check_relevant(relevant):
+        if callable(relevant):
+            return relevant
+        mask = np.asarray(relevant)
+        if mask.dtype != bool:
+            raise TypeError(
+                "relevant must be a boolean mask of shape (n_features,) or "
+                f"(n_rows, n_features), or a callable; got an array of dtype "
+                f"{mask.dtype}."
+            )
+        if mask.ndim not in (1, 2) or mask.shape[-1] == 0:
+            raise ValueError(
+                "relevant must be a boolean mask of shape (n_features,) or "
+                f"(n_rows, n_features); got shape {mask.shape}."
+            )
+        return mask.copy()
+
+    @staticmethod
+    def _check_noise(noise, noise_rate):
+        if noise is not None and noise not in NOISE_MODES:
+            raise ValueError(
+                f"noise must be None or one of {NOISE_MODES}; got {noise!r}."
+            )
+        if isinstance(noise_rate, bool) or not isinstance(noise_rate, numbers.Real):
+            raise TypeError(
+                f"noise_rate must be a float in [0, 1]; got {noise_rate!r}."
+            )
+        if not 0.0 <= noise_rate <= 1.0:
+            raise ValueError(f"noise_rate must lie in [0, 1]; got {noise_rate}.")
+        if noise is None and noise_rate > 0:
+            raise ValueError(
+                f"noise_rate={noise_rate} needs a noise mode; set noise to one of "
+                f"{NOISE_MODES}."
+            )
+
+    def _reset(self):
+        """Start the answers afresh: a new generator and no answers given."""
+        self._rng = check_random_state(self.random_state)
+        if isinstance(self.random_state, np.random.RandomState):
+            self._rng = np.random.RandomState(
+                self._rng.randint(np.iinfo(np.int32).max)
+            )
+        self.n_answers_ = 0
+        return self
+
+    # ------------------------------------------------------------- answers
+    def relevant_mask(self, x, n_features, *, index=None):
+        """The relevant features of one row.
+
+        Parameters
+        ----------
+        x : array-like of shape (n_features,)
+            The row (used only by a callable ``relevant``).
+
+        n_features : int
+            Number of features the mask must have.
+
+        index : int, default=None
+            Position of the row in the pool; required when ``relevant`` has
+            one mask per row.
+
+        Returns
+        -------
+        mask : ndarray of shape (n_features,), dtype=bool
+        """
+        relevant = self._relevant
+        if callable(relevant):
+            mask = np.asarray(relevant(x))
+            if mask.dtype != bool:
+                raise TypeError(
+                    f"The relevant callable must return a boolean mask; got dtype "
+                    f"{mask.dtype}."
+                )
+        elif relevant.ndim == 2:
+            if index is None:
+                raise ValueError(
+                    "relevant has one mask per row, so answer() needs the row's "
+                    "position in the pool: pass index=."
+                )
+            if not -relevant.shape[0] <= int(index) < relevant.shape[0]:
+                raise IndexError(
+                    f"index {index} is out of range for relevant with "
+                    f"{relevant.shape[0]} rows."
+                )
+            mask = relevant[int(index)]
+        else:
+            mask = relevant
+        if mask.shape != (n_features,):
+            raise ValueError(
+                f"The relevant mask has shape {mask.shape}, but the explanation "
+                f"is over {n_features} features."
+            )
+        return mask
+
+    def answer(self, x, y_true, explanation, *, index=None):
+        """Answer one query: the true label and, maybe, a correction.
+
+        Parameters
+        ----------
+        x : array-like of shape (n_features,)
+            The queried row.
+
+        y_true : object
+            Its true label.
+
+        explanation : Explanation or None
+            The model's prediction and explanation on ``x``. ``None`` (no
+            explanation shown) gets the label only.
+
+        index : int, default=None
+            Position of the row in the pool; required when ``relevant`` has
+            one mask per row.
+
+        Returns
+        -------
+        label : object
+            ``y_true``.
+
+        correction : ndarray of int or None
+            Sorted indices of the features the model should not rely on, or
+            ``None`` when there is nothing to correct.
+        """
+        if explanation is None:
+            return y_true, None
+        n_features = int(explanation.n_features)
+        relevant = self.relevant_mask(x, n_features, index=index)
+        self.n_answers_ += 1
+        if explanation.predicted_class != y_true:
+            return y_true, None
+        shown = np.unique(np.asarray(explanation.features, dtype=np.intp))
+        wrong = shown[~relevant[shown]]
+        if self.noise is not None and self._rng.uniform() < self.noise_rate:
+            wrong = self._noisy(wrong, shown, relevant)
+        if wrong.size == 0:
+            return y_true, None
+        return y_true, np.sort(wrong).astype(np.intp)
+
+    def _noisy(self, wrong, shown, relevant):
+        """A faulty correction instead of ``wrong``."""
+        rng = self._rng
+        n_features = relevant.shape[0]
+        if self.noise == "incomplete":
+            if wrong.size == 0:
+                return wrong
+            n_keep = rng.randint(wrong.size)
+            return rng.choice(wrong, size=n_keep, replace=False)
+        if self.noise == "random":
+            size = min(max(shown.size, 1), n_features)
+            return rng.choice(n_features, size=size, replace=False)
+        if self.noise == "adversarial":
+            return np.arange(n_features)
+        return np.flatnonzero(relevant)  # "wrong"
+
+    def answer_batch(self, X, y_true, explanations, *, indices=None):
+        """Answer several queries, one :meth:`answer` per row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_features)
+            The queried rows.
+
+        y_true : array-like of shape (n_rows,)
+            Their true labels.
+
+        explanations : list of Explanation or None
+            One per row.
+
+        indices : array-like of int of shape (n_rows,), default=None
+            Positions of the rows in the pool.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_rows,)
+            The true labels.
+
+        corrections : list of (ndarray or None)
+            One correction per row, as :meth:`CaipiClassifier.teach` takes
+            them.
+        """
+        y_true = np.asarray(y_true)
+        n_rows = y_true.shape[0]
+        if len(explanations) != n_rows:
+            raise ValueError(
+                f"Got {len(explanations)} explanations for {n_rows} labels."
+            )
+        if indices is not None and len(indices) != n_rows:
+            raise ValueError(f"Got {len(indices)} indices for {n_rows} labels.")
+        corrections = []
+        for i in range(n_rows):
+            x = _row(X, i)
+            index = None if indices is None else int(indices[i])
+            _, correction = self.answer(x, y_true[i], explanations[i], index=index)
+            corrections.append(correction)
+        return y_true.copy(), corrections
+
+    def __repr__(self):
+        relevant = "callable" if callable(self.relevant) else "mask"
+        return (
+            f"SimulatedUser(relevant=<{relevant}>, noise={self.noise!r}, "
+            f"noise_rate={self.noise_rate!r}, random_state={self.random_state!r})"
+        )
+
+
+def _row(X, i):
+    """Row ``i`` of an array, DataFrame or sparse matrix as a dense 1-D array."""
+    if X is None:
+        return None
+    if hasattr(X, "iloc"):
+        return X.iloc[i].to_numpy()
+    if hasattr(X, "toarray"):
+        return X[i].toarray().ravel()
+    return np.asarray(X[i])

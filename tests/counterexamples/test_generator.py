@@ -1,0 +1,380 @@
+"""make_counterexamples: semantics, randomness, validation and errors."""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from skxil.counterexamples import COUNTEREXAMPLE_STRATEGIES, make_counterexamples
+
+
+@pytest.fixture
+def data():
+    rng = np.random.RandomState(0)
+    n_train, n_features = 60, 6
+    X_train = rng.randint(10, 200, size=(n_train, n_features)).astype(np.float64)
+    X_train[:, 1] = rng.normal(size=n_train)  # continuous feature
+    X_train[:, 4] = rng.choice([0.0, 5.0, 9.0], size=n_train)  # three values
+    y_train = rng.choice(["cat", "dog"], size=n_train)
+    rows = np.arange(0, n_train, 6)
+    corrections = rng.rand(rows.size, n_features) < 0.5
+    corrections[0] = False
+    corrections[1] = [True, True, False, False, True, False]
+    return X_train[rows], y_train[rows], corrections, X_train, y_train, rows
+
+
+def _make(data, **kwargs):
+    X, y, corrections, X_train, y_train, rows = data
+    params = dict(X_train=X_train, y_train=y_train, row_index=rows, random_state=0)
+    params.update(kwargs)
+    return make_counterexamples(X, y, corrections, **params)
+
+
+def _redrawn(corrections, n_ce, per_feature):
+    """Bool (n_ce_rows, n_features): the cells each copy re-draws."""
+    blocks = []
+    for mask in corrections:
+        feats = np.flatnonzero(mask)
+        if not feats.size:
+            continue
+        if per_feature:
+            for j in feats:
+                one = np.zeros_like(mask)
+                one[j] = True
+                blocks.extend([one] * n_ce)
+        else:
+            blocks.extend([mask] * n_ce)
+    return np.array(blocks, dtype=bool).reshape(-1, corrections.shape[1])
+
+
+@pytest.mark.parametrize("per_feature", [False, True])
+@pytest.mark.parametrize("strategy", COUNTEREXAMPLE_STRATEGIES)
+def test_counts_order_labels_and_source(data, strategy, per_feature):
+    X, y, corrections, *_ = data
+    X_ce, y_ce, source = _make(
+        data, n_counterexamples=4, strategy=strategy, per_feature=per_feature
+    )
+    k = corrections.sum(axis=1)
+    reps = 4 * k if per_feature else 4 * (k > 0)
+    np.testing.assert_array_equal(source, np.repeat(np.arange(len(X)), reps))
+    np.testing.assert_array_equal(y_ce, y[source])
+    assert X_ce.shape == (reps.sum(), X.shape[1])
+    redrawn = _redrawn(corrections, 4, per_feature)
+    np.testing.assert_array_equal(X_ce[~redrawn], X[source][~redrawn])
+
+
+def test_randomize_stays_in_range_and_keeps_integers(data):
+    X, y, corrections, X_train, *_ = data
+    X_ce, _, source = _make(data, n_counterexamples=50)
+    redrawn = _redrawn(corrections, 50, False)
+    lo, hi = X_train.min(axis=0), X_train.max(axis=0)
+    assert np.all((X_ce >= lo) & (X_ce <= hi))
+    for j in (0, 2, 4):  # integral features stay integral
+        assert np.all(X_ce[:, j] == np.floor(X_ce[:, j]))
+    assert np.any(X_ce[redrawn[:, 1], 1] != np.floor(X_ce[redrawn[:, 1], 1]))
+    # integer draws reach both ends of a small range
+    vals = X_ce[redrawn[:, 4], 4]
+    assert vals.min() == 0 and vals.max() == 9 and len(np.unique(vals)) > 3
+
+
+def test_randomize_integer_dtype_keeps_dtype_and_range():
+    rng = np.random.RandomState(1)
+    X_train = rng.randint(0, 256, size=(30, 4)).astype(np.uint8)
+    corrections = np.ones((30, 4), dtype=bool)
+    X_ce, _, _ = make_counterexamples(
+        X_train, np.zeros(30), corrections, X_train=X_train, y_train=np.zeros(30),
+        n_counterexamples=20, random_state=0,
+    )
+    assert X_ce.dtype == np.uint8
+    assert np.all(X_ce >= X_train.min(axis=0)) and np.all(X_ce <= X_train.max(axis=0))
+
+
+def test_alternative_never_returns_original_and_only_observed(data):
+    X, y, corrections, X_train, *_ = data
+    X_ce, _, source = _make(data, n_counterexamples=30, strategy="alternative")
+    redrawn = _redrawn(corrections, 30, False)
+    for j in range(X.shape[1]):
+        cells = redrawn[:, j]
+        assert np.all(X_ce[cells, j] != X[source[cells], j])
+        assert np.all(np.isin(X_ce[cells, j], X_train[:, j]))
+    # a three-valued feature reaches both other values
+    row1 = source == 1
+    assert set(X_ce[row1, 4].tolist()) == {0.0, 5.0, 9.0} - {X[1, 4]}
+
+
+def test_alternative_sparse_includes_implicit_zeros():
+    dense = np.array([[0, 3], [4, 0], [4, 3], [0, 5]], dtype=np.float64)
+    X_train = sp.csr_matrix(dense)
+    corrections = np.array([[False, True], [True, False]])
+    X_ce, _, source = make_counterexamples(
+        dense[[2, 1]], np.array([0, 0]), corrections, X_train=X_train,
+        y_train=np.zeros(4), n_counterexamples=40, strategy="alternative",
+        random_state=0,
+    )
+    assert set(X_ce[source == 0, 1].tolist()) == {0.0, 5.0}
+    assert set(X_ce[source == 1, 0].tolist()) == {0.0}
+
+
+def test_alternative_single_value_warns_and_keeps(data):
+    X, y, corrections, X_train, y_train, rows = data
+    X_train = X_train.copy()
+    X_train[:, 3] = 7.0
+    X = X_train[rows]
+    corrections = corrections.copy()
+    corrections[:, 3] = True
+    with pytest.warns(UserWarning, match=r"alternative.*feature\(s\) \[3\]") as rec:
+        X_ce, _, _ = make_counterexamples(
+            X, y, corrections, X_train=X_train, y_train=y_train,
+            strategy="alternative", random_state=0,
+        )
+    assert len(rec) == 1
+    assert np.all(X_ce[:, 3] == 7.0)
+
+
+def test_substitute_takes_values_from_same_class_other_row(data):
+    X, y, corrections, X_train, y_train, rows = data
+    X_ce, y_ce, source = _make(data, n_counterexamples=20, strategy="substitute")
+    redrawn = _redrawn(corrections, 20, False)
+    for r in range(X_ce.shape[0]):
+        feats = redrawn[r]
+        donors = np.flatnonzero(
+            np.all(X_train[:, feats] == X_ce[r, feats], axis=1) & (y_train == y_ce[r])
+        )
+        assert donors.size, r
+        # the row itself is never the donor (its values are unique here)
+        assert not np.array_equal(donors, [rows[source[r]]])
+
+
+def test_substitute_excludes_row_itself():
+    X_train = np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]])
+    y_train = np.array([0, 0, 1])
+    corrections = np.array([[True, True]])
+    X_ce, _, _ = make_counterexamples(
+        X_train[:1], y_train[:1], corrections, X_train=X_train, y_train=y_train,
+        n_counterexamples=10, strategy="substitute", row_index=[0], random_state=0,
+    )
+    np.testing.assert_array_equal(X_ce, np.tile([2.0, 20.0], (10, 1)))
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
+def test_sparse_X_train_matches_dense(data, fmt):
+    X, y, corrections, X_train, y_train, rows = data
+    X_sparse = sp.random(60, 6, density=0.4, format=fmt, random_state=0) * 10
+    X_dense = X_sparse.toarray()
+    for strategy in COUNTEREXAMPLE_STRATEGIES:
+        kw = dict(y_train=y_train, strategy=strategy, row_index=rows, random_state=3)
+        a = make_counterexamples(X_dense[rows], y, corrections, X_train=X_sparse, **kw)
+        b = make_counterexamples(X_dense[rows], y, corrections, X_train=X_dense, **kw)
+        for p, q in zip(a, b):
+            np.testing.assert_array_equal(p, q)
+
+
+def test_sparse_with_duplicates_is_not_modified():
+    # column 0 stores row 0 twice (1 + 2 = 3), column 1 stores 5 in row 1
+    X_train = sp.csc_matrix(
+        (np.array([1.0, 2.0, 5.0]), np.array([0, 0, 1]), np.array([0, 2, 3])),
+        shape=(3, 2),
+    )
+    assert not X_train.has_canonical_format
+    data_before = X_train.data.copy()
+    X = X_train.toarray()
+    X_ce, _, _ = make_counterexamples(
+        X, np.zeros(3), np.ones((3, 2), bool), X_train=X_train,
+        y_train=np.zeros(3), strategy="alternative", random_state=0,
+    )
+    np.testing.assert_array_equal(X_train.data, data_before)
+    assert set(X_ce[:, 0].tolist()) <= {0.0, 3.0}  # duplicates summed
+
+
+@pytest.mark.parametrize("strategy", COUNTEREXAMPLE_STRATEGIES)
+def test_inputs_not_modified(data, strategy):
+    copies = [np.copy(a) for a in data]
+    _make(data, strategy=strategy, n_counterexamples=5)
+    for before, after in zip(copies, data):
+        np.testing.assert_array_equal(before, after)
+
+
+@pytest.mark.parametrize("strategy", COUNTEREXAMPLE_STRATEGIES)
+def test_random_state(data, strategy):
+    a = _make(data, strategy=strategy, random_state=7)[0]
+    b = _make(data, strategy=strategy, random_state=7)[0]
+    c = _make(data, strategy=strategy, random_state=8)[0]
+    d = _make(data, strategy=strategy, random_state=np.random.RandomState(7))[0]
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, d)
+    assert not np.array_equal(a, c)
+
+
+def test_empty_outputs_keep_dtypes(data):
+    X, y, corrections, X_train, y_train, rows = data
+    X8 = X.astype(np.uint8)
+    for n_ce, corr in [(0, corrections), (3, np.zeros_like(corrections))]:
+        X_ce, y_ce, source = make_counterexamples(
+            X8, y, corr, X_train=X_train, y_train=y_train, n_counterexamples=n_ce
+        )
+        assert X_ce.shape == (0, X.shape[1]) and X_ce.dtype == np.uint8
+        assert y_ce.shape == (0,) and y_ce.dtype == y.dtype
+        assert source.shape == (0,) and source.dtype == np.intp
+
+
+# ---------------------------------------------------------------- callable
+
+
+def _shift_masked(x, mask, n_copies, random_state):
+    out = np.tile(x, (n_copies, 1)).astype(np.float64)
+    out[:, mask] += random_state.randint(1, 4, size=(n_copies, mask.sum()))
+    return out
+
+
+@pytest.mark.parametrize("per_feature", [False, True])
+def test_callable_strategy(data, per_feature):
+    X, y, corrections, *_ = data
+    calls = []
+
+    def func(x, mask, n_copies, random_state):
+        assert x.ndim == 1 and mask.dtype == bool
+        assert isinstance(random_state, np.random.RandomState)
+        calls.append(mask.sum())
+        return _shift_masked(x, mask, n_copies, random_state)
+
+    X_ce, y_ce, source = _make(
+        data, strategy=func, per_feature=per_feature, n_counterexamples=2
+    )
+    k = corrections.sum(axis=1)
+    assert len(calls) == (k.sum() if per_feature else np.count_nonzero(k))
+    if per_feature:
+        assert set(calls) == {1}
+    redrawn = _redrawn(corrections, 2, per_feature)
+    assert np.all(X_ce[redrawn] > X[source][redrawn])
+    np.testing.assert_array_equal(X_ce[~redrawn], X[source][~redrawn])
+    assert X_ce.dtype == X.dtype
+
+
+def test_callable_output_is_cast_to_X_dtype():
+    X = np.array([[1, 2]], dtype=np.uint8)
+    X_ce, _, _ = make_counterexamples(
+        X, [0], np.array([[True, False]]), X_train=X, y_train=[0],
+        strategy=lambda x, m, n, rs: np.array([[7.0, 2.0]] * n), n_counterexamples=2,
+    )
+    assert X_ce.dtype == np.uint8
+    np.testing.assert_array_equal(X_ce, [[7, 2], [7, 2]])
+
+
+def test_callable_nan_outside_mask_is_unchanged():
+    X = np.array([[np.nan, 1.0]])
+    X_ce, _, _ = make_counterexamples(
+        X, [0], np.array([[False, True]]), X_train=X, y_train=[0],
+        strategy=lambda x, m, n, rs: np.array([[np.nan, 3.0]] * n), n_counterexamples=1,
+    )
+    np.testing.assert_array_equal(X_ce, [[np.nan, 3.0]])
+
+
+def test_callable_wrong_shape(data):
+    with pytest.raises(ValueError, match=r"returned shape \(3,\) for row 1"):
+        _make(data, strategy=lambda x, m, n, rs: x[:3], n_counterexamples=2)
+
+
+def test_callable_changes_unmasked_feature(data):
+    X, y, corrections, *_ = data
+
+    def func(x, mask, n_copies, random_state):
+        out = np.tile(x, (n_copies, 1))
+        out[:, 2] += 1  # feature 2 is not corrected in row 1
+        return out
+
+    with pytest.raises(ValueError, match="changed feature 2 of row 1"):
+        _make(data, strategy=func, n_counterexamples=2)
+
+
+# ------------------------------------------------------------------ errors
+
+
+def test_errors(data):
+    X, y, corrections, X_train, y_train, rows = data
+    kw = dict(X_train=X_train, y_train=y_train)
+    with pytest.raises(ValueError, match="n_counterexamples must be >= 0"):
+        make_counterexamples(X, y, corrections, n_counterexamples=-1, **kw)
+    with pytest.raises(TypeError, match="n_counterexamples must be an int"):
+        make_counterexamples(X, y, corrections, n_counterexamples=2.0, **kw)
+    with pytest.raises(TypeError, match="n_counterexamples must be an int"):
+        make_counterexamples(X, y, corrections, n_counterexamples=True, **kw)
+    valid = re.escape(str(COUNTEREXAMPLE_STRATEGIES))
+    with pytest.raises(ValueError, match=f"strategy must be one of {valid}"):
+        make_counterexamples(X, y, corrections, strategy="shuffle", **kw)
+    with pytest.raises(ValueError, match="backend must be one of.*'numba'.*got 'cuda'"):
+        make_counterexamples(X, y, corrections, backend="cuda", **kw)
+    with pytest.raises(TypeError, match="numeric dtype, got dtype <U"):
+        make_counterexamples(X.astype(str), y, corrections, **kw)
+    with pytest.raises(TypeError, match="X must be a dense array"):
+        make_counterexamples(sp.csr_matrix(X), y, corrections, **kw)
+    with pytest.raises(ValueError, match="X must be 2-D"):
+        make_counterexamples(X[0], y, corrections, **kw)
+    with pytest.raises(ValueError, match=r"y must have shape \(10,\)"):
+        make_counterexamples(X, y[:-1], corrections, **kw)
+    with pytest.raises(ValueError, match="corrections must have the shape of X"):
+        make_counterexamples(X, y, corrections[:, :-1], **kw)
+    with pytest.raises(ValueError, match="corrections must be a boolean array"):
+        make_counterexamples(X, y, corrections.astype(int), **kw)
+    with pytest.raises(ValueError, match="X_train has 5 features but X has 6"):
+        make_counterexamples(X, y, corrections, X_train=X_train[:, :5], y_train=y_train)
+    with pytest.raises(ValueError, match=r"y_train must have shape \(60,\)"):
+        make_counterexamples(X, y, corrections, X_train=X_train, y_train=y_train[:3])
+    with pytest.raises(ValueError, match=r"row_index must have shape \(10,\)"):
+        make_counterexamples(X, y, corrections, row_index=rows[:2], **kw)
+    with pytest.raises(ValueError, match=r"row_index\[0\] = 60"):
+        make_counterexamples(X, y, corrections, row_index=rows + 60, **kw)
+    with pytest.raises(TypeError, match="per_feature must be a bool"):
+        make_counterexamples(X, y, corrections, per_feature="yes", **kw)
+
+
+def test_substitute_without_donor():
+    X_train = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    y_train = np.array(["a", "b", "b"])
+    corrections = np.array([[True, False], [False, True]])
+    with pytest.raises(ValueError, match=r"no donor for row 1 of X \(class 'a'\)"):
+        make_counterexamples(
+            X_train[[1, 0]], y_train[[1, 0]], corrections, X_train=X_train,
+            y_train=y_train, strategy="substitute", row_index=[1, 0],
+        )
+    with pytest.raises(ValueError, match=r"no donor for row 0 of X \(class 'z'\)"):
+        make_counterexamples(
+            X_train[:1], np.array(["z"]), corrections[:1], X_train=X_train,
+            y_train=y_train, strategy="substitute",
+        )
+
+
+def test_integer_X_rejects_unrepresentable_X_train():
+    X_train = np.array([[0.5, 1.0], [300.0, 2.0]])
+    X = np.array([[1, 1]], dtype=np.uint8)
+    for strategy in COUNTEREXAMPLE_STRATEGIES:
+        with pytest.raises(ValueError, match=r"uint8.*feature\(s\) \[0\]"):
+            make_counterexamples(
+                X, [0], np.array([[True, False]]), X_train=X_train, y_train=[0, 0],
+                strategy=strategy, random_state=0,
+            )
+
+
+def test_randomize_rejects_infinite_range():
+    X_train = np.array([[0.0, 1.0], [np.inf, 2.0]])
+    with pytest.raises(ValueError, match=r"infinite values in feature\(s\) \[0\]"):
+        make_counterexamples(
+            X_train, [0, 0], np.array([[True, False]] * 2), X_train=X_train,
+            y_train=[0, 0],
+        )
+
+
+def test_randomize_all_nan_feature_warns_and_keeps():
+    X_train = np.array([[np.nan, 1.0], [np.nan, 2.0]])
+    with pytest.warns(UserWarning, match=r"randomize.*feature\(s\) \[0\]"):
+        X_ce, _, _ = make_counterexamples(
+            X_train, [0, 0], np.ones((2, 2), bool), X_train=X_train, y_train=[0, 0],
+        )
+    assert np.isnan(X_ce[:, 0]).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        make_counterexamples(  # no warning when the feature is not corrected
+            X_train, [0, 0], np.array([[False, True]] * 2), X_train=X_train,
+            y_train=[0, 0],
+        )

@@ -1,0 +1,212 @@
+"""The numba kernels of stage 4 equal their NumPy twins exactly."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from skxil.counterexamples import COUNTEREXAMPLE_STRATEGIES, make_counterexamples
+from skxil.counterexamples import _kernels, _reference
+
+KERNELS = ("randomize_kernel", "alternative_kernel", "substitute_kernel")
+
+
+def _case(name):
+    """(X, y, corrections, X_train, y_train, row_index, n_counterexamples)."""
+    rng = np.random.RandomState(42)
+    n_train, n_features = 40, 7
+    X_train = rng.randint(0, 256, size=(n_train, n_features)).astype(np.uint8)
+    X_train[:, 2] = rng.randint(0, 3, size=n_train)  # few distinct values
+    y_train = np.array(["a", "b", "c"])[rng.randint(0, 3, size=n_train)]
+    rows = np.array([3, 0, 17, 5, 22, 39])
+    corrections = rng.rand(rows.size, n_features) < 0.4
+    corrections[1] = False  # one uncorrected row
+    n_ce = 3
+    if name == "no_correction":
+        corrections[:] = False
+    elif name == "all_features":
+        corrections[:] = True
+    elif name == "one_row":
+        rows, corrections = rows[:1], np.ones((1, n_features), dtype=bool)
+    elif name == "zero_counterexamples":
+        n_ce = 0
+    elif name == "float32":
+        X_train = (X_train / 7.0).astype(np.float32)
+    elif name == "float64":
+        X_train = rng.normal(size=(n_train, n_features))
+        X_train[:, 3] = np.round(X_train[:, 3] * 10)  # integral float feature
+        X_train[5, 4] = np.nan  # NaN is ignored by the statistics
+    elif name == "int64":
+        X_train = X_train.astype(np.int64) * 1000 - 50_000
+    elif name == "bool":
+        X_train = X_train > 127
+    elif name == "float16":
+        X_train = (X_train / 4.0).astype(np.float16)
+    elif name == "single_value":
+        X_train[:, 1] = 9
+        corrections[:, 1] = True
+    elif name == "fortran_order":
+        X_train = np.asfortranarray(X_train.astype(np.float64))
+    X = X_train[rows]
+    if name == "fortran_order":
+        X = np.asfortranarray(X)
+    y = y_train[rows]
+    if name == "csr":
+        X_train = sp.csr_matrix(np.where(X_train > 150, X_train, 0))
+        X = X_train[rows].toarray()
+    elif name == "csc":
+        dense = np.where(X_train > 100, X_train, 0).astype(np.float64)
+        X_train = sp.csc_array(dense)
+        X = dense[rows]
+    return X, y, corrections, X_train, y_train, rows, n_ce
+
+
+CASES = (
+    "default", "no_correction", "all_features", "one_row", "zero_counterexamples",
+    "float32", "float64", "uint8", "int64", "bool", "float16", "single_value",
+    "fortran_order", "csr", "csc",
+)
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("per_feature", [False, True])
+@pytest.mark.parametrize("strategy", COUNTEREXAMPLE_STRATEGIES)
+def test_numba_equals_numpy_twin(case, per_feature, strategy):
+    X, y, corrections, X_train, y_train, rows, n_ce = _case(case)
+    results = {}
+    for backend in ("numba", "numpy"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            results[backend] = make_counterexamples(
+                X, y, corrections, X_train=X_train, y_train=y_train,
+                n_counterexamples=n_ce, strategy=strategy, per_feature=per_feature,
+                row_index=rows, random_state=0, backend=backend,
+            )
+    for a, b in zip(results["numba"], results["numpy"]):
+        np.testing.assert_array_equal(a, b)
+        assert a.dtype == b.dtype
+    X_ce, y_ce, source = results["numba"]
+    assert X_ce.dtype == X.dtype
+    k = corrections.sum(axis=1)
+    expected = n_ce * (k.sum() if per_feature else np.count_nonzero(k))
+    assert X_ce.shape == (expected, X.shape[1])
+    assert y_ce.shape == (expected,) and y_ce.dtype == y.dtype
+    assert source.dtype == np.intp
+    # nothing outside the correction mask changes
+    a, b = X_ce.astype(float), X[source].astype(float)
+    changed = (a != b) & ~(np.isnan(a) & np.isnan(b))
+    assert not (changed & ~corrections[source]).any()
+
+
+def test_single_value_feature_warns_with_both_backends():
+    X, y, corrections, X_train, y_train, rows, n_ce = _case("single_value")
+    out = []
+    for backend in ("numba", "numpy"):
+        with pytest.warns(UserWarning, match=r"feature\(s\) \[1\]") as record:
+            out.append(make_counterexamples(
+                X, y, corrections, X_train=X_train, y_train=y_train,
+                strategy="alternative", random_state=3, backend=backend,
+            )[0])
+        assert len(record) == 1
+    np.testing.assert_array_equal(out[0], out[1])
+    assert np.all(out[0][:, 1] == 9)
+
+
+def _direct_layout(corrections, n_ce, per_feature):
+    n_rows, n_features = corrections.shape
+    k = corrections.sum(axis=1)
+    feat_ptr = np.concatenate([[0], np.cumsum(k)]).astype(np.intp)
+    feat_idx = np.nonzero(corrections)[1].astype(np.intp)
+    copies = n_ce * k if per_feature else n_ce * (k > 0)
+    out_ptr = np.concatenate([[0], np.cumsum(copies)]).astype(np.intp)
+    return feat_ptr, feat_idx, out_ptr
+
+
+def _run_both(name, args, n_out, n_features, dtype):
+    outs = []
+    for module in (_kernels, _reference):
+        out = np.full((n_out, n_features), 99, dtype=dtype)
+        res = getattr(module, name)(*args, out)
+        assert res is out
+        outs.append(out)
+    np.testing.assert_array_equal(outs[0], outs[1])
+    return outs[0]
+
+
+@pytest.mark.parametrize("per_feature", [False, True])
+def test_alternative_kernel_edge_values(per_feature):
+    # feature 0: original in the set; 1: original not in the set; 2: NaN
+    # original; 3: empty set (kept); 4: the set is only the original (kept)
+    X = np.array([[1.0, 0.5, np.nan, 7.0, 4.0], [3.0, 2.0, 1.0, 7.0, 4.0]])
+    corrections = np.ones_like(X, dtype=bool)
+    vals = np.array([1.0, 2.0, 3.0, 1.0, 2.0, 1.0, 2.0, 4.0])
+    val_ptr = np.array([0, 3, 5, 7, 7, 8], dtype=np.intp)
+    n_ce = 4
+    feat_ptr, feat_idx, out_ptr = _direct_layout(corrections, n_ce, per_feature)
+    u = np.linspace(0.0, 1.0 - 1e-12, n_ce * feat_ptr[-1])
+    args = (X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature, vals, val_ptr, u)
+    out = _run_both("alternative_kernel", args, out_ptr[-1], 5, np.float64)
+    source = np.repeat([0, 1], np.diff(out_ptr))
+    if per_feature:  # row block t of n_ce copies re-draws feature t only
+        feature = np.tile(np.repeat(np.arange(5), n_ce), 2)
+    for f, allowed in [(0, ({2.0, 3.0}, {1.0, 2.0})), (1, ({1.0, 2.0},) * 2),
+                       (2, ({1.0, 2.0}, {2.0}))]:
+        for i in (0, 1):
+            sel = source == i
+            if per_feature:
+                sel &= feature == f
+            assert set(out[sel, f].tolist()) <= allowed[i], (f, i)
+    np.testing.assert_array_equal(out[:, 3], 7.0)
+    np.testing.assert_array_equal(out[:, 4], 4.0)
+
+
+def test_alternative_kernel_covers_all_other_values():
+    X = np.array([[2]], dtype=np.uint8)
+    vals = np.arange(5, dtype=np.float64)
+    val_ptr = np.array([0, 5], dtype=np.intp)
+    feat_ptr, feat_idx, out_ptr = _direct_layout(np.ones((1, 1), bool), 8, False)
+    u = (np.arange(8) + 0.5) / 8
+    args = (X, feat_ptr, feat_idx, out_ptr, 8, False, vals, val_ptr, u)
+    out = _run_both("alternative_kernel", args, 8, 1, np.uint8)
+    np.testing.assert_array_equal(out[:, 0], [0, 0, 1, 1, 3, 3, 4, 4])
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int64, np.float32, np.float64])
+def test_randomize_kernel_bounds_and_nan_range(dtype):
+    X = np.array([[5, 6, 7], [1, 2, 3]], dtype=dtype)
+    corrections = np.array([[True, True, True], [True, False, True]])
+    lo = np.array([0.0, 10.0, np.nan])
+    hi = np.array([255.0, 10.0, np.nan])
+    is_int = np.array([True, True, False])
+    span = hi - lo + is_int
+    n_ce = 50
+    feat_ptr, feat_idx, out_ptr = _direct_layout(corrections, n_ce, False)
+    u = np.random.RandomState(0).rand(n_ce * 5)
+    u[0], u[3] = 0.0, 1.0 - 2**-53  # feature 0 of copies 0 and 1 of row 0
+    args = (X, feat_ptr, feat_idx, out_ptr, n_ce, False, lo, hi, span, is_int, u)
+    out = _run_both("randomize_kernel", args, out_ptr[-1], 3, dtype)
+    assert out[:, 0].min() == 0 and out[:, 0].max() == 255
+    np.testing.assert_array_equal(out[:n_ce, 1], 10)  # lo == hi
+    np.testing.assert_array_equal(out[:, 2], X[np.repeat([0, 1], n_ce), 2])  # kept
+
+
+def test_substitute_kernel_copies_donor_cells():
+    X = np.zeros((2, 3), dtype=np.float32)
+    corrections = np.array([[True, False, True], [False, True, False]])
+    D = np.arange(12, dtype=np.float32).reshape(4, 3)
+    feat_ptr, feat_idx, out_ptr = _direct_layout(corrections, 2, True)
+    donor = np.array([3, 0, 1, 2, 0, 3], dtype=np.intp)
+    args = (X, feat_ptr, feat_idx, out_ptr, 2, True, D, donor)
+    out = _run_both("substitute_kernel", args, 6, 3, np.float32)
+    expected = np.array(
+        [[9, 0, 0], [0, 0, 0], [0, 0, 5], [0, 0, 8], [0, 1, 0], [0, 10, 0]],
+        dtype=np.float32,
+    )
+    np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("name", KERNELS)
+def test_kernels_exported_by_both_modules(name):
+    assert callable(getattr(_kernels, name))
+    assert callable(getattr(_reference, name))
