@@ -66,7 +66,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     X_pool, X_test, y_pool, y_test, relevant = make_confounded_classification(
-        800, random_state=args.seed
+        800, class_sep=1.5, random_state=args.seed
     )
     decoy = X_pool.shape[1] - 1
     print(
