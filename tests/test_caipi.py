@@ -693,3 +693,23 @@ class _FailOnSize(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         return self._model.predict_proba(X)
+
+
+def test_learner_fills_explainer_seed_and_jobs_only_when_unset(data):
+    X, y, X_pool, *_ = data
+    learner = CaipiClassifier(
+        explainer=LimeExplainer(n_features=2, n_samples=100), n_jobs=2, random_state=3
+    ).fit(X, y)
+    assert learner.explainer_.n_jobs == 2
+    assert isinstance(learner.explainer_.random_state, int)
+    assert learner.explainer.random_state is None  # the parameter is not touched
+    fixed = CaipiClassifier(
+        explainer=LimeExplainer(n_features=2, n_samples=100, random_state=7, n_jobs=1),
+        n_jobs=2,
+    ).fit(X, y)
+    assert fixed.explainer_.random_state == 7 and fixed.explainer_.n_jobs == 1
+    # n_jobs=2 gives the same explanations as one job.
+    serial = CaipiClassifier(
+        explainer=LimeExplainer(n_features=2, n_samples=100), n_jobs=1, random_state=3
+    ).fit(X, y)
+    assert learner.explain(X_pool[:3]) == serial.explain(X_pool[:3])
