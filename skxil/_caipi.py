@@ -624,11 +624,9 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._check_X(X)
-        explainer = self.explainer_
-        columns = getattr(self, "feature_names_in_", None)
-        if columns is not None and not _is_dataframe(self.training_set_.X_real):
-            columns = None
-        return explainer.explain(_RawSpaceModel(self.estimator_, columns), X)
+        X_real = self.training_set_.X_real
+        columns = X_real.columns if _is_dataframe(X_real) else None
+        return self.explainer_.explain(_RawSpaceModel(self.estimator_, columns), X)
 
     # ----------------------------------------------------------- delegation
     def _routed(self, method, params):
