@@ -31,14 +31,16 @@ def _read_idx(filename, magic):
         data = f.read()
     n_dims = magic & 0xFF
     header = 4 * (1 + n_dims)
-    if len(data) < header:
+    found = int.from_bytes(data[:4], "big") if len(data) >= 4 else None
+    if found is None:
         raise ValueError(f"{filename} is too short to be an IDX file.")
-    found = int.from_bytes(data[:4], "big")
     if found != magic:
         raise ValueError(
             f"{filename} has IDX magic number {found:#010x}, expected {magic:#010x} "
             f"(unsigned bytes, {n_dims} dimension{'s' if n_dims > 1 else ''})."
         )
+    if len(data) < header:
+        raise ValueError(f"{filename} is too short to be an IDX file.")
     dims = [int.from_bytes(data[4 * (i + 1) : 4 * (i + 2)], "big") for i in range(n_dims)]
     expected = int(np.prod(dims))
     if len(data) - header != expected:
