@@ -44,7 +44,12 @@ from sklearn.utils.validation import (
 from . import query as _query
 from ._training_set import TrainingSet, like, numeric_background, numeric_dense
 from .counterexamples import COUNTEREXAMPLE_STRATEGIES, make_counterexamples
-from .explain import LimeExplainer
+from .explain import (
+    FastLimeExplainer,
+    LimeExplainer,
+    LinearExplainer,
+    is_linear_model,
+)
 from .utils._validation import _is_dataframe, check_corrections
 
 _QUERY_STRATEGIES = {
@@ -54,7 +59,12 @@ _QUERY_STRATEGIES = {
     "random": _query.random_sampling,
 }
 
-_EXPLAINERS = {"lime": LimeExplainer}
+_EXPLAINERS = {
+    "auto": None,  # resolved at explain time, see CaipiClassifier._make_explainer
+    "linear": LinearExplainer,
+    "fast_lime": FastLimeExplainer,
+    "lime": LimeExplainer,
+}
 
 _ACCEPT_SPARSE = ["csr", "csc"]
 
@@ -129,11 +139,19 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         ``f(classifier, X, n_instances=1, **kwargs)`` and returns indices or
         ``(indices, scores)``; the learner passes itself as ``classifier``.
 
-    explainer : "lime" or explainer object, default="lime"
-        Stage 2: ``"lime"`` is :class:`~skxil.explain.LimeExplainer` with its
-        defaults; an object (a :class:`~skxil.explain.BaseExplainer`) is
-        cloned. Its ``random_state`` and ``n_jobs``, when ``None``, are set
-        from the learner's.
+    explainer : {"auto", "linear", "fast_lime", "lime"} or explainer object, \
+            default="auto"
+        Stage 2, with the explainer's defaults: ``"linear"`` is
+        :class:`~skxil.explain.LinearExplainer` (exact contributions, for
+        linear models), ``"fast_lime"`` :class:`~skxil.explain.FastLimeExplainer`
+        and ``"lime"`` :class:`~skxil.explain.LimeExplainer` (through the lime
+        package). ``"auto"`` picks, once the estimator is fitted, the linear
+        explainer when :func:`~skxil.explain.is_linear_model` holds (a model
+        with ``coef_``, possibly at the end of a Pipeline of feature-wise
+        transformers) and the fast LIME otherwise. An object (a
+        :class:`~skxil.explain.BaseExplainer`) is cloned. Its
+        ``random_state`` and ``n_jobs``, when ``None``, are set from the
+        learner's.
 
     n_counterexamples : int, default=3
         Number of counterexamples per corrected row (c). 0 disables them.
@@ -199,7 +217,8 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     See Also
     --------
     skxil.query.uncertainty_sampling : The default query strategy.
-    skxil.explain.LimeExplainer : The default explainer.
+    skxil.explain.LinearExplainer : The default explainer of linear models.
+    skxil.explain.FastLimeExplainer : The default explainer of other models.
     skxil.counterexamples.make_counterexamples : Stage 4 on its own.
 
     References
@@ -244,7 +263,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         estimator=None,
         *,
         query_strategy="uncertainty",
-        explainer="lime",
+        explainer="auto",
         n_counterexamples=3,
         counterexample_strategy="randomize",
         per_feature=False,
@@ -597,7 +616,11 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
     def _make_explainer(self):
         if isinstance(self.explainer, str):
-            explainer = _EXPLAINERS[self.explainer]()
+            name = self.explainer
+            if name == "auto":
+                linear = is_linear_model(self.estimator_)
+                name = "linear" if linear else "fast_lime"
+            explainer = _EXPLAINERS[name]()
         else:
             explainer = clone(self.explainer)
         params = explainer.get_params(deep=False)

@@ -1,7 +1,23 @@
-"""Stage 2: explainers that return :class:`Explanation` objects."""
+"""Stage 2: explainers that return :class:`Explanation` objects.
+
+- :class:`LimeExplainer`: lime's tabular and text explainers, with
+  repeat-and-vote;
+- :class:`FastLimeExplainer`: the same procedure (tabular, text, image) in
+  numba kernels with one batched model call;
+- :class:`LinearExplainer`: exact contributions ``coef_ * x`` of linear models.
+"""
 
 from ._base import BaseExplainer
 from ._explanation import Explanation
+from ._fast_lime import FastLimeExplainer
 from ._lime import LimeExplainer
+from ._linear import LinearExplainer, is_linear_model
 
-__all__ = ["BaseExplainer", "Explanation", "LimeExplainer"]
+__all__ = [
+    "BaseExplainer",
+    "Explanation",
+    "FastLimeExplainer",
+    "LimeExplainer",
+    "LinearExplainer",
+    "is_linear_model",
+]

@@ -41,6 +41,25 @@ class Explanation:
     score : float, default=None
         Fit (R^2) of the local surrogate model, when there is one.
 
+    shape : tuple of int, default=None
+        Shape ``(height, width)`` or ``(height, width, channels)`` of an
+        explained image. Without ``segments`` the features are its pixels
+        (``n_features == height * width``) or pixel values
+        (``n_features == prod(shape)``, C order).
+
+    segments : array-like of int of shape (height, width), default=None
+        For an image explained over segments or patches: the feature (index
+        in ``[0, n_features)``) of every pixel.
+
+    instance : array-like of float, default=None
+        The explained row (flattened image), shown by :meth:`plot` and the
+        notebook view.
+
+    tokens : sequence of str, default=None
+        For a document: its words and separators in order, so that
+        ``"".join(tokens)`` is the document; a token equal to
+        ``feature_names[j]`` is an occurrence of word ``j``.
+
     Attributes
     ----------
     features : ndarray of shape (k,), dtype=intp
@@ -48,6 +67,18 @@ class Explanation:
 
     weights : ndarray of shape (k,), dtype=float64
         Signed weights, same order as ``features``.
+
+    text : str or None
+        The explained document (``"".join(tokens)``), ``None`` unless
+        ``tokens`` were given.
+
+    Notes
+    -----
+    In a notebook an explanation shows itself (``_repr_html_``) as a signed
+    bar chart, as the document with its words highlighted (text), or as a
+    heat map over the image (``shape`` given); :meth:`plot` draws the same
+    with matplotlib. Blue marks evidence for the predicted class, red
+    against it.
 
     Examples
     --------
@@ -74,6 +105,10 @@ class Explanation:
         proba=None,
         intercept=None,
         score=None,
+        shape=None,
+        segments=None,
+        instance=None,
+        tokens=None,
     ):
         features = np.asarray(features, dtype=np.intp).reshape(-1)
         weights = np.asarray(weights, dtype=np.float64).reshape(-1)
@@ -95,6 +130,41 @@ class Explanation:
                     f"feature_names has {len(feature_names)} entries, expected "
                     f"n_features = {n_features}."
                 )
+        if shape is not None:
+            shape = tuple(int(s) for s in shape)
+            if len(shape) not in (2, 3):
+                raise ValueError(
+                    f"shape must be (height, width) or (height, width, channels); "
+                    f"got {shape}."
+                )
+        if segments is not None:
+            segments = np.asarray(segments, dtype=np.intp)
+            if shape is None or segments.shape != shape[:2]:
+                raise ValueError(
+                    "segments needs shape and must have shape (height, width); got "
+                    f"segments of shape {segments.shape} and shape={shape}."
+                )
+            if segments.size and (segments.min() < 0 or segments.max() >= n_features):
+                raise ValueError(
+                    f"segments must hold feature indices in [0, {n_features})."
+                )
+        elif shape is not None and n_features not in (
+            shape[0] * shape[1],
+            int(np.prod(shape)),
+        ):
+            raise ValueError(
+                f"An image of shape {shape} without segments needs one feature "
+                f"per pixel or pixel value; got n_features = {n_features}."
+            )
+        if instance is not None:
+            instance = np.asarray(instance, dtype=np.float64).reshape(-1)
+            expected = int(np.prod(shape)) if shape is not None else n_features
+            if tokens is None and instance.size != expected:
+                raise ValueError(
+                    f"instance has {instance.size} values, expected {expected}."
+                )
+        if tokens is not None:
+            tokens = [str(token) for token in tokens]
         self.predicted_class = predicted_class
         self.features = features
         self.weights = weights
@@ -104,6 +174,14 @@ class Explanation:
         self.proba = None if proba is None else float(proba)
         self.intercept = None if intercept is None else float(intercept)
         self.score = None if score is None else float(score)
+        self.shape = shape
+        self.segments = segments
+        self.instance = instance
+        self.tokens = tokens
+
+    @property
+    def text(self):
+        return None if self.tokens is None else "".join(self.tokens)
 
     def _name(self, j):
         return self.feature_names[j] if self.feature_names is not None else f"x{j}"
@@ -155,6 +233,31 @@ class Explanation:
                 f"This explanation is for class index {self.class_index}, not "
                 f"{label}."
             )
+
+    def plot(self, ax=None):
+        """Draw the explanation with matplotlib.
+
+        A horizontal bar per feature (most important on top; blue for the
+        predicted class, red against it), or for an image (``shape`` given)
+        the weights as a heat map over the image.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Where to draw; ``None`` means the current axes.
+
+        Returns
+        -------
+        ax : matplotlib Axes
+        """
+        from ._plot import plot_explanation
+
+        return plot_explanation(self, ax)
+
+    def _repr_html_(self):
+        from ._plot import explanation_html
+
+        return explanation_html(self)
 
     def __repr__(self):
         pairs = ", ".join(f"{name}: {w:+.3g}" for name, w in self.as_list())

@@ -1,80 +1,52 @@
-"""Adapter over lime's tabular explainer, with repeat-and-vote."""
+"""Adapter over lime's tabular and text explainers, with repeat-and-vote."""
 
 import copy
 from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
-from scipy import sparse
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._validation import _is_dataframe
 from ._base import BaseExplainer
 from ._explanation import Explanation
+from ._utils import (
+    check_documents,
+    check_predict_proba,
+    dense_float,
+    split_document,
+    vote,
+)
 
-
-def _dense_float(X):
-    if hasattr(X, "to_numpy"):
-        X = X.to_numpy()
-    if sparse.issparse(X):
-        X = X.toarray()
-    X = np.asarray(X)
-    if X.ndim != 2:
-        raise ValueError(f"Expected a 2-D input; got an array of shape {X.shape}.")
-    if X.dtype.kind not in "biuf":
-        raise TypeError(
-            f"The tabular LIME explainer needs numeric features; got dtype {X.dtype}."
-        )
-    return np.asarray(X, dtype=np.float64)
-
-
-def vote(runs, n_features):
-    """Combine repeated explanations: keep the features chosen most often.
-
-    Parameters
-    ----------
-    runs : list of list of (int, float)
-        Each run's selected ``(feature, weight)`` pairs.
-
-    n_features : int
-        How many features to keep.
-
-    Returns
-    -------
-    features : ndarray of int
-        Features by decreasing count; ties by decreasing mean absolute weight,
-        then by index.
-
-    weights : ndarray of float
-        Mean weight of each kept feature over the runs that selected it.
-    """
-    counts, sums = {}, {}
-    for run in runs:
-        for j, w in run:
-            counts[j] = counts.get(j, 0) + 1
-            sums[j] = sums.get(j, 0.0) + w
-    order = sorted(
-        counts, key=lambda j: (-counts[j], -abs(sums[j] / counts[j]), j)
-    )[:n_features]
-    features = np.asarray(order, dtype=np.intp)
-    weights = np.asarray([sums[j] / counts[j] for j in order], dtype=np.float64)
-    return features, weights
+__all__ = ["LimeExplainer", "vote"]
 
 
 class LimeExplainer(BaseExplainer):
     """LIME explanations through the ``lime`` package, stabilised by voting.
 
-    Wraps :class:`lime.lime_tabular.LimeTabularExplainer`. Each row is
-    explained ``n_repeats`` times with different seeds and the
-    ``n_features`` features chosen most often are kept, as the CAIPI paper does
-    to stabilise LIME. Every call to :meth:`explain` is seeded from
-    ``random_state``, so repeated calls give the same explanations.
+    Wraps :class:`lime.lime_tabular.LimeTabularExplainer` (``mode="tabular"``)
+    or :class:`lime.lime_text.LimeTextExplainer` (``mode="text"``, bag of
+    words). Each row is explained ``n_repeats`` times with different seeds
+    and the ``n_features`` features chosen most often are kept, as the CAIPI
+    paper does to stabilise LIME. Every call to :meth:`explain` is seeded
+    from ``random_state``, so repeated calls give the same explanations.
+
+    In text mode ``X`` is a 1-D sequence of documents and the model takes a
+    list of documents (e.g. a Pipeline starting with a vectorizer). The
+    features of a document's explanation are its distinct words in order of
+    first occurrence, as lime indexes them (split on ``\\W+``):
+    ``feature_names`` are those words, ``n_features`` their number and
+    ``tokens`` the document cut into words and separators.
 
     Parameters
     ----------
     n_features : int, default=10
         Number of features in each explanation (k).
+
+    mode : {"tabular", "text"}, default="tabular"
+        Which lime explainer to use.
 
     n_samples : int, default=5000
         Number of perturbed samples LIME draws per explanation.
@@ -85,17 +57,18 @@ class LimeExplainer(BaseExplainer):
 
     kernel_width : float, default=None
         Width of LIME's exponential kernel; ``None`` means lime's default,
-        ``0.75 * sqrt(n_features_in)``.
+        ``0.75 * sqrt(n_features_in)`` (tabular) or 25 (text).
 
     feature_selection : {"highest_weights", "forward_selection", "lasso_path", \
             "none", "auto"}, default="highest_weights"
         lime's feature selection method.
 
     discretize_continuous : bool, default=True
-        Whether lime discretises continuous features into quartiles.
+        Tabular mode: whether lime discretises continuous features into
+        quartiles.
 
     categorical_features : array-like of int, default=None
-        Indices of categorical features, passed to lime.
+        Tabular mode: indices of categorical features, passed to lime.
 
     n_jobs : int, default=None
         Number of joblib jobs over rows. ``None`` means 1 unless in a
@@ -107,13 +80,18 @@ class LimeExplainer(BaseExplainer):
     Attributes
     ----------
     n_features_in_ : int
-        Number of features of the background data.
+        Tabular mode: number of features of the background data.
 
     feature_names_ : list of str
-        Names of the features (given to :meth:`fit` or ``"x0"``, ...).
+        Tabular mode: names of the features (given to :meth:`fit` or
+        ``"x0"``, ...).
 
-    lime_explainer_ : lime.lime_tabular.LimeTabularExplainer
-        The underlying lime explainer.
+    lime_explainer_ : lime explainer
+        The underlying ``LimeTabularExplainer`` or ``LimeTextExplainer``.
+
+    See Also
+    --------
+    FastLimeExplainer : The same procedure without lime, much faster.
 
     Examples
     --------
@@ -130,6 +108,7 @@ class LimeExplainer(BaseExplainer):
 
     _parameter_constraints: dict = {
         "n_features": [Interval(Integral, 1, None, closed="left")],
+        "mode": [StrOptions({"tabular", "text"})],
         "n_samples": [Interval(Integral, 10, None, closed="left")],
         "n_repeats": [Interval(Integral, 1, None, closed="left")],
         "kernel_width": [Interval(Real, 0, None, closed="neither"), None],
@@ -148,6 +127,7 @@ class LimeExplainer(BaseExplainer):
         self,
         n_features=10,
         *,
+        mode="tabular",
         n_samples=5000,
         n_repeats=1,
         kernel_width=None,
@@ -158,6 +138,7 @@ class LimeExplainer(BaseExplainer):
         random_state=None,
     ):
         self.n_features = n_features
+        self.mode = mode
         self.n_samples = n_samples
         self.n_repeats = n_repeats
         self.kernel_width = kernel_width
@@ -167,21 +148,22 @@ class LimeExplainer(BaseExplainer):
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def fit(self, X, y=None, *, feature_names=None):
+    def fit(self, X=None, y=None, *, feature_names=None):
         """Build lime's explainer on background data.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Background data (the learner's real training rows). Sparse input
-            is densified.
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, \
+                n_features), default=None
+            Background data (the learner's real training rows); needed in
+            tabular mode, ignored in text mode. Sparse input is densified.
 
         y : None
             Ignored.
 
         feature_names : array-like of str, default=None
-            Feature names; taken from the columns of a DataFrame ``X`` when
-            not given.
+            Tabular mode: feature names; taken from the columns of a
+            DataFrame ``X`` when not given.
 
         Returns
         -------
@@ -189,11 +171,24 @@ class LimeExplainer(BaseExplainer):
             The fitted explainer.
         """
         self._validate_params()
+        if self.mode == "text":
+            from lime.lime_text import LimeTextExplainer
+
+            self.lime_explainer_ = LimeTextExplainer(
+                kernel_width=25 if self.kernel_width is None else self.kernel_width,
+                feature_selection=self.feature_selection,
+                bow=True,
+                random_state=np.random.RandomState(0),
+            )
+            return self
+
         from lime.lime_tabular import LimeTabularExplainer
 
-        if feature_names is None and hasattr(X, "columns"):
+        if X is None:
+            raise ValueError("LimeExplainer(mode='tabular').fit needs X.")
+        if feature_names is None and _is_dataframe(X):
             feature_names = list(X.columns)
-        X = _dense_float(X)
+        X = dense_float(X, "The tabular LIME explainer")
         n_features = X.shape[1]
         if feature_names is None:
             feature_names = [f"x{j}" for j in range(n_features)]
@@ -224,10 +219,11 @@ class LimeExplainer(BaseExplainer):
         ----------
         model : classifier
             Fitted model with ``classes_`` and ``predict_proba`` on the raw
-            input space.
+            input space (text mode: on a list of documents).
 
-        X : {array-like, sparse matrix} of shape (n_rows, n_features)
-            Rows to explain.
+        X : {array-like, sparse matrix, DataFrame} of shape (n_rows, \
+                n_features) or sequence of str
+            Rows to explain (text mode: documents).
 
         Returns
         -------
@@ -235,29 +231,34 @@ class LimeExplainer(BaseExplainer):
             One per row, explaining the predicted class.
         """
         check_is_fitted(self, "lime_explainer_")
-        if not hasattr(model, "predict_proba"):
-            raise TypeError(
-                f"LIME needs class probabilities, but {type(model).__name__} "
-                "has no predict_proba method."
-            )
-        X = _dense_float(X)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but the explainer was fitted on "
-                f"{self.n_features_in_}."
-            )
-        n_rows = X.shape[0]
+        check_predict_proba(model)
+        if self.mode == "text":
+            X = check_documents(X)
+            n_rows = len(X)
+        else:
+            X = dense_float(X, "The tabular LIME explainer")
+            if X.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but the explainer was fitted on "
+                    f"{self.n_features_in_}."
+                )
+            n_rows = X.shape[0]
         if n_rows == 0:
             return []
         rng = check_random_state(self.random_state)
         seeds = rng.randint(np.iinfo(np.int32).max, size=(n_rows, self.n_repeats))
         classes = getattr(model, "classes_", None)
-        proba = model.predict_proba(X)
+        proba = np.asarray(model.predict_proba(X))
         labels = np.argmax(proba, axis=1)
 
         def predict_fn(Z):
             return model.predict_proba(Z)
 
+        if self.mode == "text":
+            documents = [split_document(doc) for doc in X]
+            widths = [len(words) for _, _, words in documents]
+        else:
+            widths = [self.n_features_in_] * n_rows
         results = Parallel(n_jobs=self.n_jobs)(
             delayed(_explain_row)(
                 self.lime_explainer_,
@@ -265,7 +266,7 @@ class LimeExplainer(BaseExplainer):
                 predict_fn,
                 int(labels[i]),
                 seeds[i],
-                min(self.n_features, self.n_features_in_),
+                min(self.n_features, widths[i]),
                 self.n_samples,
             )
             for i in range(n_rows)
@@ -273,17 +274,23 @@ class LimeExplainer(BaseExplainer):
         explanations = []
         for i, (features, weights, intercept, score) in enumerate(results):
             label = int(labels[i])
+            extra = {}
+            if self.mode == "text":
+                pieces, _, words = documents[i]
+                extra = dict(feature_names=words, tokens=pieces)
+            else:
+                extra = dict(feature_names=self.feature_names_, instance=X[i].copy())
             explanations.append(
                 Explanation(
                     classes[label] if classes is not None else label,
                     features,
                     weights,
-                    self.n_features_in_,
+                    widths[i],
                     class_index=label,
-                    feature_names=self.feature_names_,
                     proba=proba[i, label],
                     intercept=intercept,
                     score=score,
+                    **extra,
                 )
             )
         return explanations
@@ -296,6 +303,8 @@ def _explain_row(lime_explainer, x, predict_fn, label, seeds, k, n_samples):
     reseeding it in place seeds a whole run. The explainer is copied first so
     that concurrent rows (threading backend) never share that state.
     """
+    if k == 0:  # a document without words: nothing to perturb
+        return np.empty(0, dtype=np.intp), np.empty(0), None, None
     lime_explainer = copy.deepcopy(lime_explainer)
     runs, intercepts, scores = [], [], []
     for seed in seeds:

@@ -1,0 +1,200 @@
+"""Benchmark stage 2: FastLimeExplainer beside lime (LimeExplainer).
+
+scikit-learn's breast-cancer data (30 features; stratified 70/30 split, the
+test rows are explained), a StandardScaler + LogisticRegression pipeline and a
+RandomForestClassifier(100). Explains the test rows with ``n_samples=5000``,
+``k=5`` and ``n_repeats`` R in {1, 10}, and prints for each model and R:
+
+- ``lime ms`` / ``fast ms``: wall-clock ms per explanation (R runs) of
+  ``LimeExplainer`` (lime 0.2.0.1) and ``FastLimeExplainer`` (defaults), and
+  ``lime/fast``, their ratio;
+- ``fast/bare``: the fast explainer's wall-clock time over the bare
+  ``predict_proba`` time on the same perturbed rows, called in the same
+  chunks as the explainer calls it (target <= 1.5);
+- ``cpu/bare``: the same ratio in CPU time of the calling thread, with
+  ``prefetch=False`` and BLAS limited to one thread: the explainer's whole
+  cost relative to the model's, insensitive to other processes;
+- ``fast/5000`` and ``lime/5000``: wall-clock time over ``predict_proba``
+  called once per run on 5000 rows (how lime calls the model), beside
+  ``lime ref``, the issue's figure for lime (46 and 2.8).
+
+All times are the best of a few runs, explainer and bare model interleaved,
+after a warm-up call that compiles (or loads) the numba kernels; lime is
+timed on fewer rows (its time is linear in the number of runs). Run
+``python benchmarks/bench_explainers.py`` (``--quick`` for a smaller problem).
+"""
+
+import argparse
+import time
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.datasets import load_breast_cancer
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+from skxil.explain import FastLimeExplainer, LimeExplainer
+
+LIME_REFERENCE = {"LogReg pipeline": 46.0, "RandomForest(100)": 2.8}
+
+
+def load(seed=0):
+    X, y = load_breast_cancer(return_X_y=True)
+    return train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
+
+
+def models(X_train, y_train):
+    return {
+        "LogReg pipeline": make_pipeline(
+            StandardScaler(), LogisticRegression(max_iter=1000)
+        ).fit(X_train, y_train),
+        "RandomForest(100)": RandomForestClassifier(
+            n_estimators=100, random_state=0
+        ).fit(X_train, y_train),
+    }
+
+
+class _Spy:
+    """Records the sizes of predict_proba calls and the rows of the first few
+    (distinct chunks, together larger than the CPU caches, so that the bare
+    model reads fresh memory as it does inside the explainer)."""
+
+    def __init__(self, model, keep_bytes=2**27):
+        self.model = model
+        self.classes_ = model.classes_
+        self.sizes = []
+        self.chunks = []
+        self.keep_bytes = keep_bytes
+
+    def predict_proba(self, X):
+        if sum(c.nbytes for c in self.chunks) < self.keep_bytes:
+            self.chunks.append(np.array(X))
+        self.sizes.append(len(X))
+        return self.model.predict_proba(X)
+
+
+def timed(func, clock=time.perf_counter):
+    t0 = clock()
+    func()
+    return clock() - t0
+
+
+def bench_model(model, X_train, X_test, n_samples, k, R, n_lime, repeat, fast_params):
+    n = len(X_test)
+    fast = FastLimeExplainer(
+        n_features=k, n_samples=n_samples, n_repeats=R, random_state=0, **fast_params
+    ).fit(X_train)
+    serial = clone(fast).set_params(prefetch=False).fit(X_train)
+    fast.explain(model, X_test[:2])  # warm-up: numba compilation or cache load
+    spy = _Spy(model)
+    fast.explain(spy, X_test)
+    chunks, sizes = spy.chunks, spy.sizes
+    runs = [c[i : i + n_samples] for c in chunks for i in range(0, len(c), n_samples)]
+
+    def bare():  # the model alone on the same number of rows, in the same chunks
+        for i, size in enumerate(sizes):
+            model.predict_proba(chunks[i % len(chunks)][:size])
+
+    def bare_5000():  # the model alone, one call of n_samples rows per run
+        for i in range(n * R):
+            model.predict_proba(runs[i % len(runs)])
+
+    wall = {"fast": [], "bare": [], "5000": []}
+    cpu = {"serial": [], "bare": []}
+    for _ in range(repeat):
+        wall["fast"].append(timed(lambda: fast.explain(model, X_test)))
+        wall["bare"].append(timed(bare))
+        wall["5000"].append(timed(bare_5000))
+        with threadpool_limits(1):
+            cpu["serial"].append(
+                timed(lambda: serial.explain(model, X_test), time.thread_time)
+            )
+            cpu["bare"].append(timed(bare, time.thread_time))
+    wall = {key: min(v) for key, v in wall.items()}
+    cpu = {key: min(v) for key, v in cpu.items()}
+
+    lime = LimeExplainer(
+        n_features=k, n_samples=n_samples, n_repeats=R, random_state=0
+    ).fit(X_train)
+    lime.explain(model, X_test[:1])
+    t_lime = timed(lambda: lime.explain(model, X_test[:n_lime])) / n_lime
+    per_run_5000 = wall["5000"] / (n * R)
+    return dict(
+        lime_ms=1e3 * t_lime,
+        fast_ms=1e3 * wall["fast"] / n,
+        speedup=t_lime / (wall["fast"] / n),
+        fast_over_bare=wall["fast"] / wall["bare"],
+        cpu_over_bare=cpu["serial"] / cpu["bare"],
+        fast_over_5000=wall["fast"] / wall["5000"],
+        lime_over_5000=t_lime / (R * per_run_5000),
+        bare_ms_per_run=1e3 * wall["bare"] / (n * R),
+        chunk_rows=int(max(sizes)),
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller problem")
+    parser.add_argument(
+        "--max-batch-rows",
+        type=int,
+        default=None,
+        help="FastLimeExplainer's max_batch_rows (default: its default)",
+    )
+    args = parser.parse_args()
+    n_samples, k = 5000, 5
+    if args.quick:
+        n_test, lime_rows, repeat = 20, {1: 5, 10: 1}, 2
+    else:
+        n_test, lime_rows, repeat = 100, {1: 30, 10: 3}, 3
+    fast_params = {}
+    if args.max_batch_rows:
+        fast_params["max_batch_rows"] = args.max_batch_rows
+    X_train, X_test, y_train, _ = load()
+    X_test = X_test[:n_test]
+    print(
+        f"breast cancer: {len(X_train)} background rows, {len(X_test)} explained "
+        f"rows, n_samples={n_samples}, k={k}, FastLimeExplainer "
+        f"{fast_params or 'defaults'}; lime timed on {lime_rows[1]} rows (R=1) and "
+        f"{lime_rows[10]} (R=10)"
+    )
+    header = (
+        f"{'model':<18} {'R':>2} {'lime ms':>8} {'fast ms':>8} {'lime/fast':>9} "
+        f"{'fast/bare':>9} {'cpu/bare':>8} {'target':>6} {'fast/5000':>9} "
+        f"{'lime/5000':>9} {'lime ref':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, model in models(X_train, y_train).items():
+        for R in (1, 10):
+            r = bench_model(
+                model,
+                X_train,
+                X_test,
+                n_samples,
+                k,
+                R,
+                lime_rows[R],
+                repeat,
+                fast_params,
+            )
+            print(
+                f"{name:<18} {R:>2} {r['lime_ms']:>8.1f} {r['fast_ms']:>8.2f} "
+                f"{r['speedup']:>9.1f} {r['fast_over_bare']:>9.2f} "
+                f"{r['cpu_over_bare']:>8.2f} {'<=1.5':>6} {r['fast_over_5000']:>9.2f} "
+                f"{r['lime_over_5000']:>9.1f} {LIME_REFERENCE[name]:>8.1f}"
+            )
+    print(
+        "fast/bare: wall clock, FastLimeExplainer defaults (prefetch=True) over the "
+        "model alone on the same rows and chunks; cpu/bare: CPU time of the calling "
+        "thread, prefetch=False, one BLAS thread. x/5000: over predict_proba called "
+        "once per run on 5000 rows; lime ref: the issue's figure for lime/5000."
+    )
+
+
+if __name__ == "__main__":
+    main()

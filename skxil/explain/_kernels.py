@@ -1,0 +1,687 @@
+"""Numba kernels of the fast LIME explainer.
+
+The kernels do the per-sample work of LIME: turning random bits into perturbed
+model inputs with their interpretable (design) rows, and fitting the weighted
+ridge surrogates. They take and return plain contiguous arrays, never see a
+random generator (the bits are drawn by :mod:`._fast_lime` with one seeded bit
+generator per explained unit) and have NumPy twins in :mod:`._reference` that
+the tests check them against.
+
+Layout shared by all kernels: a chunk holds ``n_units`` explained units (one
+unit is one row explained once, so a row explained ``n_repeats`` times gives
+``n_repeats`` units) of ``n_samples`` perturbed samples each; unit ``q`` owns
+rows ``q * n_samples`` to ``(q + 1) * n_samples - 1`` of the model input and of
+the design, and its first row is the explained instance itself (as in lime).
+Random bits come as unsigned words, ``bits[q]`` for unit ``q``: a ``b``-bit
+word ``w`` stands for the uniform number ``(w + 0.5) / 2**b``. Tabular
+kernels take 16-bit words (one per perturbed value, for its bin and its
+position in the bin), the text and image kernels 32-bit words.
+
+Tabular sampling (lime's quartile discretisation) is described by per-feature
+*bins* (quartile bins of a continuous feature, or the values of a categorical
+one) with their probabilities, and inside a bin by the inverse CDF ``Q_b(v)``
+of lime's truncated normal (``v`` uniform in ``[0, 1)``)::
+
+    Q_b(v) = clip(mean_b + std_b * sign_b * ndtri(plo_b + v * pspan_b), lo_b, hi_b)
+
+``sign_b = -1`` mirrors bins that lie above their mean so that the normal CDF
+is evaluated in its accurate lower tail; ``pspan_b = 0`` marks a point mass at
+``mean_b``. To keep the per-element cost near a memory copy, the uniform range
+of each feature is cut into ``n_cells`` (a power of 2) equal *cells*, selected
+by the leading bits of a 16-bit word: a *fast* cell lies inside one bin and is
+evaluated by the quadratic through ``Q_b`` at its two ends and its middle
+(``cells[j, e, :3]``, its bin in ``cells[j, e, 3]``); the other cells (across
+a bin boundary, or where a far truncation makes ``Q_b`` steep) are evaluated
+exactly with :func:`ndtri`. Which cells are fast is decided when the tables are
+built (:class:`skxil.explain._sampling.TabularTables`).
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+
+__all__ = [
+    "cell_split",
+    "ndtri",
+    "tabular_binned_kernel",
+    "tabular_continuous_kernel",
+    "text_mask_kernel",
+    "bernoulli_mask_kernel",
+    "image_kernel",
+    "surrogate_kernel",
+]
+
+_U_SCALE = 1.0 / 4294967296.0
+_U16_SCALE = 1.0 / 65536.0
+
+# Selection methods understood by surrogate_kernel.
+SELECT_HIGHEST_WEIGHTS = 0
+SELECT_NONE = 1
+SELECT_FORWARD = 2
+# Distance metrics understood by surrogate_kernel.
+METRIC_EUCLIDEAN = 0
+METRIC_COSINE = 1
+
+
+# Coefficients of Wichura's AS 241 (PPND16), lowest order first: numerators A,
+# C, E and denominators B, D, F of the central region and the two tails.
+AS241 = (
+    (3.3871328727963666080e0, 1.3314166789178437745e2, 1.9715909503065514427e3,
+     1.3731693765509461125e4, 4.5921953931549871457e4, 6.7265770927008700853e4,
+     3.3430575583588128105e4, 2.5090809287301226727e3),
+    (1.0, 4.2313330701600911252e1, 6.8718700749205790830e2,
+     5.3941960214247511077e3, 2.1213794301586595867e4, 3.9307895800092710610e4,
+     2.8729085735721942674e4, 5.2264952788528545610e3),
+    (1.42343711074968357734e0, 4.63033784615654529590e0, 5.76949722146069140550e0,
+     3.64784832476320460504e0, 1.27045825245236838258e0, 2.41780725177450611770e-1,
+     2.27238449892691845833e-2, 7.74545014278341407640e-4),
+    (1.0, 2.05319162663775882187e0, 1.67638483018380384940e0,
+     6.89767334985100004550e-1, 1.48103976427480074590e-1, 1.51986665636164571966e-2,
+     5.47593808499534494600e-4, 1.05075007164441684324e-9),
+    (6.65790464350110377720e0, 5.46378491116411436990e0, 1.78482653991729133580e0,
+     2.96560571828504891230e-1, 2.65321895265761230930e-2, 1.24266094738807843860e-3,
+     2.71155556874348757815e-5, 2.01033439929228813265e-7),
+    (1.0, 5.99832206555887937690e-1, 1.36929880922735805310e-1,
+     1.48753612908506148525e-2, 7.86869131145613259100e-4, 1.84631831751005468180e-5,
+     1.42151175831644588870e-7, 2.04426310338993978564e-15),
+)  # fmt: skip
+_A, _B, _C, _D, _E, _F = AS241
+
+
+@njit(cache=True, nogil=True)
+def _horner(c, r):
+    """``c[0] + c[1] r + ... + c[7] r**7`` by Horner's rule."""
+    out = c[7]
+    for i in range(6, -1, -1):
+        out = out * r + c[i]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def ndtri(p):
+    """Inverse of the standard normal CDF (Wichura's algorithm AS 241).
+
+    Relative error below 1e-15 on (0, 1); ``-inf`` for ``p <= 0`` and
+    ``inf`` for ``p >= 1``.
+    """
+    if p <= 0.0:
+        return -np.inf
+    if p >= 1.0:
+        return np.inf
+    q = p - 0.5
+    if abs(q) <= 0.425:
+        r = 0.180625 - q * q
+        return q * _horner(_A, r) / _horner(_B, r)
+    r = math.sqrt(-math.log(p if q < 0.0 else 1.0 - p))
+    if r <= 5.0:
+        value = _horner(_C, r - 1.6) / _horner(_D, r - 1.6)
+    else:
+        value = _horner(_E, r - 5.0) / _horner(_F, r - 5.0)
+    return -value if q < 0.0 else value
+
+
+@njit(cache=True, nogil=True)
+def cell_split(n_cells):
+    """Shift, mask and scale that cut a 16-bit word into a cell and a fraction.
+
+    With ``n_cells = 2**c`` cells, the leading ``c`` bits of a word select the
+    cell and the other ``16 - c`` bits give the position in it.
+    """
+    cell_bits = 0
+    while (1 << cell_bits) < n_cells:
+        cell_bits += 1
+    frac_bits = 16 - cell_bits
+    return frac_bits, (1 << frac_bits) - 1, 1.0 / (1 << frac_bits)
+
+
+@njit(cache=True, nogil=True)
+def _exact_value(word, j, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi):
+    """Bin and exact value of feature ``j`` for one 16-bit word (slow path)."""
+    u = (word + 0.5) * _U16_SCALE
+    b = 0
+    for t in range(cum.shape[1] - 1):
+        if u >= cum[j, t]:
+            b += 1
+    if pspan[j, b] == 0.0:
+        return b, mean[j, b]
+    v = (u - cumlo[j, b]) * invp[j, b]
+    if v < 0.0:
+        v = 0.0
+    elif v > 1.0:
+        v = 1.0
+    value = mean[j, b] + std[j, b] * (sgn[j, b] * ndtri(plo[j, b] + v * pspan[j, b]))
+    if value < lo[j, b]:
+        value = lo[j, b]
+    elif value > hi[j, b]:
+        value = hi[j, b]
+    return b, value
+
+
+@njit(cache=True, nogil=True)
+def tabular_binned_kernel(
+    bits,
+    X,
+    xbin,
+    cells,
+    cum,
+    cumlo,
+    invp,
+    plo,
+    pspan,
+    sgn,
+    mean,
+    std,
+    lo,
+    hi,
+    n_samples,
+    inv,
+    des,
+):
+    """Perturb tabular rows over lime's bins (``discretize_continuous=True``).
+
+    The loops run feature by feature so that a feature's cell table stays in
+    the L1 cache; ``inv`` is best Fortran-ordered (its columns are then
+    written sequentially).
+
+    Parameters
+    ----------
+    bits : ndarray of shape (n_units, n_features * (n_samples - 1)), uint16
+        One random word per perturbed value, feature-major: the word of
+        feature ``j`` in sample ``i >= 1`` of unit ``q`` is
+        ``bits[q, j * (n_samples - 1) + i - 1]``.
+    X : ndarray of shape (n_units, n_features), float64
+        The instance of each unit.
+    xbin : ndarray of shape (n_units, n_features), int64
+        The bin of each instance value (-1 if it falls in none, e.g. an
+        unseen category).
+    cells : ndarray of shape (n_features, n_cells, 4), float64
+        Per cell (``n_cells`` a power of 2): the quadratic's coefficients and
+        the cell's bin, or -1 for cells evaluated exactly.
+    cum, cumlo, invp : ndarray of shape (n_features, n_bins), float64
+        Upper and lower cumulative probability of each bin and its inverse
+        probability (0 for empty bins).
+    plo, pspan, sgn, mean, std, lo, hi : ndarray of shape (n_features, n_bins)
+        Parameters of ``Q_b`` (see the module docstring).
+    n_samples : int
+        Samples per unit, the instance included.
+    inv : ndarray of shape (n_units * n_samples, n_features), float64
+        Output: the perturbed rows, in the input space of the model.
+    des : ndarray of shape (n_units * n_samples, n_features), uint8
+        Output: the design, 1 where the sample's bin is the instance's.
+    """
+    n_units, d = X.shape
+    frac_bits, frac_mask, frac_scale = cell_split(cells.shape[1])
+    m1 = n_samples - 1
+    for q in range(n_units):
+        r0 = q * n_samples
+        for j in range(d):
+            inv[r0, j] = X[q, j]
+            des[r0, j] = 1
+            xb = xbin[q, j]
+            table = cells[j]
+            words = bits[q, j * m1 : (j + 1) * m1]
+            values = inv[r0 + 1 : r0 + n_samples, j]
+            design = des[r0 + 1 : r0 + n_samples, j]
+            for i in range(m1):
+                word = words[i]
+                e = word >> frac_bits
+                b = np.int64(table[e, 3])
+                if b >= 0:
+                    f = ((word & frac_mask) + 0.5) * frac_scale
+                    value = table[e, 0] + f * (table[e, 1] + f * table[e, 2])
+                else:
+                    b, value = _exact_value(
+                        word, j, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi
+                    )
+                values[i] = value
+                design[i] = 1 if b == xb else 0
+
+
+@njit(cache=True, nogil=True)
+def tabular_continuous_kernel(
+    bits,
+    X,
+    xbin,
+    is_cat,
+    center,
+    scale,
+    cells,
+    cum,
+    cumlo,
+    invp,
+    plo,
+    pspan,
+    sgn,
+    mean,
+    std,
+    lo,
+    hi,
+    n_samples,
+    inv,
+    des,
+):
+    """Perturb tabular rows with lime's ``discretize_continuous=False``.
+
+    A continuous feature ``j`` is drawn as ``center[j] + scale[j] * z`` with
+    ``z`` standard normal (the inverse CDF of the word) and enters the design
+    as ``z``; the instance's design value is ``(x - center) / scale``. A
+    categorical feature is drawn over its values exactly as in
+    :func:`tabular_binned_kernel` and enters the design as 0/1. Parameters
+    are those of :func:`tabular_binned_kernel` plus ``is_cat`` (bool per
+    feature) and the scaler's ``center`` and ``scale``; ``des`` is float64.
+    """
+    n_units, d = X.shape
+    frac_bits = cell_split(cells.shape[1])[0]
+    m1 = n_samples - 1
+    for q in range(n_units):
+        r0 = q * n_samples
+        for j in range(d):
+            inv[r0, j] = X[q, j]
+            des[r0, j] = 1.0 if is_cat[j] else (X[q, j] - center[j]) / scale[j]
+            xb = xbin[q, j]
+            table = cells[j]
+            words = bits[q, j * m1 : (j + 1) * m1]
+            values = inv[r0 + 1 : r0 + n_samples, j]
+            design = des[r0 + 1 : r0 + n_samples, j]
+            for i in range(m1):
+                word = words[i]
+                if is_cat[j]:
+                    e = word >> frac_bits
+                    b = np.int64(table[e, 3])
+                    if b >= 0:
+                        value = table[e, 0]
+                    else:
+                        b, value = _exact_value(
+                            word,
+                            j,
+                            cum,
+                            cumlo,
+                            invp,
+                            plo,
+                            pspan,
+                            sgn,
+                            mean,
+                            std,
+                            lo,
+                            hi,
+                        )
+                    values[i] = value
+                    design[i] = 1.0 if b == xb else 0.0
+                else:
+                    z = ndtri((word + 0.5) * _U16_SCALE)
+                    values[i] = center[j] + scale[j] * z
+                    design[i] = z
+
+
+@njit(cache=True, nogil=True)
+def text_mask_kernel(bits, n_words, n_samples, des):
+    """lime's text perturbation: drop a uniform number of distinct words.
+
+    Sample ``i >= 1`` of unit ``q`` reads ``n_words`` words from
+    ``bits[q, (i - 1) * n_words:]``: the first gives the number of words to
+    remove, ``s`` uniform in ``1..n_words``; the next ``s - 1`` drive a
+    partial Fisher-Yates shuffle whose first ``s`` entries are removed.
+
+    Parameters
+    ----------
+    bits : ndarray of shape (n_units, (n_samples - 1) * n_words), uint32
+    n_words : int
+        Number of distinct words of the document (the design width).
+    n_samples : int
+    des : ndarray of shape (n_units * n_samples, n_words), uint8
+        Output: 1 where the word is kept.
+    """
+    n_units = bits.shape[0]
+    perm = np.empty(n_words, dtype=np.int64)
+    for q in range(n_units):
+        r0 = q * n_samples
+        for j in range(n_words):
+            des[r0, j] = 1
+        for i in range(1, n_samples):
+            r = r0 + i
+            k = (i - 1) * n_words
+            for j in range(n_words):
+                des[r, j] = 1
+                perm[j] = j
+            size = 1 + int(((bits[q, k] + 0.5) * _U_SCALE) * n_words)
+            if size > n_words:
+                size = n_words
+            for t in range(size):
+                if t < n_words - 1:
+                    pick = t + int(
+                        ((bits[q, k + 1 + t] + 0.5) * _U_SCALE) * (n_words - t)
+                    )
+                    if pick > n_words - 1:
+                        pick = n_words - 1
+                    tmp = perm[t]
+                    perm[t] = perm[pick]
+                    perm[pick] = tmp
+                des[r, perm[t]] = 0
+
+
+@njit(cache=True, nogil=True)
+def bernoulli_mask_kernel(bits, n_samples, des):
+    """lime's image perturbation: keep each component with probability 1/2.
+
+    ``des[q * n_samples + i, j]`` is the top bit of
+    ``bits[q, (i - 1) * n_components + j]``; the first row of each unit is
+    all ones.
+    """
+    n_units = bits.shape[0]
+    d = des.shape[1]
+    for q in range(n_units):
+        r0 = q * n_samples
+        for j in range(d):
+            des[r0, j] = 1
+        k = 0
+        for i in range(1, n_samples):
+            for j in range(d):
+                des[r0 + i, j] = bits[q, k] >> 31
+                k += 1
+
+
+@njit(cache=True, nogil=True)
+def image_kernel(des, X, hidden, component, n_samples, out):
+    """Compose perturbed images: pixel ``p`` shows ``X`` where its component is on.
+
+    Parameters
+    ----------
+    des : ndarray of shape (n_units * n_samples, n_components), uint8
+    X, hidden : ndarray of shape (n_units, n_pixels), float64
+        The instance and its replacement values (lime's "fudged" image).
+    component : ndarray of shape (n_pixels,), int64
+        Component (segment or patch) of each flattened pixel value.
+    n_samples : int
+    out : ndarray of shape (n_units * n_samples, n_pixels), float64
+    """
+    n_units, n_pixels = X.shape
+    for q in range(n_units):
+        for i in range(n_samples):
+            r = q * n_samples + i
+            for p in range(n_pixels):
+                out[r, p] = X[q, p] if des[r, component[p]] else hidden[q, p]
+
+
+@njit(cache=True, nogil=True)
+def _solve(A, b):
+    """Solve ``A x = b`` for symmetric positive semi-definite ``A`` (Cholesky).
+
+    Pivots below ``1e-12`` times the largest diagonal entry drop their
+    variable (coefficient 0), which gives the least-squares fit for
+    collinear or constant columns.
+    """
+    n = A.shape[0]
+    L = np.zeros((n, n))
+    keep = np.ones(n, dtype=np.bool_)
+    tol = 0.0
+    for i in range(n):
+        if A[i, i] > tol:
+            tol = A[i, i]
+    tol *= 1e-12
+    for j in range(n):
+        s = A[j, j]
+        for t in range(j):
+            s -= L[j, t] * L[j, t]
+        if s <= tol:
+            keep[j] = False
+            continue
+        L[j, j] = math.sqrt(s)
+        for i in range(j + 1, n):
+            s2 = A[i, j]
+            for t in range(j):
+                s2 -= L[i, t] * L[j, t]
+            L[i, j] = s2 / L[j, j]
+    z = np.zeros(n)
+    for i in range(n):
+        if keep[i]:
+            s = b[i]
+            for t in range(i):
+                s -= L[i, t] * z[t]
+            z[i] = s / L[i, i]
+    x = np.zeros(n)
+    for i in range(n - 1, -1, -1):
+        if keep[i]:
+            s = z[i]
+            for t in range(i + 1, n):
+                s -= L[t, i] * x[t]
+            x[i] = s / L[i, i]
+    return x
+
+
+@njit(cache=True, nogil=True)
+def _fit(G, bvec, yy, used, m, alpha):
+    """Weighted ridge on the features ``used[:m]`` from centred statistics.
+
+    Returns the coefficients and the weighted residual sum of squares.
+    """
+    A = np.empty((m, m))
+    rhs = np.empty(m)
+    for a in range(m):
+        rhs[a] = bvec[used[a]]
+        for c in range(m):
+            A[a, c] = G[used[a], used[c]]
+    for a in range(m):
+        A[a, a] += alpha
+    coef = _solve(A, rhs)
+    ss_res = yy
+    for a in range(m):
+        ss_res -= 2.0 * coef[a] * rhs[a]
+        for c in range(m):
+            ss_res += coef[a] * G[used[a], used[c]] * coef[c]
+    return coef, ss_res
+
+
+@njit(cache=True, nogil=True)
+def _top(score, k):
+    """Indices of the ``k`` largest scores, largest first; ties by lower index."""
+    n = score.shape[0]
+    taken = np.zeros(n, dtype=np.bool_)
+    out = np.empty(k, dtype=np.int64)
+    for a in range(k):
+        best = -1
+        for j in range(n):
+            if not taken[j] and (best < 0 or score[j] > score[best]):
+                best = j
+        out[a] = best
+        taken[best] = True
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _r2(ss_res, yy):
+    if yy > 0.0:
+        return 1.0 - ss_res / yy
+    return 1.0 if ss_res <= 0.0 else 0.0
+
+
+@njit(cache=True, nogil=True)
+def surrogate_kernel(
+    des,
+    proba,
+    labels,
+    n_samples,
+    binary,
+    metric,
+    distance_scale,
+    kernel_width,
+    selection,
+    n_keep,
+    features,
+    weights,
+    intercept,
+    score,
+):
+    """Fit lime's weighted ridge surrogate of every unit.
+
+    For unit ``q`` with design rows ``Z`` (first row: the instance) and
+    targets ``y = proba[rows, labels[q]]``: distances to the first row
+    (Euclidean, or cosine distance with zero norms counted as 1, as
+    scikit-learn does) times ``distance_scale``; kernel weights
+    ``sqrt(exp(-d**2 / kernel_width**2))``; then lime's feature selection
+    (``selection``: 0 highest weights, a ridge with alpha 0.01 on all
+    features ranked by ``|coef * Z[0]|``; 1 none, all features; 2 forward
+    selection with unregularised least squares and weighted R^2) and the
+    final ridge with alpha 1 on the selected features. The design enters
+    only through weighted sums over the non-zero entries of each row.
+
+    Parameters
+    ----------
+    des : ndarray of shape (n_units * n_samples, n_features), uint8 or float64
+    proba : ndarray of shape (n_units * n_samples, n_classes), float64
+    labels : ndarray of shape (n_units,), int64
+        Explained class index of each unit.
+    n_samples : int
+    binary : bool
+        The design is 0/1 with an all-ones first row, so that a sample's
+        distance depends only on its number of ones (weights are tabulated).
+    metric : int
+        0 Euclidean, 1 cosine.
+    distance_scale, kernel_width : float
+    selection : int
+    n_keep : int
+        Number of features kept (k, at most ``n_features``).
+    features : ndarray of shape (n_units, n_keep), int64
+        Output: kept features by decreasing absolute weight (ties keep the
+        selection order).
+    weights : ndarray of shape (n_units, n_keep), float64
+        Output: their surrogate coefficients.
+    intercept, score : ndarray of shape (n_units,), float64
+        Output: intercept and weighted R^2 of the surrogate.
+    """
+    n_units = labels.shape[0]
+    d = des.shape[1]
+    w = np.empty(n_samples)
+    G = np.empty((d, d))
+    sz = np.empty(d)
+    bz = np.empty(d)
+    idx = np.empty(d, dtype=np.int64)
+    val = np.empty(d)
+    z0 = np.empty(d)
+    wtab = np.empty(d + 1)
+    inv_kw2 = 1.0 / (kernel_width * kernel_width)
+    for q in range(n_units):
+        r0 = q * n_samples
+        label = labels[q]
+        norm0 = 0.0
+        for j in range(d):
+            z0[j] = des[r0, j]
+            norm0 += z0[j] * z0[j]
+        norm0 = math.sqrt(norm0) if norm0 > 0.0 else 1.0
+        if binary:
+            for m in range(d + 1):
+                if metric == METRIC_EUCLIDEAN:
+                    dist = math.sqrt(d - m) * distance_scale
+                elif m == 0:
+                    dist = distance_scale
+                else:
+                    dist = (1.0 - math.sqrt(m / d)) * distance_scale
+                wtab[m] = math.sqrt(math.exp(-(dist * dist) * inv_kw2))
+        for j in range(d):
+            sz[j] = 0.0
+            bz[j] = 0.0
+            for c in range(d):
+                G[j, c] = 0.0
+        sw = 0.0
+        swy = 0.0
+        for i in range(n_samples):
+            r = r0 + i
+            row = des[r]
+            if binary:
+                m = 0
+                for j in range(d):
+                    idx[m] = j
+                    m += row[j] != 0
+                wi = wtab[m]
+                w[i] = wi
+                y = proba[r, label]
+                sw += wi
+                wy = wi * y
+                swy += wy
+                for a in range(m):
+                    ja = idx[a]
+                    sz[ja] += wi
+                    bz[ja] += wy
+                    for c in range(a, m):
+                        G[ja, idx[c]] += wi
+                continue
+            m = 0
+            acc = 0.0
+            norm = 0.0
+            for j in range(d):
+                zj = row[j]
+                idx[m] = j
+                val[m] = zj
+                m += zj != 0
+                if metric == METRIC_EUCLIDEAN:
+                    diff = zj - z0[j]
+                    acc += diff * diff
+                else:
+                    acc += zj * z0[j]
+                    norm += zj * zj
+            if metric == METRIC_EUCLIDEAN:
+                dist = math.sqrt(acc) * distance_scale
+            else:
+                norm = math.sqrt(norm) if norm > 0.0 else 1.0
+                dist = (1.0 - acc / (norm * norm0)) * distance_scale
+            wi = math.sqrt(math.exp(-(dist * dist) * inv_kw2))
+            w[i] = wi
+            y = proba[r, label]
+            sw += wi
+            swy += wi * y
+            for a in range(m):
+                ja = idx[a]
+                wa = wi * val[a]
+                sz[ja] += wa
+                bz[ja] += wa * y
+                for c in range(a, m):
+                    G[ja, idx[c]] += wa * val[c]
+        ybar = swy / sw
+        yy = 0.0
+        for i in range(n_samples):
+            yc = proba[r0 + i, label] - ybar
+            yy += w[i] * yc * yc
+        # centre: bz <- sum w z (y - ybar), G <- sum w (z - zbar)(z - zbar)^T
+        for j in range(d):
+            bz[j] -= ybar * sz[j]
+            for c in range(j, d):
+                g = G[j, c] - sz[j] * sz[c] / sw
+                G[j, c] = g
+                G[c, j] = g
+        # feature selection
+        if selection == SELECT_HIGHEST_WEIGHTS:
+            every = np.arange(d)
+            coef_all, _ = _fit(G, bz, yy, every, d, 0.01)
+            rank = np.empty(d)
+            for j in range(d):
+                rank[j] = abs(coef_all[j] * z0[j])
+            used = _top(rank, n_keep)
+        elif selection == SELECT_NONE:
+            used = np.arange(d)
+        else:
+            used = np.empty(n_keep, dtype=np.int64)
+            taken = np.zeros(d, dtype=np.bool_)
+            for step in range(n_keep):
+                best = 0
+                best_score = -100000000.0
+                for f in range(d):
+                    if taken[f]:
+                        continue
+                    used[step] = f
+                    _, ss = _fit(G, bz, yy, used, step + 1, 0.0)
+                    s = _r2(ss, yy)
+                    if s > best_score:
+                        best = f
+                        best_score = s
+                used[step] = best
+                taken[best] = True
+        coef, ss_res = _fit(G, bz, yy, used, used.shape[0], 1.0)
+        b0 = ybar
+        for a in range(used.shape[0]):
+            b0 -= coef[a] * sz[used[a]] / sw
+        intercept[q] = b0
+        score[q] = _r2(ss_res, yy)
+        order = _top(np.abs(coef), n_keep)
+        for a in range(n_keep):
+            features[q, a] = used[order[a]]
+            weights[q, a] = coef[order[a]]

@@ -1,0 +1,336 @@
+"""Exact explanations of linear models: contributions ``coef_ * x``."""
+
+from numbers import Integral
+
+import numpy as np
+from scipy import sparse
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import (
+    Binarizer,
+    FunctionTransformer,
+    KBinsDiscretizer,
+    MaxAbsScaler,
+    MinMaxScaler,
+    PowerTransformer,
+    QuantileTransformer,
+    RobustScaler,
+    StandardScaler,
+)
+from sklearn.utils._param_validation import Interval
+
+from ..utils._validation import _is_dataframe
+from ._base import BaseExplainer
+from ._explanation import Explanation
+
+# Transformers whose output column j depends only on input column j.
+_FEATUREWISE = (
+    StandardScaler,
+    MinMaxScaler,
+    MaxAbsScaler,
+    RobustScaler,
+    PowerTransformer,
+    QuantileTransformer,
+    Binarizer,
+    SimpleImputer,
+)
+
+
+def _is_featurewise(step):
+    if step is None or (isinstance(step, str) and step == "passthrough"):
+        return True
+    if isinstance(step, Pipeline):
+        return all(_is_featurewise(s) for _, s in step.steps)
+    if isinstance(step, _FEATUREWISE):
+        return True
+    if isinstance(step, FunctionTransformer):
+        return step.func is None or isinstance(step.func, np.ufunc)
+    if isinstance(step, KBinsDiscretizer):
+        return step.encode == "ordinal"
+    return False
+
+
+def _unwrap(model):
+    """The fitted estimator behind wrappers exposing ``estimator_``/``estimator``.
+
+    Ensembles (which have ``estimators_``) are not wrappers: their
+    ``estimator_`` is only a template.
+    """
+    for _ in range(16):
+        if (
+            isinstance(model, Pipeline)
+            or hasattr(model, "coef_")
+            or hasattr(model, "estimators_")
+        ):
+            return model
+        inner = getattr(model, "estimator_", None)
+        if inner is None:
+            inner = getattr(model, "estimator", None)
+        if inner is None or inner is model:
+            return model
+        model = inner
+    return model
+
+
+def _linear_parts(model):
+    """``(transformers, final estimator, coef (n_rows, n_features), intercept)``.
+
+    Raises a TypeError when the final estimator has no ``coef_`` and a
+    ValueError for a transformer that is not feature-wise or a ``coef_`` with
+    neither one row nor one row per class.
+    """
+    model = _unwrap(model)
+    if isinstance(model, Pipeline):
+        steps = [s for _, s in model.steps]
+        transforms, final = steps[:-1], steps[-1]
+    else:
+        transforms, final = [], model
+    if not hasattr(final, "coef_"):
+        raise TypeError(
+            f"LinearExplainer needs a fitted linear model with coef_ (possibly at "
+            f"the end of a Pipeline); {type(final).__name__} has none. Use "
+            "FastLimeExplainer for other models."
+        )
+    for step in transforms:
+        if not _is_featurewise(step):
+            raise ValueError(
+                f"LinearExplainer attributes contributions to raw features only "
+                f"through feature-wise transformers (scalers, imputers, ...); "
+                f"{type(step).__name__} mixes or changes features. Use "
+                "FastLimeExplainer for this pipeline."
+            )
+    coef = final.coef_
+    coef = coef.toarray() if sparse.issparse(coef) else np.asarray(coef, dtype=float)
+    coef = np.atleast_2d(coef)
+    classes = getattr(final, "classes_", None)
+    n_classes = 2 if classes is None else len(classes)
+    one_vs_one = hasattr(final, "support_vectors_") and n_classes > 2  # libsvm
+    if one_vs_one or (coef.shape[0] != 1 and coef.shape[0] != n_classes):
+        raise ValueError(
+            f"LinearExplainer needs one row of coef_ per class (or one for two "
+            f"classes); {type(final).__name__} has {coef.shape[0]} rows for "
+            f"{n_classes} classes"
+            + (" (one per pair of classes)." if one_vs_one else ".")
+        )
+    intercept = np.broadcast_to(
+        np.ravel(np.asarray(getattr(final, "intercept_", 0.0), dtype=float)),
+        (coef.shape[0],),
+    )
+    return transforms, final, coef, intercept
+
+
+def is_linear_model(estimator):
+    """Whether :class:`LinearExplainer` can explain a fitted estimator.
+
+    True for a fitted classifier with ``coef_`` (one row, or one per class),
+    alone or at the end of a :class:`~sklearn.pipeline.Pipeline` whose other
+    steps are feature-wise transformers. This is how
+    :class:`~skxil.CaipiClassifier` resolves ``explainer="auto"``.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        A fitted estimator (or a wrapper exposing it as ``estimator_``).
+
+    Returns
+    -------
+    linear : bool
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from skxil.explain import is_linear_model
+    >>> X, y = load_iris(return_X_y=True)
+    >>> is_linear_model(LogisticRegression(max_iter=500).fit(X, y))
+    True
+    >>> is_linear_model(DecisionTreeClassifier().fit(X, y))
+    False
+    """
+    try:
+        _linear_parts(estimator)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+class LinearExplainer(BaseExplainer):
+    """Exact explanations of linear classifiers, without sampling.
+
+    The contribution of feature ``j`` to the decision function of the
+    predicted class is ``coef_[c, j] * x_j``, where ``c`` is the predicted
+    class's row of ``coef_`` (binary models have one row, for
+    ``classes_[1]``; their contributions are negated when class 0 is
+    predicted, so that positive always means "towards the predicted class").
+    The explanation keeps the ``n_features`` largest contributions in
+    absolute value; all contributions plus ``intercept`` add up to the
+    decision function of the predicted class (binary: its signed margin).
+
+    Pipelines: for a :class:`~sklearn.pipeline.Pipeline` whose steps before
+    the linear model are feature-wise (scalers such as
+    :class:`~sklearn.preprocessing.StandardScaler`, imputers, quantile or
+    power transforms, binarizers, ufunc ``FunctionTransformer``\\ s), ``x_j``
+    is the transformed value of raw feature ``j``, so an affine scaler makes
+    the contribution relative to its centering: ``coef_j * (x_j - mean_j) /
+    scale_j``. A transformer that mixes or adds features (polynomial
+    features, one-hot encoding, PCA, column transformers, vectorizers) has
+    no per-feature contribution: :meth:`explain` raises a ValueError and
+    :class:`FastLimeExplainer` is the one to use.
+
+    Parameters
+    ----------
+    n_features : int, default=10
+        Number of features in each explanation (k).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features of the data given to :meth:`fit` (when given).
+
+    feature_names_ : list of str or None
+        Names given to :meth:`fit` or the columns of its DataFrame.
+
+    See Also
+    --------
+    is_linear_model : Whether a fitted estimator can be explained this way.
+    FastLimeExplainer : LIME explanations of any model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxil.explain import LinearExplainer
+    >>> X = np.array([[0., 1.], [1., 0.], [2., 1.], [3., 0.]])
+    >>> model = LogisticRegression().fit(X, [0, 0, 1, 1])
+    >>> explanation, = LinearExplainer(n_features=1).fit(X).explain(model, X[3:])
+    >>> explanation.predicted_class, explanation.features
+    (np.int64(1), array([0]))
+    >>> bool(np.isclose(explanation.weights[0], model.coef_[0, 0] * 3))
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "n_features": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, n_features=10):
+        self.n_features = n_features
+
+    def fit(self, X=None, y=None, *, feature_names=None):
+        """Remember the feature names; a linear explainer learns nothing else.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, \
+                n_features), default=None
+            Background data; only its number of features and column names
+            are used.
+
+        y : None
+            Ignored.
+
+        feature_names : array-like of str, default=None
+            Feature names; taken from the columns of a DataFrame ``X`` when
+            not given.
+
+        Returns
+        -------
+        self : LinearExplainer
+            The fitted explainer.
+        """
+        self._validate_params()
+        if feature_names is None and _is_dataframe(X):
+            feature_names = list(X.columns)
+        if X is not None:
+            self.n_features_in_ = X.shape[1]
+        if feature_names is not None:
+            feature_names = [str(name) for name in feature_names]
+            if X is not None and len(feature_names) != X.shape[1]:
+                raise ValueError(
+                    f"feature_names has {len(feature_names)} entries but X has "
+                    f"{X.shape[1]} features."
+                )
+        self.feature_names_ = feature_names
+        return self
+
+    def explain(self, model, X):
+        """Explain the linear model's prediction on each row of ``X``.
+
+        Parameters
+        ----------
+        model : classifier
+            Fitted linear classifier, a Pipeline of feature-wise transformers
+            ending in one, or a wrapper exposing either as ``estimator_``
+            (such as :class:`~skxil.CaipiClassifier`).
+
+        X : {array-like, sparse matrix, DataFrame} of shape (n_rows, n_features)
+            Rows to explain, in the model's raw input space.
+
+        Returns
+        -------
+        explanations : list of Explanation
+            One per row, with the contributions towards the predicted class.
+        """
+        self._validate_params()
+        transforms, final, coef, intercept = _linear_parts(model)
+        names = getattr(self, "feature_names_", None)
+        if names is None and _is_dataframe(X):
+            names = [str(c) for c in X.columns]
+        raw = X
+        Xt = X
+        for step in transforms:
+            if step is None or (isinstance(step, str) and step == "passthrough"):
+                continue
+            Xt = step.transform(Xt)
+        if _is_dataframe(Xt):
+            Xt = Xt.to_numpy()
+        Xt = Xt.toarray() if sparse.issparse(Xt) else np.asarray(Xt, dtype=float)
+        n_rows = Xt.shape[0]
+        n_raw = raw.shape[1]
+        if Xt.ndim != 2 or Xt.shape[1] != n_raw or coef.shape[1] != n_raw:
+            raise ValueError(
+                f"LinearExplainer needs as many transformed features as raw ones; "
+                f"got {n_raw} raw features, {Xt.shape[1]} transformed and "
+                f"{coef.shape[1]} coefficients."
+            )
+        if n_rows == 0:
+            return []
+        scores = Xt @ coef.T + intercept
+        classes = getattr(final, "classes_", getattr(model, "classes_", None))
+        if coef.shape[0] == 1:
+            labels = (scores[:, 0] > 0).astype(np.intp)
+            sign = np.where(labels == 1, 1.0, -1.0)
+            contributions = sign[:, None] * Xt * coef[0]
+            offsets = sign * intercept[0]
+        else:
+            labels = np.argmax(scores, axis=1)
+            contributions = Xt * coef[labels]
+            offsets = intercept[labels]
+        proba = model.predict_proba(raw) if hasattr(model, "predict_proba") else None
+        values = None
+        if not sparse.issparse(raw):
+            values = raw.to_numpy() if _is_dataframe(raw) else np.asarray(raw)
+            if values.dtype.kind not in "biuf":
+                values = None
+        else:
+            values = raw.toarray()
+        k = min(self.n_features, n_raw)
+        explanations = []
+        for i in range(n_rows):
+            order = np.argsort(-np.abs(contributions[i]), kind="stable")[:k]
+            label = int(labels[i])
+            explanations.append(
+                Explanation(
+                    classes[label] if classes is not None else label,
+                    order,
+                    contributions[i, order],
+                    n_raw,
+                    class_index=label,
+                    feature_names=names,
+                    proba=None if proba is None else proba[i, label],
+                    intercept=offsets[i],
+                    instance=None if values is None else values[i].copy(),
+                )
+            )
+        return explanations

@@ -1,0 +1,408 @@
+"""Samplers of the fast LIME explainer: lime's perturbations, batched.
+
+A sampler knows one kind of input (tabular rows, documents, images). It turns
+the explained instances of a chunk of *units* (one unit = one row explained
+once) and their random words into the model input of all their perturbed
+samples and the interpretable design the surrogates are fitted on, by calling
+the kernels of :mod:`._kernels`.
+"""
+
+import math
+from itertools import compress
+
+import numpy as np
+from scipy.special import ndtr
+from scipy.special import ndtri as _ndtri_exact
+
+from . import _kernels
+from ._utils import dense_float, split_document
+
+# ------------------------------------------------------------------ tabular
+
+#: Largest error of a fast cell's quadratic at its check points, in bin
+#: standard deviations.
+CELL_TOLERANCE = 1e-4
+
+
+class TabularTables:
+    """lime's tabular sampling distribution, as the kernels' arrays.
+
+    Every feature is described by *bins*: for a continuous feature with
+    ``discretize=True``, the quartile bins of ``LimeTabularExplainer``
+    (thresholds ``np.unique(np.percentile(x, [25, 50, 75]))``, bin
+    ``searchsorted(thresholds, x)``), each with lime's truncated normal
+    (mean and standard deviation of the training values in the bin plus
+    1e-11, truncated to the bin's range, from the column minimum to the
+    first threshold and so on to the column maximum); for a categorical
+    feature, its values, each a point mass. A bin's probability is its share
+    of the training rows. A bin whose training values are all equal is a
+    point mass at that value (lime draws within about 1e-11 of it, or
+    returns 0 when the bin's range is a single value, a bug for non-zero
+    values).
+    Continuous features with ``discretize=False`` get lime's Gaussian
+    ``center + scale * N(0, 1)`` with the column mean and standard deviation
+    (1 when it is 0) and one dummy bin.
+    """
+
+    def __init__(self, X, categorical=(), discretize=True):
+        n, d = X.shape
+        is_cat = np.zeros(d, dtype=bool)
+        is_cat[np.asarray(list(categorical), dtype=np.intp)] = True
+        self.is_cat = is_cat
+        self.discretize = bool(discretize)
+        self.thresholds = [None] * d
+        self.values = [None] * d
+        self.center = X.mean(axis=0)
+        scale = X.std(axis=0)
+        scale[scale == 0] = 1.0
+        self.scale = scale
+        bins = []
+        for j in range(d):
+            col = X[:, j]
+            if is_cat[j]:
+                vals, counts = np.unique(col, return_counts=True)
+                self.values[j] = vals
+                bins.append((counts / n, vals, np.zeros(len(vals)), vals, vals))
+            elif discretize:
+                qts = np.unique(np.percentile(col, [25, 50, 75]))
+                self.thresholds[j] = qts
+                idx = np.searchsorted(qts, col)
+                counts = np.bincount(idx, minlength=len(qts) + 1)
+                means = np.array(
+                    [
+                        col[idx == b].mean() if counts[b] else 0.0
+                        for b in range(len(counts))
+                    ]
+                )
+                stds = np.array(
+                    [
+                        col[idx == b].std() if counts[b] else 0.0
+                        for b in range(len(counts))
+                    ]
+                )
+                stds = np.where(stds > 0, stds + 1e-11, 0.0)
+                lo = np.concatenate([[col.min()], qts])
+                hi = np.concatenate([qts, [col.max()]])
+                bins.append((counts / n, means, stds, lo, hi))
+            else:
+                bins.append(
+                    (np.ones(1), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1))
+                )
+        n_bins = max(len(b[0]) for b in bins)
+        shape = (d, n_bins)
+        p = np.zeros(shape)
+        mean, std, lo, hi = (np.zeros(shape) for _ in range(4))
+        for j, (pj, mj, sj, lj, hj) in enumerate(bins):
+            m = len(pj)
+            p[j, :m], mean[j, :m], std[j, :m], lo[j, :m], hi[j, :m] = pj, mj, sj, lj, hj
+        cum = np.cumsum(p, axis=1)
+        for j in range(d):
+            last = np.flatnonzero(p[j])[-1]
+            cum[j, last:] = 1.0
+        cumlo = np.zeros(shape)
+        cumlo[:, 1:] = cum[:, :-1]
+        invp = np.divide(1.0, p, out=np.zeros(shape), where=p > 0)
+        point = (lo == hi) | (std == 0)  # std is 0 only when all values are equal
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a = np.where(point, 0.0, (lo - mean) / np.where(point, 1.0, std))
+            b = np.where(point, 0.0, (hi - mean) / np.where(point, 1.0, std))
+        flip = a > 0
+        sgn = np.where(flip, -1.0, 1.0)
+        plo = np.where(flip, ndtr(-b), ndtr(a))
+        pspan = np.where(flip, ndtr(-a), ndtr(b)) - plo
+        pspan[point] = 0.0
+        mean = np.where(point & (lo == hi) & (p > 0), lo, mean)
+        self.p = p
+        self.params = dict(
+            cum=cum,
+            cumlo=cumlo,
+            invp=invp,
+            plo=plo,
+            pspan=pspan,
+            sgn=sgn,
+            mean=mean,
+            std=std,
+            lo=lo,
+            hi=hi,
+        )
+        self.cells = self._cells(p, cum, cumlo, invp, point, is_cat)
+
+    def quantile(self, j, b, v):
+        """Exact ``Q_b(v)`` of feature ``j`` (scipy's ``ndtri``)."""
+        P = self.params
+        if P["pspan"][j, b] == 0:
+            return np.full(np.shape(v), P["mean"][j, b])
+        z = P["sgn"][j, b] * _ndtri_exact(
+            P["plo"][j, b] + np.asarray(v) * P["pspan"][j, b]
+        )
+        return np.clip(
+            P["mean"][j, b] + P["std"][j, b] * z, P["lo"][j, b], P["hi"][j, b]
+        )
+
+    def _cells(self, p, cum, cumlo, invp, point, is_cat):
+        """The cell table: quadratic coefficients and bin of the fast cells.
+
+        Fast cells are those inside one bin where the quadratic is accurate.
+
+        A cell of a point-mass bin is fast when it lies inside the bin. A
+        cell of a truncated-normal bin is fast when it lies inside the bin
+        and the quadratic through ``Q_b`` at its ends and middle is within
+        ``CELL_TOLERANCE`` bin standard deviations of ``Q_b`` at eight
+        interior points; the others (cells across bin boundaries, and the
+        cells where a far truncation makes ``Q_b`` steep) are exact.
+        """
+        d = p.shape[0]
+        # 2**10 cells per feature while the table stays within about 1 MB
+        cell_bits = int(np.clip(np.floor(np.log2(2**20 / (32 * d))), 7, 10))
+        n_cells = 1 << cell_bits
+        start = np.arange(n_cells) / n_cells
+        stop = np.arange(1, n_cells + 1) / n_cells
+        checks = (np.arange(8) + 0.5) / 8
+        cells = np.zeros((d, n_cells, 4))
+        cells[:, :, 3] = -1.0
+        P = self.params
+        for j in range(d):
+            if not (self.discretize or is_cat[j]):
+                continue
+            b = (start[:, None] >= cum[j, None, :-1]).sum(axis=1)
+            inside = (cumlo[j, b] <= start) & (stop <= cum[j, b]) & (p[j, b] > 0)
+            for bb in np.unique(b[inside]):
+                es = np.flatnonzero(inside & (b == bb))
+                if point[j, bb]:
+                    cells[j, es, 0] = P["mean"][j, bb]
+                    cells[j, es, 3] = bb
+                    continue
+                vs = (start[es] - cumlo[j, bb]) * invp[j, bb]
+                ve = (stop[es] - cumlo[j, bb]) * invp[j, bb]
+                span = (ve - vs)[:, None]
+                qa, qm, qe = (
+                    self.quantile(j, bb, vs + f * (ve - vs)) for f in (0.0, 0.5, 1.0)
+                )
+                c1 = -3 * qa + 4 * qm - qe
+                c2 = 2 * qa - 4 * qm + 2 * qe
+                exact = self.quantile(j, bb, vs[:, None] + checks * span)
+                approx = qa[:, None] + checks * (c1[:, None] + checks * c2[:, None])
+                error = np.abs(approx - exact).max(axis=1)
+                good = error <= CELL_TOLERANCE * P["std"][j, bb]
+                cells[j, es[good], :3] = np.stack([qa, c1, c2], axis=1)[good]
+                cells[j, es[good], 3] = bb
+        return cells
+
+    def bins_of(self, X):
+        """The bin of every value of ``X`` (-1: none, or a continuous feature)."""
+        out = np.full(X.shape, -1, dtype=np.int64)
+        for j in range(X.shape[1]):
+            if self.thresholds[j] is not None:
+                out[:, j] = np.searchsorted(self.thresholds[j], X[:, j])
+            elif self.values[j] is not None:
+                vals = self.values[j]
+                pos = np.clip(np.searchsorted(vals, X[:, j]), 0, len(vals) - 1)
+                out[:, j] = np.where(vals[pos] == X[:, j], pos, -1)
+        return out
+
+
+class TabularSampler:
+    """Perturbs tabular rows as ``LimeTabularExplainer`` does."""
+
+    metric = _kernels.METRIC_EUCLIDEAN
+    distance_scale = 1.0
+    word_dtype = np.uint16
+
+    def __init__(self, X, categorical=(), discretize=True):
+        self.tables = TabularTables(X, categorical, discretize)
+        self.n_features = X.shape[1]
+
+    def default_kernel_width(self):
+        return 0.75 * math.sqrt(self.n_features)
+
+    def row_bytes(self, instance):
+        """Memory of one perturbed sample: model input, design and bits."""
+        return 11 * self.n_features
+
+    def n_words(self, instance, n_samples):
+        return (n_samples - 1) * self.n_features
+
+    def width(self, instance):
+        return self.n_features
+
+    def perturb(self, instances, bits, n_samples):
+        X = np.ascontiguousarray(instances, dtype=np.float64)
+        bits = np.ascontiguousarray(bits)
+        t = self.tables
+        P = t.params
+        m, d = X.shape
+        inv = np.empty((m * n_samples, d), order="F")
+        args = (
+            P["cum"],
+            P["cumlo"],
+            P["invp"],
+            P["plo"],
+            P["pspan"],
+            P["sgn"],
+            P["mean"],
+            P["std"],
+            P["lo"],
+            P["hi"],
+            n_samples,
+        )
+        xbin = t.bins_of(X)
+        if t.discretize:
+            des = np.empty((m * n_samples, d), dtype=np.uint8)
+            _kernels.tabular_binned_kernel(bits, X, xbin, t.cells, *args, inv, des)
+        else:
+            des = np.empty((m * n_samples, d))
+            _kernels.tabular_continuous_kernel(
+                bits, X, xbin, t.is_cat, t.center, t.scale, t.cells, *args, inv, des
+            )
+        return inv, [(0, m, des)]
+
+
+# --------------------------------------------------------------------- text
+
+
+class TextSampler:
+    """Removes words from documents as ``LimeTextExplainer`` (bag of words) does."""
+
+    metric = _kernels.METRIC_COSINE
+    distance_scale = 100.0
+    word_dtype = np.uint32
+
+    def default_kernel_width(self):
+        return 25.0
+
+    def row_bytes(self, instance):
+        pieces, _, words = instance
+        return 64 + sum(len(p) for p in pieces) + 5 * len(words)
+
+    @staticmethod
+    def prepare(doc):
+        return split_document(doc)
+
+    def n_words(self, instance, n_samples):
+        return (n_samples - 1) * len(instance[2])
+
+    def width(self, instance):
+        return len(instance[2])
+
+    def perturb(self, instances, bits, n_samples):
+        texts, groups = [], []
+        start = 0
+        while start < len(instances):
+            stop = start
+            while stop < len(instances) and instances[stop] is instances[start]:
+                stop += 1
+            pieces, piece_word, words = instances[start]
+            d = len(words)
+            des = np.empty(((stop - start) * n_samples, d), dtype=np.uint8)
+            block = np.ascontiguousarray(np.stack(list(bits[start:stop])))
+            if d:
+                _kernels.text_mask_kernel(block, d, n_samples, des)
+            keep = np.concatenate([des, np.ones((len(des), 1), dtype=np.uint8)], axis=1)
+            keep = keep[:, piece_word].astype(bool)
+            text = "".join(pieces)
+            for u in range(stop - start):
+                texts.append(text)
+                rows = keep[u * n_samples + 1 : (u + 1) * n_samples].tolist()
+                texts.extend("".join(compress(pieces, row)) for row in rows)
+            groups.append((start, stop, des))
+            start = stop
+        return texts, groups
+
+
+# -------------------------------------------------------------------- image
+
+
+class ImageSampler:
+    """Switches image components off as ``LimeImageExplainer`` does.
+
+    Components are the given segments or a grid of patches; a switched-off
+    component shows ``hide_color``, or (``None``, lime's default) the mean of
+    each channel over the component in the explained image.
+    """
+
+    metric = _kernels.METRIC_COSINE
+    distance_scale = 1.0
+    word_dtype = np.uint32
+
+    def __init__(self, shape, segments=None, patch_size=None, hide_color=None):
+        shape = tuple(int(s) for s in shape)
+        h, w = shape[:2]
+        channels = shape[2] if len(shape) == 3 else 1
+        if segments is not None:
+            labels, comp = np.unique(np.asarray(segments), return_inverse=True)
+            comp = comp.reshape(h, w)
+            names = [f"segment {label}" for label in labels]
+        else:
+            if patch_size is None:
+                ph, pw = -(-h // 8), -(-w // 8)
+            elif np.ndim(patch_size) == 0:
+                ph = pw = int(patch_size)
+            else:
+                ph, pw = (int(s) for s in patch_size)
+            n_cols = -(-w // pw)
+            rows, cols = np.indices((h, w))
+            comp = (rows // ph) * n_cols + cols // pw
+            names = []
+            for r0 in range(0, h, ph):
+                for c0 in range(0, w, pw):
+                    names.append(
+                        f"rows {r0}:{min(r0 + ph, h)}, cols {c0}:{min(c0 + pw, w)}"
+                    )
+        self.shape = shape
+        self.channels = channels
+        self.segments = comp.astype(np.int64)
+        self.n_components = int(comp.max()) + 1
+        self.component = np.repeat(self.segments.ravel(), channels)
+        self.feature_names = names
+        self.hide_color = hide_color
+
+    def default_kernel_width(self):
+        return 0.25
+
+    def row_bytes(self, instance):
+        return 8 * self.component.size + 5 * self.n_components
+
+    def n_words(self, instance, n_samples):
+        return (n_samples - 1) * self.n_components
+
+    def width(self, instance):
+        return self.n_components
+
+    def hidden(self, x):
+        if self.hide_color is not None:
+            return np.full(x.shape, float(self.hide_color))
+        seg = self.segments.ravel()
+        pixels = x.reshape(-1, self.channels)
+        counts = np.bincount(seg, minlength=self.n_components)
+        means = (
+            np.stack(
+                [
+                    np.bincount(seg, weights=pixels[:, c], minlength=self.n_components)
+                    for c in range(self.channels)
+                ],
+                axis=1,
+            )
+            / np.maximum(counts, 1)[:, None]
+        )
+        return means[seg].ravel()
+
+    def perturb(self, instances, bits, n_samples):
+        X = np.ascontiguousarray(instances, dtype=np.float64)
+        m = X.shape[0]
+        hidden = np.stack([self.hidden(x) for x in X])
+        des = np.empty((m * n_samples, self.n_components), dtype=np.uint8)
+        _kernels.bernoulli_mask_kernel(np.ascontiguousarray(bits), n_samples, des)
+        out = np.empty((m * n_samples, X.shape[1]))
+        _kernels.image_kernel(des, X, hidden, self.component, n_samples, out)
+        return out, [(0, m, des)]
+
+
+def check_image_rows(X, shape):
+    X = dense_float(X, "The image explainer")
+    size = int(np.prod(shape))
+    if X.shape[1] != size:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but images of shape {tuple(shape)} "
+            f"have {size} values per row."
+        )
+    return X

@@ -1,0 +1,323 @@
+"""Kernels of the fast LIME explainer against their NumPy twins, scipy and lime."""
+
+import numpy as np
+import pytest
+from scipy.special import ndtri as scipy_ndtri
+from sklearn.linear_model import Ridge
+from sklearn.metrics import pairwise_distances
+
+from skxil.explain import _kernels, _reference
+from skxil.explain._sampling import TabularTables
+
+SELECTIONS = {"highest_weights": 0, "none": 1, "forward_selection": 2}
+
+
+def _words(shape, dtype=np.uint16, seed=0):
+    info = np.iinfo(dtype)
+    return (
+        np.random.RandomState(seed).randint(0, info.max + 1, size=shape).astype(dtype)
+    )
+
+
+def _ndtri_array(p):
+    return np.array([_kernels.ndtri(v) for v in p])
+
+
+def test_ndtri_matches_scipy_and_twin():
+    p = np.concatenate(
+        [
+            np.logspace(-300, -1, 400),
+            np.linspace(0, 1, 2001)[1:-1],
+            1 - np.logspace(-15, -1, 200),
+        ]
+    )
+    expected = scipy_ndtri(p)
+    np.testing.assert_allclose(_ndtri_array(p), expected, rtol=2e-15, atol=0)
+    np.testing.assert_allclose(_reference.ndtri(p), expected, rtol=2e-15, atol=0)
+    edges = np.array([0.0, 1.0, -0.5, 1.5])
+    np.testing.assert_array_equal(
+        _ndtri_array(edges), [-np.inf, np.inf, -np.inf, np.inf]
+    )
+    np.testing.assert_array_equal(
+        _reference.ndtri(edges), [-np.inf, np.inf, -np.inf, np.inf]
+    )
+
+
+def _background(seed=0):
+    """Columns with every kind of bin: smooth, skewed, zero-heavy, constant,
+    a few integer levels (point-mass bins) and a categorical one."""
+    rng = np.random.RandomState(seed)
+    n = 300
+    return np.column_stack(
+        [
+            rng.normal(size=n),
+            rng.exponential(size=n) ** 3,
+            np.where(rng.rand(n) < 0.6, 0.0, rng.rand(n)),
+            np.full(n, 2.5),
+            rng.randint(0, 3, n).astype(float),
+            rng.choice([1.0, 7.0, 9.0], n, p=[0.7, 0.2, 0.1]),
+        ]
+    )
+
+
+def _tabular_inputs(discretize=True, n_units=3, n_samples=200, seed=0):
+    X = _background(seed)
+    tables = TabularTables(X, categorical=[5], discretize=discretize)
+    rows = X[:n_units].copy()
+    rows[-1, 5] = 4.0  # a category never seen: its bin is -1
+    d = X.shape[1]
+    bits = _words((n_units, d * (n_samples - 1)), seed=seed + 1)
+    P = tables.params
+    args = (
+        P["cum"],
+        P["cumlo"],
+        P["invp"],
+        P["plo"],
+        P["pspan"],
+        P["sgn"],
+        P["mean"],
+        P["std"],
+        P["lo"],
+        P["hi"],
+        n_samples,
+    )
+    return tables, rows, tables.bins_of(rows), bits, args
+
+
+def test_tabular_binned_kernel_equals_twin():
+    tables, rows, xbin, bits, args = _tabular_inputs()
+    n = rows.shape[0] * args[-1]
+    inv = np.empty((n, rows.shape[1]), order="F")
+    des = np.empty((n, rows.shape[1]), dtype=np.uint8)
+    _kernels.tabular_binned_kernel(bits, rows, xbin, tables.cells, *args, inv, des)
+    inv_ref, des_ref = _reference.tabular_binned_kernel(
+        bits, rows, xbin, tables.cells, *args
+    )
+    np.testing.assert_array_equal(des, des_ref)
+    np.testing.assert_allclose(inv, inv_ref, rtol=1e-14, atol=0)
+    assert xbin[-1, 5] == -1 and not des[2 * args[-1] :, 5][1:].any()
+    # first row of each unit is the instance, with an all-ones design
+    np.testing.assert_array_equal(inv[:: args[-1]], rows)
+    assert (des[:: args[-1]] == 1).all()
+    # the constant column and the point-mass bins never leave their values
+    np.testing.assert_array_equal(inv[:, 3], 2.5)
+    assert set(np.unique(inv[:, 4])) <= {0.0, 1.0, 2.0}
+    assert set(np.unique(inv[:, 5])) <= {1.0, 7.0, 9.0, 4.0}
+
+
+def test_tabular_continuous_kernel_equals_twin():
+    tables, rows, xbin, bits, args = _tabular_inputs(discretize=False)
+    n = rows.shape[0] * args[-1]
+    inv = np.empty((n, rows.shape[1]), order="F")
+    des = np.empty((n, rows.shape[1]))
+    _kernels.tabular_continuous_kernel(
+        bits,
+        rows,
+        xbin,
+        tables.is_cat,
+        tables.center,
+        tables.scale,
+        tables.cells,
+        *args,
+        inv,
+        des,
+    )
+    inv_ref, des_ref = _reference.tabular_continuous_kernel(
+        bits,
+        rows,
+        xbin,
+        tables.is_cat,
+        tables.center,
+        tables.scale,
+        tables.cells,
+        *args,
+    )
+    np.testing.assert_allclose(inv, inv_ref, rtol=1e-14, atol=1e-300)
+    np.testing.assert_allclose(des, des_ref, rtol=1e-14, atol=1e-300)
+    np.testing.assert_array_equal(des[:, 5], des_ref[:, 5])  # 0/1 exactly
+
+
+def test_fast_cells_follow_the_exact_inverse_cdf():
+    """Every word gives the same bin as the exact path, and a value within the
+    cell tolerance of the truncated normal's exact inverse CDF."""
+    X = _background()
+    tables = TabularTables(X)
+    P = tables.params
+    d = X.shape[1]
+    words = np.arange(65536, dtype=np.int64)
+    frac_bits, frac_mask, frac_scale = _kernels.cell_split(tables.cells.shape[1])
+    for j in range(d):
+        e = words >> frac_bits
+        fast = tables.cells[j, e, 3] >= 0
+        assert fast.mean() > 0.9
+        b_exact, v_exact = _reference._exact(
+            np.repeat(words[:, None], d, axis=1),
+            P["cum"],
+            P["cumlo"],
+            P["invp"],
+            P["plo"],
+            P["pspan"],
+            P["sgn"],
+            P["mean"],
+            P["std"],
+            P["lo"],
+            P["hi"],
+        )
+        np.testing.assert_array_equal(tables.cells[j, e, 3][fast], b_exact[fast, j])
+        f = ((words & frac_mask) + 0.5) * frac_scale
+        c = tables.cells[j, e]
+        approx = c[:, 0] + f * (c[:, 1] + f * c[:, 2])
+        tolerance = 2e-4 * P["std"][j, b_exact[:, j]] + 1e-12
+        assert (np.abs(approx - v_exact[:, j])[fast] <= tolerance[fast]).all()
+    # bins are drawn with their training frequencies (to 1/65536)
+    for j in range(d):
+        b_exact, _ = _reference._exact(
+            np.repeat(words[:, None], d, axis=1),
+            P["cum"],
+            P["cumlo"],
+            P["invp"],
+            P["plo"],
+            P["pspan"],
+            P["sgn"],
+            P["mean"],
+            P["std"],
+            P["lo"],
+            P["hi"],
+        )
+        freq = np.bincount(b_exact[:, j], minlength=tables.p.shape[1]) / 65536
+        np.testing.assert_allclose(freq, tables.p[j], atol=2 / 65536)
+
+
+@pytest.mark.parametrize("n_words", [1, 2, 7])
+def test_text_mask_kernel_equals_twin(n_words):
+    n_units, n_samples = 2, 300
+    bits = _words((n_units, (n_samples - 1) * n_words), np.uint32)
+    des = np.empty((n_units * n_samples, n_words), dtype=np.uint8)
+    _kernels.text_mask_kernel(bits, n_words, n_samples, des)
+    np.testing.assert_array_equal(
+        des, _reference.text_mask_kernel(bits, n_words, n_samples)
+    )
+    rest = np.delete(des, np.arange(0, len(des), n_samples), axis=0)
+    removed = n_words - rest.sum(axis=1)
+    assert (des[::n_samples] == 1).all()
+    assert removed.min() >= 1 and removed.max() <= n_words
+    if n_words == 7:  # lime draws the number of removed words uniformly in 1..d
+        counts = np.bincount(removed, minlength=8)[1:]
+        assert counts.min() > 0.5 * len(removed) / 7
+
+
+def test_bernoulli_and_image_kernels_equal_twins():
+    n_units, n_samples, n_comp = 2, 50, 4
+    bits = _words((n_units, (n_samples - 1) * n_comp), np.uint32)
+    des = np.empty((n_units * n_samples, n_comp), dtype=np.uint8)
+    _kernels.bernoulli_mask_kernel(bits, n_samples, des)
+    np.testing.assert_array_equal(
+        des, _reference.bernoulli_mask_kernel(bits, n_samples, n_comp)
+    )
+    assert 0.4 < des[1:n_samples].mean() < 0.6
+    rng = np.random.RandomState(0)
+    X = rng.rand(n_units, 12)
+    hidden = rng.rand(n_units, 12)
+    component = np.repeat(np.arange(n_comp), 3)
+    out = np.empty((n_units * n_samples, 12))
+    _kernels.image_kernel(des, X, hidden, component, n_samples, out)
+    np.testing.assert_array_equal(
+        out, _reference.image_kernel(des, X, hidden, component, n_samples)
+    )
+    np.testing.assert_array_equal(out[::n_samples], X)
+
+
+def _surrogate_inputs(binary, n_units=3, n_samples=400, d=8, seed=0):
+    rng = np.random.RandomState(seed)
+    if binary:
+        des = (rng.rand(n_units * n_samples, d) < 0.3).astype(np.uint8)
+        des[::n_samples] = 1
+        des[n_samples : 2 * n_samples, 2] = 1  # a constant column
+    else:
+        des = rng.normal(size=(n_units * n_samples, d))
+    proba = rng.dirichlet(np.ones(3), size=n_units * n_samples)
+    proba[:, 0] += 0.3 * des[:, 1] - 0.2 * des[:, 4]
+    proba = np.clip(proba, 0, None)
+    proba /= proba.sum(axis=1, keepdims=True)
+    labels = np.array([0, 1, 2])[:n_units].astype(np.int64)
+    return des, proba, labels, n_samples
+
+
+def _run_surrogate(des, proba, labels, n_samples, binary, metric, scale, width, sel, k):
+    n_units = len(labels)
+    out = (
+        np.empty((n_units, k), dtype=np.int64),
+        np.empty((n_units, k)),
+        np.empty(n_units),
+        np.empty(n_units),
+    )
+    _kernels.surrogate_kernel(
+        des, proba, labels, n_samples, binary, metric, scale, width, sel, k, *out
+    )
+    return out
+
+
+@pytest.mark.parametrize("binary", [True, False])
+@pytest.mark.parametrize("metric", [0, 1])
+@pytest.mark.parametrize("selection", list(SELECTIONS))
+def test_surrogate_kernel_equals_twin(binary, metric, selection):
+    des, proba, labels, n_samples = _surrogate_inputs(binary)
+    args = (
+        metric,
+        100.0 if metric else 1.0,
+        25.0 if metric else 2.1,
+        SELECTIONS[selection],
+        3,
+    )
+    got = _run_surrogate(des, proba, labels, n_samples, binary, *args)
+    ref = _reference.surrogate_kernel(des, proba, labels, n_samples, binary, *args)
+    np.testing.assert_array_equal(got[0], ref[0])
+    for a, b in zip(got[1:], ref[1:]):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_surrogate_kernel_with_a_constant_target():
+    des, proba, labels, n_samples = _surrogate_inputs(True, n_units=1)
+    proba[:] = [0.5, 0.25, 0.25]
+    features, weights, intercept, score = _run_surrogate(
+        des, proba, labels, n_samples, True, 0, 1.0, 2.0, 0, 3
+    )
+    np.testing.assert_allclose(weights, 0.0, atol=1e-12)
+    np.testing.assert_allclose(intercept, 0.5)
+    assert score[0] == 1.0
+
+
+def test_ridge_twin_is_scikit_learns_ridge():
+    des, proba, _, n_samples = _surrogate_inputs(False, n_units=1)
+    w = np.random.RandomState(1).rand(n_samples)
+    coef, intercept, r2 = _reference._ridge(des, proba[:, 0], w, 0.5)
+    ridge = Ridge(alpha=0.5).fit(des, proba[:, 0], sample_weight=w)
+    np.testing.assert_allclose(coef, ridge.coef_, rtol=1e-10)
+    np.testing.assert_allclose(intercept, ridge.intercept_, rtol=1e-10)
+    np.testing.assert_allclose(r2, ridge.score(des, proba[:, 0], sample_weight=w))
+
+
+@pytest.mark.parametrize("selection", list(SELECTIONS))
+@pytest.mark.parametrize("binary", [True, False])
+def test_surrogate_kernel_equals_lime(selection, binary):
+    """Same data, distances and kernel: lime's LimeBase fits the same surrogate."""
+    lime_base = pytest.importorskip("lime.lime_base")
+    des, proba, labels, n_samples = _surrogate_inputs(binary, n_units=1)
+    width = 2.1
+    base = lime_base.LimeBase(
+        lambda d: np.sqrt(np.exp(-(d**2) / width**2)), random_state=0
+    )
+    Z = des.astype(float)
+    distances = pairwise_distances(Z, Z[:1]).ravel()
+    k = 3
+    intercept, exp, score, _ = base.explain_instance_with_data(
+        Z, proba, distances, 0, k, feature_selection=selection
+    )
+    exp = exp[:k]
+    got = _run_surrogate(
+        des, proba, labels, n_samples, binary, 0, 1.0, width, SELECTIONS[selection], k
+    )
+    np.testing.assert_array_equal(got[0][0], [f for f, _ in exp])
+    np.testing.assert_allclose(got[1][0], [w for _, w in exp], rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(got[2][0], intercept, rtol=1e-7)
+    np.testing.assert_allclose(got[3][0], score, rtol=1e-7)

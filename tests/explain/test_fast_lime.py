@@ -1,0 +1,359 @@
+"""FastLimeExplainer: lime's procedure in numba kernels, one batched model call."""
+
+import importlib.util
+
+import numpy as np
+import pytest
+from joblib import parallel_config
+from scipy import sparse
+from sklearn.base import clone
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+
+from skxil.explain import Explanation, FastLimeExplainer, LimeExplainer
+
+N = 300  # perturbed samples per explanation in these tests
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    X, y = load_breast_cancer(return_X_y=True)
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    return X, y, model.fit(X[:300], y[:300])
+
+
+class _Spy:
+    """A model that records the shapes it is called with."""
+
+    def __init__(self, model):
+        self.model = model
+        self.classes_ = model.classes_
+        self.calls = []
+
+    def predict_proba(self, X):
+        self.calls.append((type(X).__name__, np.shape(X)))
+        return self.model.predict_proba(X)
+
+
+def _fast(**kwargs):
+    kwargs.setdefault("n_samples", N)
+    kwargs.setdefault("random_state", 0)
+    return FastLimeExplainer(**kwargs)
+
+
+def test_explanations_of_the_predicted_class(cancer):
+    X, _, model = cancer
+    explainer = _fast(n_features=4).fit(X[:300])
+    explanations = explainer.explain(model, X[300:303])
+    proba = model.predict_proba(X[300:303])
+    assert len(explanations) == 3
+    for e, p in zip(explanations, proba):
+        assert isinstance(e, Explanation)
+        assert e.class_index == np.argmax(p)
+        assert e.predicted_class == model.classes_[np.argmax(p)]
+        assert e.proba == pytest.approx(p.max())
+        assert len(e.features) == 4 and len(set(e.features)) == 4
+        assert np.all(np.diff(np.abs(e.weights)) <= 0)
+        assert e.feature_names == [f"x{j}" for j in range(30)]
+        assert 0 < e.score <= 1 and e.intercept is not None
+        assert e.n_features == 30 and e.instance.shape == (30,)
+    assert explainer.explain(model, X[:0]) == []
+
+
+def test_same_random_state_same_explanations(cancer):
+    X, _, model = cancer
+    rows = X[300:304]
+    a = _fast().fit(X[:300]).explain(model, rows)
+    assert a == _fast().fit(X[:300]).explain(model, rows)
+    assert a == _fast().fit(X[:300]).explain(model, rows)  # every call is seeded
+    b = _fast(random_state=1).fit(X[:300]).explain(model, rows)
+    assert any(not np.array_equal(x.weights, y.weights) for x, y in zip(a, b))
+
+
+def test_one_model_call_per_chunk_and_chunking_does_not_matter(cancer):
+    X, _, model = cancer
+    rows = X[300:305]
+    spy = _Spy(model)
+    reference = _fast(n_repeats=3).fit(X[:300]).explain(spy, rows)
+    # one batched call: all 5 rows x 3 repeats x N samples (the default
+    # max_batch_rows holds them all)
+    assert spy.calls == [("ndarray", (5 * 3 * N, 30))]
+    for max_batch_rows, prefetch in [
+        (N, True),
+        (4 * N, False),
+        (7 * N, True),
+        (1, True),
+    ]:
+        spy = _Spy(model)
+        explainer = _fast(n_repeats=3, max_batch_rows=max_batch_rows, prefetch=prefetch)
+        assert explainer.fit(X[:300]).explain(spy, rows) == reference
+        per_call = max(1, max_batch_rows // N) * N
+        assert max(shape[0] for _, shape in spy.calls) == per_call
+        assert sum(shape[0] for _, shape in spy.calls) == 5 * 3 * N
+
+
+@pytest.mark.parametrize("backend", ["threading", "loky"])
+def test_joblib_backends_give_the_same_explanations(cancer, backend):
+    X, _, model = cancer
+    rows = X[300:306]
+    reference = _fast().fit(X[:300]).explain(model, rows)
+    explainer = _fast(n_jobs=2).fit(X[:300])
+    with parallel_config(backend=backend):
+        assert explainer.explain(model, rows) == reference
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("distributed") is None, reason="needs distributed"
+)
+def test_dask_backend(cancer):  # pragma: no cover - optional dependency
+    from distributed import Client, LocalCluster
+
+    X, _, model = cancer
+    rows = X[300:304]
+    reference = _fast().fit(X[:300]).explain(model, rows)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False) as cluster:
+        with Client(cluster), parallel_config(backend="dask"):
+            assert _fast(n_jobs=2).fit(X[:300]).explain(model, rows) == reference
+
+
+def test_repeats_vote(cancer):
+    X, _, model = cancer
+    e1 = _fast(n_features=3).fit(X[:300]).explain(model, X[300:301])[0]
+    e5 = _fast(n_features=3, n_repeats=5).fit(X[:300]).explain(model, X[300:301])[0]
+    assert len(e5.features) == 3 and e5.class_index == e1.class_index
+
+
+def test_dataframe_with_named_columns(cancer):
+    pd = pytest.importorskip("pandas")
+    X, y, _ = cancer
+    columns = [f"feature {j}" for j in range(30)]
+    frame = pd.DataFrame(X, columns=columns)
+    model = RandomForestClassifier(n_estimators=5, random_state=0).fit(
+        frame[:300], y[:300]
+    )
+    spy = _Spy(model)
+    original = frame.copy()
+    with np.testing.assert_no_warnings():  # the model gets its own column names
+        explanations = _fast(n_features=3).fit(frame[:300]).explain(spy, frame[300:302])
+    assert all(kind == "DataFrame" for kind, _ in spy.calls)
+    assert explanations[0].feature_names == columns
+    assert explanations[0].as_list()[0][0] in columns
+    pd.testing.assert_frame_equal(frame, original)
+
+
+def test_sparse_input_is_densified(cancer):
+    X, _, model = cancer
+    Xs = sparse.csr_matrix(X)
+    dense = _fast().fit(X[:300]).explain(model, X[300:302])
+    assert _fast().fit(Xs[:300]).explain(model, Xs[300:302]) == dense
+
+
+def test_multiclass():
+    X, y = load_iris(return_X_y=True)
+    model = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)
+    explanations = _fast(n_features=2).fit(X).explain(model, X[[0, 60, 120]])
+    np.testing.assert_array_equal(
+        [e.class_index for e in explanations], model.predict(X[[0, 60, 120]])
+    )
+    # petal features explain iris
+    assert all(set(e.features) & {2, 3} for e in explanations)
+
+
+def test_caller_arrays_are_not_modified_nor_shared(cancer):
+    X, _, model = cancer
+    background, rows = X[:300].copy(), X[300:303].copy()
+    explanations = _fast().fit(background).explain(model, rows)
+    np.testing.assert_array_equal(background, X[:300])
+    np.testing.assert_array_equal(rows, X[300:303])
+    assert not np.shares_memory(explanations[0].instance, rows)
+
+
+def test_mode_changed_after_fit(cancer):
+    X, _, model = cancer
+    explainer = _fast().fit(X[:300]).set_params(mode="text")
+    with pytest.raises(ValueError, match="fitted with mode='tabular'.*call fit again"):
+        explainer.explain(model, ["some text"])
+
+
+@pytest.mark.parametrize("selection", ["forward_selection", "none", "auto"])
+def test_other_feature_selections(cancer, selection):
+    X, _, model = cancer
+    e = (
+        _fast(n_features=3, feature_selection=selection)
+        .fit(X[:300])
+        .explain(model, X[300:301])[0]
+    )
+    assert len(e.features) == 3
+
+
+def test_continuous_and_categorical_features():
+    rng = np.random.RandomState(0)
+    X = np.column_stack(
+        [rng.normal(size=200), rng.randint(0, 3, 200), rng.normal(size=200)]
+    )
+    y = (X[:, 0] + (X[:, 1] == 2) > 0.5).astype(int)
+    model = LogisticRegression().fit(X, y)
+    for discretize in (True, False):
+        explainer = _fast(
+            n_features=2, categorical_features=[1], discretize_continuous=discretize
+        ).fit(X)
+        e = explainer.explain(model, X[:1])[0]
+        assert 0 in e.features
+
+
+def test_model_without_predict_proba(cancer):
+    X, y, _ = cancer
+    model = LinearSVC().fit(X[:300], y[:300])
+    with pytest.raises(TypeError, match="LinearSVC has no predict_proba"):
+        _fast().fit(X[:300]).explain(model, X[:1])
+
+
+def test_bad_inputs(cancer):
+    X, _, model = cancer
+    explainer = _fast().fit(X[:300])
+    with pytest.raises(
+        ValueError, match="X has 29 features, but the explainer was fitted on 30"
+    ):
+        explainer.explain(model, X[:1, :29])
+    bad = X[:1].copy()
+    bad[0, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        explainer.explain(model, bad)
+    with pytest.raises(ValueError, match="needs X"):
+        _fast().fit(None)
+    with pytest.raises(ValueError, match="feature_names has 2 entries"):
+        _fast().fit(X, feature_names=["a", "b"])
+    with pytest.raises(ValueError, match="'n_samples' parameter"):
+        _fast(n_samples=2).fit(X)
+    with pytest.raises(Exception, match="not fitted"):
+        _fast().explain(model, X[:1])
+
+
+def test_params_and_clone():
+    explainer = FastLimeExplainer(n_features=3, mode="text")
+    assert clone(explainer).get_params() == explainer.get_params()
+    assert explainer.set_params(n_repeats=4).n_repeats == 4
+
+
+# ------------------------------------------------------------------- text
+@pytest.fixture(scope="module")
+def spam():
+    docs = [
+        "win money now",
+        "free money offer",
+        "win a free prize",
+        "cheap offer now",
+        "meeting at noon",
+        "lunch with the team",
+        "project meeting notes",
+        "see you at lunch",
+        "free prize inside",
+        "team notes for the project",
+    ] * 3
+    y = np.array([1, 1, 1, 1, 0, 0, 0, 0, 1, 0] * 3)
+    model = make_pipeline(CountVectorizer(), LogisticRegression(C=10)).fit(docs, y)
+    return docs, model
+
+
+def test_text_features_are_the_documents_words(spam):
+    docs, model = spam
+    explainer = _fast(mode="text", n_features=2).fit()
+    doc = "free money for the team, free!"
+    (e,) = explainer.explain(model, [doc])
+    assert e.feature_names == ["free", "money", "for", "the", "team"]
+    assert e.n_features == 5 and e.text == doc
+    assert "".join(e.tokens) == doc
+    assert e.as_list()[0][0] in ("free", "money")
+    assert e.predicted_class == 1 and e.weights[0] > 0
+
+
+def test_text_agrees_with_lime(spam):
+    docs, model = spam
+    doc = ["win a free prize at the team meeting"]
+    fast = _fast(mode="text", n_features=3, n_samples=1000).fit().explain(model, doc)[0]
+    lime = LimeExplainer(mode="text", n_features=3, n_samples=1000, random_state=0)
+    slow = lime.fit().explain(model, doc)[0]
+    assert fast.feature_names == slow.feature_names
+    assert len(set(fast.features) & set(slow.features)) >= 2
+
+
+def test_text_batch_and_edge_documents(spam):
+    docs, model = spam
+    spy = _Spy(model)
+    explanations = (
+        _fast(mode="text", n_features=3)
+        .fit()
+        .explain(spy, ["free money", "", "meeting", "?!"])
+    )
+    assert [e.n_features for e in explanations] == [2, 0, 1, 0]
+    assert len(explanations[1].features) == 0 and explanations[1].intercept is None
+    assert explanations[2].features.tolist() == [0]
+    assert spy.calls == [("list", (4 * N,))]
+    with pytest.raises(TypeError, match="sequence of documents"):
+        _fast(mode="text").fit().explain(model, "free money")
+    with pytest.raises(TypeError, match="document 1 is a int"):
+        _fast(mode="text").fit().explain(model, ["ok", 3])
+
+
+# ------------------------------------------------------------------ image
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    model = LogisticRegression(max_iter=2000).fit(X[:1000], y[:1000])
+    return X, y, model
+
+
+def test_image_mode_with_patches(digits):
+    X, _, model = digits
+    explainer = _fast(mode="image", shape=(8, 8), patch_size=2, n_features=3).fit(X)
+    assert explainer.n_features_in_ == 64 and len(explainer.feature_names_) == 16
+    (e,) = explainer.explain(model, X[1000:1001])
+    assert e.n_features == 16 and e.shape == (8, 8)
+    assert e.segments.shape == (8, 8) and e.segments.max() == 15
+    assert e.feature_names[0] == "rows 0:2, cols 0:2"
+    assert e.class_index == model.predict(X[1000:1001])[0]
+
+
+def test_image_mode_with_segments_and_hide_color(digits):
+    X, _, model = digits
+    segments = np.repeat(np.arange(4), 16).reshape(8, 8)  # four bands of rows
+    explainer = _fast(
+        mode="image", shape=(8, 8), segments=segments, hide_color=0, n_features=2
+    ).fit()
+    (e,) = explainer.explain(model, X[1000:1001])
+    assert e.n_features == 4 and len(e.features) == 2
+
+
+def test_image_mode_errors(digits):
+    X, _, model = digits
+    with pytest.raises(ValueError, match="needs shape"):
+        _fast(mode="image").fit(X)
+    with pytest.raises(ValueError, match=r"segments has shape \(2, 2\)"):
+        _fast(mode="image", shape=(8, 8), segments=np.zeros((2, 2))).fit()
+    with pytest.raises(ValueError, match="have 64 values per row"):
+        _fast(mode="image", shape=(8, 8)).fit().explain(model, X[:1, :10])
+
+
+# -------------------------------------------------------------- faithfulness
+def test_agrees_with_lime_on_breast_cancer(cancer):
+    """Top-5 features averaged over 3 seeds overlap lime's on most features."""
+    X, _, model = cancer
+    rows = X[300:304]
+
+    def top5(explainer):
+        totals = np.zeros((len(rows), 30))
+        for seed in range(3):
+            explainer.set_params(random_state=seed)
+            for i, e in enumerate(explainer.explain(model, rows)):
+                totals[i, e.features] += e.weights
+        return [set(np.argsort(-np.abs(t))[:5]) for t in totals]
+
+    fast = top5(_fast(n_features=5, n_samples=2000).fit(X[:300]))
+    lime = top5(LimeExplainer(n_features=5, n_samples=2000).fit(X[:300]))
+    overlap = np.mean([len(a & b) / 5 for a, b in zip(fast, lime)])
+    assert overlap >= 0.8
