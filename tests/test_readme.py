@@ -22,7 +22,8 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():
     assert tests in ci.splitlines(), ".ci/run must run the README's test command"
 
 
-def test_readme_python_examples_run(capsys):
+def test_readme_python_examples_run(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the examples write files
     namespace = {}
     for block in _blocks("python"):
         exec(compile(block, "README.md", "exec"), namespace)
@@ -30,3 +31,4 @@ def test_readme_python_examples_run(capsys):
     assert "Explanation(predicted_class=" in out
     assert namespace["learner"].training_set_.n_real == 30
     assert 0.0 <= namespace["pipe"].score(namespace["X_test"], namespace["y_test"]) <= 1.0
+    assert (tmp_path / "explanation.png").stat().st_size > 0
