@@ -713,3 +713,33 @@ def test_learner_fills_explainer_seed_and_jobs_only_when_unset(data):
         explainer=LimeExplainer(n_features=2, n_samples=100), n_jobs=1, random_state=3
     ).fit(X, y)
     assert learner.explain(X_pool[:3]) == serial.explain(X_pool[:3])
+
+
+@pytest.mark.parametrize("container", ["dataframe", "sparse"])
+@pytest.mark.parametrize("strategy", ["randomize", "alternative", "substitute"])
+def test_counterexamples_of_frames_and_sparse_equal_the_numpy_twin(data, container, strategy):
+    from skxil.counterexamples import make_counterexamples
+
+    X, y, *_ = data
+    X = np.where(np.abs(X) > 0.5, np.round(X, 1), 0.0)
+    mask = np.zeros(X.shape, dtype=bool)
+    mask[[1, 4, 7], 0] = True
+    mask[4, 5] = True
+    if container == "dataframe":
+        pd = pytest.importorskip("pandas")
+        X_in = pd.DataFrame(X, columns=[f"c{j}" for j in range(X.shape[1])])
+    else:
+        X_in = sparse.csr_matrix(X)
+    learner = _learner(counterexample_strategy=strategy, n_counterexamples=2)
+    learner.fit(X_in, y, corrections=mask)
+    ts = learner.training_set_
+    got = ts.X[ts.is_counterexample]
+    got = got.to_numpy() if container == "dataframe" else got.toarray()
+    rows = np.array([1, 4, 7])
+    expected, _, source = make_counterexamples(
+        X[rows], y[rows], mask[rows], X_train=X, y_train=y, n_counterexamples=2,
+        strategy=strategy, row_index=rows,
+        random_state=np.random.RandomState(learner._seed_for(0, 0)), backend="numpy",
+    )
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(ts.origin[ts.is_counterexample], rows[source])
