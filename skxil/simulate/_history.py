@@ -144,8 +144,9 @@ class History:
             side by side when None.
 
         other : History, default=None
-            A second run (typically without corrections) drawn dashed on the
-            same axes, for comparison.
+            A second run (typically without corrections) drawn in another
+            colour on the same axes, for comparison. Query scores are solid
+            lines, test-row scores dotted.
 
         label, other_label : str, default="with corrections", \
                 "without corrections"
@@ -167,21 +168,21 @@ class History:
         ax = np.asarray(ax, dtype=object).ravel()
         if ax.size != 2:
             raise ValueError(f"ax must hold 2 Axes; got {ax.size}.")
-        runs = [(self, label, "-")]
+        runs = [(self, label, "C0")]
         if other is not None:
             if not isinstance(other, History):
                 raise TypeError(
                     f"other must be a History; got {type(other).__name__}."
                 )
-            runs.append((other, other_label, "--"))
-        for history, name, style in runs:
+            runs.append((other, other_label, "C1"))
+        for history, name, color in runs:
             it = history.column("iteration")
-            ax[0].plot(it, history.column("test_f1"), style, label=name)
-            ax[1].plot(it, history.column("query_f1"), style,
+            ax[0].plot(it, history.column("test_f1"), "-", color=color, label=name)
+            ax[1].plot(it, history.column("query_f1"), "-", color=color,
                        label=f"{name} (queries)")
             test_expl = history.column("test_expl_f1")
             if np.isfinite(test_expl).any():
-                ax[1].plot(it, test_expl, style, alpha=0.6,
+                ax[1].plot(it, test_expl, ":", color=color,
                            label=f"{name} (test rows)")
         ax[0].set(xlabel="iteration", ylabel="test F1 (macro)",
                   title="Predictive F1")

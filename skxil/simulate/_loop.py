@@ -72,9 +72,10 @@ class ExcludeRows:
 
     Attributes
     ----------
-    background_ : tuple of (ndarray, ndarray, object) or None
-        Training rows, their labels and the label of the row being
-        corrected: what string strategies draw from.
+    background_ : tuple of (ndarray, ndarray, ndarray, ndarray) or None
+        Training rows and their labels (what string strategies draw from),
+        then the rows being taught and their labels (to find the label of a
+        corrected row).
 
     n_redrawn_ : int
         Number of candidate copies rejected so far.
@@ -101,7 +102,8 @@ class ExcludeRows:
 
     def _candidates(self, x, mask, n_copies, random_state):
         if callable(self.strategy):
-            return np.asarray(self.strategy(x.copy(), mask.copy(), n_copies, random_state))
+            copies = self.strategy(x.copy(), mask.copy(), n_copies, random_state)
+            return np.asarray(copies)
         from ..counterexamples import make_counterexamples
 
         if self.background_ is None:
@@ -109,7 +111,9 @@ class ExcludeRows:
                 f"ExcludeRows wrapping {self.strategy!r} needs background_ "
                 "(training rows) before it is called."
             )
-        X_train, y_train, label = self.background_
+        X_train, y_train, rows, labels = self.background_
+        same = np.flatnonzero((np.asarray(rows) == x).all(axis=1))
+        label = labels[same[0]] if same.size else labels[0]
         X_train = np.vstack([X_train, x[np.newaxis]])
         y_train = np.append(y_train, label)
         X_ce, _, _ = make_counterexamples(
@@ -327,7 +331,7 @@ def simulate(
     rng = check_random_state(random_state)
 
     learner = copy.deepcopy(learner)
-    user = copy.deepcopy(user)._reset()
+    user = copy.deepcopy(user).reset()
     wrapper = None
     if exclude is not None:
         exclude = np.asarray(exclude)
@@ -400,7 +404,8 @@ def simulate(
                 wrapper.background_ = (
                     _dense(ts.X_real),
                     np.asarray(ts.y_real),
-                    labels[0],
+                    _dense(rows),
+                    labels,
                 )
             learner.teach(rows, labels, corrections=teach_corrections)
             remaining = np.delete(remaining, idx)

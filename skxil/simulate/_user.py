@@ -58,9 +58,9 @@ class SimulatedUser:
 
     random_state : int, RandomState instance or None, default=None
         Draws which answers are noisy and their random features. The user
-        keeps one generator across answers; :func:`~skxil.simulate.simulate`
-        works on a copy whose generator starts afresh, so the same integer
-        gives the same answers in every simulation.
+        keeps one generator across answers (:meth:`reset` starts it afresh);
+        :func:`~skxil.simulate.simulate` works on a reset copy, so the same
+        integer gives the same answers in every simulation.
 
     Attributes
     ----------
@@ -99,7 +99,7 @@ class SimulatedUser:
         self.random_state = random_state
         self._relevant = self._check_relevant(relevant)
         self._check_noise(noise, noise_rate)
-        self._reset()
+        self.reset()
 
     # ---------------------------------------------------------- validation
     @staticmethod
@@ -138,8 +138,13 @@ class SimulatedUser:
                 f"{NOISE_MODES}."
             )
 
-    def _reset(self):
-        """Start the answers afresh: a new generator and no answers given."""
+    def reset(self):
+        """Start the answers afresh: a new generator and no answers given.
+
+        Returns
+        -------
+        self : SimulatedUser
+        """
         self._rng = check_random_state(self.random_state)
         if isinstance(self.random_state, np.random.RandomState):
             self._rng = np.random.RandomState(

@@ -1,0 +1,160 @@
+"""Tests of SimulatedUser: the CAIPI paper's answers and the noisy ones."""
+
+import numpy as np
+import pytest
+
+from skxil.explain import Explanation
+from skxil.simulate import SimulatedUser
+
+RELEVANT = np.array([True, True, False, False, False])
+
+
+def _expl(predicted, features):
+    return Explanation(predicted, features, np.ones(len(features)), n_features=5)
+
+
+# ----------------------------------------------------------------- the paper
+def test_right_prediction_right_explanation_gives_label_only():
+    user = SimulatedUser(RELEVANT)
+    assert user.answer(None, 1, _expl(1, [0, 1])) == (1, None)
+
+
+def test_right_prediction_wrong_explanation_gives_the_irrelevant_features():
+    user = SimulatedUser(RELEVANT)
+    label, correction = user.answer(None, 1, _expl(1, [4, 0, 2]))
+    assert label == 1
+    np.testing.assert_array_equal(correction, [2, 4])
+    assert correction.dtype == np.intp
+
+
+def test_wrong_prediction_gives_label_only():
+    user = SimulatedUser(RELEVANT)
+    assert user.answer(None, 0, _expl(1, [4, 2])) == (0, None)
+
+
+def test_no_explanation_gives_label_only():
+    assert SimulatedUser(RELEVANT).answer(None, "a", None) == ("a", None)
+
+
+def test_per_row_masks_are_indexed_by_pool_position():
+    relevant = np.array([[True, False, False], [False, False, True]])
+    user = SimulatedUser(relevant)
+    e = Explanation(0, [0, 2], [1.0, 1.0], n_features=3)
+    np.testing.assert_array_equal(user.answer(None, 0, e, index=0)[1], [2])
+    np.testing.assert_array_equal(user.answer(None, 0, e, index=1)[1], [0])
+    with pytest.raises(ValueError, match="needs the row's position"):
+        user.answer(None, 0, e)
+    with pytest.raises(IndexError, match="out of range"):
+        user.answer(None, 0, e, index=5)
+
+
+def test_callable_relevant_sees_the_row():
+    user = SimulatedUser(lambda x: np.asarray(x) > 0)
+    e = Explanation(1, [0, 1], [1.0, 1.0], n_features=3)
+    np.testing.assert_array_equal(user.answer([1, 0, 0], 1, e)[1], [1])
+    np.testing.assert_array_equal(user.answer([0, 1, 0], 1, e)[1], [0])
+
+
+def test_answer_batch_matches_answer():
+    user = SimulatedUser(RELEVANT)
+    explanations = [_expl(1, [0, 2]), _expl(1, [0, 1]), _expl(0, [3])]
+    labels, corrections = user.answer_batch(np.zeros((3, 5)), [1, 1, 1], explanations)
+    np.testing.assert_array_equal(labels, [1, 1, 1])
+    np.testing.assert_array_equal(corrections[0], [2])
+    assert corrections[1] is None and corrections[2] is None
+    with pytest.raises(ValueError, match="2 explanations for 3 labels"):
+        user.answer_batch(np.zeros((3, 5)), [1, 1, 1], explanations[:2])
+
+
+def test_does_not_modify_the_callers_mask():
+    relevant = RELEVANT.copy()
+    user = SimulatedUser(relevant)
+    relevant[:] = False
+    np.testing.assert_array_equal(user.answer(None, 1, _expl(1, [0, 2]))[1], [2])
+
+
+# --------------------------------------------------------------------- noise
+def _noisy(noise, rate=1.0, seed=0):
+    return SimulatedUser(RELEVANT, noise=noise, noise_rate=rate, random_state=seed)
+
+
+def test_incomplete_noise_keeps_strictly_fewer_wrong_features():
+    user = _noisy("incomplete")
+    for _ in range(20):
+        _, correction = user.answer(None, 1, _expl(1, [2, 3, 4, 0]))
+        kept = [] if correction is None else correction.tolist()
+        assert len(kept) < 3 and set(kept) <= {2, 3, 4}
+
+
+def test_random_noise_marks_random_features_as_many_as_shown():
+    user = _noisy("random")
+    seen = set()
+    for _ in range(30):
+        _, correction = user.answer(None, 1, _expl(1, [0, 1]))
+        assert correction.size == 2
+        seen |= set(correction.tolist())
+    assert seen == set(range(5))
+
+
+def test_adversarial_noise_marks_every_feature():
+    _, correction = _noisy("adversarial").answer(None, 1, _expl(1, [0, 1]))
+    np.testing.assert_array_equal(correction, np.arange(5))
+
+
+def test_wrong_noise_marks_the_relevant_features():
+    _, correction = _noisy("wrong").answer(None, 1, _expl(1, [2]))
+    np.testing.assert_array_equal(correction, [0, 1])
+
+
+@pytest.mark.parametrize("noise", ["incomplete", "random", "adversarial", "wrong"])
+def test_noise_never_touches_labels_or_wrong_predictions(noise):
+    user = _noisy(noise)
+    assert user.answer(None, 0, _expl(1, [2, 3])) == (0, None)
+
+
+def test_noise_rate_is_the_share_of_noisy_answers():
+    user = _noisy("adversarial", rate=0.3, seed=1)
+    answers = [user.answer(None, 1, _expl(1, [0]))[1] for _ in range(2000)]
+    share = np.mean([a is not None for a in answers])
+    assert 0.26 < share < 0.34
+
+
+def test_noise_is_reproducible_and_reset_starts_afresh():
+    a = _noisy("random", rate=0.5, seed=3)
+    b = _noisy("random", rate=0.5, seed=3)
+    first = [a.answer(None, 1, _expl(1, [0, 2]))[1] for _ in range(10)]
+    second = [b.answer(None, 1, _expl(1, [0, 2]))[1] for _ in range(10)]
+    assert a.reset() is a
+    third = [a.answer(None, 1, _expl(1, [0, 2]))[1] for _ in range(10)]
+    for x, y, z in zip(first, second, third):
+        np.testing.assert_array_equal(x, y)
+        np.testing.assert_array_equal(x, z)
+    assert a.n_answers_ == 10
+
+
+# ---------------------------------------------------------------- validation
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"noise": "loud"}, ValueError, "noise must be None or one of"),
+        ({"noise": "random", "noise_rate": 1.5}, ValueError, r"must lie in \[0, 1\]"),
+        ({"noise": "random", "noise_rate": "high"}, TypeError, "must be a float"),
+        ({"noise_rate": 0.2}, ValueError, "needs a noise mode"),
+    ],
+)
+def test_bad_noise_parameters(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        SimulatedUser(RELEVANT, **kwargs)
+
+
+def test_bad_relevant():
+    with pytest.raises(TypeError, match="boolean mask"):
+        SimulatedUser([0, 1, 1])
+    with pytest.raises(ValueError, match="got shape"):
+        SimulatedUser(np.zeros((2, 2, 2), dtype=bool))
+    user = SimulatedUser(RELEVANT)
+    with pytest.raises(ValueError, match="explanation is over 3 features"):
+        user.answer(None, 1, Explanation(1, [0], [1.0], n_features=3))
+    bad = SimulatedUser(lambda x: [0, 1])
+    with pytest.raises(TypeError, match="must return a boolean mask"):
+        bad.answer([0, 0], 1, Explanation(1, [0], [1.0], n_features=2))
