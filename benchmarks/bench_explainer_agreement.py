@@ -24,35 +24,14 @@ import argparse
 import time
 
 import numpy as np
-from sklearn.datasets import load_breast_cancer
-from sklearn.ensemble import RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
+from _breast_cancer import load, models
 from skxil.explain import FastLimeExplainer, LimeExplainer
 from skxil.explain._lime import vote
 
 K = 5
 N_SAMPLES = 5000
 N_SEEDS = 20
-
-
-def load(seed=0):
-    X, y = load_breast_cancer(return_X_y=True)
-    return train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
-
-
-def models(X_train, y_train):
-    return {
-        "LogReg pipeline": make_pipeline(
-            StandardScaler(), LogisticRegression(max_iter=1000)
-        ).fit(X_train, y_train),
-        "RandomForest(100)": RandomForestClassifier(
-            n_estimators=100, random_state=0
-        ).fit(X_train, y_train),
-    }
 
 
 def runs(explainer, model, rows):

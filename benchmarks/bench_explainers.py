@@ -29,33 +29,12 @@ import time
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.datasets import load_breast_cancer
-from sklearn.ensemble import RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from _breast_cancer import load, models
 from skxil.explain import FastLimeExplainer, LimeExplainer
 
 LIME_REFERENCE = {"LogReg pipeline": 46.0, "RandomForest(100)": 2.8}
-
-
-def load(seed=0):
-    X, y = load_breast_cancer(return_X_y=True)
-    return train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
-
-
-def models(X_train, y_train):
-    return {
-        "LogReg pipeline": make_pipeline(
-            StandardScaler(), LogisticRegression(max_iter=1000)
-        ).fit(X_train, y_train),
-        "RandomForest(100)": RandomForestClassifier(
-            n_estimators=100, random_state=0
-        ).fit(X_train, y_train),
-    }
 
 
 class _Spy:
