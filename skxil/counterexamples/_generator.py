@@ -6,6 +6,7 @@ hands the rest to a kernel: the numba kernels in :mod:`._kernels` or their
 NumPy twins in :mod:`._reference`, which return identical arrays.
 """
 
+import inspect
 import numbers
 import warnings
 
@@ -92,7 +93,12 @@ def make_counterexamples(
           ``mask``, the number of copies and a :class:`numpy.random.RandomState`.
           It returns an array of shape ``(n_copies, n_features)`` that differs
           from ``x`` only where ``mask`` is True; it is cast to ``X.dtype``.
-          It is not called when ``n_counterexamples=0``.
+          It is not called when ``n_counterexamples=0``. If its signature
+          names them (or takes ``**kwargs``), it also receives the keywords
+          ``X_train``, ``y_train`` (the training data, as given), ``label``
+          (the row's label) and ``row_index`` (the row's index in
+          ``X_train``, or -1), so that a wrapper can delegate to the built-in
+          strategies.
 
         Features with no observed value at all in ``X_train`` (only NaN) are
         left unchanged by ``"randomize"`` and ``"alternative"``, with the same
@@ -204,7 +210,8 @@ def make_counterexamples(
         return np.empty((0, n_features), dtype=X.dtype), y[source], source
 
     if callable(strategy):
-        X_ce = _apply_callable(strategy, X, layout, n_ce, per_feature, rng)
+        context = dict(X_train=X_train, y_train=y_train, labels=y, row_index=row_index)
+        X_ce = _apply_callable(strategy, X, layout, n_ce, per_feature, rng, context)
         return X_ce, y[source], source
 
     kernel_name, args = _prepare(
@@ -601,9 +608,24 @@ def _donor_rows(X_train, donor_train, work_dtype, used):
 # callable strategy
 
 
-def _apply_callable(func, X, layout, n_ce, per_feature, rng):
+_CALLABLE_CONTEXT = ("X_train", "y_train", "label", "row_index")
+
+
+def _context_keywords(func):
+    """The context keywords that ``func``'s signature accepts."""
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):  # builtins without a signature
+        return ()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return _CALLABLE_CONTEXT
+    return tuple(name for name in _CALLABLE_CONTEXT if name in params)
+
+
+def _apply_callable(func, X, layout, n_ce, per_feature, rng, context):
     """Call ``func`` once per corrected row (or feature) and check its output."""
     n_features = X.shape[1]
+    wanted = _context_keywords(func)
     feat_ptr, feat_idx = layout["feat_ptr"], layout["feat_idx"]
     out_ptr = layout["out_ptr"]
     out = np.empty((layout["n_out"], n_features), dtype=X.dtype)
@@ -618,7 +640,14 @@ def _apply_callable(func, X, layout, n_ce, per_feature, rng):
             mask = np.zeros(n_features, dtype=bool)
             mask[g] = True
             x = X[i].copy()
-            res = np.asarray(func(x, mask.copy(), n_ce, rng))
+            row_context = {
+                "X_train": context["X_train"],
+                "y_train": context["y_train"],
+                "label": context["labels"][i],
+                "row_index": int(context["row_index"][i]),
+            }
+            kwargs = {name: row_context[name] for name in wanted}
+            res = np.asarray(func(x, mask.copy(), n_ce, rng, **kwargs))
             if res.shape != (n_ce, n_features):
                 raise ValueError(
                     f"The strategy callable returned shape {res.shape} for row {i}; "

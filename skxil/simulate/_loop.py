@@ -56,7 +56,9 @@ class ExcludeRows:
     none was accepted.
 
     :func:`simulate` installs it (on its copy of the learner) when given
-    ``exclude``; it sets :attr:`background_` before each answer is taught.
+    ``exclude``. A string strategy draws from the training data that
+    :func:`~skxil.counterexamples.make_counterexamples` passes to callables
+    (``X_train``, ``y_train``, the row's ``label`` and ``row_index``).
 
     Parameters
     ----------
@@ -72,11 +74,6 @@ class ExcludeRows:
 
     Attributes
     ----------
-    background_ : tuple of (ndarray, ndarray, ndarray, ndarray) or None
-        Training rows and their labels (what string strategies draw from),
-        then the rows being taught and their labels (to find the label of a
-        corrected row).
-
     n_redrawn_ : int
         Number of candidate copies rejected so far.
 
@@ -97,42 +94,42 @@ class ExcludeRows:
         self.exclude = exclude
         self.max_tries = max_tries
         self._keys = _row_keys(np.atleast_2d(exclude))
-        self.background_ = None
         self.n_redrawn_ = 0
 
-    def _candidates(self, x, mask, n_copies, random_state):
+    def _candidates(self, x, mask, n_copies, random_state, context):
         if callable(self.strategy):
             copies = self.strategy(x.copy(), mask.copy(), n_copies, random_state)
             return np.asarray(copies)
         from ..counterexamples import make_counterexamples
 
-        if self.background_ is None:
-            raise RuntimeError(
-                f"ExcludeRows wrapping {self.strategy!r} needs background_ "
-                "(training rows) before it is called."
+        if context["X_train"] is None:
+            raise ValueError(
+                f"ExcludeRows wrapping the {self.strategy!r} strategy needs the "
+                "training data: call it through make_counterexamples (or a "
+                "CaipiClassifier), which passes X_train, y_train, label and "
+                "row_index."
             )
-        X_train, y_train, rows, labels = self.background_
-        same = np.flatnonzero((np.asarray(rows) == x).all(axis=1))
-        label = labels[same[0]] if same.size else labels[0]
-        X_train = np.vstack([X_train, x[np.newaxis]])
-        y_train = np.append(y_train, label)
         X_ce, _, _ = make_counterexamples(
             x[np.newaxis],
-            np.asarray([label]),
+            np.asarray([context["label"]]),
             mask[np.newaxis],
-            X_train=X_train,
-            y_train=y_train,
+            X_train=context["X_train"],
+            y_train=context["y_train"],
             n_counterexamples=n_copies,
             strategy=self.strategy,
-            row_index=[X_train.shape[0] - 1],
+            row_index=[context["row_index"]],
             random_state=random_state,
         )
         return X_ce
 
-    def __call__(self, x, mask, n_copies, random_state):
+    def __call__(
+        self, x, mask, n_copies, random_state, *, X_train=None, y_train=None,
+        label=None, row_index=-1,
+    ):
+        context = dict(X_train=X_train, y_train=y_train, label=label, row_index=row_index)
         kept = []
         for _ in range(self.max_tries):
-            candidates = self._candidates(x, mask, n_copies, random_state)
+            candidates = self._candidates(x, mask, n_copies, random_state, context)
             for row in candidates:
                 key = np.ascontiguousarray(row, dtype=np.float64).tobytes()
                 if key in self._keys:
@@ -399,14 +396,6 @@ def simulate(
                 if any(c is not None for c in corrections):
                     teach_corrections = corrections
                     n_corrections += sum(c is not None for c in corrections)
-            if wrapper is not None:
-                ts = learner.training_set_
-                wrapper.background_ = (
-                    _dense(ts.X_real),
-                    np.asarray(ts.y_real),
-                    _dense(rows),
-                    labels,
-                )
             learner.teach(rows, labels, corrections=teach_corrections)
             remaining = np.delete(remaining, idx)
             seconds += time.perf_counter() - start
@@ -452,11 +441,3 @@ def simulate(
     history.query_scores = np.asarray(query_scores, dtype=float).reshape(-1, 3)
     history.learner = learner
     return history
-
-
-def _dense(X):
-    if hasattr(X, "to_numpy"):
-        X = X.to_numpy()
-    if hasattr(X, "toarray"):
-        X = X.toarray()
-    return np.asarray(X)

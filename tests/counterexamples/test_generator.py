@@ -378,3 +378,29 @@ def test_randomize_all_nan_feature_warns_and_keeps():
             X_train, [0, 0], np.array([[False, True]] * 2), X_train=X_train,
             y_train=[0, 0],
         )
+
+
+def test_callable_receives_the_training_context_when_it_asks_for_it():
+    X_train = np.array([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])
+    y_train = np.array(["a", "b", "a"])
+    seen = []
+
+    def keyword_strategy(x, mask, n, random_state, *, label, row_index, X_train):
+        seen.append((label, row_index, X_train.shape))
+        return np.repeat(x[None], n, axis=0)
+
+    def plain_strategy(x, mask, n, random_state):
+        return np.repeat(x[None], n, axis=0)
+
+    def kwargs_strategy(x, mask, n, random_state, **context):
+        seen.append(tuple(sorted(context)))
+        return np.repeat(x[None], n, axis=0)
+
+    mask = np.array([[True, False], [False, True]])
+    rows = X_train[[2, 1]]
+    for strategy in (keyword_strategy, plain_strategy, kwargs_strategy):
+        make_counterexamples(rows, y_train[[2, 1]], mask, X_train=X_train,
+                             y_train=y_train, n_counterexamples=1,
+                             strategy=strategy, row_index=[2, 1], random_state=0)
+    assert seen[:2] == [("a", 2, (3, 2)), ("b", 1, (3, 2))]
+    assert seen[2] == ("X_train", "label", "row_index", "y_train")

@@ -191,26 +191,23 @@ def test_exclude_rows_wraps_strings_and_callables():
     x = np.array([0.0, 5.0])
     mask = np.array([True, False])
     wrapper = ExcludeRows("alternative", exclude=[[1.0, 5.0]])
-    wrapper.background_ = (
-        np.array([[0.0, 5.0], [1.0, 5.0], [2.0, 5.0]]), np.zeros(3), x[None], [0]
-    )
-    out = wrapper(x, mask, 4, np.random.RandomState(0))
+    context = dict(X_train=np.array([[0.0, 5.0], [1.0, 5.0], [2.0, 5.0]]),
+                   y_train=np.zeros(3), label=0, row_index=0)
+    out = wrapper(x, mask, 4, np.random.RandomState(0), **context)
     np.testing.assert_array_equal(out[:, 0], [2.0] * 4)
     np.testing.assert_array_equal(out[:, 1], [5.0] * 4)
     # A strategy that can only produce excluded rows falls back to the row.
     always = ExcludeRows(lambda x, m, n, r: np.tile([1.0, 5.0], (n, 1)), [[1.0, 5.0]])
     np.testing.assert_array_equal(always(x, mask, 2, None), [x, x])
-    # "substitute" takes donors of the corrected row's label, found by the row.
+    # "substitute" takes donors of the corrected row's label, not the row itself.
     donors = ExcludeRows("substitute", exclude=[[9.0, 5.0]])
-    donors.background_ = (
-        np.array([[9.0, 5.0], [3.0, 5.0], [4.0, 7.0]]), np.array([1, 1, 0]),
-        np.array([[7.0, 7.0], [0.0, 5.0]]), np.array([0, 1]),
-    )
-    out = donors(x, mask, 8, np.random.RandomState(0))
+    context = dict(X_train=np.array([[9.0, 5.0], [3.0, 5.0], [4.0, 7.0], [0.0, 5.0]]),
+                   y_train=np.array([1, 1, 0, 1]), label=1, row_index=3)
+    out = donors(x, mask, 8, np.random.RandomState(0), **context)
     np.testing.assert_array_equal(out, [[3.0, 5.0]] * 8)
     assert donors.n_redrawn_ > 0
     unset = ExcludeRows("randomize", [[1.0, 5.0]])
-    with pytest.raises(RuntimeError, match="needs background_"):
+    with pytest.raises(ValueError, match="needs the training data"):
         unset(x, mask, 2, np.random.RandomState(0))
 
 
