@@ -11,7 +11,9 @@ import inspect
 from contextlib import contextmanager
 from numbers import Integral, Real
 
+import joblib
 import numpy as np
+from scipy import sparse
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -67,6 +69,10 @@ _EXPLAINERS = {
 }
 
 _ACCEPT_SPARSE = ["csr", "csc"]
+
+# Tags of the random streams derived from the learner's seed. SeedSequence pads
+# keys with zeros, so every key ends in a non-zero tag to keep streams apart.
+_COUNTEREXAMPLES, _QUERY, _EXPLAIN = 1, 2, 3
 
 
 def _wrapped_has(attr):
@@ -438,9 +444,12 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             reset=reset,
         )
         check_classification_targets(y)
+        y = np.array(y, copy=True)  # the training set must not share the caller's memory
         if _is_dataframe(X):
             X_raw = X.reset_index(drop=True).copy()
-        elif X_checked is X:
+        elif X_checked is X or (
+            isinstance(X, np.ndarray) and np.may_share_memory(X_checked, X)
+        ):
             X_raw = X_checked.copy()
         else:
             X_raw = X_checked
@@ -463,7 +472,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     def _check_weight(self, sample_weight, X):
         if sample_weight is None:
             return None
-        return _check_sample_weight(sample_weight, X, dtype=np.float64)
+        return _check_sample_weight(sample_weight, X, dtype=np.float64, copy=True)
 
     def _check_fit_params(self, fit_params, n_samples):
         if _routing_enabled():
@@ -485,22 +494,22 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """Stage 4: append the counterexamples of the corrected ``rows``."""
         names = getattr(self, "feature_names_in_", None)
         mask = check_corrections(corrections, len(rows), self.n_features_in_, names)
-        corrected = np.flatnonzero(mask.any(axis=1))
-        if corrected.size == 0 or self.n_counterexamples == 0:
+        if not mask.any() or self.n_counterexamples == 0:
             return training_set
-        rows = rows[corrected]
+        # All the new rows go in (uncorrected ones yield nothing), so that the
+        # generator's error messages name rows as the caller numbered them.
         X_real = training_set.X_real
         X_ce, y_ce, source = make_counterexamples(
             numeric_dense(X_real, rows),
             training_set.y_real[rows],
-            mask[corrected],
+            mask,
             X_train=numeric_background(X_real),
             y_train=training_set.y_real,
             n_counterexamples=self.n_counterexamples,
             strategy=self.counterexample_strategy,
             per_feature=self.per_feature,
             row_index=rows,
-            random_state=np.random.RandomState(self._seed_for(update, 0)),
+            random_state=np.random.RandomState(self._seed_for(update, _COUNTEREXAMPLES)),
         )
         return training_set.add_counterexamples(like(X_ce, X_real), y_ce, rows[source])
 
@@ -591,20 +600,31 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 f"The query strategy returned index {int(query_idx.max())} (or a "
                 f"negative one) for a pool of {n_pool} rows."
             )
+        if sparse.issparse(X_pool) and X_pool.format not in ("csr", "csc"):
+            X_pool = X_pool.tocsr()  # COO and friends cannot be indexed by row
         return query_idx, _safe_indexing(X_pool, query_idx)
 
     def _query_seed(self):
         if hasattr(self, "training_set_"):
-            return self._seed_for(self._n_updates, 1)
+            return self._seed_for(self._n_updates, _QUERY)
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
     # ------------------------------------------------------------- explain
     @property
     def explainer_(self):
         check_is_fitted(self)
-        key = (self.training_set_, repr(self.explainer))
+        # Rebuilt when the data, the fitted estimator ("auto" looks at it) or any
+        # parameter that shapes the explainer changes.
+        params = (
+            self.explainer
+            if isinstance(self.explainer, str)
+            else self.explainer.get_params(deep=True)
+        )
+        key = (self.training_set_, self.estimator_, joblib.hash((params, self.n_jobs)))
         cache = getattr(self, "_explainer_cache", None)
-        if cache is None or cache[0][0] is not key[0] or cache[0][1] != key[1]:
+        if cache is None or any(a is not b for a, b in zip(cache[0][:2], key[:2])) or (
+            cache[0][2] != key[2]
+        ):
             explainer = self._make_explainer()
             explainer.fit(
                 self.training_set_.X_real,
@@ -625,7 +645,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             explainer = clone(self.explainer)
         params = explainer.get_params(deep=False)
         if params.get("random_state", 0) is None:
-            explainer.set_params(random_state=self._seed_for(2))
+            explainer.set_params(random_state=self._seed_for(_EXPLAIN))
         if params.get("n_jobs", 0) is None and self.n_jobs is not None:
             explainer.set_params(n_jobs=self.n_jobs)
         return explainer

@@ -28,16 +28,33 @@ def concat_rows(a, b):
     return np.concatenate([a, b], axis=0)
 
 
-def like(X, reference, feature_names=None):
-    """Convert ``X`` to the container kind of ``reference``."""
+def like(X, reference):
+    """Convert ``X`` to the container kind of ``reference``.
+
+    Rows joining a DataFrame take its columns by position (validation has
+    already checked the names where there are string names). An integer
+    column is cast back to its integer dtype only where that loses nothing;
+    otherwise it stays float.
+    """
     if _is_dataframe(reference):
-        if _is_dataframe(X):
-            return X.reset_index(drop=True)
         import pandas as pd
 
-        values = X.toarray() if sparse.issparse(X) else np.asarray(X)
-        frame = pd.DataFrame(values, columns=reference.columns)
-        return frame.astype(reference.dtypes.to_dict())
+        if _is_dataframe(X):
+            frame = X.set_axis(reference.columns, axis=1).reset_index(drop=True)
+        else:
+            values = X.toarray() if sparse.issparse(X) else np.asarray(X)
+            frame = pd.DataFrame(values, columns=reference.columns)
+        casts = {}
+        for column, dtype in reference.dtypes.items():
+            if frame[column].dtype == dtype:
+                continue
+            try:
+                cast = frame[column].astype(dtype)
+            except (TypeError, ValueError):
+                continue
+            if (cast == frame[column]).all():
+                casts[column] = dtype
+        return frame.astype(casts) if casts else frame
     if _is_dataframe(X):
         X = X.to_numpy()
     if sparse.issparse(reference):
@@ -47,12 +64,24 @@ def like(X, reference, feature_names=None):
     return np.asarray(X)
 
 
+def _frame_values(frame):
+    """A DataFrame's values as one numeric array, when its columns allow it."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    if all(is_numeric_dtype(d) or is_bool_dtype(d) for d in frame.dtypes):
+        try:
+            return frame.to_numpy(dtype=np.result_type(*frame.dtypes))
+        except TypeError:  # pandas extension dtypes (nullable Int64, boolean)
+            return frame.to_numpy(dtype=np.float64, na_value=np.nan)
+    return frame.to_numpy()
+
+
 def numeric_dense(X, rows=None):
     """Rows of ``X`` as a dense numeric ndarray (the counterexample kernels' input)."""
     if rows is not None:
         X = _safe_indexing(X, rows)
     if _is_dataframe(X):
-        X = X.to_numpy()
+        X = _frame_values(X)
     if sparse.issparse(X):
         X = X.toarray()
     X = np.asarray(X)

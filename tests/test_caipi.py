@@ -737,9 +737,84 @@ def test_counterexamples_of_frames_and_sparse_equal_the_numpy_twin(data, contain
     got = got.to_numpy() if container == "dataframe" else got.toarray()
     rows = np.array([1, 4, 7])
     expected, _, source = make_counterexamples(
-        X[rows], y[rows], mask[rows], X_train=X, y_train=y, n_counterexamples=2,
-        strategy=strategy, row_index=rows,
-        random_state=np.random.RandomState(learner._seed_for(0, 0)), backend="numpy",
+        X, y, mask, X_train=X, y_train=y, n_counterexamples=2,
+        strategy=strategy, row_index=np.arange(len(y)),
+        random_state=np.random.RandomState(learner._seed_for(0, 1)), backend="numpy",
     )
     np.testing.assert_array_equal(got, expected)
-    np.testing.assert_array_equal(ts.origin[ts.is_counterexample], rows[source])
+    np.testing.assert_array_equal(ts.origin[ts.is_counterexample], source)
+    assert set(source) == set(rows)
+
+
+# ------------------------------------------------- regressions found in review
+def test_query_on_a_coo_pool(data):
+    X, y, X_pool, *_ = data
+    idx, rows = _learner().fit(X, y).query(sparse.coo_matrix(X_pool), n_instances=2)
+    np.testing.assert_array_equal(rows.toarray(), X_pool[idx])
+
+
+def test_frames_join_by_position_and_casts_lose_nothing(data):
+    pd = pytest.importorskip("pandas")
+    X, y, *_ = data
+    frame = pd.DataFrame(X[:, :4], columns=[10, 11, 12, 13])
+    learner = _learner().fit(frame, y)
+    learner.teach(pd.DataFrame(X[:2, :4], columns=[0, 1, 2, 3]), y[:2])
+    assert learner.training_set_.X.shape == (len(y) + 2, 4)
+    mixed = pd.DataFrame({"a": np.arange(len(y)), "b": X[:, 0]})
+    learner = _learner().fit(mixed, y)
+    with pytest.warns(UserWarning, match="valid feature names"):
+        learner.teach(np.array([[1.7, 0.5]]), y[:1])
+    assert learner.training_set_.X["a"].iloc[-1] == 1.7
+
+
+def test_counterexamples_on_bool_and_nullable_frames(data):
+    pd = pytest.importorskip("pandas")
+    X, y, *_ = data
+    frame = pd.DataFrame({"flag": X[:, 0] > 0, "n": pd.array(np.arange(len(y)), dtype="Int64"),
+                          "v": X[:, 5]})
+    learner = _learner().fit(frame, y, corrections=[["v", "n"]] * 2 + [None] * (len(y) - 2))
+    assert learner.training_set_.n_counterexamples == 6
+
+
+def test_ambiguous_correction_arrays_are_refused_and_generators_work(data):
+    pd = pytest.importorskip("pandas")
+    X, y, *_ = data
+    counts = np.zeros(X.shape, dtype=int)
+    counts[0, 3] = 1
+    with pytest.raises(ValueError, match="must be a boolean mask.*got dtype int64"):
+        _learner().fit(X, y, corrections=counts)
+    with pytest.raises(ValueError, match="DataFrame of corrections must hold booleans"):
+        _learner().fit(X, y, corrections=pd.DataFrame(counts))
+    nullable = pd.DataFrame(counts.astype(bool)).astype("boolean")
+    assert _learner().fit(X, y, corrections=nullable).training_set_.n_counterexamples == 3
+    rows = [(j for j in [1])] + [None] * (len(y) - 1)
+    assert _learner().fit(X, y, corrections=rows).training_set_.n_counterexamples == 3
+
+
+def test_training_set_does_not_share_the_callers_memory(data):
+    X, y, *_ = data
+    y_own, w = y.copy(), np.ones(len(y))
+    learner = _learner().fit(X, y_own, sample_weight=w)
+    y_own[:] = 1 - y_own
+    w[:] = 5.0
+    np.testing.assert_array_equal(learner.training_set_.y_real, y)
+    np.testing.assert_array_equal(learner.training_set_.weight_real, 1.0)
+
+
+def test_explainer_is_rebuilt_when_any_parameter_changes(data):
+    X, y, *_ = data
+    learner = _learner(explainer=LimeExplainer(categorical_features=list(range(200)))).fit(X, y)
+    first = learner.explainer_
+    assert learner.explainer_ is first  # cached while nothing changes
+    learner.set_params(n_jobs=2)
+    assert learner.explainer_ is not first and learner.explainer_.n_jobs == 2
+    second = learner.explainer_
+    learner.set_params(explainer__categorical_features=list(range(199)) + [999])
+    assert learner.explainer_ is not second
+
+
+def test_counterexample_errors_name_the_callers_row(data):
+    X, y, *_ = data
+    learner = _learner(counterexample_strategy="substitute").fit(X, y)
+    with pytest.raises(ValueError, match="no donor for row 2 of X"):
+        learner.teach(X[:3], [0, 1, 7], corrections=[None, [], [1]])

@@ -76,17 +76,30 @@ def check_corrections(corrections, n_samples, n_features, feature_names=None):
         return np.asarray(corrections.toarray() != 0)
 
     if _is_dataframe(corrections):
-        corrections = corrections.to_numpy()
+        from pandas.api.types import is_bool_dtype
+
+        if not all(is_bool_dtype(d) for d in corrections.dtypes):
+            raise ValueError(
+                "A DataFrame of corrections must hold booleans (a mask of shape "
+                "(n_samples, n_features)); got dtypes "
+                f"{sorted(set(map(str, corrections.dtypes)))}."
+            )
+        corrections = corrections.to_numpy(dtype=bool, na_value=False)
 
     if isinstance(corrections, np.ndarray) and corrections.ndim == 2:
-        if corrections.dtype == bool:
-            if corrections.shape != (n_samples, n_features):
-                raise ValueError(
-                    f"The correction mask has shape {corrections.shape}, "
-                    "expected (n_samples, n_features) = "
-                    f"{(n_samples, n_features)}."
-                )
-            return corrections.copy()
+        if corrections.dtype != bool:
+            raise ValueError(
+                "A 2-D array of corrections must be a boolean mask of shape "
+                f"(n_samples, n_features); got dtype {corrections.dtype}. Use "
+                "mask.astype(bool), or one list of feature indices per row."
+            )
+        if corrections.shape != (n_samples, n_features):
+            raise ValueError(
+                f"The correction mask has shape {corrections.shape}, "
+                "expected (n_samples, n_features) = "
+                f"{(n_samples, n_features)}."
+            )
+        return corrections.copy()
     elif isinstance(corrections, np.ndarray) and corrections.ndim != 1:
         raise ValueError(
             "corrections must be a boolean mask of shape (n_samples, n_features) "
@@ -122,7 +135,9 @@ def check_corrections(corrections, n_samples, n_features, feature_names=None):
             )
         if sparse.issparse(entry):
             entry = entry.toarray().ravel()
-        entry_arr = np.asarray(list(entry) if not isinstance(entry, np.ndarray) else entry)
+        if not isinstance(entry, np.ndarray):
+            entry = list(entry)  # consumed once: generators work too
+        entry_arr = np.asarray(entry)
         if entry_arr.size == 0:
             continue
         if entry_arr.ndim != 1:
