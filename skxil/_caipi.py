@@ -44,7 +44,7 @@ from sklearn.utils.validation import (
 )
 
 from . import query as _query
-from ._training_set import TrainingSet, like, numeric_background, numeric_dense
+from ._training_set import TrainingSet, like, numeric_background
 from .counterexamples import COUNTEREXAMPLE_STRATEGIES, make_counterexamples
 from .explain import (
     FastLimeExplainer,
@@ -334,9 +334,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             self._fit_params = self._check_fit_params(fit_params, _num_samples(X))
             X_raw, y = self._check_rows(X, y, reset=True)
             training_set = TrainingSet(X_raw, y, self._check_weight(sample_weight, X_raw))
-            training_set = self._with_counterexamples(
-                training_set, np.arange(len(y)), corrections, update=0
-            )
+            training_set = self._with_counterexamples(training_set, corrections, update=0)
             self._commit(training_set, refit=True)
         return self
 
@@ -389,10 +387,9 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 training_set = self.training_set_.add(X_raw, y, weight)
             else:
                 training_set = TrainingSet(X_raw, y, weight)
-            new_rows = np.arange(training_set.n_real - len(y), training_set.n_real)
             update = self._n_updates + 1
             training_set = self._with_counterexamples(
-                training_set, new_rows, corrections, update=update
+                training_set, corrections, update=update, n_new=len(y)
             )
             self._n_updates = update
             self._commit(training_set, refit=refit)
@@ -490,20 +487,30 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """A seed derived from the learner's seed and ``keys``."""
         return int(np.random.SeedSequence([self._seed, *keys]).generate_state(1)[0])
 
-    def _with_counterexamples(self, training_set, rows, corrections, update):
-        """Stage 4: append the counterexamples of the corrected ``rows``."""
+    def _with_counterexamples(self, training_set, corrections, update, n_new=None):
+        """Stage 4: append the counterexamples of the last ``n_new`` real rows.
+
+        ``n_new=None`` means every real row (``fit``).
+        """
+        n_real = training_set.n_real
+        rows = np.arange(n_real - (n_real if n_new is None else n_new), n_real)
         names = getattr(self, "feature_names_in_", None)
         mask = check_corrections(corrections, len(rows), self.n_features_in_, names)
         if not mask.any() or self.n_counterexamples == 0:
             return training_set
-        # All the new rows go in (uncorrected ones yield nothing), so that the
-        # generator's error messages name rows as the caller numbered them.
         X_real = training_set.X_real
+        # Converted once; the new rows are its last block (a view for arrays).
+        # All of them go in (uncorrected ones yield nothing), so that the
+        # generator's error messages name rows as the caller numbered them.
+        background = numeric_background(X_real)
+        X_rows = background[rows[0] :]
+        if sparse.issparse(X_rows):
+            X_rows = X_rows.toarray()
         X_ce, y_ce, source = make_counterexamples(
-            numeric_dense(X_real, rows),
+            X_rows,
             training_set.y_real[rows],
             mask,
-            X_train=numeric_background(X_real),
+            X_train=background,
             y_train=training_set.y_real,
             n_counterexamples=self.n_counterexamples,
             strategy=self.counterexample_strategy,

@@ -8,7 +8,6 @@ training set completely before committing to it.
 
 import numpy as np
 from scipy import sparse
-from sklearn.utils import _safe_indexing
 
 from .utils._validation import _is_dataframe
 
@@ -76,10 +75,8 @@ def _frame_values(frame):
     return frame.to_numpy()
 
 
-def numeric_dense(X, rows=None):
-    """Rows of ``X`` as a dense numeric ndarray (the counterexample kernels' input)."""
-    if rows is not None:
-        X = _safe_indexing(X, rows)
+def numeric_dense(X):
+    """``X`` as a dense numeric ndarray (the counterexample kernels' input)."""
     if _is_dataframe(X):
         X = _frame_values(X)
     if sparse.issparse(X):
