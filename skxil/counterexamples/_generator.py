@@ -48,14 +48,16 @@ def make_counterexamples(
 
     Parameters
     ----------
-    X : ndarray of shape (n_rows, n_features)
-        Dense numeric rows to copy (any integer, float or bool dtype). Not
-        modified.
+    X : {ndarray, sparse matrix} of shape (n_rows, n_features)
+        Numeric rows to copy (any integer, float or bool dtype). Not
+        modified. Sparse rows (e.g. vectorised text) are never densified:
+        only their corrected columns are, and the counterexamples come back
+        as a CSR matrix.
 
     y : array-like of shape (n_rows,)
         Labels of the rows, of any dtype; the counterexamples keep them.
 
-    corrections : ndarray of bool of shape (n_rows, n_features)
+    corrections : {ndarray, sparse matrix} of bool of shape (n_rows, n_features)
         ``corrections[i, j]`` is True when feature ``j`` of row ``i`` must be
         re-drawn. A row without any True yields no counterexample.
 
@@ -122,8 +124,10 @@ def make_counterexamples(
 
     Returns
     -------
-    X_ce : ndarray of shape (n_ce, n_features)
-        The counterexamples, of ``X.dtype``. Corrected rows appear in input
+    X_ce : {ndarray, CSR matrix} of shape (n_ce, n_features)
+        The counterexamples, of ``X.dtype`` (a CSR matrix when ``X`` is
+        sparse; ``"alternative"`` on a 0/1 count column then removes or adds
+        the word). Corrected rows appear in input
         order with their copies contiguous (with ``per_feature=True``, grouped
         by feature in ascending order, ``n_counterexamples`` copies each).
 
@@ -142,8 +146,7 @@ def make_counterexamples(
         no donor for a row, or a callable strategy returns a bad array.
 
     TypeError
-        If ``X`` is sparse or not numeric, or ``n_counterexamples`` is not an
-        integer.
+        If ``X`` is not numeric, or ``n_counterexamples`` is not an integer.
 
     Warns
     -----
@@ -180,8 +183,34 @@ def make_counterexamples(
     >>> source.tolist()
     [0, 0]
     """
+    if sp.issparse(X):
+        return _make_sparse(
+            X, y, corrections, X_train=X_train, y_train=y_train,
+            n_counterexamples=n_counterexamples, strategy=strategy,
+            per_feature=per_feature, row_index=row_index,
+            random_state=random_state, backend=backend,
+        )
+    return _make_dense(
+        X, y, corrections, X_train=X_train, y_train=y_train,
+        n_counterexamples=n_counterexamples, strategy=strategy,
+        per_feature=per_feature, row_index=row_index,
+        random_state=random_state, backend=backend,
+    )
+
+
+def _make_dense(
+    X, y, corrections, *, X_train, y_train, n_counterexamples, strategy,
+    per_feature, row_index, random_state, backend, feature_ids=None,
+):
+    """:func:`make_counterexamples` on dense rows.
+
+    ``feature_ids`` maps the columns of ``X`` to the feature numbers that
+    messages name (the sparse path passes a column subset).
+    """
     X, work_dtype = _check_X(X)
     n_rows, n_features = X.shape
+    if feature_ids is None:
+        feature_ids = np.arange(n_features)
     y = _check_labels(y, n_rows, "y", "X")
     corrections = _check_corrections(corrections, X.shape)
     n_ce = _check_n_counterexamples(n_counterexamples)
@@ -216,7 +245,7 @@ def make_counterexamples(
 
     kernel_name, args = _prepare(
         X, work_dtype, y, corrections, X_train, y_train, n_ce, strategy,
-        per_feature, row_index, rng, layout,
+        per_feature, row_index, rng, layout, feature_ids,
     )
     out = np.empty((n_out, n_features), dtype=work_dtype)
     getattr(_BACKENDS[backend], kernel_name)(*args, out)
@@ -231,8 +260,6 @@ def make_counterexamples(
 
 def _check_X(X):
     """Dense numeric 2-D array, and the dtype the kernels compute in."""
-    if sp.issparse(X):
-        raise TypeError("X must be a dense array; got a sparse matrix.")
     X = np.asarray(X)
     if X.dtype.kind not in "biuf":
         raise TypeError(f"X must have a numeric dtype, got dtype {X.dtype}.")
@@ -257,6 +284,18 @@ def _check_labels(y, n, name, against):
 
 
 def _check_corrections(corrections, shape):
+    if sp.issparse(corrections):
+        if corrections.shape != shape:
+            raise ValueError(
+                f"corrections must have the shape of X {shape}, got "
+                f"{corrections.shape}."
+            )
+        if corrections.dtype != np.bool_:
+            raise ValueError(
+                "corrections must be a boolean array, got dtype "
+                f"{corrections.dtype}."
+            )
+        return np.asarray(corrections.toarray())
     corrections = np.asarray(corrections)
     if corrections.dtype != np.bool_:
         raise ValueError(
@@ -442,7 +481,7 @@ def _dtype_bounds(dtype):
     return info.min, info.max
 
 
-def _check_representable(lo, hi, integral, used, dtype):
+def _check_representable(lo, hi, integral, used, dtype, ids):
     """An integer-dtype X must be able to hold every value that can be drawn."""
     if dtype.kind not in "biu":
         return
@@ -453,7 +492,7 @@ def _check_representable(lo, hi, integral, used, dtype):
     if bad.any():
         raise ValueError(
             f"X has dtype {dtype} but X_train holds non-integral values or values "
-            f"outside [{vmin}, {vmax}] in feature(s) {used[bad].tolist()}."
+            f"outside [{vmin}, {vmax}] in feature(s) {ids[used[bad]].tolist()}."
         )
 
 
@@ -465,7 +504,7 @@ def _warn_unchanged(strategy, features):
             "observed value in X_train; they were left unchanged in their "
             "counterexamples.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
 
 
@@ -475,7 +514,7 @@ def _warn_unchanged(strategy, features):
 
 def _prepare(
     X, work_dtype, y, corrections, X_train, y_train, n_ce, strategy,
-    per_feature, row_index, rng, layout,
+    per_feature, row_index, rng, layout, ids,
 ):
     """Return the kernel name and its arguments (all but ``out``)."""
     X_work = np.ascontiguousarray(X, dtype=work_dtype)
@@ -494,7 +533,7 @@ def _prepare(
     if strategy == "randomize":
         lo, hi, integral = _feature_stats(X_train, used, need_values=False)
         if integer_X:
-            _check_representable(lo, hi, integral, used, work_dtype)
+            _check_representable(lo, hi, integral, used, work_dtype, ids)
             is_int = np.ones(n_features, dtype=bool)
         else:
             is_int = integral & ~np.isnan(lo)
@@ -502,9 +541,9 @@ def _prepare(
         if infinite.any():
             raise ValueError(
                 "strategy='randomize' needs a finite range, but X_train has "
-                f"infinite values in feature(s) {used[infinite].tolist()}."
+                f"infinite values in feature(s) {ids[used[infinite]].tolist()}."
             )
-        _warn_unchanged(strategy, used[np.isnan(lo[used])])
+        _warn_unchanged(strategy, ids[used[np.isnan(lo[used])]])
         span = hi - lo + is_int
         u = rng.random_sample(layout["n_cells"])
         return "randomize_kernel", base + (lo, hi, span, is_int, u)
@@ -514,7 +553,7 @@ def _prepare(
             X_train, used, need_values=True
         )
         if integer_X:
-            _check_representable(lo, hi, integral, used, work_dtype)
+            _check_representable(lo, hi, integral, used, work_dtype, ids)
         # cells whose feature has no value other than the row's own
         k = np.diff(layout["feat_ptr"])
         rows = np.repeat(np.arange(X.shape[0], dtype=np.intp), k)
@@ -523,13 +562,13 @@ def _prepare(
         one = n == 1
         stuck = n == 0
         stuck[one] = vals[val_ptr[feats[one]]] == X[rows[one], feats[one]]
-        _warn_unchanged(strategy, feats[stuck])
+        _warn_unchanged(strategy, ids[feats[stuck]])
         u = rng.random_sample(layout["n_cells"])
         return "alternative_kernel", base + (vals, val_ptr, u)
 
     # substitute
     donor_train = _draw_donors(y, y_train, row_index, layout, rng)
-    D, donor = _donor_rows(X_train, donor_train, work_dtype, used)
+    D, donor = _donor_rows(X_train, donor_train, work_dtype, used, ids)
     return "substitute_kernel", base + (D, donor)
 
 
@@ -573,7 +612,7 @@ def _draw_donors(y, y_train, row_index, layout, rng):
     return order[np.repeat(class_ptr[np.maximum(cls, 0)], reps) + q]
 
 
-def _donor_rows(X_train, donor_train, work_dtype, used):
+def _donor_rows(X_train, donor_train, work_dtype, used, ids):
     """Dense donor rows in ``work_dtype`` and the donor of every output row."""
     if (
         not sp.issparse(X_train)
@@ -598,7 +637,7 @@ def _donor_rows(X_train, donor_train, work_dtype, used):
             raise ValueError(
                 f"X has dtype {work_dtype} but the donor rows of X_train hold "
                 f"non-integral values or values outside [{vmin}, {vmax}] in "
-                f"feature(s) {used[bad].tolist()}."
+                f"feature(s) {ids[used[bad]].tolist()}."
             )
     D = np.ascontiguousarray(rows, dtype=work_dtype)
     return D, donor.astype(np.intp).ravel()
@@ -665,3 +704,96 @@ def _apply_callable(func, X, layout, n_ce, per_feature, rng, context):
             out[start : start + n_ce] = res
             start += n_ce
     return out
+
+
+# ---------------------------------------------------------------------------
+# sparse rows
+
+
+def _sparse_corrections(corrections, shape):
+    """Canonical CSR boolean corrections (dense masks are converted)."""
+    if not sp.issparse(corrections):
+        return sp.csr_matrix(_check_corrections(corrections, shape))
+    _check_corrections(corrections[:0], (0, shape[1]))  # dtype and width
+    if corrections.shape != shape:
+        raise ValueError(
+            f"corrections must have the shape of X {shape}, got {corrections.shape}."
+        )
+    corrections = sp.csr_matrix(corrections, copy=True)
+    corrections.sum_duplicates()
+    corrections.eliminate_zeros()
+    return corrections
+
+
+def _make_sparse(
+    X, y, corrections, *, X_train, y_train, n_counterexamples, strategy,
+    per_feature, row_index, random_state, backend,
+):
+    """:func:`make_counterexamples` on sparse rows, returning CSR rows.
+
+    Only the corrected columns are densified: the dense path re-draws them on
+    ``X[:, used]``, then a kernel merges them into copies of the CSR rows.
+    """
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"X must have a numeric dtype, got dtype {X.dtype}.")
+    if X.dtype.kind == "f" and X.dtype.itemsize not in (4, 8):
+        raise TypeError(
+            f"Sparse X of dtype {X.dtype} is not supported; use float32 or float64."
+        )
+    X = sp.csr_matrix(X, copy=True)
+    X.sum_duplicates()  # canonical: sorted indices, no duplicates
+    n_rows, n_features = X.shape
+    corrections = _sparse_corrections(corrections, X.shape)
+    if not isinstance(backend, str) or backend not in _BACKENDS:
+        raise ValueError(
+            f"backend must be one of {tuple(_BACKENDS)}, got {backend!r}."
+        )
+    X_train = _check_X_train(X_train, n_features)
+
+    if callable(strategy):
+        # The callable sees dense rows: only the corrected ones are densified.
+        rows = np.flatnonzero(np.diff(corrections.indptr))
+        y = _check_labels(y, n_rows, "y", "X")
+        row_index = _check_row_index(row_index, n_rows, X_train.shape[0])
+        X_ce, _, source = _make_dense(
+            X[rows].toarray(), y[rows], corrections[rows], X_train=X_train,
+            y_train=y_train, n_counterexamples=n_counterexamples,
+            strategy=strategy, per_feature=per_feature,
+            row_index=row_index[rows], random_state=random_state,
+            backend=backend,
+        )
+        source = rows[source]
+        return sp.csr_matrix(X_ce), y[source], source
+
+    used = np.unique(corrections.indices).astype(np.intp)
+    if sp.issparse(X_train):
+        X_train_used = X_train.tocsc()[:, used]
+    else:
+        X_train_used = X_train[:, used]
+    compact, y_ce, source = _make_dense(
+        X[:, used].toarray(), y, corrections[:, used].toarray(),
+        X_train=X_train_used, y_train=y_train,
+        n_counterexamples=n_counterexamples, strategy=strategy,
+        per_feature=per_feature, row_index=row_index,
+        random_state=random_state, backend=backend, feature_ids=used,
+    )
+    kernels = _BACKENDS[backend]
+    col_pos = np.full(n_features, -1, dtype=np.intp)
+    col_pos[used] = np.arange(used.shape[0], dtype=np.intp)
+    indptr = X.indptr.astype(np.intp)
+    indices = X.indices.astype(np.intp)
+    compact = np.ascontiguousarray(compact, dtype=X.dtype)
+    counts = kernels.csr_merge_count(indptr, indices, col_pos, source, compact)
+    out_indptr = np.zeros(source.shape[0] + 1, dtype=np.intp)
+    np.cumsum(counts, out=out_indptr[1:])
+    nnz = int(out_indptr[-1])
+    out_indices = np.empty(nnz, dtype=np.intp)
+    out_data = np.empty(nnz, dtype=X.dtype)
+    kernels.csr_merge_fill(
+        indptr, indices, X.data, col_pos, used, source, compact,
+        out_indptr, out_indices, out_data,
+    )
+    X_ce = sp.csr_matrix(
+        (out_data, out_indices, out_indptr), shape=(source.shape[0], n_features)
+    )
+    return X_ce, y_ce, source

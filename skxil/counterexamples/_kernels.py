@@ -31,7 +31,13 @@ did not pay in ``benchmarks/bench_counterexamples.py``.
 import numpy as np
 from numba import njit
 
-__all__ = ["randomize_kernel", "alternative_kernel", "substitute_kernel"]
+__all__ = [
+    "randomize_kernel",
+    "alternative_kernel",
+    "substitute_kernel",
+    "csr_merge_count",
+    "csr_merge_fill",
+]
 
 
 @njit(cache=True)
@@ -167,3 +173,69 @@ def substitute_kernel(X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature, D, dono
                 o, q = _cell(start, slot0, k, t, r, n_ce, per_feature)
                 out[o, j] = D[donor[o], j]
     return out
+
+
+# ---------------------------------------------------------------------------
+# sparse rows: the re-drawn columns are computed densely (only the ``used``
+# columns, by the kernels above), then merged into copies of the CSR rows.
+
+
+@njit(cache=True)
+def csr_merge_count(indptr, indices, col_pos, source, compact):
+    """Number of stored entries of each output row.
+
+    Output row ``o`` copies CSR row ``source[o]`` (``indptr``, ``indices``,
+    canonical), except in the ``used`` columns (``col_pos[j] >= 0``), which
+    take the non-zero values of ``compact[o]``.
+    """
+    n_out = source.shape[0]
+    n_used = compact.shape[1]
+    counts = np.zeros(n_out, dtype=np.intp)
+    for o in range(n_out):
+        i = source[o]
+        c = 0
+        for p in range(indptr[i], indptr[i + 1]):
+            if col_pos[indices[p]] < 0:
+                c += 1
+        for m in range(n_used):
+            if compact[o, m] != 0:
+                c += 1
+        counts[o] = c
+    return counts
+
+
+@njit(cache=True)
+def csr_merge_fill(
+    indptr, indices, data, col_pos, used, source, compact,
+    out_indptr, out_indices, out_data,
+):
+    """Write the output rows counted by :func:`csr_merge_count`.
+
+    Column indices stay sorted within each row; entries of the copied rows
+    outside the ``used`` columns (explicit zeros included) are kept as they
+    are.
+    """
+    n_used = compact.shape[1]
+    for o in range(source.shape[0]):
+        i = source[o]
+        w = out_indptr[o]
+        p = indptr[i]
+        end = indptr[i + 1]
+        m = 0
+        while True:
+            while p < end and col_pos[indices[p]] >= 0:
+                p += 1
+            while m < n_used and compact[o, m] == 0:
+                m += 1
+            if p >= end and m >= n_used:
+                break
+            if m >= n_used or (p < end and indices[p] < used[m]):
+                out_indices[w] = indices[p]
+                out_data[w] = data[p]
+                p += 1
+            else:
+                out_indices[w] = used[m]
+                out_data[w] = compact[o, m]
+                m += 1
+            w += 1
+    return out_indices, out_data

@@ -8,7 +8,13 @@ loop-for-loop transcriptions, so they are also the NumPy reference in
 
 import numpy as np
 
-__all__ = ["randomize_kernel", "alternative_kernel", "substitute_kernel"]
+__all__ = [
+    "randomize_kernel",
+    "alternative_kernel",
+    "substitute_kernel",
+    "csr_merge_count",
+    "csr_merge_fill",
+]
 
 
 def _copy_rows(X, out_ptr, out):
@@ -88,3 +94,43 @@ def substitute_kernel(X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature, D, dono
     _, o, j = _cells(feat_ptr, feat_idx, out_ptr, n_ce, per_feature)
     out[o, j] = D[donor[o], j]
     return out
+
+
+def _merge_entries(indptr, indices, col_pos, source, compact):
+    """Output row, column and origin of every stored entry, in CSR order.
+
+    The origin is ``p >= 0`` for entry ``p`` of the copied row and
+    ``-1 - m`` for column ``m`` of ``compact``.
+    """
+    n_out = source.shape[0]
+    lengths = np.diff(indptr)[source]
+    o_copy = np.repeat(np.arange(n_out, dtype=np.intp), lengths)
+    starts = np.repeat(indptr[source] - np.cumsum(lengths) + lengths, lengths)
+    p = starts + np.arange(o_copy.shape[0], dtype=np.intp)
+    keep = col_pos[indices[p]] < 0
+    o_copy, p = o_copy[keep], p[keep]
+    o_new, m = np.nonzero(compact)
+    rows = np.concatenate([o_copy, o_new.astype(np.intp)])
+    cols = np.concatenate([indices[p], np.flatnonzero(col_pos >= 0)[m]])
+    origin = np.concatenate([p, -1 - m.astype(np.intp)])
+    order = np.lexsort((cols, rows))
+    return rows[order], cols[order], origin[order]
+
+
+def csr_merge_count(indptr, indices, col_pos, source, compact):
+    """NumPy twin of :func:`skxil.counterexamples._kernels.csr_merge_count`."""
+    rows, _, _ = _merge_entries(indptr, indices, col_pos, source, compact)
+    return np.bincount(rows, minlength=source.shape[0]).astype(np.intp)
+
+
+def csr_merge_fill(
+    indptr, indices, data, col_pos, used, source, compact,
+    out_indptr, out_indices, out_data,
+):
+    """NumPy twin of :func:`skxil.counterexamples._kernels.csr_merge_fill`."""
+    rows, cols, origin = _merge_entries(indptr, indices, col_pos, source, compact)
+    out_indices[:] = cols
+    copied = origin >= 0
+    out_data[copied] = data[origin[copied]]
+    out_data[~copied] = compact[rows[~copied], -1 - origin[~copied]]
+    return out_indices, out_data

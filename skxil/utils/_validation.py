@@ -10,7 +10,9 @@ def _is_dataframe(X):
     return hasattr(X, "iloc") and hasattr(X, "columns") and hasattr(X, "dtypes")
 
 
-def check_corrections(corrections, n_samples, n_features, feature_names=None):
+def check_corrections(
+    corrections, n_samples, n_features, feature_names=None, *, accept_sparse=False
+):
     """Turn user-given correction sets into a boolean mask.
 
     A correction set names the features that the model relies on but should
@@ -43,10 +45,17 @@ def check_corrections(corrections, n_samples, n_features, feature_names=None):
     feature_names : array-like of str, default=None
         Column names, to resolve corrections given by name.
 
+    accept_sparse : bool, default=False
+        If True, return a CSR matrix instead of a dense mask, so that wide
+        data (e.g. a vocabulary of 10^5 words) never needs an
+        ``n_samples x n_features`` array.
+
     Returns
     -------
-    mask : ndarray of shape (n_samples, n_features), dtype=bool
+    mask : ndarray or CSR matrix of shape (n_samples, n_features), dtype=bool
         ``mask[i, j]`` is True when feature ``j`` of row ``i`` is corrected.
+        A CSR matrix (canonical: sorted indices, no explicit False) when
+        ``accept_sparse=True``.
 
     Raises
     ------
@@ -64,8 +73,24 @@ def check_corrections(corrections, n_samples, n_features, feature_names=None):
     >>> check_corrections([["age"]], 1, 2, feature_names=["age", "zip"])
     array([[ True, False]])
     """
+    mask = _corrections_mask(corrections, n_samples, n_features, feature_names)
+    if accept_sparse:
+        if not sparse.issparse(mask):
+            mask = sparse.csr_matrix(mask)
+        mask = sparse.csr_matrix(mask, dtype=bool)
+        mask.eliminate_zeros()
+        mask.sum_duplicates()
+        mask.sort_indices()
+        return mask
+    if sparse.issparse(mask):
+        return np.asarray(mask.toarray() != 0)
+    return mask
+
+
+def _corrections_mask(corrections, n_samples, n_features, feature_names):
+    """A dense mask or a sparse matrix (non-zero = corrected)."""
     if corrections is None:
-        return np.zeros((n_samples, n_features), dtype=bool)
+        return sparse.csr_matrix((n_samples, n_features), dtype=bool)
 
     if sparse.issparse(corrections):
         if corrections.shape != (n_samples, n_features):
@@ -73,7 +98,9 @@ def check_corrections(corrections, n_samples, n_features, feature_names=None):
                 f"The correction mask has shape {corrections.shape}, expected "
                 f"(n_samples, n_features) = {(n_samples, n_features)}."
             )
-        return np.asarray(corrections.toarray() != 0)
+        corrections = sparse.csr_matrix(corrections)  # a copy
+        corrections.data = corrections.data != 0
+        return corrections
 
     if _is_dataframe(corrections):
         from pandas.api.types import is_bool_dtype
@@ -124,7 +151,7 @@ def check_corrections(corrections, n_samples, n_features, feature_names=None):
     if feature_names is not None:
         names = {str(name): j for j, name in enumerate(feature_names)}
 
-    mask = np.zeros((n_samples, n_features), dtype=bool)
+    rows, cols = [], []
     for i, entry in enumerate(corrections):
         if entry is None:
             continue
@@ -152,11 +179,17 @@ def check_corrections(corrections, n_samples, n_features, feature_names=None):
                     f"{entry_arr.shape[0]} entries, expected n_features = "
                     f"{n_features}."
                 )
-            mask[i] = entry_arr
+            found = np.flatnonzero(entry_arr)
+            rows.extend([i] * found.size)
+            cols.extend(found.tolist())
             continue
         for feature in entry:
-            mask[i, _feature_index(feature, i, n_features, names)] = True
-    return mask
+            rows.append(i)
+            cols.append(_feature_index(feature, i, n_features, names))
+    return sparse.csr_matrix(
+        (np.ones(len(rows), dtype=bool), (rows, cols)),
+        shape=(n_samples, n_features),
+    )
 
 
 def _feature_index(feature, row, n_features, names):
