@@ -36,6 +36,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
+    check_consistent_length,
+    column_or_1d,
     _is_arraylike_not_scalar,
     _num_samples,
     check_is_fitted,
@@ -45,13 +47,19 @@ from sklearn.utils.validation import (
 
 from . import query as _query
 from ._training_set import TrainingSet, like, numeric_background
-from .counterexamples import COUNTEREXAMPLE_STRATEGIES, make_counterexamples
+from .counterexamples import (
+    COUNTEREXAMPLE_STRATEGIES,
+    TEXT_COUNTEREXAMPLE_STRATEGIES,
+    make_counterexamples,
+    make_text_counterexamples,
+)
 from .explain import (
     FastLimeExplainer,
     LimeExplainer,
     LinearExplainer,
     is_linear_model,
 )
+from .utils._text import check_documents
 from .utils._validation import _is_dataframe, check_corrections
 
 _QUERY_STRATEGIES = {
@@ -69,6 +77,21 @@ _EXPLAINERS = {
 }
 
 _ACCEPT_SPARSE = ["csr", "csc"]
+
+
+def _is_documents(X):
+    """True for a 1-D sequence of str (list, tuple, array or pandas Series)."""
+    if sparse.issparse(X) or _is_dataframe(X) or isinstance(X, (str, bytes)):
+        return False
+    if isinstance(X, np.ndarray) or hasattr(X, "iloc"):
+        if getattr(X, "ndim", 1) != 1:
+            return False
+        values = X.tolist() if hasattr(X, "tolist") else list(X)
+    elif isinstance(X, (list, tuple)):
+        values = X
+    else:
+        return False
+    return len(values) > 0 and all(isinstance(v, str) for v in values)
 
 # Tags of the random streams derived from the learner's seed. SeedSequence pads
 # keys with zeros, so every key ends in a non-zero tag to keep streams apart.
@@ -254,7 +277,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         "explainer": [StrOptions(set(_EXPLAINERS)), HasMethods(["fit", "explain"])],
         "n_counterexamples": [Interval(Integral, 0, None, closed="left")],
         "counterexample_strategy": [
-            StrOptions(set(COUNTEREXAMPLE_STRATEGIES)),
+            StrOptions(set(COUNTEREXAMPLE_STRATEGIES) | set(TEXT_COUNTEREXAMPLE_STRATEGIES)),
             callable,
         ],
         "per_feature": ["boolean"],
@@ -429,8 +452,40 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     def _base_estimator(self):
         return LogisticRegression() if self.estimator is None else self.estimator
 
+    @property
+    def _text(self):
+        """Whether the learner was fitted on raw documents."""
+        ts = getattr(self, "training_set_", None)
+        return ts is not None and isinstance(ts.X_real, np.ndarray) and ts.X_real.ndim == 1
+
+    def _check_documents(self, X, y, reset):
+        """Validate labelled documents; return them as a 1-D object array and y."""
+        if not reset and not self._text:
+            raise ValueError(
+                "This learner was fitted on rows of features, but got a sequence "
+                "of documents. Fit it on documents to teach it documents."
+            )
+        docs = check_documents(X, "CaipiClassifier on documents: fit and teach")
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(docs, y)
+        check_classification_targets(y)
+        y = np.array(y, copy=True)
+        if reset:
+            for name in ("n_features_in_", "feature_names_in_"):
+                self.__dict__.pop(name, None)
+        X_raw = np.empty(len(docs), dtype=object)
+        X_raw[:] = docs
+        return X_raw, y
+
     def _check_rows(self, X, y, reset):
         """Validate labelled rows; return them in their raw container and y."""
+        if _is_documents(X):
+            return self._check_documents(X, y, reset)
+        if not reset and self._text:
+            raise ValueError(
+                "This learner was fitted on documents; give a 1-D sequence of "
+                f"str, not {type(X).__name__} of shape {getattr(X, 'shape', None)}."
+            )
         X_checked, y = validate_data(
             self,
             X,
@@ -454,6 +509,11 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
     def _check_X(self, X):
         """Validate rows to predict, query or explain; return what estimator_ takes."""
+        if self._text:
+            docs = check_documents(X, "A learner fitted on documents: its methods")
+            out = np.empty(len(docs), dtype=object)
+            out[:] = docs
+            return out
         X_checked = validate_data(
             self,
             X,
@@ -494,18 +554,29 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """
         n_real = training_set.n_real
         rows = np.arange(n_real - (n_real if n_new is None else n_new), n_real)
+        if training_set.X_real.ndim == 1:
+            return self._with_text_counterexamples(training_set, corrections, update, rows)
+        if self.counterexample_strategy == "remove":
+            raise ValueError(
+                "counterexample_strategy='remove' removes words from raw documents; "
+                f"for rows of features use one of {COUNTEREXAMPLE_STRATEGIES} (on "
+                "a 0/1 word-count column 'alternative' removes the word)."
+            )
         names = getattr(self, "feature_names_in_", None)
-        mask = check_corrections(corrections, len(rows), self.n_features_in_, names)
-        if not mask.any() or self.n_counterexamples == 0:
-            return training_set
         X_real = training_set.X_real
-        # Converted once; the new rows are its last block (a view for arrays).
-        # All of them go in (uncorrected ones yield nothing), so that the
-        # generator's error messages name rows as the caller numbered them.
+        is_sparse = sparse.issparse(X_real)
+        mask = check_corrections(
+            corrections, len(rows), self.n_features_in_, names,
+            accept_sparse=is_sparse,
+        )
+        if (mask.nnz if is_sparse else mask.any()) == 0 or self.n_counterexamples == 0:
+            return training_set
+        # Converted once; the new rows are its last block (a view for arrays;
+        # sparse rows stay sparse). All of them go in (uncorrected ones yield
+        # nothing), so that the generator's error messages name rows as the
+        # caller numbered them.
         background = numeric_background(X_real)
         X_rows = background[rows[0] :]
-        if sparse.issparse(X_rows):
-            X_rows = X_rows.toarray()
         X_ce, y_ce, source = make_counterexamples(
             X_rows,
             training_set.y_real[rows],
@@ -519,6 +590,37 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             random_state=np.random.RandomState(self._seed_for(update, _COUNTEREXAMPLES)),
         )
         return training_set.add_counterexamples(like(X_ce, X_real), y_ce, rows[source])
+
+    def _with_text_counterexamples(self, training_set, corrections, update, rows):
+        """Stage 4 for documents: counterexamples change the corrected words."""
+        if self.counterexample_strategy == "alternative":
+            raise ValueError(
+                "counterexample_strategy='alternative' re-draws feature values; for "
+                f"raw documents use one of {TEXT_COUNTEREXAMPLE_STRATEGIES} or a "
+                "callable."
+            )
+        docs = training_set.X_real
+        if corrections is None or self.n_counterexamples == 0:
+            # still validated, so that a malformed correction is an error
+            make_text_counterexamples(
+                docs[rows], training_set.y_real[rows], corrections,
+                documents_train=docs[:0], y_train=training_set.y_real[:0],
+                n_counterexamples=0,
+            )
+            return training_set
+        X_ce, y_ce, source = make_text_counterexamples(
+            docs[rows],
+            training_set.y_real[rows],
+            corrections,
+            documents_train=docs,
+            y_train=training_set.y_real,
+            n_counterexamples=self.n_counterexamples,
+            strategy=self.counterexample_strategy,
+            per_feature=self.per_feature,
+            row_index=rows,
+            random_state=np.random.RandomState(self._seed_for(update, _COUNTEREXAMPLES)),
+        )
+        return training_set.add_counterexamples(X_ce, y_ce, rows[source])
 
     def _fit_estimator(self, training_set):
         """Stage 5: fit a fresh clone of the estimator on the training set."""
@@ -634,7 +736,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         ):
             explainer = self._make_explainer()
             explainer.fit(
-                self.training_set_.X_real,
+                None if self._text else self.training_set_.X_real,
                 self.training_set_.y_real,
                 feature_names=getattr(self, "feature_names_in_", None),
             )
@@ -642,7 +744,15 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return self._explainer_cache[1]
 
     def _make_explainer(self):
-        if isinstance(self.explainer, str):
+        if isinstance(self.explainer, str) and self._text:
+            name = "fast_lime" if self.explainer == "auto" else self.explainer
+            if name == "linear":
+                raise ValueError(
+                    "explainer='linear' explains rows of numeric features; for raw "
+                    "documents use 'auto', 'fast_lime' or 'lime' (word-level LIME)."
+                )
+            explainer = _EXPLAINERS[name](mode="text")
+        elif isinstance(self.explainer, str):
             name = self.explainer
             if name == "auto":
                 linear = is_linear_model(self.estimator_)

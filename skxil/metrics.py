@@ -104,6 +104,44 @@ def _as_masks(mask, shape, name):
     return mask
 
 
+def _is_ragged(explanations, relevant):
+    """Explanations over different numbers of features (e.g. documents)."""
+    if not _is_explanation_list(explanations) or isinstance(explanations, Explanation):
+        return False
+    widths = {int(e.n_features) for e in explanations}
+    return len(widths) > 1 or (
+        not isinstance(relevant, np.ndarray)
+        and isinstance(relevant, (list, tuple))
+        and len(relevant) == len(explanations)
+        and any(np.ndim(m) == 1 and len(m) != int(e.n_features)
+                for m, e in zip(relevant, explanations))
+    )
+
+
+def _ragged_counts(explanations, relevant):
+    """Per-row hits, selected and relevant counts with one mask per explanation."""
+    if isinstance(relevant, np.ndarray) or len(relevant) != len(explanations):
+        raise ValueError(
+            "The explanations are over different numbers of features (e.g. the "
+            "words of different documents); relevant must be a list with one "
+            f"mask per explanation ({len(explanations)})."
+        )
+    hits, n_selected, n_relevant = [], [], []
+    for i, (e, mask) in enumerate(zip(explanations, relevant)):
+        mask = np.asarray(mask)
+        if mask.dtype != bool or mask.shape != (int(e.n_features),):
+            raise ValueError(
+                f"relevant[{i}] must be a boolean mask of shape ({e.n_features},) "
+                f"to match explanation {i}; got dtype {mask.dtype} and shape "
+                f"{mask.shape}."
+            )
+        selected = e.as_mask()
+        hits.append(np.count_nonzero(selected & mask))
+        n_selected.append(np.count_nonzero(selected))
+        n_relevant.append(np.count_nonzero(mask))
+    return np.array(hits), np.array(n_selected), np.array(n_relevant)
+
+
 def _safe_divide(numerator, denominator):
     """numerator / denominator, 0 where the denominator is 0."""
     numerator = np.asarray(numerator, dtype=np.float64)
@@ -142,7 +180,9 @@ def explanation_precision_recall_fscore(explanations, relevant):
 
     relevant : array-like of bool of shape (n_features,) or (n_samples, n_features)
         Ground-truth relevant features, the same for all rows or one mask per
-        row.
+        row. With explanations of documents, whose features are each
+        document's own words, give a list with one mask per explanation, of
+        its ``n_features`` entries.
 
     Returns
     -------
@@ -171,13 +211,17 @@ def explanation_precision_recall_fscore(explanations, relevant):
     >>> print(f"{p:.3f} {r:.3f} {f:.3f}")
     0.750 0.750 0.750
     """
-    selected = _as_selected(explanations)
-    if selected.shape[0] == 0:
-        raise ValueError("explanations is empty; at least one row is needed.")
-    relevant = _as_masks(relevant, selected.shape, "relevant")
-    hits = np.logical_and(selected, relevant).sum(axis=1)
-    precision = _safe_divide(hits, selected.sum(axis=1))
-    recall = _safe_divide(hits, relevant.sum(axis=1))
+    if _is_ragged(explanations, relevant):
+        hits, n_selected, n_relevant = _ragged_counts(explanations, relevant)
+    else:
+        selected = _as_selected(explanations)
+        if selected.shape[0] == 0:
+            raise ValueError("explanations is empty; at least one row is needed.")
+        relevant = _as_masks(relevant, selected.shape, "relevant")
+        hits = np.logical_and(selected, relevant).sum(axis=1)
+        n_selected, n_relevant = selected.sum(axis=1), relevant.sum(axis=1)
+    precision = _safe_divide(hits, n_selected)
+    recall = _safe_divide(hits, n_relevant)
     fscore = _safe_divide(2 * precision * recall, precision + recall)
     return float(precision.mean()), float(recall.mean()), float(fscore.mean())
 

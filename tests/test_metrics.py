@@ -80,8 +80,33 @@ def test_precision_recall_fscore_errors(explanations, relevant, message):
 
 def test_explanations_with_different_n_features_are_rejected():
     explanations = [Explanation(0, [0], [1.0], n_features=3), Explanation(0, [0], [1.0], n_features=4)]
-    with pytest.raises(ValueError, match=r"same number of features; got n_features in \[3, 4\]"):
+    with pytest.raises(ValueError, match="relevant must be a list with one mask per explanation"):
         explanation_precision_recall_fscore(explanations, np.ones(3, bool))
+    with pytest.raises(ValueError, match=r"relevant\[1\] must be a boolean mask of shape \(4,\)"):
+        explanation_precision_recall_fscore(explanations, [np.ones(3, bool), np.ones(3, bool)])
+
+
+def test_explanations_of_documents_take_one_mask_each():
+    # two documents with 3 and 5 distinct words: P, R by hand
+    explanations = [
+        Explanation(1, [0, 2], [0.5, 0.1], n_features=3),
+        Explanation(0, [4, 1, 3], [0.3, -0.2, 0.1], n_features=5),
+    ]
+    relevant = [
+        np.array([True, False, False]),
+        np.array([False, True, True, True, False]),
+    ]
+    p, r, f = explanation_precision_recall_fscore(explanations, relevant)
+    # row 0: hits 1, |E| 2, |R| 1 -> P .5, R 1, F 2/3; row 1: hits 2, |E| 3, |R| 3
+    assert p == pytest.approx((0.5 + 2 / 3) / 2)
+    assert r == pytest.approx((1 + 2 / 3) / 2)
+    assert f == pytest.approx((2 / 3 + 2 / 3) / 2)
+    # same widths, one list of masks: the same as the 2-D array
+    same = [Explanation(1, [0], [1.0], n_features=3)] * 2
+    masks = [np.array([True, False, True]), np.array([False, True, True])]
+    assert explanation_precision_recall_fscore(same, masks) == (
+        explanation_precision_recall_fscore(same, np.array(masks))
+    )
 
 
 # ------------------------------------------------------------ wrong reason

@@ -7,8 +7,7 @@ from scipy import sparse
 
 from ..utils._validation import _is_dataframe
 
-# lime's default split expression for text (LimeTextExplainer, IndexedString)
-WORD_SPLIT = r"\W+"
+from ..utils._text import WORD_SPLIT, check_documents, split_document  # noqa: F401
 
 
 def dense_float(X, what="The tabular explainer"):
@@ -23,61 +22,6 @@ def dense_float(X, what="The tabular explainer"):
     if X.dtype.kind not in "biuf":
         raise TypeError(f"{what} needs numeric features; got dtype {X.dtype}.")
     return np.asarray(X, dtype=np.float64)
-
-
-def check_documents(X):
-    """A list of str from a 1-D sequence of documents."""
-    if isinstance(X, (str, bytes)):
-        raise TypeError(
-            "Text explainers take a sequence of documents, e.g. [text]; got a "
-            "single string."
-        )
-    if hasattr(X, "tolist") and getattr(X, "ndim", 1) != 1:
-        raise ValueError(
-            f"Text explainers take a 1-D sequence of documents; got shape {X.shape}."
-        )
-    docs = list(X.tolist() if hasattr(X, "tolist") else X)
-    for i, doc in enumerate(docs):
-        if not isinstance(doc, str):
-            raise TypeError(
-                f"Text explainers take strings; document {i} is a "
-                f"{type(doc).__name__}."
-            )
-    return docs
-
-
-def split_document(text, split_expression=WORD_SPLIT):
-    """Cut a document into words and separators, as lime's ``IndexedString``.
-
-    Parameters
-    ----------
-    text : str
-        The document.
-
-    split_expression : str, default=r"\\W+"
-        Regular expression of the separators.
-
-    Returns
-    -------
-    pieces : list of str
-        Words and separators in order; ``"".join(pieces) == text``.
-
-    piece_word : ndarray of shape (len(pieces),), dtype=int64
-        Index of each piece's word in ``words``, -1 for separators.
-
-    words : list of str
-        The document's distinct words in order of first occurrence: the
-        features of a text explanation.
-    """
-    splitter = re.compile(r"(%s)|$" % split_expression)
-    pieces = [s for s in splitter.split(text) if s]
-    vocab = {}
-    piece_word = np.full(len(pieces), -1, dtype=np.int64)
-    for i, piece in enumerate(pieces):
-        if splitter.match(piece):
-            continue
-        piece_word[i] = vocab.setdefault(piece, len(vocab))
-    return pieces, piece_word, list(vocab)
 
 
 def check_predict_proba(model, name="LIME"):

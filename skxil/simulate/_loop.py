@@ -13,6 +13,7 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
 from ._history import History
+from ..utils._text import document_words
 from ._user import SimulatedUser, _row
 
 __all__ = ["simulate", "ExcludeRows"]
@@ -176,6 +177,18 @@ def _check_int(value, name, low, allow_none=False):
 
 
 def _relevant_rows(user, X, positions, n_features):
+    if n_features is None:  # documents: one mask per document over its words
+        masks = []
+        for i, p in enumerate(positions):
+            doc = _row(X, i)
+            words = document_words(doc)
+            masks.append(
+                user.relevant_mask(
+                    doc, len(words), index=None if p is None else p,
+                    feature_names=words,
+                )
+            )
+        return masks
     return np.asarray(
         [
             user.relevant_mask(_row(X, i), n_features, index=None if p is None else p)
@@ -324,8 +337,19 @@ def simulate(
         )
     if (X_test is None) != (y_test is None):
         raise ValueError("Pass both X_test and y_test, or neither.")
-    n_features = learner.n_features_in_
+    text = learner._text
+    n_features = None if text else learner.n_features_in_
     rng = check_random_state(random_state)
+    if text and exclude is not None:
+        raise ValueError(
+            "exclude compares counterexample rows with given rows of features; "
+            "it is not supported for a learner on documents."
+        )
+    if text and relevant_test is not None:
+        raise ValueError(
+            "relevant_test is a mask over features; for a learner on documents "
+            "the user's relevant callable (given each document's words) decides."
+        )
 
     learner = copy.deepcopy(learner)
     user = copy.deepcopy(user).reset()

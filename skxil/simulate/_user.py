@@ -3,6 +3,7 @@
 # Authors: The skxil developers
 # License: BSD 3 clause
 
+import inspect
 import numbers
 
 import numpy as np
@@ -38,7 +39,17 @@ class SimulatedUser:
         - a mask of shape (n_features,) shared by all rows;
         - a mask of shape (n_rows, n_features), one per row, indexed by the
           row's position in the pool (``index`` of :meth:`answer`);
-        - a callable ``f(x) -> mask`` of shape (n_features,).
+        - a callable ``f(x) -> mask`` of shape (n_features,). If its
+          signature names ``feature_names`` (or takes ``**kwargs``), it also
+          gets the names of the explanation's features. For documents this is
+          how to state the truth: the features of a text explanation are the
+          document's distinct words (:func:`skxil.utils.document_words`), so
+          ``lambda doc, feature_names: np.array([w != "xyzzy" for w in
+          feature_names])`` marks every word but a decoy as relevant.
+
+        For a text explanation (one with ``tokens``) the correction is given
+        as words, which is what :meth:`CaipiClassifier.teach` takes for
+        documents.
 
     noise : {"incomplete", "random", "adversarial", "wrong"}, default=None
         Kind of faulty correction given by a noisy answer:
@@ -154,7 +165,7 @@ class SimulatedUser:
         return self
 
     # ------------------------------------------------------------- answers
-    def relevant_mask(self, x, n_features, *, index=None):
+    def relevant_mask(self, x, n_features, *, index=None, feature_names=None):
         """The relevant features of one row.
 
         Parameters
@@ -169,13 +180,20 @@ class SimulatedUser:
             Position of the row in the pool; required when ``relevant`` has
             one mask per row.
 
+        feature_names : list of str, default=None
+            Names of the explanation's features, passed to a callable
+            ``relevant`` that asks for them.
+
         Returns
         -------
         mask : ndarray of shape (n_features,), dtype=bool
         """
         relevant = self._relevant
         if callable(relevant):
-            mask = np.asarray(relevant(x))
+            if _accepts(relevant, "feature_names"):
+                mask = np.asarray(relevant(x, feature_names=feature_names))
+            else:
+                mask = np.asarray(relevant(x))
             if mask.dtype != bool:
                 raise TypeError(
                     f"The relevant callable must return a boolean mask; got dtype "
@@ -226,14 +244,18 @@ class SimulatedUser:
         label : object
             ``y_true``.
 
-        correction : ndarray of int or None
+        correction : ndarray of int, list of str or None
             Sorted indices of the features the model should not rely on, or
-            ``None`` when there is nothing to correct.
+            ``None`` when there is nothing to correct. For a text explanation,
+            the words themselves (as :meth:`CaipiClassifier.teach` takes them
+            for documents), in the order of the indices.
         """
         if explanation is None:
             return y_true, None
         n_features = int(explanation.n_features)
-        relevant = self.relevant_mask(x, n_features, index=index)
+        relevant = self.relevant_mask(
+            x, n_features, index=index, feature_names=explanation.feature_names
+        )
         self.n_answers_ += 1
         if explanation.predicted_class != y_true:
             return y_true, None
@@ -243,7 +265,10 @@ class SimulatedUser:
             wrong = self._noisy(wrong, shown, relevant)
         if wrong.size == 0:
             return y_true, None
-        return y_true, np.sort(wrong).astype(np.intp)
+        wrong = np.sort(wrong).astype(np.intp)
+        if getattr(explanation, "tokens", None) is not None:
+            return y_true, [explanation.feature_names[j] for j in wrong]
+        return y_true, wrong
 
     def _noisy(self, wrong, shown, relevant):
         """A faulty correction instead of ``wrong``."""
@@ -311,12 +336,29 @@ class SimulatedUser:
         )
 
 
+def _accepts(func, name):
+    """Whether ``func``'s signature names ``name`` or takes ``**kwargs``."""
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in params or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
+    )
+
+
 def _row(X, i):
-    """Row ``i`` of an array, DataFrame or sparse matrix as a dense 1-D array."""
+    """Row ``i`` of an array, DataFrame or sparse matrix as a dense 1-D array.
+
+    Of a sequence of documents, document ``i`` (a str).
+    """
     if X is None:
         return None
     if hasattr(X, "iloc"):
-        return X.iloc[i].to_numpy()
+        row = X.iloc[i]
+        return row if isinstance(row, str) else row.to_numpy()
+    if not hasattr(X, "toarray") and isinstance(X[i], str):
+        return X[i]  # a document
     if hasattr(X, "toarray"):
         return X[i].toarray().ravel()
     return np.asarray(X[i])
