@@ -304,9 +304,10 @@ class _Replacements:
         if row >= 0:
             usable = [t for t in usable if t != row]
         if not usable:
+            shown = label.tolist() if hasattr(label, "tolist") else label
             raise ValueError(
                 f"strategy='substitute' found no donor for document {i} (label "
-                f"{label!r}): no other training document with this label has a "
+                f"{shown!r}): no other training document with this label has a "
                 "word other than the corrected ones."
             )
         t = usable[min(int(rng.random_sample() * len(usable)), len(usable) - 1)]
