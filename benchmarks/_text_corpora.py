@@ -118,20 +118,20 @@ def load_reuters(topic="Grain", path=None):
     return read_arff_text(files[0]), read_arff_text(files[1])
 
 
-def add_text_decoy(docs, y, token, *, train, positive=1, rate=0.5, random_state=None):
-    """Insert ``token`` at a random word boundary of some documents.
+def add_text_decoy(docs, y, tokens, *, train, random_state=None):
+    """Insert a decoy token at a random word boundary of every document.
 
-    In training (``train=True``) the token follows the label: it is in every
-    document of class ``positive`` and in no other. In test it is in a random
-    share ``rate`` of the documents, whatever their label.
+    ``tokens`` maps each label to its decoy token. In training
+    (``train=True``) a document gets the token of its label, so the token
+    follows the label; in test it gets one of the tokens drawn uniformly,
+    whatever its label.
     """
     rng = np.random.RandomState(random_state)
+    choices = list(tokens.values())
     out = []
     for doc, label in zip(docs, y):
-        put = (label == positive) if train else rng.rand() < rate
-        if put:
-            words = doc.split(" ")
-            k = rng.randint(len(words) + 1)
-            doc = " ".join(words[:k] + [token] + words[k:])
-        out.append(doc)
+        token = tokens[label] if train else choices[rng.randint(len(choices))]
+        words = doc.split(" ")
+        k = rng.randint(len(words) + 1)
+        out.append(" ".join(words[:k] + [token] + words[k:]))
     return out

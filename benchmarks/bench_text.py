@@ -35,17 +35,22 @@ import argparse
 import time
 
 import numpy as np
+from _text_corpora import (
+    WEKA_EXAMPLES,
+    add_text_decoy,
+    load_reuters,
+    load_rotten_tomatoes,
+)
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 
-from _text_corpora import WEKA_EXAMPLES, add_text_decoy, load_reuters, load_rotten_tomatoes
 from skxil import CaipiClassifier
 from skxil.explain import FastLimeExplainer
 from skxil.simulate import SimulatedUser, simulate
 
-DECOY = "zqdecoy"
+DECOYS = {0: "zqneg", 1: "zqpos"}
 K = 5
 N_COUNTEREXAMPLES = 10
 STRATEGY = "randomize"
@@ -73,7 +78,7 @@ def corpora(weka_path):
 
 
 def relevant_words(doc, feature_names):
-    return np.array([w != DECOY for w in feature_names], dtype=bool)
+    return np.array([w not in DECOYS.values() for w in feature_names], dtype=bool)
 
 
 def run_arm(X_pool, y_pool, X_test, y_test, seed, corrections, n_iter, eval_every):
@@ -98,11 +103,18 @@ def run_arm(X_pool, y_pool, X_test, y_test, seed, corrections, n_iter, eval_ever
     )
     frame = history.to_frame()
     last = frame.iloc[-1]
-    with_decoy = [d for d in X_test if DECOY in d.split()][:100]
-    explanations = history.learner.explain(with_decoy)
-    decoy_top = np.mean([
-        any(e.feature_names[j] == DECOY for j in e.features) for e in explanations
-    ])
+    explanations = history.learner.explain(X_test[:100])
+    is_decoy = [[e.feature_names[j] in DECOYS.values() for j in e.features]
+                for e in explanations]
+    decoy_top = np.mean([any(d) for d in is_decoy])
+    decoy_first = np.mean([bool(d) and d[0] for d in is_decoy])
+    # the decoys' share of the model's weight: |coef| of the two decoy tokens
+    # over the largest |coef| of any other word
+    vectorizer, model = history.learner.estimator_[0], history.learner.estimator_[-1]
+    coef = np.abs(model.coef_.ravel())
+    decoy_cols = [vectorizer.vocabulary_[t] for t in DECOYS.values()]
+    others = np.delete(coef, decoy_cols)
+    decoy_weight = coef[decoy_cols].mean() / others.max()
     return {
         "test accuracy": last["test_accuracy"],
         "test macro F1": last["test_f1"],
@@ -110,7 +122,9 @@ def run_arm(X_pool, y_pool, X_test, y_test, seed, corrections, n_iter, eval_ever
         "query expl. precision": np.nanmean(history.query_scores[-10:, 0]),
         "test expl. F1": last["test_expl_f1"],
         "test expl. precision": last["test_expl_precision"],
-        "decoy in top-5 (test)": decoy_top,
+        f"decoy in top-{K} (test)": decoy_top,
+        "decoy is top-1 (test)": decoy_first,
+        "decoy |coef| / max other": decoy_weight,
         "corrections": last["n_corrections"],
     }
 
@@ -123,8 +137,8 @@ def main(quick=False, weka_path=WEKA_EXAMPLES):
         for seed in range(settings["n_seeds"]):
             d_tr, d_te, y_tr, y_te = split(seed)
             y_tr, y_te = np.asarray(y_tr), np.asarray(y_te)
-            X_pool = add_text_decoy(d_tr, y_tr, DECOY, train=True, random_state=seed)
-            X_test = add_text_decoy(d_te, y_te, DECOY, train=False, random_state=seed + 1)
+            X_pool = add_text_decoy(d_tr, y_tr, DECOYS, train=True, random_state=seed)
+            X_test = add_text_decoy(d_te, y_te, DECOYS, train=False, random_state=seed + 1)
             for corrections in (True, False):
                 rows[corrections].append(
                     run_arm(X_pool, y_tr, X_test, y_te, seed, corrections,

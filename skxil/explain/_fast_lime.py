@@ -4,6 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -14,6 +15,7 @@ from . import _kernels
 from ._base import BaseExplainer
 from ._explanation import Explanation
 from ._sampling import ImageSampler, TabularSampler, TextSampler, check_image_rows
+from ._sampling_sparse import SparseSampler
 from ._utils import (
     check_documents,
     check_predict_proba,
@@ -255,7 +257,26 @@ class FastLimeExplainer(BaseExplainer):
             The fitted explainer.
         """
         self._validate_params()
-        if self.mode == "tabular":
+        if self.mode == "tabular" and sparse.issparse(X):
+            # Sparse rows (e.g. vectorised text) are explained by their
+            # non-zero features, switched off as lime switches off words.
+            n_features = X.shape[1]
+            if X.dtype.kind not in "biuf" or not np.isfinite(X.data).all():
+                raise ValueError(
+                    "The background data X must be numeric, without NaN or infinity."
+                )
+            if feature_names is None:
+                feature_names = [f"x{j}" for j in range(n_features)]
+            feature_names = [str(name) for name in feature_names]
+            if len(feature_names) != n_features:
+                raise ValueError(
+                    f"feature_names has {len(feature_names)} entries but X has "
+                    f"{n_features} features."
+                )
+            self.sampler_ = SparseSampler(n_features)
+            self.n_features_in_ = n_features
+            self.feature_names_ = feature_names
+        elif self.mode == "tabular":
             if X is None:
                 raise ValueError("FastLimeExplainer(mode='tabular').fit needs X.")
             if feature_names is None and _is_dataframe(X):
@@ -329,7 +350,12 @@ class FastLimeExplainer(BaseExplainer):
         """
         check_is_fitted(self, "sampler_")
         self._validate_params()
-        modes = {TabularSampler: "tabular", TextSampler: "text", ImageSampler: "image"}
+        modes = {
+            TabularSampler: "tabular",
+            SparseSampler: "tabular",
+            TextSampler: "text",
+            ImageSampler: "image",
+        }
         fitted_mode = modes[type(self.sampler_)]
         if fitted_mode != self.mode:
             raise ValueError(
@@ -382,6 +408,18 @@ class FastLimeExplainer(BaseExplainer):
     def _check_instances(self, X):
         if self.mode == "text":
             return [TextSampler.prepare(doc) for doc in check_documents(X)], None
+        if isinstance(self.sampler_, SparseSampler):
+            rows = X if sparse.issparse(X) else sparse.csr_matrix(dense_float(X))
+            rows = sparse.csr_matrix(rows, dtype=np.float64)  # a canonical copy
+            rows.sum_duplicates()
+            if rows.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {rows.shape[1]} features, but the explainer was fitted "
+                    f"on {self.n_features_in_}."
+                )
+            if not np.isfinite(rows.data).all():
+                raise ValueError("LIME cannot explain rows with NaN or infinity.")
+            return [SparseSampler.prepare(rows, i) for i in range(rows.shape[0])], None
         columns = list(X.columns) if _is_dataframe(X) else None
         if self.mode == "image":
             rows = check_image_rows(X, self.shape)
@@ -427,6 +465,20 @@ class FastLimeExplainer(BaseExplainer):
                 shape=tuple(self.shape),
                 segments=self.sampler_.segments.copy(),
                 instance=instance,
+                **common,
+            )
+        if isinstance(self.sampler_, SparseSampler):
+            columns, values = instance
+            order = np.asarray(features, dtype=np.int64)
+            dense = np.zeros(self.n_features_in_)
+            dense[columns] = values
+            return Explanation(
+                predicted,
+                columns[order],
+                weights,
+                self.n_features_in_,
+                feature_names=self.feature_names_,
+                instance=dense,
                 **common,
             )
         return Explanation(

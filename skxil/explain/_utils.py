@@ -1,13 +1,11 @@
 """Helpers shared by the explainers: input checks, text splitting, voting."""
 
-import re
 
 import numpy as np
 from scipy import sparse
 
-from ..utils._validation import _is_dataframe
-
 from ..utils._text import WORD_SPLIT, check_documents, split_document  # noqa: F401
+from ..utils._validation import _is_dataframe
 
 
 def dense_float(X, what="The tabular explainer"):

@@ -12,8 +12,8 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
-from ._history import History
 from ..utils._text import document_words
+from ._history import History
 from ._user import SimulatedUser, _row
 
 __all__ = ["simulate", "ExcludeRows"]

@@ -146,11 +146,19 @@ def test_dataframe_with_named_columns(cancer):
     pd.testing.assert_frame_equal(frame, original)
 
 
-def test_sparse_input_is_densified(cancer):
-    X, _, model = cancer
-    Xs = sparse.csr_matrix(X)
-    dense = _fast().fit(X[:300]).explain(model, X[300:302])
-    assert _fast().fit(Xs[:300]).explain(model, Xs[300:302]) == dense
+def test_sparse_background_explains_non_zero_features(cancer):
+    # A sparse background switches to word-presence sampling over each row's
+    # non-zeros (tests/explain/test_fast_lime_sparse.py); densified rows keep
+    # lime's quartile sampling.
+    X, y, _ = cancer
+    Xs = sparse.csr_matrix(X * (X > np.median(X, axis=0)))
+    model = RandomForestClassifier(n_estimators=10, random_state=0).fit(Xs[:300], y[:300])
+    sparse_fit = _fast().fit(Xs[:300])
+    assert type(sparse_fit.sampler_).__name__ == "SparseSampler"
+    for i, e in zip((300, 301), sparse_fit.explain(model, Xs[300:302])):
+        assert set(e.features.tolist()) <= set(Xs[i].indices.tolist())
+    dense_fit = _fast().fit(Xs[:300].toarray())
+    assert type(dense_fit.sampler_).__name__ == "TabularSampler"
 
 
 def test_multiclass():
