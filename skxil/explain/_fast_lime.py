@@ -55,6 +55,12 @@ class FastLimeExplainer(BaseExplainer):
       their observed values. With ``discretize_continuous=False`` continuous
       features are drawn from a normal with the background mean and standard
       deviation and enter the surrogate standardised.
+      Sparse background data (e.g. vectorised text, a CSR matrix) is not
+      densified: the components of a row are its non-zero features, and a
+      sample switches a uniform number (1 to all) of them off (to 0), as
+      lime's text explainer removes words; the model gets the samples as a
+      CSR matrix; cosine distance times 100, kernel width 25, as for text.
+      ``discretize_continuous`` and ``categorical_features`` do not apply.
     - ``mode="text"`` (``LimeTextExplainer``, bag of words): ``X`` is a 1-D
       sequence of documents, the components are the distinct words of each
       document (split on ``\\W+`` as lime does); a sample removes a uniform
