@@ -115,7 +115,7 @@ def make_text_counterexamples(
     documents_ce : ndarray of object of shape (n_ce,)
         The counterexamples (str). Corrected documents appear in input order,
         their copies contiguous (with ``per_feature=True`` grouped by word, in
-        the order of the correction).
+        the order of the words' first occurrence in the document).
 
     y_ce : ndarray of shape (n_ce,)
         Their labels, ``y[source]``.
@@ -177,7 +177,10 @@ def make_text_counterexamples(
             continue
         pieces, piece_word, doc_words = split_document(documents[i])
         position = {w: k for k, w in enumerate(doc_words)}
-        present = [w for w in words if w in position]
+        # in the document's order (that of its explanation's features), so
+        # that a set of words gives the same result in every process
+        wanted_words = set(words)
+        present = [w for w in doc_words if w in wanted_words]
         missing = [w for w in words if w not in position]
         if missing:
             absent.append((i, missing))

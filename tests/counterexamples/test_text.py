@@ -75,8 +75,11 @@ def test_remove_keeps_separators_and_all_copies_equal():
 def test_per_feature_changes_one_word_at_a_time():
     X_ce, _, source = _make(["cheap meds here"], [1], [["here", "cheap"]],
                             n_counterexamples=2, strategy="remove", per_feature=True)
-    # grouped by word in the order of the correction
-    assert X_ce.tolist() == ["cheap meds ", "cheap meds ", " meds here", " meds here"]
+    # grouped by word in the order of the document, whatever the correction's
+    assert X_ce.tolist() == [" meds here", " meds here", "cheap meds ", "cheap meds "]
+    again, _, _ = _make(["cheap meds here"], [1], [{"here", "cheap"}],
+                        n_counterexamples=2, strategy="remove", per_feature=True)
+    assert again.tolist() == X_ce.tolist()
 
 
 def test_randomize_draws_from_training_vocabulary_never_a_corrected_word():
