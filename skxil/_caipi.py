@@ -80,18 +80,22 @@ _ACCEPT_SPARSE = ["csr", "csc"]
 
 
 def _is_documents(X):
-    """True for a 1-D sequence of str (list, tuple, array or pandas Series)."""
+    """True for a 1-D sequence (list, tuple, array or Series) holding a str.
+
+    Any str makes it documents, so that a stray ``None`` or number is reported
+    by :func:`check_documents` as the document it is.
+    """
     if sparse.issparse(X) or _is_dataframe(X) or isinstance(X, (str, bytes)):
         return False
     if isinstance(X, np.ndarray) or hasattr(X, "iloc"):
         if getattr(X, "ndim", 1) != 1:
             return False
-        values = X.tolist() if hasattr(X, "tolist") else list(X)
+        values = X.tolist()
     elif isinstance(X, (list, tuple)):
         values = X
     else:
         return False
-    return len(values) > 0 and all(isinstance(v, str) for v in values)
+    return any(isinstance(v, (str, bytes)) for v in values)
 
 # Tags of the random streams derived from the learner's seed. SeedSequence pads
 # keys with zeros, so every key ends in a non-zero tag to keep streams apart.
@@ -479,7 +483,9 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
     def _check_rows(self, X, y, reset):
         """Validate labelled rows; return them in their raw container and y."""
-        if _is_documents(X):
+        if _is_documents(X) or (
+            not reset and self._text and not sparse.issparse(X) and np.ndim(X) == 1
+        ):
             return self._check_documents(X, y, reset)
         if not reset and self._text:
             raise ValueError(

@@ -251,3 +251,42 @@ def test_sparse_learner_teach_and_explain():
     assert learner.training_set_.X_ce[:, col].toarray().ravel().tolist() != [X[6:][idx][0, col]] * 3 or (
         X[6:][idx][0, col] == 0
     )
+
+
+def test_callers_sparse_matrices_are_not_modified():
+    docs, y = _corpus()
+    X = TfidfVectorizer().fit_transform(docs)
+    learner = CaipiClassifier(LogisticRegression(), random_state=0).fit(X[:10], y[:10])
+    # a non-canonical correction mask (explicit zero, unsorted) and query rows
+    mask = sp.csr_matrix(
+        (np.array([1, 0, 1]), np.array([5, 1, 2]), np.array([0, 3])), shape=(1, X.shape[1])
+    )
+    before = [a.copy() for a in (mask.data, mask.indices, mask.indptr)]
+    learner.teach(X[10], y[10:11], corrections=mask)
+    for a, b in zip(before, (mask.data, mask.indices, mask.indptr)):
+        np.testing.assert_array_equal(a, b)
+    row = sp.csr_matrix(
+        (np.array([1.0, 2.0, 3.0]), np.array([3, 1, 1]), np.array([0, 3])), shape=(1, X.shape[1])
+    )
+    before = [a.copy() for a in (row.data, row.indices, row.indptr)]
+    learner.set_params(explainer="fast_lime").explain(row)
+    for a, b in zip(before, (row.data, row.indices, row.indptr)):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("bad", [["a b", None, "c d"], pd.Series(["a b", np.nan, "c d"]),
+                                 ["a b", b"c", "d"]])
+def test_a_non_string_document_is_named(bad):
+    with pytest.raises(TypeError, match="document 1 is a"):
+        _learner().fit(bad, [0, 1, 0])
+    docs, y = _corpus()
+    learner = _learner().fit(docs[:6], y[:6])
+    with pytest.raises(TypeError, match="document 1 is a"):
+        learner.teach(list(bad), [0, 1, 0])
+
+
+def test_a_correction_matrix_for_documents_is_refused_clearly():
+    docs, y = _corpus()
+    learner = _learner().fit(docs[:6], y[:6])
+    with pytest.raises(ValueError, match="corrections of documents are given per document"):
+        learner.teach(docs[6:7], y[6:7], corrections=sp.csr_matrix(np.array([[True, False]])))

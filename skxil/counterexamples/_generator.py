@@ -200,12 +200,13 @@ def make_counterexamples(
 
 def _make_dense(
     X, y, corrections, *, X_train, y_train, n_counterexamples, strategy,
-    per_feature, row_index, random_state, backend, feature_ids=None,
+    per_feature, row_index, random_state, backend, feature_ids=None, row_ids=None,
 ):
     """:func:`make_counterexamples` on dense rows.
 
     ``feature_ids`` maps the columns of ``X`` to the feature numbers that
-    messages name (the sparse path passes a column subset).
+    messages name, ``row_ids`` its rows to the row numbers they name (the
+    sparse path passes a column or row subset).
     """
     X, work_dtype = _check_X(X)
     n_rows, n_features = X.shape
@@ -240,7 +241,10 @@ def _make_dense(
 
     if callable(strategy):
         context = dict(X_train=X_train, y_train=y_train, labels=y, row_index=row_index)
-        X_ce = _apply_callable(strategy, X, layout, n_ce, per_feature, rng, context)
+        X_ce = _apply_callable(
+            strategy, X, layout, n_ce, per_feature, rng, context,
+            np.arange(n_rows) if row_ids is None else row_ids,
+        )
         return X_ce, y[source], source
 
     kernel_name, args = _prepare(
@@ -661,7 +665,7 @@ def _context_keywords(func):
     return tuple(name for name in _CALLABLE_CONTEXT if name in params)
 
 
-def _apply_callable(func, X, layout, n_ce, per_feature, rng, context):
+def _apply_callable(func, X, layout, n_ce, per_feature, rng, context, row_ids):
     """Call ``func`` once per corrected row (or feature) and check its output."""
     n_features = X.shape[1]
     wanted = _context_keywords(func)
@@ -689,7 +693,8 @@ def _apply_callable(func, X, layout, n_ce, per_feature, rng, context):
             res = np.asarray(func(x, mask.copy(), n_ce, rng, **kwargs))
             if res.shape != (n_ce, n_features):
                 raise ValueError(
-                    f"The strategy callable returned shape {res.shape} for row {i}; "
+                    f"The strategy callable returned shape {res.shape} for row "
+                    f"{row_ids[i]}; "
                     f"expected ({n_ce}, {n_features})."
                 )
             x = X[i]
@@ -698,8 +703,8 @@ def _apply_callable(func, X, layout, n_ce, per_feature, rng, context):
             if changed.any():
                 j = int(np.flatnonzero(changed.any(axis=0))[0])
                 raise ValueError(
-                    f"The strategy callable changed feature {j} of row {i}, which "
-                    "is outside the row's correction mask."
+                    f"The strategy callable changed feature {j} of row "
+                    f"{row_ids[i]}, which is outside the row's correction mask."
                 )
             out[start : start + n_ce] = res
             start += n_ce
@@ -714,7 +719,10 @@ def _sparse_corrections(corrections, shape):
     """Canonical CSR boolean corrections (dense masks are converted)."""
     if not sp.issparse(corrections):
         return sp.csr_matrix(_check_corrections(corrections, shape))
-    _check_corrections(corrections[:0], (0, shape[1]))  # dtype and width
+    if corrections.dtype != np.bool_:
+        raise ValueError(
+            f"corrections must be a boolean array, got dtype {corrections.dtype}."
+        )
     if corrections.shape != shape:
         raise ValueError(
             f"corrections must have the shape of X {shape}, got {corrections.shape}."
@@ -760,7 +768,7 @@ def _make_sparse(
             y_train=y_train, n_counterexamples=n_counterexamples,
             strategy=strategy, per_feature=per_feature,
             row_index=row_index[rows], random_state=random_state,
-            backend=backend,
+            backend=backend, row_ids=rows,
         )
         source = rows[source]
         return sp.csr_matrix(X_ce), y[source], source

@@ -416,7 +416,7 @@ class FastLimeExplainer(BaseExplainer):
             return [TextSampler.prepare(doc) for doc in check_documents(X)], None
         if isinstance(self.sampler_, SparseSampler):
             rows = X if sparse.issparse(X) else sparse.csr_matrix(dense_float(X))
-            rows = sparse.csr_matrix(rows, dtype=np.float64)  # a canonical copy
+            rows = sparse.csr_matrix(rows, dtype=np.float64, copy=True)
             rows.sum_duplicates()
             if rows.shape[1] != self.n_features_in_:
                 raise ValueError(

@@ -144,6 +144,12 @@ def check_text_corrections(corrections, documents):
     n = len(documents)
     if corrections is None:
         return [[] for _ in range(n)]
+    if hasattr(corrections, "toarray") or getattr(corrections, "ndim", 1) == 2:
+        raise ValueError(
+            "corrections of documents are given per document (a list of words, "
+            "of indices into the document's words, or a boolean mask over them), "
+            "not as one matrix: documents have no common features."
+        )
     if isinstance(corrections, (str, bytes)) or not hasattr(corrections, "__len__"):
         raise ValueError(
             "corrections of documents must be None or a sequence with one "

@@ -75,9 +75,7 @@ def check_corrections(
     """
     mask = _corrections_mask(corrections, n_samples, n_features, feature_names)
     if accept_sparse:
-        if not sparse.issparse(mask):
-            mask = sparse.csr_matrix(mask)
-        mask = sparse.csr_matrix(mask, dtype=bool)
+        mask = sparse.csr_matrix(mask, dtype=bool, copy=True)
         mask.eliminate_zeros()
         mask.sum_duplicates()
         mask.sort_indices()
@@ -98,7 +96,8 @@ def _corrections_mask(corrections, n_samples, n_features, feature_names):
                 f"The correction mask has shape {corrections.shape}, expected "
                 f"(n_samples, n_features) = {(n_samples, n_features)}."
             )
-        corrections = sparse.csr_matrix(corrections)  # a copy
+        corrections = sparse.csr_matrix(corrections, copy=True)
+        corrections.sum_duplicates()  # duplicates that cancel are no correction
         corrections.data = corrections.data != 0
         return corrections
 

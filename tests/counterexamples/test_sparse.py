@@ -179,3 +179,31 @@ def test_merge_kernels_equal_their_twins(seed):
     expected = X.toarray()[source]
     expected[:, used] = compact
     np.testing.assert_array_equal(merged.toarray(), expected)
+
+
+def test_sparse_callable_errors_name_the_caller_row():
+    X = np.eye(6)
+    y = np.zeros(6, dtype=int)
+    mask = np.zeros((6, 6), dtype=bool)
+    mask[4, 1] = True
+
+    def leak(x, mask, n, random_state):
+        out = np.tile(x, (n, 1))
+        out[:, 0] += 1
+        return out
+
+    with pytest.raises(ValueError, match="changed feature 0 of row 4"):
+        make_counterexamples(sp.csr_matrix(X), y, mask, X_train=X, y_train=y, strategy=leak)
+    with pytest.raises(ValueError, match=r"for row 4; expected \(3, 6\)"):
+        make_counterexamples(sp.csr_matrix(X), y, mask, X_train=X, y_train=y,
+                             strategy=lambda x, m, n, r: np.tile(x, (1, 1)))
+
+
+@pytest.mark.parametrize("fmt", ["coo", "csc", "csr", "lil"])
+def test_sparse_corrections_of_any_format(fmt):
+    X, y = _counts(8, 6, 0.5, 6)
+    mask = _corrections(8, 6, 2)
+    ref = make_counterexamples(X, y, mask, X_train=X, y_train=y, random_state=0)
+    got = make_counterexamples(X, y, sp.csr_matrix(mask).asformat(fmt), X_train=X,
+                               y_train=y, random_state=0)
+    np.testing.assert_array_equal(got[0].toarray(), ref[0].toarray())
