@@ -35,7 +35,7 @@ def _rule1(X):
     return (a != b) & (a != c) & (b != c)
 
 
-def make_colors(n_samples=1000, *, random_state=None):
+def make_colors(n_samples=1000, *, sampling="uniform", random_state=None):
     """Generate Ross et al.'s "colors" images, where two rules explain the labels.
 
     The toy problem of Ross, Hughes and Doshi-Velez ("Right for the right
@@ -51,17 +51,34 @@ def make_colors(n_samples=1000, *, random_state=None):
     generated. So either rule alone predicts the labels perfectly, and the
     labels cannot tell which one a model has learned: only explanations can.
 
-    Positive images are drawn uniformly among the images satisfying both
-    rules, negatives uniformly among those satisfying neither (every pixel
-    uniform over the 4 colours, conditioned on the rules). Ross et al.
-    instead repair random images until the rules (do not) hold, which gives
-    slightly different, non-uniform conditional distributions. The labels are
+    Every pixel starts uniform over the 4 colours; ``sampling`` says how the
+    rule pixels are then made to (not) satisfy the rules. The labels are
     balanced (class counts differ by at most one) and in random order.
 
     Parameters
     ----------
     n_samples : int, default=1000
         Number of images.
+
+    sampling : {"uniform", "repair"}, default="uniform"
+        How the rule pixels are drawn.
+
+        - ``"uniform"``: positives uniformly among the images satisfying both
+          rules, negatives uniformly among those satisfying neither (the
+          pixels conditioned on the rules).
+        - ``"repair"``: the procedure of Ross et al.'s generator
+          (``rrr/toy_colors.py``, whose images CAIPI's ``ColorsProblem``
+          loads): a positive gets the bottom-right colour in the other three
+          corners, then one of the three top-middle pixels, chosen at random,
+          is recoloured at random until they all differ; a negative gets,
+          with probability 1/2, its top-right corner recoloured until it
+          differs from the bottom-left one (otherwise its top-left corner
+          until it differs from the bottom-right one), then one top-middle
+          pixel at a time is recoloured until two of them share a colour.
+          Positives are distributed as with ``"uniform"``; negatives differ
+          slightly (e.g. three equal top-middle pixels have probability
+          1/16 instead of 1/10). Ross et al. draw each label with
+          probability 1/2; here the classes stay balanced.
 
     random_state : int, RandomState instance or None, default=None
         Determines the images and their order. Pass an int for reproducible
@@ -95,10 +112,62 @@ def make_colors(n_samples=1000, *, random_state=None):
     (array([ 0,  4, 20, 24]), array([1, 2, 3]))
     """
     n_samples = check_scalar(n_samples, "n_samples", numbers.Integral, min_val=1)
+    if sampling not in ("uniform", "repair"):
+        raise ValueError(
+            f'sampling must be "uniform" or "repair"; got {sampling!r}.'
+        )
     rng = check_random_state(random_state)
     y = rng.permutation(np.arange(n_samples) % 2).astype(np.int64)
     X = rng.randint(_N_COLORS, size=(n_samples, _N_PIXELS)).astype(np.int64)
+    if sampling == "repair":
+        _repair(X, y, rng)
+    else:
+        _uniform(X, y, rng)
+    rules = np.zeros((2, _N_PIXELS), dtype=bool)
+    rules[0, _CORNERS] = True
+    rules[1, _TOP_MIDDLE] = True
+    return X, y, rules
 
+
+def _recolour_until(X, rows, pick, done, rng):
+    """Recolour, in each row, one pixel chosen by ``pick`` until ``done``.
+
+    ``pick(n)`` returns the pixel to recolour in each of ``n`` rows;
+    ``done(X_rows)`` says which rows are finished. Works in place.
+    """
+    rows = rows[~done(X[rows])]
+    while rows.size:
+        X[rows, pick(rows.size)] = rng.randint(_N_COLORS, size=rows.size)
+        rows = rows[~done(X[rows])]
+
+
+def _repair(X, y, rng):
+    """Ross et al.'s generator: fix random images until the rules (fail to) hold."""
+    positive = np.flatnonzero(y == 1)
+    X[np.ix_(positive, _CORNERS[:3])] = X[positive, _CORNERS[3]][:, np.newaxis]
+    _recolour_until(X, positive, lambda n: rng.randint(1, 4, size=n), _rule1, rng)
+
+    negative = np.flatnonzero(y == 0)
+    anti_diagonal = rng.random_sample(negative.size) < 0.5
+    # corner pairs: (recoloured, reference)
+    for rows, (j, ref) in (
+        (negative[anti_diagonal], (_CORNERS[1], _CORNERS[2])),
+        (negative[~anti_diagonal], (_CORNERS[0], _CORNERS[3])),
+    ):
+        _recolour_until(
+            X,
+            rows,
+            lambda n, j=j: np.full(n, j),
+            lambda Z, j=j, ref=ref: Z[:, j] != Z[:, ref],
+            rng,
+        )
+    _recolour_until(
+        X, negative, lambda n: rng.randint(1, 4, size=n), lambda Z: ~_rule1(Z), rng
+    )
+
+
+def _uniform(X, y, rng):
+    """Rule pixels uniform given the rules."""
     positive = np.flatnonzero(y == 1)
     # Both rules: one colour for all corners, three distinct top-middle colours.
     X[np.ix_(positive, _CORNERS)] = rng.randint(_N_COLORS, size=(positive.size, 1))
@@ -114,11 +183,6 @@ def make_colors(n_samples=1000, *, random_state=None):
         X[np.ix_(pending, _TOP_MIDDLE)] = rng.randint(_N_COLORS, size=(pending.size, 3))
         sub = X[pending]
         pending = pending[_rule0(sub) | _rule1(sub)]
-
-    rules = np.zeros((2, _N_PIXELS), dtype=bool)
-    rules[0, _CORNERS] = True
-    rules[1, _TOP_MIDDLE] = True
-    return X, y, rules
 
 
 class SameColorFeatures(TransformerMixin, BaseEstimator):

@@ -56,6 +56,59 @@ def test_make_colors_non_rule_pixels_vary():
     assert counts.min() > 150  # about uniform: 250 expected per colour
 
 
+@pytest.mark.parametrize("n_samples", [1, 2, 7, 3000])
+def test_make_colors_repair_keeps_the_rules_and_balance(n_samples):
+    X, y, rules = make_colors(n_samples, sampling="repair", random_state=0)
+    assert X.shape == (n_samples, 25) and X.dtype == np.int64
+    assert y.dtype == np.int64
+    assert abs(int((y == 1).sum()) - int((y == 0).sum())) <= 1
+    positive = y == 1
+    assert np.all(_rule0(X[positive]) & _rule1(X[positive]))
+    assert not np.any(_rule0(X[~positive]) | _rule1(X[~positive]))
+    assert_array_equal(np.flatnonzero(rules[0]), [0, 4, 20, 24])
+    assert_array_equal(np.flatnonzero(rules[1]), [1, 2, 3])
+
+
+def test_make_colors_repair_follows_ross_et_al():
+    X, y, _ = make_colors(20000, sampling="repair", random_state=0)
+    negative = X[y == 0]
+    top = negative[:, 1:4]
+    all_equal = np.mean((top[:, 0] == top[:, 1]) & (top[:, 1] == top[:, 2]))
+    # Repairing distinct top-middle colours never makes all three equal: only
+    # images drawn that way keep them (1/16), against 4 of the 40 triples with
+    # a repeat (1/10) under uniform sampling.
+    assert abs(all_equal - 1 / 16) < 0.01
+    Xu, yu, _ = make_colors(20000, random_state=0)
+    top_u = Xu[yu == 0][:, 1:4]
+    all_equal_u = np.mean((top_u[:, 0] == top_u[:, 1]) & (top_u[:, 1] == top_u[:, 2]))
+    assert abs(all_equal_u - 1 / 10) < 0.01
+    # Each negative has one diagonal of corners forced apart, so at least one
+    # of the two diagonals differs.
+    assert np.all((negative[:, 4] != negative[:, 20]) | (negative[:, 0] != negative[:, 24]))
+    # Pixels outside the rules stay uniform.
+    other = np.setdiff1d(np.arange(25), [0, 1, 2, 3, 4, 20, 24])
+    counts = np.array([np.bincount(X[:, j], minlength=4) for j in other])
+    assert counts.min() > 4500  # 5000 expected per colour
+    # Positives: uniform corner colour and distinct top-middle colours.
+    positive = X[y == 1]
+    assert np.bincount(positive[:, 0], minlength=4).min() > 2200
+    triples = positive[:, 1] * 16 + positive[:, 2] * 4 + positive[:, 3]
+    counts = np.bincount(triples, minlength=64)
+    assert np.count_nonzero(counts) == 24 and counts[counts > 0].min() > 330  # 417
+
+
+def test_make_colors_repair_reproducible():
+    X1, y1, _ = make_colors(40, sampling="repair", random_state=5)
+    X2, y2, _ = make_colors(40, sampling="repair", random_state=5)
+    assert_array_equal(X1, X2)
+    assert_array_equal(y1, y2)
+
+
+def test_make_colors_rejects_bad_sampling():
+    with pytest.raises(ValueError, match='sampling must be "uniform" or "repair"'):
+        make_colors(10, sampling="ross")
+
+
 def test_make_colors_rejects_bad_n_samples():
     with pytest.raises(ValueError, match="n_samples == 0, must be >= 1"):
         make_colors(0)
