@@ -118,18 +118,21 @@ def load_reuters(topic="Grain", path=None):
     return read_arff_text(files[0]), read_arff_text(files[1])
 
 
-def add_text_decoy(docs, y, tokens, *, train, random_state=None):
-    """Insert a decoy token at a random word boundary of every document.
+def add_text_decoy(docs, y, tokens, *, train, rate=1.0, random_state=None):
+    """Insert a decoy token at a random word boundary of documents.
 
-    ``tokens`` maps each label to its decoy token. In training
-    (``train=True``) a document gets the token of its label, so the token
-    follows the label; in test it gets one of the tokens drawn uniformly,
-    whatever its label.
+    ``tokens`` maps each label to its decoy token. A share ``rate`` of the
+    documents (all by default) gets one: in training (``train=True``) the
+    token of the document's label, so the token follows the label; in test
+    one of the tokens drawn uniformly, whatever the label.
     """
     rng = np.random.RandomState(random_state)
     choices = list(tokens.values())
     out = []
     for doc, label in zip(docs, y):
+        if rate < 1.0 and rng.rand() >= rate:
+            out.append(doc)
+            continue
         token = tokens[label] if train else choices[rng.randint(len(choices))]
         words = doc.split(" ")
         k = rng.randint(len(words) + 1)

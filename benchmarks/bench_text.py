@@ -107,7 +107,9 @@ def run_arm(X_pool, y_pool, X_test, y_test, seed, corrections, n_iter, eval_ever
     )
     frame = history.to_frame()
     last = frame.iloc[-1]
-    explanations = history.learner.explain(X_test[:100])
+    explanations = history.learner.explain(
+        [d for d in X_test if set(d.split()) & set(DECOYS.values())][:100]
+    )
     is_decoy = [[e.feature_names[j] in DECOYS.values() for j in e.features]
                 for e in explanations]
     decoy_top = np.mean([any(d) for d in is_decoy])
@@ -133,16 +135,20 @@ def run_arm(X_pool, y_pool, X_test, y_test, seed, corrections, n_iter, eval_ever
     }
 
 
-def main(quick=False, weka_path=WEKA_EXAMPLES):
+def main(quick=False, weka_path=WEKA_EXAMPLES, decoy_rate=1.0, only=None):
     settings = SETTINGS["quick" if quick else "full"]
     for name, split in corpora(weka_path).items():
+        if only and only not in name:
+            continue
         t0 = time.perf_counter()
         rows = {True: [], False: []}
         for seed in range(settings["n_seeds"]):
             d_tr, d_te, y_tr, y_te = split(seed)
             y_tr, y_te = np.asarray(y_tr), np.asarray(y_te)
-            X_pool = add_text_decoy(d_tr, y_tr, DECOYS, train=True, random_state=seed)
-            X_test = add_text_decoy(d_te, y_te, DECOYS, train=False, random_state=seed + 1)
+            X_pool = add_text_decoy(d_tr, y_tr, DECOYS, train=True, rate=decoy_rate,
+                                    random_state=seed)
+            X_test = add_text_decoy(d_te, y_te, DECOYS, train=False, rate=decoy_rate,
+                                    random_state=seed + 1)
             for corrections in (True, False):
                 rows[corrections].append(
                     run_arm(X_pool, y_tr, X_test, y_te, seed, corrections,
@@ -151,6 +157,8 @@ def main(quick=False, weka_path=WEKA_EXAMPLES):
         print(
             f"\n{name}: {len(y_tr)} pool / {len(y_te)} test documents, "
             f"{settings['n_iter']} iterations, {settings['n_seeds']} seed(s), "
+            f"decoy in {decoy_rate:.0%} of the documents, c = {N_COUNTEREXAMPLES} "
+            f"({STRATEGY}), "
             f"{time.perf_counter() - t0:.0f} s"
         )
         print(f"{'':28s}{'with corr.':>12s}{'without':>12s}{'gain':>10s}")
@@ -168,6 +176,9 @@ if __name__ == "__main__":
     parser.add_argument("--strategy", default=STRATEGY,
                         choices=["remove", "randomize", "substitute"])
     parser.add_argument("--n-iter", type=int, default=None)
+    parser.add_argument("--decoy-rate", type=float, default=1.0,
+                        help="share of the documents that get a decoy token")
+    parser.add_argument("--corpus", default=None, help="'rotten' or 'reuters' only")
     parser.add_argument("--weka-path", default=WEKA_EXAMPLES,
                         help="folder with ReutersGrain-{train,test}.arff")
     args = parser.parse_args()
@@ -175,4 +186,5 @@ if __name__ == "__main__":
     if args.n_iter:
         for s in SETTINGS.values():
             s["n_iter"] = args.n_iter
-    main(quick=args.quick, weka_path=args.weka_path)
+    main(quick=args.quick, weka_path=args.weka_path, decoy_rate=args.decoy_rate,
+         only=args.corpus)
