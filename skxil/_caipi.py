@@ -189,14 +189,18 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     n_counterexamples : int, default=3
         Number of counterexamples per corrected row (c). 0 disables them.
 
-    counterexample_strategy : {"randomize", "alternative", "substitute"} or \
-            callable, default="randomize"
+    counterexample_strategy : {"randomize", "alternative", "substitute", \
+            "remove"} or callable, default="randomize"
         How corrected features are re-drawn: uniformly over the feature's
         observed training range (integer features stay integral), another
         value observed for the feature (never the original one), or the value
         of a random other training row of the same class. A callable
         ``f(x, mask, n_copies, random_state)`` returns the copies of row ``x``.
-        See :func:`skxil.counterexamples.make_counterexamples`.
+        See :func:`skxil.counterexamples.make_counterexamples`. On raw
+        documents the corrected words are removed (``"remove"``), replaced by
+        random words of the training documents (``"randomize"``) or by words
+        of a training document of the same class (``"substitute"``); see
+        :func:`skxil.counterexamples.make_text_counterexamples`.
 
     per_feature : bool, default=False
         If True, make ``n_counterexamples`` copies for each corrected feature,
@@ -230,7 +234,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         Class labels.
 
     n_features_in_ : int
-        Number of features seen during :meth:`fit`.
+        Number of features seen during :meth:`fit` (not set for documents).
 
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of features seen during :meth:`fit`, when ``X`` was a
@@ -325,8 +329,11 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-            Training rows, in the raw input space.
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features) \
+                or sequence of str
+            Training rows, in the raw input space, or documents (a list, 1-D
+            array or pandas Series of str) for an estimator that vectorises
+            them, such as a Pipeline starting with a ``TfidfVectorizer``.
 
         y : array-like of shape (n_samples,)
             Labels.
@@ -336,7 +343,11 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             Correction sets: one entry per row (``None`` or empty, feature
             indices, or column names when ``X`` is a DataFrame), or one
             boolean mask (dense or sparse), which cross-validation tools split
-            with the rows. See :func:`skxil.utils.check_corrections`.
+            with the rows. See :func:`skxil.utils.check_corrections`. For
+            documents, one entry per document: the words to strike out (or
+            their indices among the document's distinct words), matched as
+            the text explainers cut words; see
+            :func:`skxil.utils.check_text_corrections`.
 
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the rows; counterexamples weigh
@@ -374,8 +385,10 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_rows, n_features)
-            The rows (usually the queried ones).
+        X : {array-like, sparse matrix, DataFrame} of shape (n_rows, n_features) \
+                or sequence of str
+            The rows (usually the queried ones), or documents when the learner
+            was fitted on documents.
 
         y : array-like of shape (n_rows,)
             Their labels.
