@@ -277,6 +277,19 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     >>> learner = learner.teach(rows, y_pool[idx], corrections=[wrong])
     >>> learner.training_set_.n_real
     21
+
+    On documents, with corrections as words:
+
+    >>> from sklearn.feature_extraction.text import TfidfVectorizer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> docs = ["good film zq", "bad plot", "great cast zq", "dull film"]
+    >>> text = CaipiClassifier(
+    ...     make_pipeline(TfidfVectorizer(), LogisticRegression()),
+    ...     counterexample_strategy="remove", random_state=0)
+    >>> text = text.fit(docs, [1, 0, 1, 0], corrections=[["zq"], None, ["zq"], None])
+    >>> text.training_set_.X_ce.tolist()
+    ['good film ', 'good film ', 'good film ', 'great cast ', 'great cast ', 'great cast ']
     """
 
     _parameter_constraints: dict = {
