@@ -18,6 +18,7 @@ from ._sampling import ImageSampler, TabularSampler, TextSampler, check_image_ro
 from ._sampling_sparse import SparseSampler
 from ._utils import (
     check_documents,
+    check_feature_names,
     check_predict_proba,
     dense_float,
     predict_proba,
@@ -271,14 +272,7 @@ class FastLimeExplainer(BaseExplainer):
                 raise ValueError(
                     "The background data X must be numeric, without NaN or infinity."
                 )
-            if feature_names is None:
-                feature_names = [f"x{j}" for j in range(n_features)]
-            feature_names = [str(name) for name in feature_names]
-            if len(feature_names) != n_features:
-                raise ValueError(
-                    f"feature_names has {len(feature_names)} entries but X has "
-                    f"{n_features} features."
-                )
+            feature_names = check_feature_names(feature_names, n_features)
             self.sampler_ = SparseSampler(n_features)
             self.n_features_in_ = n_features
             self.feature_names_ = feature_names
@@ -291,14 +285,7 @@ class FastLimeExplainer(BaseExplainer):
             if not np.isfinite(X).all():
                 raise ValueError("The background data X contains NaN or infinity.")
             n_features = X.shape[1]
-            if feature_names is None:
-                feature_names = [f"x{j}" for j in range(n_features)]
-            feature_names = [str(name) for name in feature_names]
-            if len(feature_names) != n_features:
-                raise ValueError(
-                    f"feature_names has {len(feature_names)} entries but X has "
-                    f"{n_features} features."
-                )
+            feature_names = check_feature_names(feature_names, n_features)
             categorical = (
                 []
                 if self.categorical_features is None

@@ -14,6 +14,7 @@ from ._base import BaseExplainer
 from ._explanation import Explanation
 from ._utils import (
     check_documents,
+    check_feature_names,
     check_predict_proba,
     dense_float,
     split_document,
@@ -190,14 +191,7 @@ class LimeExplainer(BaseExplainer):
             feature_names = list(X.columns)
         X = dense_float(X, "The tabular LIME explainer")
         n_features = X.shape[1]
-        if feature_names is None:
-            feature_names = [f"x{j}" for j in range(n_features)]
-        feature_names = [str(name) for name in feature_names]
-        if len(feature_names) != n_features:
-            raise ValueError(
-                f"feature_names has {len(feature_names)} entries but X has "
-                f"{n_features} features."
-            )
+        feature_names = check_feature_names(feature_names, n_features)
         self.lime_explainer_ = LimeTabularExplainer(
             X,
             mode="classification",

@@ -22,6 +22,19 @@ def dense_float(X, what="The tabular explainer"):
     return np.asarray(X, dtype=np.float64)
 
 
+def check_feature_names(feature_names, n_features):
+    """Feature names as a list of str (``x0``, ``x1``, ... when None)."""
+    if feature_names is None:
+        return [f"x{j}" for j in range(n_features)]
+    feature_names = [str(name) for name in feature_names]
+    if len(feature_names) != n_features:
+        raise ValueError(
+            f"feature_names has {len(feature_names)} entries but X has "
+            f"{n_features} features."
+        )
+    return feature_names
+
+
 def check_predict_proba(model, name="LIME"):
     if not hasattr(model, "predict_proba"):
         raise TypeError(
