@@ -250,6 +250,7 @@ def _make_dense(
     kernel_name, args = _prepare(
         X, work_dtype, y, corrections, X_train, y_train, n_ce, strategy,
         per_feature, row_index, rng, layout, feature_ids,
+        np.arange(n_rows) if row_ids is None else row_ids,
     )
     out = np.empty((n_out, n_features), dtype=work_dtype)
     getattr(_BACKENDS[backend], kernel_name)(*args, out)
@@ -518,7 +519,7 @@ def _warn_unchanged(strategy, features):
 
 def _prepare(
     X, work_dtype, y, corrections, X_train, y_train, n_ce, strategy,
-    per_feature, row_index, rng, layout, ids,
+    per_feature, row_index, rng, layout, ids, row_ids=None,
 ):
     """Return the kernel name and its arguments (all but ``out``)."""
     X_work = np.ascontiguousarray(X, dtype=work_dtype)
@@ -571,12 +572,12 @@ def _prepare(
         return "alternative_kernel", base + (vals, val_ptr, u)
 
     # substitute
-    donor_train = _draw_donors(y, y_train, row_index, layout, rng)
+    donor_train = _draw_donors(y, y_train, row_index, layout, rng, row_ids)
     D, donor = _donor_rows(X_train, donor_train, work_dtype, used, ids)
     return "substitute_kernel", base + (D, donor)
 
 
-def _draw_donors(y, y_train, row_index, layout, rng):
+def _draw_donors(y, y_train, row_index, layout, rng, row_ids=None):
     """Index in X_train of the donor of every output row."""
     classes, code = np.unique(y_train, return_inverse=True)
     code = code.astype(np.intp).ravel()
@@ -603,8 +604,9 @@ def _draw_donors(y, y_train, row_index, layout, rng):
     if np.any(m == 0):
         i = int(rows[np.flatnonzero(m == 0)[0]])
         label = y[i : i + 1].tolist()[0]
+        shown = i if row_ids is None else int(row_ids[i])
         raise ValueError(
-            f"strategy='substitute' found no donor for row {i} of X (class "
+            f"strategy='substitute' found no donor for row {shown} of X (class "
             f"{label!r}): X_train has no other row with this label."
         )
 
@@ -739,8 +741,9 @@ def _make_sparse(
 ):
     """:func:`make_counterexamples` on sparse rows, returning CSR rows.
 
-    Only the corrected columns are densified: the dense path re-draws them on
-    ``X[:, used]``, then a kernel merges them into copies of the CSR rows.
+    Only the corrected columns are densified, a block of rows at a time: the
+    dense path re-draws them on ``X[rows][:, used]``, then a kernel merges them
+    into copies of the CSR rows.
     """
     if X.dtype.kind not in "biuf":
         raise TypeError(f"X must have a numeric dtype, got dtype {X.dtype}.")
@@ -773,23 +776,72 @@ def _make_sparse(
         source = rows[source]
         return sp.csr_matrix(X_ce), y[source], source
 
-    used = np.unique(corrections.indices).astype(np.intp)
+    y = _check_labels(y, n_rows, "y", "X")
+    row_index = _check_row_index(row_index, n_rows, X_train.shape[0])
+    rng = check_random_state(random_state)
+    if n_rows == 0:  # no block below: validate the parameters here
+        _make_dense(
+            np.zeros((0, 0), dtype=X.dtype), y, np.zeros((0, 0), dtype=bool),
+            X_train=X_train[:, :0], y_train=y_train,
+            n_counterexamples=n_counterexamples, strategy=strategy,
+            per_feature=per_feature, row_index=row_index, random_state=rng,
+            backend=backend,
+        )
+        return sp.csr_matrix((0, n_features), dtype=X.dtype), y[:0], np.zeros(0, np.intp)
     if sp.issparse(X_train):
-        X_train_used = X_train.tocsc()[:, used]
-    else:
-        X_train_used = X_train[:, used]
-    compact, y_ce, source = _make_dense(
-        X[:, used].toarray(), y, corrections[:, used].toarray(),
-        X_train=X_train_used, y_train=y_train,
-        n_counterexamples=n_counterexamples, strategy=strategy,
-        per_feature=per_feature, row_index=row_index,
-        random_state=random_state, backend=backend, feature_ids=used,
-    )
+        X_train = X_train.tocsc()
+    # Row blocks of at most _BLOCK_CELLS corrected cells: each densifies only
+    # its own corrected columns, so memory stays bounded however many
+    # columns are corrected overall. The blocks draw from the same generator
+    # in row order, which is the dense path's order of draws: both paths give
+    # the same counterexamples.
+    cells = np.diff(corrections.indptr)
+    blocks = _row_blocks(cells, _BLOCK_CELLS)
     kernels = _BACKENDS[backend]
-    col_pos = np.full(n_features, -1, dtype=np.intp)
-    col_pos[used] = np.arange(used.shape[0], dtype=np.intp)
     indptr = X.indptr.astype(np.intp)
     indices = X.indices.astype(np.intp)
+    parts, labels, sources = [], [], []
+    for a, b in blocks:
+        block = corrections[a:b]
+        used = np.unique(block.indices).astype(np.intp)
+        compact, y_ce, source = _make_dense(
+            X[a:b][:, used].toarray(), y[a:b], block[:, used].toarray(),
+            X_train=X_train[:, used], y_train=y_train,
+            n_counterexamples=n_counterexamples, strategy=strategy,
+            per_feature=per_feature, row_index=row_index[a:b],
+            random_state=rng, backend=backend, feature_ids=used,
+            row_ids=np.arange(a, b),
+        )
+        source = source + a
+        parts.append(_merge_rows(kernels, X, indptr, indices, used, source, compact))
+        labels.append(y_ce)
+        sources.append(source)
+    X_ce = sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
+    return X_ce, np.concatenate(labels), np.concatenate(sources)
+
+
+#: Most corrected cells one block of sparse rows densifies at once.
+_BLOCK_CELLS = 2048
+
+
+def _row_blocks(cells, limit):
+    """Consecutive row ranges with at most ``limit`` cells (or one big row)."""
+    blocks, start, total = [], 0, 0
+    for i, c in enumerate(cells.tolist()):
+        if total and total + c > limit:
+            blocks.append((start, i))
+            start, total = i, 0
+        total += c
+    if len(cells):
+        blocks.append((start, len(cells)))
+    return blocks
+
+
+def _merge_rows(kernels, X, indptr, indices, used, source, compact):
+    """CSR copies of ``X[source]`` with the ``used`` columns from ``compact``."""
+    n_features = X.shape[1]
+    col_pos = np.full(n_features, -1, dtype=np.intp)
+    col_pos[used] = np.arange(used.shape[0], dtype=np.intp)
     compact = np.ascontiguousarray(compact, dtype=X.dtype)
     counts = kernels.csr_merge_count(indptr, indices, col_pos, source, compact)
     out_indptr = np.zeros(source.shape[0] + 1, dtype=np.intp)
@@ -801,7 +853,6 @@ def _make_sparse(
         indptr, indices, X.data, col_pos, used, source, compact,
         out_indptr, out_indices, out_data,
     )
-    X_ce = sp.csr_matrix(
+    return sp.csr_matrix(
         (out_data, out_indices, out_indptr), shape=(source.shape[0], n_features)
     )
-    return X_ce, y_ce, source

@@ -207,3 +207,56 @@ def test_sparse_corrections_of_any_format(fmt):
     got = make_counterexamples(X, y, sp.csr_matrix(mask).asformat(fmt), X_train=X,
                                y_train=y, random_state=0)
     np.testing.assert_array_equal(got[0].toarray(), ref[0].toarray())
+
+
+@pytest.mark.parametrize("per_feature", [False, True])
+@pytest.mark.parametrize("strategy", COUNTEREXAMPLE_STRATEGIES)
+def test_row_blocks_draw_as_the_dense_path(monkeypatch, strategy, per_feature):
+    # tiny blocks: every block densifies only its own corrected columns, and the
+    # blocks' draws continue one another as the dense path's single draw
+    from skxil.counterexamples import _generator
+
+    monkeypatch.setattr(_generator, "_BLOCK_CELLS", 3)
+    X_train, y_train = _counts(40, 30, 0.3, 8)
+    corrections = _corrections(40, 30, 9)
+    corrections[7] = False
+    assert len(_generator._row_blocks(corrections.sum(axis=1), 3)) > 10
+    kw = dict(y_train=y_train, n_counterexamples=2, strategy=strategy,
+              per_feature=per_feature, row_index=np.arange(40), random_state=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        D = make_counterexamples(X_train.toarray(), y_train, corrections,
+                                 X_train=X_train.toarray(), **kw)
+        S = make_counterexamples(X_train, y_train, corrections, X_train=X_train, **kw)
+    np.testing.assert_array_equal(S[0].toarray(), D[0])
+    np.testing.assert_array_equal(S[2], D[2])
+
+
+def test_row_blocks():
+    from skxil.counterexamples._generator import _row_blocks
+
+    assert _row_blocks(np.array([1, 2, 0, 5, 1, 1]), 3) == [(0, 3), (3, 4), (4, 6)]
+    assert _row_blocks(np.array([], dtype=int), 3) == []
+
+
+def test_sparse_substitute_error_names_the_caller_row(monkeypatch):
+    from skxil.counterexamples import _generator
+
+    monkeypatch.setattr(_generator, "_BLOCK_CELLS", 1)
+    X = sp.csr_matrix(np.eye(5))
+    y = np.array([0, 0, 0, 0, 1])
+    mask = np.zeros((5, 5), dtype=bool)
+    mask[[1, 4], 0] = True
+    with pytest.raises(ValueError, match=r"no donor for row 4 of X \(class 1\)"):
+        make_counterexamples(X, y, mask, X_train=X, y_train=y, strategy="substitute",
+                             row_index=np.arange(5))
+
+
+def test_sparse_empty_input_is_validated():
+    X = sp.csr_matrix((0, 4))
+    out = make_counterexamples(X, np.zeros(0), np.zeros((0, 4), bool), X_train=X,
+                               y_train=np.zeros(0))
+    assert sp.issparse(out[0]) and out[0].shape == (0, 4)
+    with pytest.raises(ValueError, match="strategy must be one of"):
+        make_counterexamples(X, np.zeros(0), np.zeros((0, 4), bool), X_train=X,
+                             y_train=np.zeros(0), strategy="nope")
