@@ -249,7 +249,8 @@ class FastLimeExplainer(BaseExplainer):
                 n_features), default=None
             Background data (the learner's real training rows); needed in
             tabular mode, checked against ``shape`` in image mode, ignored in
-            text mode. Sparse input is densified.
+            text mode. Sparse data switches to sampling over each row's non-zero
+            features (see above) and is never densified.
 
         y : None
             Ignored.
