@@ -13,7 +13,13 @@ from ..utils._validation import _is_dataframe
 from . import _kernels
 from ._base import BaseExplainer
 from ._explanation import Explanation
-from ._sampling import ImageSampler, TabularSampler, TextSampler, check_image_rows
+from ._sampling import (
+    ImageSampler,
+    PackedDesign,
+    TabularSampler,
+    TextSampler,
+    check_image_rows,
+)
 from ._utils import (
     check_documents,
     check_predict_proba,
@@ -506,12 +512,11 @@ def _explain_rows(sampler, model, instances, seeds, settings):
             intercept = np.full(m, np.nan)
             score = np.full(m, np.nan)
             if k > 0:
-                _kernels.surrogate_kernel(
-                    des,
-                    proba[g0 * n_samples : g1 * n_samples],
+                rows = slice(g0 * n_samples, g1 * n_samples)
+                common = (
+                    proba[rows],
                     chunk_labels[g0:g1],
                     n_samples,
-                    des.dtype == np.uint8,
                     sampler.metric,
                     sampler.distance_scale,
                     settings["kernel_width"],
@@ -522,6 +527,14 @@ def _explain_rows(sampler, model, instances, seeds, settings):
                     intercept,
                     score,
                 )
+                if isinstance(des, PackedDesign):
+                    _kernels.binary_surrogate_kernel(
+                        des.masks, des.n_features, *common
+                    )
+                else:
+                    _kernels.surrogate_kernel(
+                        des, common[0], common[1], common[2], False, *common[3:]
+                    )
             for u in range(m):
                 fitted[c0 + g0 + u] = (features[u], weights[u], intercept[u], score[u])
 

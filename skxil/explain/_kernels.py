@@ -39,7 +39,9 @@ built (:class:`skxil.explain._sampling.TabularTables`).
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from llvmlite import ir
+from numba.extending import intrinsic
 
 __all__ = [
     "cell_split",
@@ -49,7 +51,9 @@ __all__ = [
     "text_mask_kernel",
     "bernoulli_mask_kernel",
     "image_kernel",
+    "pack_design",
     "surrogate_kernel",
+    "binary_surrogate_kernel",
 ]
 
 _U_SCALE = 1.0 / 4294967296.0
@@ -176,7 +180,7 @@ def tabular_binned_kernel(
     hi,
     n_samples,
     inv,
-    des,
+    masks,
 ):
     """Perturb tabular rows over lime's bins (``discretize_continuous=True``).
 
@@ -207,22 +211,27 @@ def tabular_binned_kernel(
         Samples per unit, the instance included.
     inv : ndarray of shape (n_units * n_samples, n_features), float64
         Output: the perturbed rows, in the input space of the model.
-    des : ndarray of shape (n_units * n_samples, n_features), uint8
-        Output: the design, 1 where the sample's bin is the instance's.
+    masks : ndarray of shape (n_units * n_samples, ceil(n_features / 64)), uint64
+        Output: the design, 1 where the sample's bin is the instance's, as
+        bit masks (see :func:`pack_design`).
     """
     n_units, d = X.shape
     frac_bits, frac_mask, frac_scale = cell_split(cells.shape[1])
     m1 = n_samples - 1
     for q in range(n_units):
         r0 = q * n_samples
+        for i in range(r0, r0 + n_samples):
+            for g in range(masks.shape[1]):
+                masks[i, g] = 0
         for j in range(d):
             inv[r0, j] = X[q, j]
-            des[r0, j] = 1
             xb = xbin[q, j]
             table = cells[j]
             words = bits[q, j * m1 : (j + 1) * m1]
             values = inv[r0 + 1 : r0 + n_samples, j]
-            design = des[r0 + 1 : r0 + n_samples, j]
+            design = masks[r0 : r0 + n_samples, j >> 6]
+            shift = np.uint64(j & 63)
+            design[0] |= np.uint64(1) << shift
             for i in range(m1):
                 word = words[i]
                 e = word >> frac_bits
@@ -235,7 +244,7 @@ def tabular_binned_kernel(
                         word, j, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi
                     )
                 values[i] = value
-                design[i] = 1 if b == xb else 0
+                design[i + 1] |= np.uint64(b == xb) << shift
 
 
 @njit(cache=True, nogil=True)
@@ -403,6 +412,164 @@ def image_kernel(des, X, hidden, component, n_samples, out):
                 out[r, p] = X[q, p] if des[r, component[p]] else hidden[q, p]
 
 
+@intrinsic
+def _popcount(typingctx, x):
+    """Number of set bits of a uint64 (LLVM's ``ctpop``)."""
+    if x != types.uint64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.ctpop(args[0])
+
+    return types.uint64(types.uint64), codegen
+
+
+@intrinsic
+def _count_trailing_zeros(typingctx, x):
+    """Number of trailing zero bits of a non-zero uint64 (LLVM's ``cttz``)."""
+    if x != types.uint64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.cttz(args[0], ir.Constant(ir.IntType(1), 1))
+
+    return types.uint64(types.uint64), codegen
+
+
+@njit(cache=True, nogil=True)
+def _cttz(x):
+    """Index of the lowest set bit of a non-zero uint64."""
+    return _count_trailing_zeros(x)
+
+
+@njit(cache=True, nogil=True)
+def pack_design(des, masks):
+    """Pack a 0/1 design into bit masks.
+
+    Bit ``j % 64`` of ``masks[r, j // 64]`` is set where ``des[r, j]`` is
+    non-zero.
+    """
+    d = des.shape[1]
+    for r in range(des.shape[0]):
+        row = des[r]
+        for g in range(masks.shape[1]):
+            acc = np.uint64(0)
+            for j in range(g * 64, min(d, g * 64 + 64)):
+                acc |= np.uint64(row[j] != 0) << np.uint64(j - g * 64)
+            masks[r, g] = acc
+
+
+@njit(cache=True, nogil=True)
+def _binary_gram_sparse(rows, w, G, idx):
+    """``G += sum_i w[i] z_i z_i^T`` (upper triangle) over packed 0/1 rows.
+
+    Visits the pairs of ones of every row: about ``sum_i m_i**2 / 2``
+    updates for rows with ``m_i`` ones.
+    """
+    for i in range(rows.shape[0]):
+        m = 0
+        for g in range(rows.shape[1]):
+            x = rows[i, g]
+            while x:
+                idx[m] = 64 * g + np.int64(_cttz(x))
+                m += 1
+                x &= x - np.uint64(1)
+        wi = w[i]
+        for a in range(m):
+            ja = idx[a]
+            for c in range(a, m):
+                G[ja, idx[c]] += wi
+
+
+@njit(cache=True, nogil=True)
+def _transpose64(a):
+    """Transpose the 64 x 64 bit matrix ``a`` in place (bit c of ``a[r]`` is
+    entry (r, c)), by swapping ever smaller blocks (Hacker's Delight 7-3,
+    least significant bit first)."""
+    j = 32
+    mask = np.uint64(0x00000000FFFFFFFF)
+    while j != 0:
+        sj = np.uint64(j)
+        k = 0
+        while k < 64:
+            t = ((a[k] >> sj) ^ a[k + j]) & mask
+            a[k] ^= t << sj
+            a[k + j] ^= t
+            k = (k + j + 1) & ~j
+        j >>= 1
+        mask ^= mask << np.uint64(j)
+
+
+@njit(cache=True, nogil=True)
+def _binary_gram_bitset(masks, ones, n_features, level_w, G):
+    """``G += sum_i w_i z_i z_i^T`` (upper triangle) when ``w_i = level_w[ones[i]]``.
+
+    The weight of a 0/1 row depends only on its number of ones (``ones``),
+    so the rows (as bit masks, see :func:`_row_masks`) are counting-sorted
+    by it and every column becomes a bitset over the sorted rows (64 x 64
+    bit transposes); ``G[j, c]`` is then the sum over levels of
+    ``level_w`` times the number of common bits of columns ``j`` and ``c``
+    within the level's rows (exact integer counts). About
+    ``n_features**2 / 2 * (n_rows / 64 + levels)`` word operations.
+    """
+    n_rows, n_groups = masks.shape
+    d = n_features
+    n_levels = level_w.shape[0]
+    start = np.zeros(n_levels + 1, dtype=np.int64)
+    for i in range(n_rows):
+        start[ones[i] + 1] += 1
+    for m in range(n_levels):
+        start[m + 1] += start[m]
+    n_words = (n_rows + 63) // 64
+    ordered = np.zeros((n_words * 64, n_groups), dtype=np.uint64)
+    pos = start[:n_levels].copy()
+    for i in range(n_rows):
+        p = pos[ones[i]]
+        pos[ones[i]] += 1
+        for g in range(n_groups):
+            ordered[p, g] = masks[i, g]
+    bits = np.empty((d, n_words), dtype=np.uint64)
+    block = np.empty(64, dtype=np.uint64)
+    for g in range(n_groups):
+        width = min(64, d - 64 * g)
+        for t in range(n_words):
+            for r in range(64):
+                block[r] = ordered[t * 64 + r, g]
+            _transpose64(block)
+            for c in range(width):
+                bits[64 * g + c, t] = block[c]
+    # pieces (word, mask, weight): the words cut at the level boundaries
+    n_pieces = 0
+    piece_word = np.empty(n_words + n_levels, dtype=np.int64)
+    piece_mask = np.empty(n_words + n_levels, dtype=np.uint64)
+    piece_w = np.empty(n_words + n_levels)
+    full = np.uint64(0xFFFFFFFFFFFFFFFF)
+    one = np.uint64(1)
+    for m in range(1, n_levels):  # rows without ones add nothing to G
+        a = start[m]
+        b = start[m + 1]
+        while a < b:
+            word = a >> 6
+            hi = min(b, (word + 1) << 6)
+            span = hi - a
+            mask = full if span == 64 else (one << np.uint64(span)) - one
+            piece_word[n_pieces] = word
+            piece_mask[n_pieces] = mask << np.uint64(a & 63)
+            piece_w[n_pieces] = level_w[m]
+            n_pieces += 1
+            a = hi
+    for j in range(d):
+        bj = bits[j]
+        for c in range(j, d):
+            bc = bits[c]
+            acc = 0.0
+            for t in range(n_pieces):
+                word = piece_word[t]
+                common = np.int64(_popcount(bj[word] & bc[word] & piece_mask[t]))
+                acc += piece_w[t] * common
+            G[j, c] += acc
+
+
 @njit(cache=True, nogil=True)
 def _solve(A, b):
     """Solve ``A x = b`` for symmetric positive semi-definite ``A`` (Cholesky).
@@ -496,6 +663,62 @@ def _r2(ss_res, yy):
 
 
 @njit(cache=True, nogil=True)
+def _fit_unit(q, G, sz, bz, sw, swy, yy, z0, selection, n_keep, features,
+              weights, intercept, score):
+    """Centre the weighted sums of unit ``q``, select features, fit, write out.
+
+    ``G`` holds ``sum w z z^T`` in its upper triangle, ``sz`` ``sum w z``,
+    ``bz`` ``sum w z y``; ``yy`` is ``sum w (y - ybar)**2``.
+    """
+    d = G.shape[0]
+    ybar = swy / sw
+    # centre: bz <- sum w z (y - ybar), G <- sum w (z - zbar)(z - zbar)^T
+    for j in range(d):
+        bz[j] -= ybar * sz[j]
+        for c in range(j, d):
+            g = G[j, c] - sz[j] * sz[c] / sw
+            G[j, c] = g
+            G[c, j] = g
+    # feature selection
+    if selection == SELECT_HIGHEST_WEIGHTS:
+        every = np.arange(d)
+        coef_all, _ = _fit(G, bz, yy, every, d, 0.01)
+        rank = np.empty(d)
+        for j in range(d):
+            rank[j] = abs(coef_all[j] * z0[j])
+        used = _top(rank, n_keep)
+    elif selection == SELECT_NONE:
+        used = np.arange(d)
+    else:
+        used = np.empty(n_keep, dtype=np.int64)
+        taken = np.zeros(d, dtype=np.bool_)
+        for step in range(n_keep):
+            best = 0
+            best_score = -100000000.0
+            for f in range(d):
+                if taken[f]:
+                    continue
+                used[step] = f
+                _, ss = _fit(G, bz, yy, used, step + 1, 0.0)
+                s = _r2(ss, yy)
+                if s > best_score:
+                    best = f
+                    best_score = s
+            used[step] = best
+            taken[best] = True
+    coef, ss_res = _fit(G, bz, yy, used, used.shape[0], 1.0)
+    b0 = ybar
+    for a in range(used.shape[0]):
+        b0 -= coef[a] * sz[used[a]] / sw
+    intercept[q] = b0
+    score[q] = _r2(ss_res, yy)
+    order = _top(np.abs(coef), n_keep)
+    for a in range(n_keep):
+        features[q, a] = used[order[a]]
+        weights[q, a] = coef[order[a]]
+
+
+@njit(cache=True, nogil=True)
 def surrogate_kernel(
     des,
     proba,
@@ -522,8 +745,10 @@ def surrogate_kernel(
     (``selection``: 0 highest weights, a ridge with alpha 0.01 on all
     features ranked by ``|coef * Z[0]|``; 1 none, all features; 2 forward
     selection with unregularised least squares and weighted R^2) and the
-    final ridge with alpha 1 on the selected features. The design enters
-    only through weighted sums over the non-zero entries of each row.
+    final ridge with alpha 1 on the selected features. The fit only needs
+    the weighted sums ``sum w``, ``sum w y``, ``sum w z``, ``sum w z y`` and
+    ``sum w z z^T``. A binary design is packed into bit masks and handed to
+    :func:`binary_surrogate_kernel`.
 
     Parameters
     ----------
@@ -551,6 +776,26 @@ def surrogate_kernel(
     """
     n_units = labels.shape[0]
     d = des.shape[1]
+    if binary:
+        masks = np.empty((des.shape[0], (d + 63) // 64), dtype=np.uint64)
+        pack_design(des, masks)
+        binary_surrogate_kernel(
+            masks,
+            d,
+            proba,
+            labels,
+            n_samples,
+            metric,
+            distance_scale,
+            kernel_width,
+            selection,
+            n_keep,
+            features,
+            weights,
+            intercept,
+            score,
+        )
+        return
     w = np.empty(n_samples)
     G = np.empty((d, d))
     sz = np.empty(d)
@@ -558,7 +803,6 @@ def surrogate_kernel(
     idx = np.empty(d, dtype=np.int64)
     val = np.empty(d)
     z0 = np.empty(d)
-    wtab = np.empty(d + 1)
     inv_kw2 = 1.0 / (kernel_width * kernel_width)
     for q in range(n_units):
         r0 = q * n_samples
@@ -568,15 +812,6 @@ def surrogate_kernel(
             z0[j] = des[r0, j]
             norm0 += z0[j] * z0[j]
         norm0 = math.sqrt(norm0) if norm0 > 0.0 else 1.0
-        if binary:
-            for m in range(d + 1):
-                if metric == METRIC_EUCLIDEAN:
-                    dist = math.sqrt(d - m) * distance_scale
-                elif m == 0:
-                    dist = distance_scale
-                else:
-                    dist = (1.0 - math.sqrt(m / d)) * distance_scale
-                wtab[m] = math.sqrt(math.exp(-(dist * dist) * inv_kw2))
         for j in range(d):
             sz[j] = 0.0
             bz[j] = 0.0
@@ -587,24 +822,6 @@ def surrogate_kernel(
         for i in range(n_samples):
             r = r0 + i
             row = des[r]
-            if binary:
-                m = 0
-                for j in range(d):
-                    idx[m] = j
-                    m += row[j] != 0
-                wi = wtab[m]
-                w[i] = wi
-                y = proba[r, label]
-                sw += wi
-                wy = wi * y
-                swy += wy
-                for a in range(m):
-                    ja = idx[a]
-                    sz[ja] += wi
-                    bz[ja] += wy
-                    for c in range(a, m):
-                        G[ja, idx[c]] += wi
-                continue
             m = 0
             acc = 0.0
             norm = 0.0
@@ -641,47 +858,113 @@ def surrogate_kernel(
         for i in range(n_samples):
             yc = proba[r0 + i, label] - ybar
             yy += w[i] * yc * yc
-        # centre: bz <- sum w z (y - ybar), G <- sum w (z - zbar)(z - zbar)^T
-        for j in range(d):
-            bz[j] -= ybar * sz[j]
-            for c in range(j, d):
-                g = G[j, c] - sz[j] * sz[c] / sw
-                G[j, c] = g
-                G[c, j] = g
-        # feature selection
-        if selection == SELECT_HIGHEST_WEIGHTS:
-            every = np.arange(d)
-            coef_all, _ = _fit(G, bz, yy, every, d, 0.01)
-            rank = np.empty(d)
-            for j in range(d):
-                rank[j] = abs(coef_all[j] * z0[j])
-            used = _top(rank, n_keep)
-        elif selection == SELECT_NONE:
-            used = np.arange(d)
+        _fit_unit(
+            q, G, sz, bz, sw, swy, yy, z0, selection, n_keep, features, weights,
+            intercept, score,
+        )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def binary_surrogate_kernel(
+    masks,
+    n_features,
+    proba,
+    labels,
+    n_samples,
+    metric,
+    distance_scale,
+    kernel_width,
+    selection,
+    n_keep,
+    features,
+    weights,
+    intercept,
+    score,
+):
+    """:func:`surrogate_kernel` for a 0/1 design packed into bit masks.
+
+    The first row of every unit is all ones (the instance), so a sample's
+    distance, hence its weight, depends only on its number of ones ``m``
+    (tabulated: Euclidean ``sqrt(d - m)``, cosine ``1 - sqrt(m / d)``).
+    ``sum w z z^T`` is summed over the pairs of ones of every row
+    (:func:`_binary_gram_sparse`) or over bitsets of the columns
+    (:func:`_binary_gram_bitset`), whichever takes fewer operations.
+
+    Parameters
+    ----------
+    masks : ndarray of shape (n_units * n_samples, ceil(n_features / 64)), uint64
+        The design rows as bit masks (see :func:`pack_design`).
+    n_features : int
+        Width of the design (``d``).
+
+    The other parameters are those of :func:`surrogate_kernel`.
+    """
+    n_units = labels.shape[0]
+    d = n_features
+    n_groups = masks.shape[1]
+    w = np.empty(n_samples)
+    ones = np.empty(n_samples, dtype=np.int64)
+    G = np.empty((d, d))
+    sz = np.empty(d)
+    bz = np.empty(d)
+    idx = np.empty(d, dtype=np.int64)
+    z0 = np.ones(d)
+    wtab = np.empty(d + 1)
+    inv_kw2 = 1.0 / (kernel_width * kernel_width)
+    for m in range(d + 1):
+        if metric == METRIC_EUCLIDEAN:
+            dist = math.sqrt(d - m) * distance_scale
+        elif m == 0:
+            dist = distance_scale
         else:
-            used = np.empty(n_keep, dtype=np.int64)
-            taken = np.zeros(d, dtype=np.bool_)
-            for step in range(n_keep):
-                best = 0
-                best_score = -100000000.0
-                for f in range(d):
-                    if taken[f]:
-                        continue
-                    used[step] = f
-                    _, ss = _fit(G, bz, yy, used, step + 1, 0.0)
-                    s = _r2(ss, yy)
-                    if s > best_score:
-                        best = f
-                        best_score = s
-                used[step] = best
-                taken[best] = True
-        coef, ss_res = _fit(G, bz, yy, used, used.shape[0], 1.0)
-        b0 = ybar
-        for a in range(used.shape[0]):
-            b0 -= coef[a] * sz[used[a]] / sw
-        intercept[q] = b0
-        score[q] = _r2(ss_res, yy)
-        order = _top(np.abs(coef), n_keep)
-        for a in range(n_keep):
-            features[q, a] = used[order[a]]
-            weights[q, a] = coef[order[a]]
+            dist = (1.0 - math.sqrt(m / d)) * distance_scale
+        wtab[m] = math.sqrt(math.exp(-(dist * dist) * inv_kw2))
+    n_words = (n_samples + 63) // 64
+    for q in range(n_units):
+        r0 = q * n_samples
+        label = labels[q]
+        for j in range(d):
+            sz[j] = 0.0
+            bz[j] = 0.0
+            for c in range(d):
+                G[j, c] = 0.0
+        sw = 0.0
+        swy = 0.0
+        cost_sparse = 0
+        n_levels = 0
+        for i in range(n_samples):
+            r = r0 + i
+            m = 0
+            for g in range(n_groups):
+                m += np.int64(_popcount(masks[r, g]))
+            ones[i] = m
+            if m + 1 > n_levels:
+                n_levels = m + 1
+            cost_sparse += m * (m + 1)
+            wi = wtab[m]
+            w[i] = wi
+            wy = wi * proba[r, label]
+            sw += wi
+            swy += wy
+            for g in range(n_groups):
+                x = masks[r, g]
+                while x:
+                    j = 64 * g + np.int64(_cttz(x))
+                    sz[j] += wi
+                    bz[j] += wy
+                    x &= x - np.uint64(1)
+        cost_bitset = d * (d + 1) * (n_words + n_levels) + 64 * n_words * n_groups
+        rows = masks[r0 : r0 + n_samples]
+        if cost_bitset < cost_sparse:
+            _binary_gram_bitset(rows, ones, d, wtab[:n_levels], G)
+        else:
+            _binary_gram_sparse(rows, w, G, idx)
+        ybar = swy / sw
+        yy = 0.0
+        for i in range(n_samples):
+            yc = proba[r0 + i, label] - ybar
+            yy += w[i] * yc * yc
+        _fit_unit(
+            q, G, sz, bz, sw, swy, yy, z0, selection, n_keep, features, weights,
+            intercept, score,
+        )  # fmt: skip

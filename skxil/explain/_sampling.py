@@ -17,6 +17,37 @@ from scipy.special import ndtri as _ndtri_exact
 from . import _kernels
 from ._utils import dense_float, split_document
 
+
+class PackedDesign:
+    """A 0/1 interpretable design stored as bit masks (see ``pack_design``).
+
+    ``masks[r, j // 64]`` holds bit ``j % 64`` of row ``r``;
+    ``np.asarray`` gives the uint8 design.
+    """
+
+    def __init__(self, masks, n_features):
+        self.masks = masks
+        self.n_features = int(n_features)
+        self.shape = (masks.shape[0], self.n_features)
+
+    @classmethod
+    def pack(cls, des):
+        masks = np.empty((des.shape[0], (des.shape[1] + 63) // 64), dtype=np.uint64)
+        _kernels.pack_design(des, masks)
+        return cls(masks, des.shape[1])
+
+    def __array__(self, dtype=None, copy=None):
+        des = unpack_design(self.masks, self.n_features)
+        return des if dtype is None else des.astype(dtype)
+
+
+def unpack_design(masks, n_features):
+    """The uint8 design of bit masks (inverse of ``pack_design``)."""
+    as_bytes = masks.astype("<u8").view(np.uint8).reshape(len(masks), -1)
+    bits = np.unpackbits(as_bytes, axis=1, bitorder="little")
+    return np.ascontiguousarray(bits[:, :n_features])
+
+
 # ------------------------------------------------------------------ tabular
 
 #: Largest error of a fast cell's quadratic at its check points, in bin
@@ -247,8 +278,9 @@ class TabularSampler:
         )
         xbin = t.bins_of(X)
         if t.discretize:
-            des = np.empty((m * n_samples, d), dtype=np.uint8)
-            _kernels.tabular_binned_kernel(bits, X, xbin, t.cells, *args, inv, des)
+            masks = np.empty((m * n_samples, (d + 63) // 64), dtype=np.uint64)
+            _kernels.tabular_binned_kernel(bits, X, xbin, t.cells, *args, inv, masks)
+            des = PackedDesign(masks, d)
         else:
             des = np.empty((m * n_samples, d))
             _kernels.tabular_continuous_kernel(
@@ -304,7 +336,7 @@ class TextSampler:
                 texts.append(text)
                 rows = keep[u * n_samples + 1 : (u + 1) * n_samples].tolist()
                 texts.extend("".join(compress(pieces, row)) for row in rows)
-            groups.append((start, stop, des))
+            groups.append((start, stop, PackedDesign.pack(des)))
             start = stop
         return texts, groups
 
@@ -394,7 +426,7 @@ class ImageSampler:
         _kernels.bernoulli_mask_kernel(np.ascontiguousarray(bits), n_samples, des)
         out = np.empty((m * n_samples, X.shape[1]))
         _kernels.image_kernel(des, X, hidden, self.component, n_samples, out)
-        return out, [(0, m, des)]
+        return out, [(0, m, PackedDesign.pack(des))]
 
 
 def check_image_rows(X, shape):

@@ -50,6 +50,7 @@ def test_samples_follow_limes_distribution(cancer):
     data, inverse = lime._LimeTabularExplainer__data_inverse(x, n)
     sampler = TabularSampler(X)
     Z, [(_, _, des)] = sampler.perturb([x], _bits([1], [30 * (n - 1)], np.uint16), n)
+    des = np.asarray(des)  # packed bit masks
     assert Z.flags.f_contiguous and not np.shares_memory(Z, x)
     np.testing.assert_array_equal(Z[0], x)
     bins_ours = sampler.tables.bins_of(np.ascontiguousarray(Z[1:]))
