@@ -446,23 +446,6 @@ class FastLimeExplainer(BaseExplainer):
         )
 
 
-def _bits(seeds, n_words, dtype):
-    """Random words of a chunk: row ``u`` from unit ``u``'s own seed.
-
-    One bit generator per unit makes a unit's samples independent of how
-    units are chunked or split between jobs. ``n_words`` is a list (one
-    width per unit); units of equal width are returned as one 2-D array.
-    """
-    per_raw = 8 // np.dtype(dtype).itemsize
-    rows = [
-        np.random.SFC64(int(seed)).random_raw(-(-n // per_raw)).view(dtype)[:n]
-        for seed, n in zip(seeds, n_words)
-    ]
-    if len(set(n_words)) == 1:
-        return np.stack(rows)
-    return rows
-
-
 def _explain_rows(sampler, model, instances, seeds, settings):
     """Explain a block of rows; every row is explained ``seeds.shape[1]`` times.
 
@@ -478,7 +461,6 @@ def _explain_rows(sampler, model, instances, seeds, settings):
     n_repeats = seeds.shape[1]
     units = [inst for inst in instances for _ in range(n_repeats)]
     unit_seeds = seeds.ravel()
-    widths = [sampler.n_words(inst, n_samples) for inst in units]
     n_units = len(units)
     max_rows = settings["max_batch_rows"]
     if max_rows is None:
@@ -491,8 +473,7 @@ def _explain_rows(sampler, model, instances, seeds, settings):
     fitted = [None] * n_units
 
     def prepare(c0, c1):
-        bits = _bits(unit_seeds[c0:c1], widths[c0:c1], sampler.word_dtype)
-        return sampler.perturb(units[c0:c1], bits, n_samples)
+        return sampler.perturb(units[c0:c1], unit_seeds[c0:c1], n_samples)
 
     def finish(c0, c1, Z, groups):
         if settings["columns"] is not None:

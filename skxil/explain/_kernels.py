@@ -2,10 +2,10 @@
 
 The kernels do the per-sample work of LIME: turning random bits into perturbed
 model inputs with their interpretable (design) rows, and fitting the weighted
-ridge surrogates. They take and return plain contiguous arrays, never see a
-random generator (the bits are drawn by :mod:`._fast_lime` with one seeded bit
-generator per explained unit) and have NumPy twins in :mod:`._reference` that
-the tests check them against.
+ridge surrogates. They take and return plain contiguous arrays; their random
+bits come from :func:`random_words` (one seeded SFC64 stream per explained
+unit), drawn beforehand or inside the kernel. They have NumPy twins in
+:mod:`._reference` that the tests check them against.
 
 Layout shared by all kernels: a chunk holds ``n_units`` explained units (one
 unit is one row explained once, so a row explained ``n_repeats`` times gives
@@ -46,7 +46,11 @@ from numba.extending import intrinsic
 __all__ = [
     "cell_split",
     "ndtri",
+    "sfc64_next",
+    "sfc64_seed",
+    "random_words",
     "tabular_binned_kernel",
+    "tabular_binned_sample",
     "tabular_continuous_kernel",
     "text_mask_kernel",
     "bernoulli_mask_kernel",
@@ -162,6 +166,61 @@ def _exact_value(word, j, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi):
     return b, value
 
 
+_SPLITMIX_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_SPLITMIX_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_SPLITMIX_M2 = np.uint64(0x94D049BB133111EB)
+
+
+@njit(cache=True, nogil=True)
+def sfc64_next(state):
+    """One 64-bit output of SFC64 (state ``[a, b, c, counter]``, updated).
+
+    The same generator as NumPy's ``np.random.SFC64`` (Chris Doty-Humphrey's
+    Small Fast Chaotic PRNG).
+    """
+    a = state[0]
+    b = state[1]
+    c = state[2]
+    counter = state[3]
+    out = a + b + counter
+    state[3] = counter + np.uint64(1)
+    state[0] = b ^ (b >> np.uint64(11))
+    state[1] = c + (c << np.uint64(3))
+    state[2] = ((c << np.uint64(24)) | (c >> np.uint64(40))) + out
+    return out
+
+
+@njit(cache=True, nogil=True)
+def sfc64_seed(seed, state):
+    """Seed SFC64 from an integer: ``a, b, c`` are three outputs of
+    SplitMix64 started at ``seed``, the counter is 1, and the first 12
+    outputs are discarded (as NumPy does after seeding)."""
+    x = np.uint64(seed)
+    for t in range(3):
+        x += _SPLITMIX_GAMMA
+        z = x
+        z = (z ^ (z >> np.uint64(30))) * _SPLITMIX_M1
+        z = (z ^ (z >> np.uint64(27))) * _SPLITMIX_M2
+        state[t] = z ^ (z >> np.uint64(31))
+    state[3] = np.uint64(1)
+    for _ in range(12):
+        sfc64_next(state)
+
+
+@njit(cache=True, nogil=True)
+def random_words(seeds, raw):
+    """Fill ``raw[q]`` with SFC64 outputs of a generator seeded with ``seeds[q]``.
+
+    Viewed as 16- or 32-bit words (little endian), these are the random
+    words of unit ``q`` (see :func:`sfc64_seed`).
+    """
+    state = np.empty(4, dtype=np.uint64)
+    for q in range(raw.shape[0]):
+        sfc64_seed(seeds[q], state)
+        for t in range(raw.shape[1]):
+            raw[q, t] = sfc64_next(state)
+
+
 @njit(cache=True, nogil=True)
 def tabular_binned_kernel(
     bits,
@@ -215,36 +274,87 @@ def tabular_binned_kernel(
         Output: the design, 1 where the sample's bin is the instance's, as
         bit masks (see :func:`pack_design`).
     """
-    n_units, d = X.shape
+    for q in range(X.shape[0]):
+        _binned_unit(
+            bits[q], q, X, xbin, cells, cum, cumlo, invp, plo, pspan, sgn, mean,
+            std, lo, hi, n_samples, inv, masks,
+        )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def tabular_binned_sample(
+    seeds,
+    X,
+    xbin,
+    cells,
+    cum,
+    cumlo,
+    invp,
+    plo,
+    pspan,
+    sgn,
+    mean,
+    std,
+    lo,
+    hi,
+    n_samples,
+    inv,
+    masks,
+):
+    """:func:`tabular_binned_kernel` drawing its own words.
+
+    Unit ``q`` uses the words of :func:`random_words` for ``seeds[q]``
+    (16-bit, little endian), drawn into a scratch buffer reused from unit
+    to unit, so the result equals ``tabular_binned_kernel`` on
+    ``random_words(seeds, ...).view(np.uint16)``.
+    """
+    d = X.shape[1]
+    n_words = d * (n_samples - 1)
+    raw = np.empty((1, (n_words + 3) // 4), dtype=np.uint64)
+    for q in range(X.shape[0]):
+        random_words(seeds[q : q + 1], raw)
+        words = raw[0].view(np.uint16)
+        _binned_unit(
+            words, q, X, xbin, cells, cum, cumlo, invp, plo, pspan, sgn, mean,
+            std, lo, hi, n_samples, inv, masks,
+        )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _binned_unit(
+    words, q, X, xbin, cells, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo,
+    hi, n_samples, inv, masks,
+):  # fmt: skip
+    """Unit ``q`` of :func:`tabular_binned_kernel` from its words."""
+    d = X.shape[1]
     frac_bits, frac_mask, frac_scale = cell_split(cells.shape[1])
     m1 = n_samples - 1
-    for q in range(n_units):
-        r0 = q * n_samples
-        for i in range(r0, r0 + n_samples):
-            for g in range(masks.shape[1]):
-                masks[i, g] = 0
-        for j in range(d):
-            inv[r0, j] = X[q, j]
-            xb = xbin[q, j]
-            table = cells[j]
-            words = bits[q, j * m1 : (j + 1) * m1]
-            values = inv[r0 + 1 : r0 + n_samples, j]
-            design = masks[r0 : r0 + n_samples, j >> 6]
-            shift = np.uint64(j & 63)
-            design[0] |= np.uint64(1) << shift
-            for i in range(m1):
-                word = words[i]
-                e = word >> frac_bits
-                b = np.int64(table[e, 3])
-                if b >= 0:
-                    f = ((word & frac_mask) + 0.5) * frac_scale
-                    value = table[e, 0] + f * (table[e, 1] + f * table[e, 2])
-                else:
-                    b, value = _exact_value(
-                        word, j, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi
-                    )
-                values[i] = value
-                design[i + 1] |= np.uint64(b == xb) << shift
+    r0 = q * n_samples
+    for i in range(r0, r0 + n_samples):
+        for g in range(masks.shape[1]):
+            masks[i, g] = 0
+    for j in range(d):
+        inv[r0, j] = X[q, j]
+        xb = xbin[q, j]
+        table = cells[j]
+        unit_words = words[j * m1 : (j + 1) * m1]
+        values = inv[r0 + 1 : r0 + n_samples, j]
+        design = masks[r0 : r0 + n_samples, j >> 6]
+        shift = np.uint64(j & 63)
+        design[0] |= np.uint64(1) << shift
+        for i in range(m1):
+            word = unit_words[i]
+            e = word >> frac_bits
+            b = np.int64(table[e, 3])
+            if b >= 0:
+                f = ((word & frac_mask) + 0.5) * frac_scale
+                value = table[e, 0] + f * (table[e, 1] + f * table[e, 2])
+            else:
+                b, value = _exact_value(
+                    word, j, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi
+                )
+            values[i] = value
+            design[i + 1] |= np.uint64(b == xb) << shift
 
 
 @njit(cache=True, nogil=True)
@@ -949,9 +1059,7 @@ def binary_surrogate_kernel(
             for g in range(n_groups):
                 x = masks[r, g]
                 while x:
-                    j = 64 * g + np.int64(_cttz(x))
-                    sz[j] += wi
-                    bz[j] += wy
+                    bz[64 * g + np.int64(_cttz(x))] += wy
                     x &= x - np.uint64(1)
         cost_bitset = d * (d + 1) * (n_words + n_levels) + 64 * n_words * n_groups
         rows = masks[r0 : r0 + n_samples]
@@ -959,6 +1067,8 @@ def binary_surrogate_kernel(
             _binary_gram_bitset(rows, ones, d, wtab[:n_levels], G)
         else:
             _binary_gram_sparse(rows, w, G, idx)
+        for j in range(d):
+            sz[j] = G[j, j]  # sum w z = sum w z**2 for a 0/1 z
         ybar = swy / sw
         yy = 0.0
         for i in range(n_samples):

@@ -48,6 +48,29 @@ def unpack_design(masks, n_features):
     return np.ascontiguousarray(bits[:, :n_features])
 
 
+def random_bits(seeds, n_words, dtype):
+    """Random words of a chunk: row ``u`` from unit ``u``'s own seed.
+
+    One generator per unit (SFC64 seeded by SplitMix64, see
+    :func:`._kernels.random_words`) makes a unit's samples independent of
+    how units are chunked or split between jobs. ``n_words`` is a list (one
+    width per unit); units of equal width are returned as one 2-D array.
+    """
+    seeds = np.asarray(seeds, dtype=np.int64)
+    per_raw = 8 // np.dtype(dtype).itemsize
+    if len(set(n_words)) == 1:
+        n = n_words[0]
+        raw = np.empty((len(seeds), -(-n // per_raw)), dtype=np.uint64)
+        _kernels.random_words(seeds, raw)
+        return np.ascontiguousarray(raw.view(dtype)[:, :n])
+    rows = []
+    for seed, n in zip(seeds, n_words):
+        raw = np.empty((1, -(-n // per_raw)), dtype=np.uint64)
+        _kernels.random_words(np.array([seed], dtype=np.int64), raw)
+        rows.append(raw[0].view(dtype)[:n])
+    return rows
+
+
 # ------------------------------------------------------------------ tabular
 
 #: Largest error of a fast cell's quadratic at its check points, in bin
@@ -256,9 +279,9 @@ class TabularSampler:
     def width(self, instance):
         return self.n_features
 
-    def perturb(self, instances, bits, n_samples):
+    def perturb(self, instances, seeds, n_samples):
         X = np.ascontiguousarray(instances, dtype=np.float64)
-        bits = np.ascontiguousarray(bits)
+        seeds = np.asarray(seeds, dtype=np.int64)
         t = self.tables
         P = t.params
         m, d = X.shape
@@ -279,10 +302,11 @@ class TabularSampler:
         xbin = t.bins_of(X)
         if t.discretize:
             masks = np.empty((m * n_samples, (d + 63) // 64), dtype=np.uint64)
-            _kernels.tabular_binned_kernel(bits, X, xbin, t.cells, *args, inv, masks)
+            _kernels.tabular_binned_sample(seeds, X, xbin, t.cells, *args, inv, masks)
             des = PackedDesign(masks, d)
         else:
             des = np.empty((m * n_samples, d))
+            bits = random_bits(seeds, [(n_samples - 1) * d] * m, self.word_dtype)
             _kernels.tabular_continuous_kernel(
                 bits, X, xbin, t.is_cat, t.center, t.scale, t.cells, *args, inv, des
             )
@@ -316,7 +340,9 @@ class TextSampler:
     def width(self, instance):
         return len(instance[2])
 
-    def perturb(self, instances, bits, n_samples):
+    def perturb(self, instances, seeds, n_samples):
+        widths = [self.n_words(inst, n_samples) for inst in instances]
+        bits = random_bits(seeds, widths, self.word_dtype)
         texts, groups = [], []
         start = 0
         while start < len(instances):
@@ -418,9 +444,10 @@ class ImageSampler:
         )
         return means[seg].ravel()
 
-    def perturb(self, instances, bits, n_samples):
+    def perturb(self, instances, seeds, n_samples):
         X = np.ascontiguousarray(instances, dtype=np.float64)
         m = X.shape[0]
+        bits = random_bits(seeds, [self.n_words(None, n_samples)] * m, self.word_dtype)
         hidden = np.stack([self.hidden(x) for x in X])
         des = np.empty((m * n_samples, self.n_components), dtype=np.uint8)
         _kernels.bernoulli_mask_kernel(np.ascontiguousarray(bits), n_samples, des)

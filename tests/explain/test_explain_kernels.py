@@ -391,3 +391,49 @@ def test_binary_surrogate_kernel_equals_twin(d, n_samples, metric, selection):
     np.testing.assert_array_equal(got[0], ref[0])
     for a, b in zip(got[1:], ref[1:]):
         np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-11)
+
+
+def test_sfc64_is_numpys_generator():
+    state = np.array([3, 1, 4, 1], dtype=np.uint64)
+    numpy_gen = np.random.SFC64(0)
+    numpy_gen.state = {
+        "bit_generator": "SFC64",
+        "state": {"state": state.copy()},
+        "has_uint32": 0,
+        "uinteger": 0,
+    }
+    ours = np.array([_kernels.sfc64_next(state) for _ in range(500)], dtype=np.uint64)
+    np.testing.assert_array_equal(ours, numpy_gen.random_raw(500))
+
+
+def test_random_words_are_per_unit():
+    raw = np.empty((3, 50), dtype=np.uint64)
+    _kernels.random_words(np.array([5, 6, 5]), raw)
+    np.testing.assert_array_equal(raw[0], raw[2])
+    assert not np.array_equal(raw[0], raw[1])
+    alone = np.empty((1, 20), dtype=np.uint64)
+    _kernels.random_words(np.array([6]), alone)
+    np.testing.assert_array_equal(alone[0], raw[1, :20])
+    # roughly uniform bits
+    assert abs(np.unpackbits(raw.view(np.uint8)).mean() - 0.5) < 0.02
+
+
+def test_tabular_binned_sample_draws_random_words():
+    tables, rows, xbin, _, args = _tabular_inputs()
+    n_samples = args[-1]
+    n_units, d = rows.shape
+    seeds = np.array([11, 12, 13])
+    raw = np.empty((n_units, -(-d * (n_samples - 1) // 4)), dtype=np.uint64)
+    _kernels.random_words(seeds, raw)
+    bits = np.ascontiguousarray(raw.view(np.uint16)[:, : d * (n_samples - 1)])
+    out = []
+    for kernel, source in (
+        (_kernels.tabular_binned_kernel, bits),
+        (_kernels.tabular_binned_sample, seeds),
+    ):
+        inv = np.empty((n_units * n_samples, d), order="F")
+        masks = np.empty((n_units * n_samples, 1), dtype=np.uint64)
+        kernel(source, rows, xbin, tables.cells, *args, inv, masks)
+        out.append((inv, masks))
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_array_equal(out[0][1], out[1][1])
