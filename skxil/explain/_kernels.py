@@ -49,6 +49,7 @@ __all__ = [
     "sfc64_next",
     "sfc64_seed",
     "random_words",
+    "exact_words",
     "tabular_binned_kernel",
     "tabular_binned_sample",
     "tabular_continuous_kernel",
@@ -166,6 +167,20 @@ def _exact_value(word, j, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi):
     return b, value
 
 
+@njit(cache=True, nogil=True)
+def exact_words(words, j, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi, out):
+    """Bin and exact value of feature ``j`` for each word: ``out[k] = (value, bin)``.
+
+    Used to tabulate the slow cells (see :func:`tabular_binned_kernel`).
+    """
+    for k in range(words.shape[0]):
+        b, value = _exact_value(
+            words[k], j, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi
+        )
+        out[k, 0] = value
+        out[k, 1] = b
+
+
 _SPLITMIX_GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _SPLITMIX_M1 = np.uint64(0xBF58476D1CE4E5B9)
 _SPLITMIX_M2 = np.uint64(0x94D049BB133111EB)
@@ -227,6 +242,7 @@ def tabular_binned_kernel(
     X,
     xbin,
     cells,
+    exact,
     cum,
     cumlo,
     invp,
@@ -260,7 +276,12 @@ def tabular_binned_kernel(
         unseen category).
     cells : ndarray of shape (n_features, n_cells, 4), float64
         Per cell (``n_cells`` a power of 2): the quadratic's coefficients and
-        the cell's bin, or -1 for cells evaluated exactly.
+        the cell's bin; for a slow cell, bin -1 and in ``cells[j, e, 0]``
+        its slot in ``exact`` (-1: evaluated with :func:`ndtri`).
+    exact : ndarray of shape (n_features, n_slots * 2**(16 - c), 2), float64
+        Tabulated slow cells: the exact ``(value, bin)`` of each of the
+        ``2**(16 - c)`` words of the cell in slot ``k`` of feature ``j`` at
+        ``exact[j, k * 2**(16 - c) + (word & mask)]`` (:func:`exact_words`).
     cum, cumlo, invp : ndarray of shape (n_features, n_bins), float64
         Upper and lower cumulative probability of each bin and its inverse
         probability (0 for empty bins).
@@ -276,7 +297,7 @@ def tabular_binned_kernel(
     """
     for q in range(X.shape[0]):
         _binned_unit(
-            bits[q], q, X, xbin, cells, cum, cumlo, invp, plo, pspan, sgn, mean,
+            bits[q], q, X, xbin, cells, exact, cum, cumlo, invp, plo, pspan, sgn, mean,
             std, lo, hi, n_samples, inv, masks,
         )  # fmt: skip
 
@@ -287,6 +308,7 @@ def tabular_binned_sample(
     X,
     xbin,
     cells,
+    exact,
     cum,
     cumlo,
     invp,
@@ -315,15 +337,15 @@ def tabular_binned_sample(
         random_words(seeds[q : q + 1], raw)
         words = raw[0].view(np.uint16)
         _binned_unit(
-            words, q, X, xbin, cells, cum, cumlo, invp, plo, pspan, sgn, mean,
+            words, q, X, xbin, cells, exact, cum, cumlo, invp, plo, pspan, sgn, mean,
             std, lo, hi, n_samples, inv, masks,
         )  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
 def _binned_unit(
-    words, q, X, xbin, cells, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo,
-    hi, n_samples, inv, masks,
+    words, q, X, xbin, cells, exact, cum, cumlo, invp, plo, pspan, sgn, mean, std,
+    lo, hi, n_samples, inv, masks,
 ):  # fmt: skip
     """Unit ``q`` of :func:`tabular_binned_kernel` from its words."""
     d = X.shape[1]
@@ -337,6 +359,7 @@ def _binned_unit(
         inv[r0, j] = X[q, j]
         xb = xbin[q, j]
         table = cells[j]
+        slow = exact[j]
         unit_words = words[j * m1 : (j + 1) * m1]
         values = inv[r0 + 1 : r0 + n_samples, j]
         design = masks[r0 : r0 + n_samples, j >> 6]
@@ -349,6 +372,10 @@ def _binned_unit(
             if b >= 0:
                 f = ((word & frac_mask) + 0.5) * frac_scale
                 value = table[e, 0] + f * (table[e, 1] + f * table[e, 2])
+            elif table[e, 0] >= 0.0:  # tabulated slow cell
+                k = np.int64(table[e, 0]) * (frac_mask + 1) + (word & frac_mask)
+                value = slow[k, 0]
+                b = np.int64(slow[k, 1])
             else:
                 b, value = _exact_value(
                     word, j, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi

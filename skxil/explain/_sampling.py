@@ -180,6 +180,7 @@ class TabularTables:
             hi=hi,
         )
         self.cells = self._cells(p, cum, cumlo, invp, point, is_cat)
+        self.exact = self._exact_table()
 
     def quantile(self, j, b, v):
         """Exact ``Q_b(v)`` of feature ``j`` (scipy's ``ndtri``)."""
@@ -242,6 +243,40 @@ class TabularTables:
                 cells[j, es[good], 3] = bb
         return cells
 
+    def _exact_table(self, max_bytes=2**23):
+        """Tabulate the slow cells: the exact value and bin of their words.
+
+        A cell has ``2**(16 - c)`` words (64 with 1024 cells), so the slow
+        cells (bin boundaries, steep tails; about 1% of the words) are looked
+        up instead of evaluated, with the kernel's own exact path. Slot ``k``
+        of a slow cell goes to ``cells[j, e, 0]``. Only with
+        ``discretize=True``, and within ``max_bytes`` (slow cells beyond are
+        evaluated when drawn).
+        """
+        cells = self.cells
+        d, n_cells, _ = cells.shape
+        frac_bits, frac_mask, _ = _kernels.cell_split(n_cells)
+        width = frac_mask + 1
+        slow = cells[:, :, 3] < 0
+        cells[:, :, 0][slow] = -1.0
+        n_slots = int(slow.sum(axis=1).max()) if self.discretize else 0
+        if n_slots * width * d * 16 > max_bytes:
+            n_slots = max_bytes // (width * d * 16)
+        exact = np.zeros((d, max(n_slots, 1) * width, 2))
+        P = self.params
+        args = tuple(
+            P[k]
+            for k in ("cum", "cumlo", "invp", "plo", "pspan", "sgn", "mean", "std")
+        ) + (P["lo"], P["hi"])
+        for j in range(d):
+            for slot, e in enumerate(np.flatnonzero(slow[j])[:n_slots]):
+                words = (e << frac_bits) + np.arange(width, dtype=np.int64)
+                _kernels.exact_words(
+                    words, j, *args, exact[j, slot * width : (slot + 1) * width]
+                )
+                cells[j, e, 0] = slot
+        return exact
+
     def bins_of(self, X):
         """The bin of every value of ``X`` (-1: none, or a continuous feature)."""
         out = np.full(X.shape, -1, dtype=np.int64)
@@ -302,7 +337,9 @@ class TabularSampler:
         xbin = t.bins_of(X)
         if t.discretize:
             masks = np.empty((m * n_samples, (d + 63) // 64), dtype=np.uint64)
-            _kernels.tabular_binned_sample(seeds, X, xbin, t.cells, *args, inv, masks)
+            _kernels.tabular_binned_sample(
+                seeds, X, xbin, t.cells, t.exact, *args, inv, masks
+            )
             des = PackedDesign(masks, d)
         else:
             des = np.empty((m * n_samples, d))

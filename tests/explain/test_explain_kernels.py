@@ -84,12 +84,20 @@ def _tabular_inputs(discretize=True, n_units=3, n_samples=200, seed=0):
     return tables, rows, tables.bins_of(rows), bits, args
 
 
-def test_tabular_binned_kernel_equals_twin():
+@pytest.mark.parametrize("tabulated", [True, False])
+def test_tabular_binned_kernel_equals_twin(tabulated):
     tables, rows, xbin, bits, args = _tabular_inputs()
+    if not tabulated:  # slow cells evaluated with ndtri when drawn
+        tables.exact = tables._exact_table(max_bytes=0)
+        assert (tables.cells[:, :, 0][tables.cells[:, :, 3] < 0] == -1).all()
+    else:
+        assert (tables.cells[:, :, 0][tables.cells[:, :, 3] < 0] >= 0).all()
     n = rows.shape[0] * args[-1]
     inv = np.empty((n, rows.shape[1]), order="F")
     masks = np.full((n, 1), 12345, dtype=np.uint64)  # overwritten, not or-ed into
-    _kernels.tabular_binned_kernel(bits, rows, xbin, tables.cells, *args, inv, masks)
+    _kernels.tabular_binned_kernel(
+        bits, rows, xbin, tables.cells, tables.exact, *args, inv, masks
+    )
     des = unpack_design(masks, rows.shape[1])
     inv_ref, des_ref = _reference.tabular_binned_kernel(
         bits, rows, xbin, tables.cells, *args
@@ -433,7 +441,7 @@ def test_tabular_binned_sample_draws_random_words():
     ):
         inv = np.empty((n_units * n_samples, d), order="F")
         masks = np.empty((n_units * n_samples, 1), dtype=np.uint64)
-        kernel(source, rows, xbin, tables.cells, *args, inv, masks)
+        kernel(source, rows, xbin, tables.cells, tables.exact, *args, inv, masks)
         out.append((inv, masks))
     np.testing.assert_array_equal(out[0][0], out[1][0])
     np.testing.assert_array_equal(out[0][1], out[1][1])
