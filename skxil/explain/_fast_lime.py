@@ -473,7 +473,20 @@ def _explain_rows(sampler, model, instances, seeds, settings):
     fitted = [None] * n_units
 
     def prepare(c0, c1):
-        return sampler.perturb(units[c0:c1], unit_seeds[c0:c1], n_samples)
+        Z, groups = sampler.perturb(units[c0:c1], unit_seeds[c0:c1], n_samples)
+        for _, _, des in groups:
+            # the target-free sums of the surrogates, while the model predicts
+            if isinstance(des, PackedDesign) and des.gram_bytes(n_samples) <= 2**25:
+                d = des.n_features
+                wtab = _kernels.binary_weights(
+                    d, sampler.metric, sampler.distance_scale, settings["kernel_width"]
+                )
+                des.weights = np.empty(des.shape[0])
+                des.gram = np.empty((des.shape[0] // n_samples, d, d))
+                _kernels.binary_gram_kernel(
+                    des.masks, d, n_samples, wtab, des.weights, des.gram
+                )
+        return Z, groups
 
     def finish(c0, c1, Z, groups):
         if settings["columns"] is not None:
@@ -508,7 +521,12 @@ def _explain_rows(sampler, model, instances, seeds, settings):
                     intercept,
                     score,
                 )
-                if isinstance(des, PackedDesign):
+                if isinstance(des, PackedDesign) and des.gram is not None:
+                    _kernels.binary_fit_kernel(
+                        des.masks, des.n_features, des.weights, des.gram, *common[:3],
+                        *common[6:],
+                    )  # fmt: skip
+                elif isinstance(des, PackedDesign):
                     _kernels.binary_surrogate_kernel(
                         des.masks, des.n_features, *common
                     )

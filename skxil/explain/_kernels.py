@@ -59,6 +59,9 @@ __all__ = [
     "pack_design",
     "surrogate_kernel",
     "binary_surrogate_kernel",
+    "binary_weights",
+    "binary_gram_kernel",
+    "binary_fit_kernel",
 ]
 
 _U_SCALE = 1.0 / 4294967296.0
@@ -1037,15 +1040,25 @@ def binary_surrogate_kernel(
     The other parameters are those of :func:`surrogate_kernel`.
     """
     n_units = labels.shape[0]
+    wtab = binary_weights(n_features, metric, distance_scale, kernel_width)
+    w = np.empty(n_units * n_samples)
+    gram = np.empty((n_units, n_features, n_features))
+    binary_gram_kernel(masks, n_features, n_samples, wtab, w, gram)
+    binary_fit_kernel(
+        masks, n_features, w, gram, proba, labels, n_samples, selection, n_keep,
+        features, weights, intercept, score,
+    )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def binary_weights(n_features, metric, distance_scale, kernel_width):
+    """Kernel weight of a 0/1 sample by its number of ones ``m`` (0 to d).
+
+    The instance's row is all ones: Euclidean distance ``sqrt(d - m)``,
+    cosine distance ``1 - sqrt(m / d)`` (1 for ``m = 0``), times
+    ``distance_scale``; weight ``sqrt(exp(-dist**2 / kernel_width**2))``.
+    """
     d = n_features
-    n_groups = masks.shape[1]
-    w = np.empty(n_samples)
-    ones = np.empty(n_samples, dtype=np.int64)
-    G = np.empty((d, d))
-    sz = np.empty(d)
-    bz = np.empty(d)
-    idx = np.empty(d, dtype=np.int64)
-    z0 = np.ones(d)
     wtab = np.empty(d + 1)
     inv_kw2 = 1.0 / (kernel_width * kernel_width)
     for m in range(d + 1):
@@ -1056,30 +1069,87 @@ def binary_surrogate_kernel(
         else:
             dist = (1.0 - math.sqrt(m / d)) * distance_scale
         wtab[m] = math.sqrt(math.exp(-(dist * dist) * inv_kw2))
+    return wtab
+
+
+@njit(cache=True, nogil=True)
+def binary_gram_kernel(masks, n_features, n_samples, wtab, w, gram):
+    """The target-free part of :func:`binary_surrogate_kernel`.
+
+    Writes every sample's weight ``w[r] = wtab[ones of row r]`` and every
+    unit's ``gram[q] = sum w z z^T`` (upper triangle; the lower one is
+    left as is), by pairs of ones or column bitsets, whichever is cheaper.
+    It does not need the model's output, so it can run while the model
+    predicts another chunk.
+    """
+    d = n_features
+    n_groups = masks.shape[1]
+    n_units = masks.shape[0] // n_samples
+    ones = np.empty(n_samples, dtype=np.int64)
+    idx = np.empty(d, dtype=np.int64)
     n_words = (n_samples + 63) // 64
     for q in range(n_units):
         r0 = q * n_samples
-        label = labels[q]
+        G = gram[q]
         for j in range(d):
-            sz[j] = 0.0
-            bz[j] = 0.0
-            for c in range(d):
+            for c in range(j, d):
                 G[j, c] = 0.0
-        sw = 0.0
-        swy = 0.0
         cost_sparse = 0
         n_levels = 0
         for i in range(n_samples):
-            r = r0 + i
             m = 0
             for g in range(n_groups):
-                m += np.int64(_popcount(masks[r, g]))
+                m += np.int64(_popcount(masks[r0 + i, g]))
             ones[i] = m
             if m + 1 > n_levels:
                 n_levels = m + 1
             cost_sparse += m * (m + 1)
-            wi = wtab[m]
-            w[i] = wi
+            w[r0 + i] = wtab[m]
+        cost_bitset = d * (d + 1) * (n_words + n_levels) + 64 * n_words * n_groups
+        rows = masks[r0 : r0 + n_samples]
+        if cost_bitset < cost_sparse:
+            _binary_gram_bitset(rows, ones, d, wtab[:n_levels], G)
+        else:
+            _binary_gram_sparse(rows, w[r0 : r0 + n_samples], G, idx)
+
+
+@njit(cache=True, nogil=True)
+def binary_fit_kernel(
+    masks,
+    n_features,
+    w,
+    gram,
+    proba,
+    labels,
+    n_samples,
+    selection,
+    n_keep,
+    features,
+    weights,
+    intercept,
+    score,
+):
+    """The rest of :func:`binary_surrogate_kernel` after
+    :func:`binary_gram_kernel`: the sums with the target, selection and fit.
+    ``gram`` is overwritten (centred)."""
+    n_units = labels.shape[0]
+    d = n_features
+    n_groups = masks.shape[1]
+    sz = np.empty(d)
+    bz = np.empty(d)
+    z0 = np.ones(d)
+    for q in range(n_units):
+        r0 = q * n_samples
+        label = labels[q]
+        G = gram[q]
+        for j in range(d):
+            bz[j] = 0.0
+            sz[j] = G[j, j]  # sum w z = sum w z**2 for a 0/1 z
+        sw = 0.0
+        swy = 0.0
+        for i in range(n_samples):
+            r = r0 + i
+            wi = w[r]
             wy = wi * proba[r, label]
             sw += wi
             swy += wy
@@ -1088,19 +1158,11 @@ def binary_surrogate_kernel(
                 while x:
                     bz[64 * g + np.int64(_cttz(x))] += wy
                     x &= x - np.uint64(1)
-        cost_bitset = d * (d + 1) * (n_words + n_levels) + 64 * n_words * n_groups
-        rows = masks[r0 : r0 + n_samples]
-        if cost_bitset < cost_sparse:
-            _binary_gram_bitset(rows, ones, d, wtab[:n_levels], G)
-        else:
-            _binary_gram_sparse(rows, w, G, idx)
-        for j in range(d):
-            sz[j] = G[j, j]  # sum w z = sum w z**2 for a 0/1 z
         ybar = swy / sw
         yy = 0.0
         for i in range(n_samples):
             yc = proba[r0 + i, label] - ybar
-            yy += w[i] * yc * yc
+            yy += w[r0 + i] * yc * yc
         _fit_unit(
             q, G, sz, bz, sw, swy, yy, z0, selection, n_keep, features, weights,
             intercept, score,

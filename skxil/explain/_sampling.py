@@ -29,6 +29,13 @@ class PackedDesign:
         self.masks = masks
         self.n_features = int(n_features)
         self.shape = (masks.shape[0], self.n_features)
+        # filled by the explainer: sample weights and per-unit sum w z z^T
+        self.weights = None
+        self.gram = None
+
+    def gram_bytes(self, n_samples):
+        """Memory of ``gram``: ``8 d**2`` bytes per unit of ``n_samples`` rows."""
+        return 8 * self.n_features**2 * (self.shape[0] // n_samples)
 
     @classmethod
     def pack(cls, des):
