@@ -30,9 +30,10 @@ is evaluated in its accurate lower tail; ``pspan_b = 0`` marks a point mass at
 of each feature is cut into ``n_cells`` (a power of 2) equal *cells*, selected
 by the leading bits of a 16-bit word: a *fast* cell lies inside one bin and is
 evaluated by the quadratic through ``Q_b`` at its two ends and its middle
-(``cells[j, e, :3]``, its bin in ``cells[j, e, 3]``); the other cells (across
-a bin boundary, or where a far truncation makes ``Q_b`` steep) are evaluated
-exactly with :func:`ndtri`. Which cells are fast is decided when the tables are
+(``cells[j, e, :3]``, its bin in ``cells[j, e, 3]``); the other, *slow*,
+cells (across a bin boundary, or where a far truncation makes ``Q_b`` steep)
+are exact: their few words are tabulated with :func:`ndtri` beforehand, or
+evaluated when drawn. Which cells are fast is decided when the tables are
 built (:class:`skxil.explain._sampling.TabularTables`).
 """
 
@@ -244,7 +245,8 @@ def tabular_binned_kernel(
     bits,
     X,
     xbin,
-    cells,
+    coef,
+    cell_bins,
     exact,
     cum,
     cumlo,
@@ -277,10 +279,14 @@ def tabular_binned_kernel(
     xbin : ndarray of shape (n_units, n_features), int64
         The bin of each instance value (-1 if it falls in none, e.g. an
         unseen category).
-    cells : ndarray of shape (n_features, n_cells, 4), float64
-        Per cell (``n_cells`` a power of 2): the quadratic's coefficients and
-        the cell's bin; for a slow cell, bin -1 and in ``cells[j, e, 0]``
-        its slot in ``exact`` (-1: evaluated with :func:`ndtri`).
+    coef : ndarray of shape (n_features, n_cells, 3), float64
+        Per cell (``n_cells = 2**c``): the quadratic ``a + k (b + k c)`` in
+        the word's last ``16 - c`` bits ``k`` (the quadratic of ``cells``
+        below, in ``k`` instead of the position ``f = (k + 0.5) / 2**(16 - c)``
+        in the cell); for a slow cell, its slot in ``exact`` in ``coef[j, e, 0]``
+        (-1: evaluated with :func:`ndtri`).
+    cell_bins : ndarray of shape (n_features, n_cells), int8 or int32
+        The bin of every fast cell, -1 for the slow ones.
     exact : ndarray of shape (n_features, n_slots * 2**(16 - c), 2), float64
         Tabulated slow cells: the exact ``(value, bin)`` of each of the
         ``2**(16 - c)`` words of the cell in slot ``k`` of feature ``j`` at
@@ -300,7 +306,8 @@ def tabular_binned_kernel(
     """
     for q in range(X.shape[0]):
         _binned_unit(
-            bits[q], q, X, xbin, cells, exact, cum, cumlo, invp, plo, pspan, sgn, mean,
+            bits[q], q, X, xbin, coef, cell_bins, exact, cum, cumlo, invp, plo, pspan,
+            sgn, mean,
             std, lo, hi, n_samples, inv, masks,
         )  # fmt: skip
 
@@ -310,7 +317,8 @@ def tabular_binned_sample(
     seeds,
     X,
     xbin,
-    cells,
+    coef,
+    cell_bins,
     exact,
     cum,
     cumlo,
@@ -340,19 +348,20 @@ def tabular_binned_sample(
         random_words(seeds[q : q + 1], raw)
         words = raw[0].view(np.uint16)
         _binned_unit(
-            words, q, X, xbin, cells, exact, cum, cumlo, invp, plo, pspan, sgn, mean,
+            words, q, X, xbin, coef, cell_bins, exact, cum, cumlo, invp, plo, pspan,
+            sgn, mean,
             std, lo, hi, n_samples, inv, masks,
         )  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
 def _binned_unit(
-    words, q, X, xbin, cells, exact, cum, cumlo, invp, plo, pspan, sgn, mean, std,
-    lo, hi, n_samples, inv, masks,
+    words, q, X, xbin, coef, cell_bins, exact, cum, cumlo, invp, plo, pspan, sgn,
+    mean, std, lo, hi, n_samples, inv, masks,
 ):  # fmt: skip
     """Unit ``q`` of :func:`tabular_binned_kernel` from its words."""
     d = X.shape[1]
-    frac_bits, frac_mask, frac_scale = cell_split(cells.shape[1])
+    frac_bits, frac_mask, frac_scale = cell_split(coef.shape[1])
     m1 = n_samples - 1
     r0 = q * n_samples
     for i in range(r0, r0 + n_samples):
@@ -361,7 +370,8 @@ def _binned_unit(
     for j in range(d):
         inv[r0, j] = X[q, j]
         xb = xbin[q, j]
-        table = cells[j]
+        table = coef[j]
+        table_bins = cell_bins[j]
         slow = exact[j]
         unit_words = words[j * m1 : (j + 1) * m1]
         values = inv[r0 + 1 : r0 + n_samples, j]
@@ -371,10 +381,10 @@ def _binned_unit(
         for i in range(m1):
             word = unit_words[i]
             e = word >> frac_bits
-            b = np.int64(table[e, 3])
+            b = np.int64(table_bins[e])
             if b >= 0:
-                f = ((word & frac_mask) + 0.5) * frac_scale
-                value = table[e, 0] + f * (table[e, 1] + f * table[e, 2])
+                k = np.float64(word & frac_mask)
+                value = table[e, 0] + k * (table[e, 1] + k * table[e, 2])
             elif table[e, 0] >= 0.0:  # tabulated slow cell
                 k = np.int64(table[e, 0]) * (frac_mask + 1) + (word & frac_mask)
                 value = slow[k, 0]

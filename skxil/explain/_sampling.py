@@ -187,7 +187,7 @@ class TabularTables:
             hi=hi,
         )
         self.cells = self._cells(p, cum, cumlo, invp, point, is_cat)
-        self.exact = self._exact_table()
+        self.tabulate()
 
     def quantile(self, j, b, v):
         """Exact ``Q_b(v)`` of feature ``j`` (scipy's ``ndtri``)."""
@@ -250,19 +250,22 @@ class TabularTables:
                 cells[j, es[good], 3] = bb
         return cells
 
-    def _exact_table(self, max_bytes=2**23):
-        """Tabulate the slow cells: the exact value and bin of their words.
+    def tabulate(self, max_bytes=2**23):
+        """The binned kernel's tables: ``coef``, ``cell_bins`` and ``exact``.
 
-        A cell has ``2**(16 - c)`` words (64 with 1024 cells), so the slow
-        cells (bin boundaries, steep tails; about 1% of the words) are looked
-        up instead of evaluated, with the kernel's own exact path. Slot ``k``
-        of a slow cell goes to ``cells[j, e, 0]``. Only with
-        ``discretize=True``, and within ``max_bytes`` (slow cells beyond are
-        evaluated when drawn).
+        ``coef`` and ``cell_bins`` are ``cells`` in the kernel's layout: the
+        quadratic in the word's fraction bits and the bins as integers.
+        ``exact`` tabulates the slow cells: a cell has ``2**(16 - c)`` words
+        (64 with 1024 cells), so the slow cells (bin boundaries, steep tails;
+        about 1% of the words) are looked up instead of evaluated, with the
+        kernel's own exact path; the slot of a slow cell goes to
+        ``cells[j, e, 0]`` and ``coef[j, e, 0]``. Slow cells are tabulated
+        only with ``discretize=True`` and within ``max_bytes`` (the others
+        are evaluated when drawn).
         """
         cells = self.cells
         d, n_cells, _ = cells.shape
-        frac_bits, frac_mask, _ = _kernels.cell_split(n_cells)
+        frac_bits, frac_mask, frac_scale = _kernels.cell_split(n_cells)
         width = frac_mask + 1
         slow = cells[:, :, 3] < 0
         cells[:, :, 0][slow] = -1.0
@@ -282,7 +285,19 @@ class TabularTables:
                     words, j, *args, exact[j, slot * width : (slot + 1) * width]
                 )
                 cells[j, e, 0] = slot
-        return exact
+        self.exact = exact
+        # q0 + f q1 + f**2 q2 with f = (k + 0.5) s, as a polynomial in k
+        q0, q1, q2 = cells[:, :, 0], cells[:, :, 1], cells[:, :, 2]
+        sc = frac_scale
+        coef = np.empty((d, n_cells, 3))
+        coef[:, :, 0] = q0 + 0.5 * sc * q1 + 0.25 * sc * sc * q2
+        coef[:, :, 1] = sc * q1 + sc * sc * q2
+        coef[:, :, 2] = sc * sc * q2
+        coef[slow] = 0.0
+        coef[:, :, 0][slow] = cells[:, :, 0][slow]
+        self.coef = coef
+        small = cells[:, :, 3].max() < 127  # int8 bins keep the table compact
+        self.cell_bins = cells[:, :, 3].astype(np.int8 if small else np.int32)
 
     def bins_of(self, X):
         """The bin of every value of ``X`` (-1: none, or a continuous feature)."""
@@ -345,7 +360,7 @@ class TabularSampler:
         if t.discretize:
             masks = np.empty((m * n_samples, (d + 63) // 64), dtype=np.uint64)
             _kernels.tabular_binned_sample(
-                seeds, X, xbin, t.cells, t.exact, *args, inv, masks
+                seeds, X, xbin, t.coef, t.cell_bins, t.exact, *args, inv, masks
             )
             des = PackedDesign(masks, d)
         else:

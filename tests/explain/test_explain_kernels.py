@@ -88,7 +88,7 @@ def _tabular_inputs(discretize=True, n_units=3, n_samples=200, seed=0):
 def test_tabular_binned_kernel_equals_twin(tabulated):
     tables, rows, xbin, bits, args = _tabular_inputs()
     if not tabulated:  # slow cells evaluated with ndtri when drawn
-        tables.exact = tables._exact_table(max_bytes=0)
+        tables.tabulate(max_bytes=0)
         assert (tables.cells[:, :, 0][tables.cells[:, :, 3] < 0] == -1).all()
     else:
         assert (tables.cells[:, :, 0][tables.cells[:, :, 3] < 0] >= 0).all()
@@ -96,7 +96,8 @@ def test_tabular_binned_kernel_equals_twin(tabulated):
     inv = np.empty((n, rows.shape[1]), order="F")
     masks = np.full((n, 1), 12345, dtype=np.uint64)  # overwritten, not or-ed into
     _kernels.tabular_binned_kernel(
-        bits, rows, xbin, tables.cells, tables.exact, *args, inv, masks
+        bits, rows, xbin, tables.coef, tables.cell_bins, tables.exact, *args, inv,
+        masks,
     )
     des = unpack_design(masks, rows.shape[1])
     inv_ref, des_ref = _reference.tabular_binned_kernel(
@@ -441,7 +442,37 @@ def test_tabular_binned_sample_draws_random_words():
     ):
         inv = np.empty((n_units * n_samples, d), order="F")
         masks = np.empty((n_units * n_samples, 1), dtype=np.uint64)
-        kernel(source, rows, xbin, tables.cells, tables.exact, *args, inv, masks)
+        tabs = (tables.coef, tables.cell_bins, tables.exact)
+        kernel(source, rows, xbin, *tabs, *args, inv, masks)
         out.append((inv, masks))
     np.testing.assert_array_equal(out[0][0], out[1][0])
     np.testing.assert_array_equal(out[0][1], out[1][1])
+
+
+def test_tabular_binned_kernel_with_many_categories():
+    """More than 127 bins: the cell bins are int32 instead of int8."""
+    rng = np.random.RandomState(3)
+    X = np.column_stack([rng.normal(size=600), rng.randint(0, 200, size=600)])
+    tables = TabularTables(X, categorical=[1])
+    assert tables.cell_bins.dtype == np.int32
+    n_samples = 300
+    rows = X[:2].copy()
+    xbin = tables.bins_of(rows)
+    bits = _words((2, 2 * (n_samples - 1)), seed=4)
+    P = tables.params
+    args = tuple(
+        P[k] for k in ("cum", "cumlo", "invp", "plo", "pspan", "sgn", "mean", "std")
+    ) + (P["lo"], P["hi"], n_samples)
+    inv = np.empty((2 * n_samples, 2), order="F")
+    masks = np.empty((2 * n_samples, 1), dtype=np.uint64)
+    _kernels.tabular_binned_kernel(
+        bits, rows, xbin, tables.coef, tables.cell_bins, tables.exact, *args, inv,
+        masks,
+    )  # fmt: skip
+    inv_ref, des_ref = _reference.tabular_binned_kernel(
+        bits, rows, xbin, tables.cells, *args
+    )
+    np.testing.assert_array_equal(unpack_design(masks, 2), des_ref)
+    np.testing.assert_allclose(inv, inv_ref, rtol=1e-14, atol=0)
+    assert tables.cell_bins.dtype == np.int32
+    assert TabularTables(X[:, :1]).cell_bins.dtype == np.int8
