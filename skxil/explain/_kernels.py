@@ -228,16 +228,43 @@ def sfc64_seed(seed, state):
 
 @njit(cache=True, nogil=True)
 def random_words(seeds, raw):
-    """Fill ``raw[q]`` with SFC64 outputs of a generator seeded with ``seeds[q]``.
+    """Fill ``raw[q]`` with random 64-bit words from ``seeds[q]``.
 
-    Viewed as 16- or 32-bit words (little endian), these are the random
-    words of unit ``q`` (see :func:`sfc64_seed`).
+    Two interleaved SFC64 streams per unit (``raw[q, t]`` from stream
+    ``t % 2``: SFC64 is bound by its 3-cycle dependency chain, two
+    streams run side by side), stream ``s`` seeded with
+    ``sfc64_seed(seed + s * 2**32)``. Viewed as 16- or 32-bit words (little
+    endian), these are the random words of unit ``q``. ``seeds`` are below
+    2**31.
     """
     state = np.empty(4, dtype=np.uint64)
+    one = np.uint64(1)
+    s11 = np.uint64(11)
+    s3 = np.uint64(3)
+    s24 = np.uint64(24)
+    s40 = np.uint64(40)
+    n = raw.shape[1]
     for q in range(raw.shape[0]):
         sfc64_seed(seeds[q], state)
-        for t in range(raw.shape[1]):
-            raw[q, t] = sfc64_next(state)
+        a0, b0, c0, n0 = state[0], state[1], state[2], state[3]
+        sfc64_seed(seeds[q] + 4294967296, state)
+        a1, b1, c1, n1 = state[0], state[1], state[2], state[3]
+        out = raw[q]
+        for t in range(0, n - 1, 2):  # sfc64_next on two local states
+            t0 = a0 + b0 + n0
+            t1 = a1 + b1 + n1
+            n0 += one
+            n1 += one
+            a0 = b0 ^ (b0 >> s11)
+            a1 = b1 ^ (b1 >> s11)
+            b0 = c0 + (c0 << s3)
+            b1 = c1 + (c1 << s3)
+            c0 = ((c0 << s24) | (c0 >> s40)) + t0
+            c1 = ((c1 << s24) | (c1 >> s40)) + t1
+            out[t] = t0
+            out[t + 1] = t1
+        if n % 2:
+            out[n - 1] = a0 + b0 + n0
 
 
 @njit(cache=True, nogil=True)

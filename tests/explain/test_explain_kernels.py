@@ -425,6 +425,15 @@ def test_random_words_are_per_unit():
     np.testing.assert_array_equal(alone[0], raw[1, :20])
     # roughly uniform bits
     assert abs(np.unpackbits(raw.view(np.uint8)).mean() - 0.5) < 0.02
+    # two interleaved SFC64 streams, stream s seeded with seed + s * 2**32
+    state = np.empty(4, dtype=np.uint64)
+    for s in range(2):
+        _kernels.sfc64_seed(5 + s * 2**32, state)
+        stream = np.array([_kernels.sfc64_next(state) for _ in range(25)])
+        np.testing.assert_array_equal(raw[0, s::2], stream)
+    odd = np.empty((1, 7), dtype=np.uint64)
+    _kernels.random_words(np.array([5]), odd)
+    np.testing.assert_array_equal(odd[0], raw[0, :7])
 
 
 def test_tabular_binned_sample_draws_random_words():
