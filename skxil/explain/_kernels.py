@@ -735,15 +735,18 @@ def _binary_gram_bitset(masks, ones, n_features, level_w, G):
             piece_w[n_pieces] = level_w[m]
             n_pieces += 1
             a = hi
+    # the columns cut into pieces, so that the pair loop reads contiguously
+    cut = np.empty((d, n_pieces), dtype=np.uint64)
     for j in range(d):
-        bj = bits[j]
+        for t in range(n_pieces):
+            cut[j, t] = bits[j, piece_word[t]] & piece_mask[t]
+    for j in range(d):
+        bj = cut[j]
         for c in range(j, d):
-            bc = bits[c]
+            bc = cut[c]
             acc = 0.0
             for t in range(n_pieces):
-                word = piece_word[t]
-                common = np.int64(_popcount(bj[word] & bc[word] & piece_mask[t]))
-                acc += piece_w[t] * common
+                acc += piece_w[t] * np.int64(_popcount(bj[t] & bc[t]))
             G[j, c] += acc
 
 
@@ -1191,10 +1194,9 @@ def binary_fit_kernel(
             sw += wi
             swy += wy
             for g in range(n_groups):
-                x = masks[r, g]
-                while x:
-                    bz[64 * g + np.int64(_cttz(x))] += wy
-                    x &= x - np.uint64(1)
+                x = np.int64(masks[r, g])  # branch-free, vectorised over j
+                for j in range(64 * g, min(d, 64 * g + 64)):
+                    bz[j] += wy * np.float64((x >> (j - 64 * g)) & 1)
         ybar = swy / sw
         yy = 0.0
         for i in range(n_samples):
