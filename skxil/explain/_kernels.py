@@ -682,7 +682,7 @@ def _binary_gram_bitset(masks, ones, n_features, level_w, G):
     """``G += sum_i w_i z_i z_i^T`` (upper triangle) when ``w_i = level_w[ones[i]]``.
 
     The weight of a 0/1 row depends only on its number of ones (``ones``),
-    so the rows (as bit masks, see :func:`_row_masks`) are counting-sorted
+    so the rows (as bit masks, see :func:`pack_design`) are counting-sorted
     by it and every column becomes a bitset over the sorted rows (64 x 64
     bit transposes); ``G[j, c]`` is then the sum over levels of
     ``level_w`` times the number of common bits of columns ``j`` and ``c``
@@ -715,14 +715,16 @@ def _binary_gram_bitset(masks, ones, n_features, level_w, G):
             _transpose64(block)
             for c in range(width):
                 bits[64 * g + c, t] = block[c]
-    # pieces (word, mask, weight): the words cut at the level boundaries
+    # pieces (word, mask): the words cut at the level boundaries; the pieces
+    # of level m are level_start[m] to level_start[m + 1] - 1
     n_pieces = 0
     piece_word = np.empty(n_words + n_levels, dtype=np.int64)
     piece_mask = np.empty(n_words + n_levels, dtype=np.uint64)
-    piece_w = np.empty(n_words + n_levels)
+    level_start = np.zeros(n_levels + 1, dtype=np.int64)
     full = np.uint64(0xFFFFFFFFFFFFFFFF)
     one = np.uint64(1)
     for m in range(1, n_levels):  # rows without ones add nothing to G
+        level_start[m] = n_pieces
         a = start[m]
         b = start[m + 1]
         while a < b:
@@ -732,11 +734,16 @@ def _binary_gram_bitset(masks, ones, n_features, level_w, G):
             mask = full if span == 64 else (one << np.uint64(span)) - one
             piece_word[n_pieces] = word
             piece_mask[n_pieces] = mask << np.uint64(a & 63)
-            piece_w[n_pieces] = level_w[m]
             n_pieces += 1
             a = hi
-    # the columns cut into pieces, so that the pair loop reads contiguously
-    cut = np.empty((d, n_pieces), dtype=np.uint64)
+    level_start[n_levels] = n_pieces
+    piece_w = np.zeros(n_pieces + 3)
+    for m in range(1, n_levels):
+        piece_w[level_start[m] : level_start[m + 1]] = level_w[m]
+    # the columns cut into pieces (padded to a multiple of 4 with zeros), so
+    # that the pair loop reads contiguously
+    n_padded = (n_pieces + 3) // 4 * 4
+    cut = np.zeros((d, n_padded), dtype=np.uint64)
     for j in range(d):
         for t in range(n_pieces):
             cut[j, t] = bits[j, piece_word[t]] & piece_mask[t]
@@ -744,10 +751,16 @@ def _binary_gram_bitset(masks, ones, n_features, level_w, G):
         bj = cut[j]
         for c in range(j, d):
             bc = cut[c]
-            acc = 0.0
-            for t in range(n_pieces):
-                acc += piece_w[t] * np.int64(_popcount(bj[t] & bc[t]))
-            G[j, c] += acc
+            acc0 = 0.0  # four sums: no wait on one chain of additions
+            acc1 = 0.0
+            acc2 = 0.0
+            acc3 = 0.0
+            for t in range(0, n_padded, 4):
+                acc0 += piece_w[t] * np.int64(_popcount(bj[t] & bc[t]))
+                acc1 += piece_w[t + 1] * np.int64(_popcount(bj[t + 1] & bc[t + 1]))
+                acc2 += piece_w[t + 2] * np.int64(_popcount(bj[t + 2] & bc[t + 2]))
+                acc3 += piece_w[t + 3] * np.int64(_popcount(bj[t + 3] & bc[t + 3]))
+            G[j, c] += (acc0 + acc1) + (acc2 + acc3)
 
 
 @njit(cache=True, nogil=True)
@@ -1194,9 +1207,10 @@ def binary_fit_kernel(
             sw += wi
             swy += wy
             for g in range(n_groups):
-                x = np.int64(masks[r, g])  # branch-free, vectorised over j
-                for j in range(64 * g, min(d, 64 * g + 64)):
-                    bz[j] += wy * np.float64((x >> (j - 64 * g)) & 1)
+                x = np.int64(masks[r, g])  # branch-free, vectorised over the bits
+                base = 64 * g
+                for t in range(min(64, d - base)):
+                    bz[base + t] += wy * np.float64((x >> t) & 1)
         ybar = swy / sw
         yy = 0.0
         for i in range(n_samples):
