@@ -75,10 +75,11 @@ class FastLimeExplainer(BaseExplainer):
     cells of the feature's probability range, the others the position in the
     cell; cells inside one bin use a quadratic through three exact points of
     the truncated normal's inverse CDF (checked to 1e-4 bin standard
-    deviations), the others (bin boundaries, steep tails) the exact inverse.
-    Bin frequencies and the value distribution are thus lime's to within
-    2**-16. Every unit (row x repeat) has its own seeded bit generator, so
-    results do not depend on ``n_jobs``, ``max_batch_rows`` or ``prefetch``.
+    deviations), the others (bin boundaries, steep tails) the exact inverse
+    (tabulated at ``fit`` for their few words). Bin frequencies and the value
+    distribution are thus lime's to within 2**-16. Every unit (row x repeat)
+    has its own seeded bit generator, so results do not depend on ``n_jobs``,
+    ``max_batch_rows`` or ``prefetch``.
 
     Parameters
     ----------
