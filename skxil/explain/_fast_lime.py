@@ -454,8 +454,9 @@ def _explain_rows(sampler, model, instances, seeds, settings):
     ``max_batch_rows // n_samples`` units (at least one), with one
     ``predict_proba`` call per chunk. With ``prefetch``, a helper thread
     draws and perturbs the next chunk while the model predicts the current
-    one (the kernels and the bit generators release the GIL; the model is
-    only ever called from the calling thread). Returns one
+    one (the kernels release the GIL; the model is only ever called from the
+    calling thread); when there are several chunks, the first is half as
+    large and drawn by the calling thread while the helper draws the second. Returns one
     ``(label, proba, features, weights, intercept, score)`` per row.
     """
     n_samples = settings["n_samples"]
@@ -468,7 +469,13 @@ def _explain_rows(sampler, model, instances, seeds, settings):
         row_bytes = max(sampler.row_bytes(inst) for inst in instances)
         max_rows = min(65536, 2**26 // row_bytes)
     per_chunk = max(1, max_rows // n_samples)
-    bounds = [(c0, min(c0 + per_chunk, n_units)) for c0 in range(0, n_units, per_chunk)]
+    first = per_chunk
+    if settings["prefetch"] and n_units > per_chunk:
+        # several chunks: a half-size first one, drawn by the calling thread
+        # while the helper draws the second, so the model starts earlier
+        first = max(1, per_chunk // 2)
+    starts = [0] + list(range(first, n_units, per_chunk))
+    bounds = [(c0, min(c0 + (first if c0 == 0 else per_chunk), n_units)) for c0 in starts]
     labels = np.empty(n_units, dtype=np.int64)
     probas = [None] * n_units
     fitted = [None] * n_units
@@ -540,13 +547,15 @@ def _explain_rows(sampler, model, instances, seeds, settings):
 
     if settings["prefetch"] and len(bounds) > 1:
         with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(prepare, *bounds[0])
+            pending = pool.submit(prepare, *bounds[1])
+            ready = prepare(*bounds[0])
             for n, (c0, c1) in enumerate(bounds):
-                Z, groups = pending.result()
-                if n + 1 < len(bounds):
-                    pending = pool.submit(prepare, *bounds[n + 1])
-                finish(c0, c1, Z, groups)
-                del Z, groups
+                if n > 0:
+                    ready = pending.result()
+                    if n + 1 < len(bounds):
+                        pending = pool.submit(prepare, *bounds[n + 1])
+                finish(c0, c1, *ready)
+                del ready
     else:
         for c0, c1 in bounds:
             finish(c0, c1, *prepare(c0, c1))
