@@ -18,6 +18,16 @@ RandomForestClassifier(100). Explains the test rows with ``n_samples=5000``,
   called once per run on 5000 rows (how lime calls the model), beside
   ``lime ref``, the issue's figure for lime (46 and 2.8).
 
+With ``--floor`` it then times, per explanation (one unit of 5000 x 30
+values; the best of many runs, CPU time of one thread, one BLAS thread), the
+explainer's own stages beside the bare model and beside lower bounds for
+sampling (writing the 5000 x 30 float64 matrix at all, drawing the random
+bits, one table read per value) and two exact alternatives (scipy's vectorised ``ndtri``, NumPy's
+normal generator), and derives the ``cpu/bare`` these stages allow
+(everything on one core) and the ``fast/bare`` they allow with a free
+second core (sampling and the target-free sums overlap the model; the fit
+follows it).
+
 All times are the best of a few runs, explainer and bare model interleaved,
 after a warm-up call that compiles (or loads) the numba kernels; lime is
 timed on fewer rows (its time is linear in the number of runs). Run
@@ -115,6 +125,99 @@ def bench_model(model, X_train, X_test, n_samples, k, R, n_lime, repeat, fast_pa
     )
 
 
+def _lookup_only(words, table, out):
+    """One table read per value: the least any table-based sampler does."""
+    for i in range(words.shape[0]):
+        out[i] = table[words[i] >> 6]
+
+
+def floor_analysis(models_, X_train, X_test, n_samples, k, repeat=60):
+    """Per-explanation CPU time of the explainer's stages and lower bounds."""
+    from numba import njit
+    from scipy.special import ndtri
+
+    from skxil.explain import _kernels
+
+    n_units = 13  # one default chunk of 5000-sample units
+    X = X_test[:n_units]
+    fast = FastLimeExplainer(n_features=k, n_samples=n_samples, random_state=0)
+    fast.fit(X_train)
+    sampler = fast.sampler_
+    d = X.shape[1]
+    seeds = np.arange(n_units) + 1
+    kw = sampler.default_kernel_width()
+
+    def best(func):
+        func()
+        return min(timed(func, time.thread_time) for _ in range(repeat)) / n_units
+
+    Z, [(_, _, des)] = sampler.perturb(list(X), seeds, n_samples)
+    wtab = _kernels.binary_weights(d, 0, 1.0, kw)
+    w = np.empty(len(Z))
+    gram = np.empty((n_units, d, d))
+    raw = np.empty((n_units, -(-d * (n_samples - 1) // 4)), dtype=np.uint64)
+    fill = np.empty((n_units * n_samples, d), order="F")
+    u = np.random.default_rng(0).random((n_units * n_samples, d))
+    rng = np.random.default_rng(0)
+    lookup = njit(nogil=True)(_lookup_only)
+    words = rng.integers(0, 2**16, size=n_units * d * n_samples).astype(np.uint16)
+    table = rng.random(1024)
+    values = np.empty(len(words))
+    stages = {
+        "write 5000x30 float64 (np.fill)": lambda: fill.fill(1.0),
+        "random words, SFC64 (numba)": lambda: _kernels.random_words(seeds, raw),
+        "sampling: words+values+design": lambda: sampler.perturb(
+            list(X), seeds, n_samples
+        ),
+        "floor: one table read per value": lambda: lookup(words, table, values),
+        "for comparison: scipy ndtri": lambda: ndtri(u),
+        "for comparison: rng.standard_normal": lambda: rng.standard_normal(u.shape),
+        "target-free sums (w, sum w z z^T)": lambda: _kernels.binary_gram_kernel(
+            des.masks, d, n_samples, wtab, w, gram
+        ),
+    }
+    times = {name: best(func) for name, func in stages.items()}
+    print(
+        f"\nstages and floors, CPU ms per explanation (n_samples={n_samples}, "
+        f"{d} features)"
+    )
+    for name, t in times.items():
+        print(f"  {name:<38} {1e3 * t:7.3f}")
+    for name, model in models_.items():
+        proba = model.predict_proba(Z)
+        labels = np.argmax(proba[::n_samples], axis=1).astype(np.int64)
+        out = (
+            np.empty((n_units, k), dtype=np.int64),
+            np.empty((n_units, k)),
+            np.empty(n_units),
+            np.empty(n_units),
+        )
+
+        def fit():
+            g = gram.copy()
+            _kernels.binary_fit_kernel(
+                des.masks, d, w, g, proba, labels, n_samples, 0, k, *out
+            )
+
+        with threadpool_limits(1):
+            t_bare = best(lambda: model.predict_proba(Z))
+        t_fit = best(fit)
+        t_own = times["sampling: words+values+design"] + times[
+            "target-free sums (w, sum w z z^T)"
+        ]
+        t_min = times["random words, SFC64 (numba)"] + times[
+            "floor: one table read per value"
+        ]
+        print(
+            f"  {name}: predict_proba {1e3 * t_bare:.3f}, fit after it "
+            f"{1e3 * t_fit:.3f}; one core: cpu/bare >= "
+            f"{(t_bare + t_own + t_fit) / t_bare:.2f}; a free second core: "
+            f"fast/bare >= "
+            f"{max(t_bare + t_fit, t_own) / t_bare:.2f}; any table sampler on one "
+            f"core: cpu/bare >= {(t_bare + t_min) / t_bare:.2f}"
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller problem")
@@ -123,6 +226,9 @@ def main():
         type=int,
         default=None,
         help="FastLimeExplainer's max_batch_rows (default: its default)",
+    )
+    parser.add_argument(
+        "--floor", action="store_true", help="also time the stages (floor analysis)"
     )
     args = parser.parse_args()
     n_samples, k = 5000, 5
@@ -148,7 +254,8 @@ def main():
     )
     print(header)
     print("-" * len(header))
-    for name, model in models(X_train, y_train).items():
+    fitted = models(X_train, y_train)
+    for name, model in fitted.items():
         for R in (1, 10):
             r = bench_model(
                 model,
@@ -173,6 +280,8 @@ def main():
         "thread, prefetch=False, one BLAS thread. x/5000: over predict_proba called "
         "once per run on 5000 rows; lime ref: the issue's figure for lime/5000."
     )
+    if args.floor:
+        floor_analysis(fitted, X_train, X_test, n_samples, k)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,8 @@ from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import sparse
 from joblib import Parallel, delayed, effective_n_jobs
+from scipy import sparse
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -14,7 +14,13 @@ from ..utils._validation import _is_dataframe
 from . import _kernels
 from ._base import BaseExplainer
 from ._explanation import Explanation
-from ._sampling import ImageSampler, TabularSampler, TextSampler, check_image_rows
+from ._sampling import (
+    ImageSampler,
+    PackedDesign,
+    TabularSampler,
+    TextSampler,
+    check_image_rows,
+)
 from ._sampling_sparse import SparseSampler
 from ._utils import (
     check_documents,
@@ -78,10 +84,11 @@ class FastLimeExplainer(BaseExplainer):
     cells of the feature's probability range, the others the position in the
     cell; cells inside one bin use a quadratic through three exact points of
     the truncated normal's inverse CDF (checked to 1e-4 bin standard
-    deviations), the others (bin boundaries, steep tails) the exact inverse.
-    Bin frequencies and the value distribution are thus lime's to within
-    2**-16. Every unit (row x repeat) has its own seeded bit generator, so
-    results do not depend on ``n_jobs``, ``max_batch_rows`` or ``prefetch``.
+    deviations), the others (bin boundaries, steep tails) the exact inverse
+    (tabulated at ``fit`` for their few words). Bin frequencies and the value
+    distribution are thus lime's to within 2**-16. Every unit (row x repeat)
+    has its own seeded bit generator, so results do not depend on ``n_jobs``,
+    ``max_batch_rows`` or ``prefetch``.
 
     Parameters
     ----------
@@ -486,23 +493,6 @@ class FastLimeExplainer(BaseExplainer):
         )
 
 
-def _bits(seeds, n_words, dtype):
-    """Random words of a chunk: row ``u`` from unit ``u``'s own seed.
-
-    One bit generator per unit makes a unit's samples independent of how
-    units are chunked or split between jobs. ``n_words`` is a list (one
-    width per unit); units of equal width are returned as one 2-D array.
-    """
-    per_raw = 8 // np.dtype(dtype).itemsize
-    rows = [
-        np.random.SFC64(int(seed)).random_raw(-(-n // per_raw)).view(dtype)[:n]
-        for seed, n in zip(seeds, n_words)
-    ]
-    if len(set(n_words)) == 1:
-        return np.stack(rows)
-    return rows
-
-
 def _explain_rows(sampler, model, instances, seeds, settings):
     """Explain a block of rows; every row is explained ``seeds.shape[1]`` times.
 
@@ -510,29 +500,47 @@ def _explain_rows(sampler, model, instances, seeds, settings):
     ``max_batch_rows // n_samples`` units (at least one), with one
     ``predict_proba`` call per chunk. With ``prefetch``, a helper thread
     draws and perturbs the next chunk while the model predicts the current
-    one (the kernels and the bit generators release the GIL; the model is
-    only ever called from the calling thread). Returns one
+    one (the kernels release the GIL; the model is only ever called from the
+    calling thread); when there are several chunks, the first is half as
+    large and drawn by the calling thread while the helper draws the second. Returns one
     ``(label, proba, features, weights, intercept, score)`` per row.
     """
     n_samples = settings["n_samples"]
     n_repeats = seeds.shape[1]
     units = [inst for inst in instances for _ in range(n_repeats)]
     unit_seeds = seeds.ravel()
-    widths = [sampler.n_words(inst, n_samples) for inst in units]
     n_units = len(units)
     max_rows = settings["max_batch_rows"]
     if max_rows is None:
         row_bytes = max(sampler.row_bytes(inst) for inst in instances)
         max_rows = min(65536, 2**26 // row_bytes)
     per_chunk = max(1, max_rows // n_samples)
-    bounds = [(c0, min(c0 + per_chunk, n_units)) for c0 in range(0, n_units, per_chunk)]
+    first = per_chunk
+    if settings["prefetch"] and n_units > per_chunk:
+        # several chunks: a half-size first one, drawn by the calling thread
+        # while the helper draws the second, so the model starts earlier
+        first = max(1, per_chunk // 2)
+    starts = [0] + list(range(first, n_units, per_chunk))
+    bounds = [(c0, min(c0 + (first if c0 == 0 else per_chunk), n_units)) for c0 in starts]
     labels = np.empty(n_units, dtype=np.int64)
     probas = [None] * n_units
     fitted = [None] * n_units
 
     def prepare(c0, c1):
-        bits = _bits(unit_seeds[c0:c1], widths[c0:c1], sampler.word_dtype)
-        return sampler.perturb(units[c0:c1], bits, n_samples)
+        Z, groups = sampler.perturb(units[c0:c1], unit_seeds[c0:c1], n_samples)
+        for _, _, des in groups:
+            # the target-free sums of the surrogates, while the model predicts
+            if isinstance(des, PackedDesign) and des.gram_bytes(n_samples) <= 2**25:
+                d = des.n_features
+                wtab = _kernels.binary_weights(
+                    d, sampler.metric, sampler.distance_scale, settings["kernel_width"]
+                )
+                des.weights = np.empty(des.shape[0])
+                des.gram = np.empty((des.shape[0] // n_samples, d, d))
+                _kernels.binary_gram_kernel(
+                    des.masks, d, n_samples, wtab, des.weights, des.gram
+                )
+        return Z, groups
 
     def finish(c0, c1, Z, groups):
         if settings["columns"] is not None:
@@ -552,12 +560,11 @@ def _explain_rows(sampler, model, instances, seeds, settings):
             intercept = np.full(m, np.nan)
             score = np.full(m, np.nan)
             if k > 0:
-                _kernels.surrogate_kernel(
-                    des,
-                    proba[g0 * n_samples : g1 * n_samples],
+                rows = slice(g0 * n_samples, g1 * n_samples)
+                common = (
+                    proba[rows],
                     chunk_labels[g0:g1],
                     n_samples,
-                    des.dtype == np.uint8,
                     sampler.metric,
                     sampler.distance_scale,
                     settings["kernel_width"],
@@ -568,18 +575,33 @@ def _explain_rows(sampler, model, instances, seeds, settings):
                     intercept,
                     score,
                 )
+                if isinstance(des, PackedDesign) and des.gram is not None:
+                    _kernels.binary_fit_kernel(
+                        des.masks, des.n_features, des.weights, des.gram, *common[:3],
+                        *common[6:],
+                    )  # fmt: skip
+                elif isinstance(des, PackedDesign):
+                    _kernels.binary_surrogate_kernel(
+                        des.masks, des.n_features, *common
+                    )
+                else:
+                    _kernels.surrogate_kernel(
+                        des, common[0], common[1], common[2], False, *common[3:]
+                    )
             for u in range(m):
                 fitted[c0 + g0 + u] = (features[u], weights[u], intercept[u], score[u])
 
     if settings["prefetch"] and len(bounds) > 1:
         with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(prepare, *bounds[0])
+            pending = pool.submit(prepare, *bounds[1])
+            ready = prepare(*bounds[0])
             for n, (c0, c1) in enumerate(bounds):
-                Z, groups = pending.result()
-                if n + 1 < len(bounds):
-                    pending = pool.submit(prepare, *bounds[n + 1])
-                finish(c0, c1, Z, groups)
-                del Z, groups
+                if n > 0:
+                    ready = pending.result()
+                    if n + 1 < len(bounds):
+                        pending = pool.submit(prepare, *bounds[n + 1])
+                finish(c0, c1, *ready)
+                del ready
     else:
         for c0, c1 in bounds:
             finish(c0, c1, *prepare(c0, c1))

@@ -2,10 +2,10 @@
 
 The kernels do the per-sample work of LIME: turning random bits into perturbed
 model inputs with their interpretable (design) rows, and fitting the weighted
-ridge surrogates. They take and return plain contiguous arrays, never see a
-random generator (the bits are drawn by :mod:`._fast_lime` with one seeded bit
-generator per explained unit) and have NumPy twins in :mod:`._reference` that
-the tests check them against.
+ridge surrogates. They take and return plain contiguous arrays; their random
+bits come from :func:`random_words` (one seeded SFC64 stream per explained
+unit), drawn beforehand or inside the kernel. They have NumPy twins in
+:mod:`._reference` that the tests check them against.
 
 Layout shared by all kernels: a chunk holds ``n_units`` explained units (one
 unit is one row explained once, so a row explained ``n_repeats`` times gives
@@ -30,26 +30,39 @@ is evaluated in its accurate lower tail; ``pspan_b = 0`` marks a point mass at
 of each feature is cut into ``n_cells`` (a power of 2) equal *cells*, selected
 by the leading bits of a 16-bit word: a *fast* cell lies inside one bin and is
 evaluated by the quadratic through ``Q_b`` at its two ends and its middle
-(``cells[j, e, :3]``, its bin in ``cells[j, e, 3]``); the other cells (across
-a bin boundary, or where a far truncation makes ``Q_b`` steep) are evaluated
-exactly with :func:`ndtri`. Which cells are fast is decided when the tables are
+(``cells[j, e, :3]``, its bin in ``cells[j, e, 3]``); the other, *slow*,
+cells (across a bin boundary, or where a far truncation makes ``Q_b`` steep)
+are exact: their few words are tabulated with :func:`ndtri` beforehand, or
+evaluated when drawn. Which cells are fast is decided when the tables are
 built (:class:`skxil.explain._sampling.TabularTables`).
 """
 
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from llvmlite import ir
+from numba.extending import intrinsic
 
 __all__ = [
     "cell_split",
     "ndtri",
+    "sfc64_next",
+    "sfc64_seed",
+    "random_words",
+    "exact_words",
     "tabular_binned_kernel",
+    "tabular_binned_sample",
     "tabular_continuous_kernel",
     "text_mask_kernel",
     "bernoulli_mask_kernel",
     "image_kernel",
+    "pack_design",
     "surrogate_kernel",
+    "binary_surrogate_kernel",
+    "binary_weights",
+    "binary_gram_kernel",
+    "binary_fit_kernel",
 ]
 
 _U_SCALE = 1.0 / 4294967296.0
@@ -159,11 +172,109 @@ def _exact_value(word, j, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi):
 
 
 @njit(cache=True, nogil=True)
+def exact_words(words, j, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi, out):
+    """Bin and exact value of feature ``j`` for each word: ``out[k] = (value, bin)``.
+
+    Used to tabulate the slow cells (see :func:`tabular_binned_kernel`).
+    """
+    for k in range(words.shape[0]):
+        b, value = _exact_value(
+            words[k], j, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi
+        )
+        out[k, 0] = value
+        out[k, 1] = b
+
+
+_SPLITMIX_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_SPLITMIX_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_SPLITMIX_M2 = np.uint64(0x94D049BB133111EB)
+
+
+@njit(cache=True, nogil=True)
+def sfc64_next(state):
+    """One 64-bit output of SFC64 (state ``[a, b, c, counter]``, updated).
+
+    The same generator as NumPy's ``np.random.SFC64`` (Chris Doty-Humphrey's
+    Small Fast Chaotic PRNG).
+    """
+    a = state[0]
+    b = state[1]
+    c = state[2]
+    counter = state[3]
+    out = a + b + counter
+    state[3] = counter + np.uint64(1)
+    state[0] = b ^ (b >> np.uint64(11))
+    state[1] = c + (c << np.uint64(3))
+    state[2] = ((c << np.uint64(24)) | (c >> np.uint64(40))) + out
+    return out
+
+
+@njit(cache=True, nogil=True)
+def sfc64_seed(seed, state):
+    """Seed SFC64 from an integer: ``a, b, c`` are three outputs of
+    SplitMix64 started at ``seed``, the counter is 1, and the first 12
+    outputs are discarded (as NumPy does after seeding)."""
+    x = np.uint64(seed)
+    for t in range(3):
+        x += _SPLITMIX_GAMMA
+        z = x
+        z = (z ^ (z >> np.uint64(30))) * _SPLITMIX_M1
+        z = (z ^ (z >> np.uint64(27))) * _SPLITMIX_M2
+        state[t] = z ^ (z >> np.uint64(31))
+    state[3] = np.uint64(1)
+    for _ in range(12):
+        sfc64_next(state)
+
+
+@njit(cache=True, nogil=True)
+def random_words(seeds, raw):
+    """Fill ``raw[q]`` with random 64-bit words from ``seeds[q]``.
+
+    Two interleaved SFC64 streams per unit (``raw[q, t]`` from stream
+    ``t % 2``: SFC64 is bound by its 3-cycle dependency chain, two
+    streams run side by side), stream ``s`` seeded with
+    ``sfc64_seed(seed + s * 2**32)``. Viewed as 16- or 32-bit words (little
+    endian), these are the random words of unit ``q``. ``seeds`` are below
+    2**31.
+    """
+    state = np.empty(4, dtype=np.uint64)
+    one = np.uint64(1)
+    s11 = np.uint64(11)
+    s3 = np.uint64(3)
+    s24 = np.uint64(24)
+    s40 = np.uint64(40)
+    n = raw.shape[1]
+    for q in range(raw.shape[0]):
+        sfc64_seed(seeds[q], state)
+        a0, b0, c0, n0 = state[0], state[1], state[2], state[3]
+        sfc64_seed(seeds[q] + 4294967296, state)
+        a1, b1, c1, n1 = state[0], state[1], state[2], state[3]
+        out = raw[q]
+        for t in range(0, n - 1, 2):  # sfc64_next on two local states
+            t0 = a0 + b0 + n0
+            t1 = a1 + b1 + n1
+            n0 += one
+            n1 += one
+            a0 = b0 ^ (b0 >> s11)
+            a1 = b1 ^ (b1 >> s11)
+            b0 = c0 + (c0 << s3)
+            b1 = c1 + (c1 << s3)
+            c0 = ((c0 << s24) | (c0 >> s40)) + t0
+            c1 = ((c1 << s24) | (c1 >> s40)) + t1
+            out[t] = t0
+            out[t + 1] = t1
+        if n % 2:
+            out[n - 1] = a0 + b0 + n0
+
+
+@njit(cache=True, nogil=True)
 def tabular_binned_kernel(
     bits,
     X,
     xbin,
-    cells,
+    coef,
+    cell_bins,
+    exact,
     cum,
     cumlo,
     invp,
@@ -176,7 +287,7 @@ def tabular_binned_kernel(
     hi,
     n_samples,
     inv,
-    des,
+    masks,
 ):
     """Perturb tabular rows over lime's bins (``discretize_continuous=True``).
 
@@ -195,9 +306,18 @@ def tabular_binned_kernel(
     xbin : ndarray of shape (n_units, n_features), int64
         The bin of each instance value (-1 if it falls in none, e.g. an
         unseen category).
-    cells : ndarray of shape (n_features, n_cells, 4), float64
-        Per cell (``n_cells`` a power of 2): the quadratic's coefficients and
-        the cell's bin, or -1 for cells evaluated exactly.
+    coef : ndarray of shape (n_features, n_cells, 3), float64
+        Per cell (``n_cells = 2**c``): the quadratic ``a + k (b + k c)`` in
+        the word's last ``16 - c`` bits ``k`` (the quadratic of ``cells``
+        below, in ``k`` instead of the position ``f = (k + 0.5) / 2**(16 - c)``
+        in the cell); for a slow cell, its slot in ``exact`` in ``coef[j, e, 0]``
+        (-1: evaluated with :func:`ndtri`).
+    cell_bins : ndarray of shape (n_features, n_cells), int8 or int32
+        The bin of every fast cell, -1 for the slow ones.
+    exact : ndarray of shape (n_features, n_slots * 2**(16 - c), 2), float64
+        Tabulated slow cells: the exact ``(value, bin)`` of each of the
+        ``2**(16 - c)`` words of the cell in slot ``k`` of feature ``j`` at
+        ``exact[j, k * 2**(16 - c) + (word & mask)]`` (:func:`exact_words`).
     cum, cumlo, invp : ndarray of shape (n_features, n_bins), float64
         Upper and lower cumulative probability of each bin and its inverse
         probability (0 for empty bins).
@@ -207,35 +327,101 @@ def tabular_binned_kernel(
         Samples per unit, the instance included.
     inv : ndarray of shape (n_units * n_samples, n_features), float64
         Output: the perturbed rows, in the input space of the model.
-    des : ndarray of shape (n_units * n_samples, n_features), uint8
-        Output: the design, 1 where the sample's bin is the instance's.
+    masks : ndarray of shape (n_units * n_samples, ceil(n_features / 64)), uint64
+        Output: the design, 1 where the sample's bin is the instance's, as
+        bit masks (see :func:`pack_design`).
     """
-    n_units, d = X.shape
-    frac_bits, frac_mask, frac_scale = cell_split(cells.shape[1])
+    for q in range(X.shape[0]):
+        _binned_unit(
+            bits[q], q, X, xbin, coef, cell_bins, exact, cum, cumlo, invp, plo, pspan,
+            sgn, mean,
+            std, lo, hi, n_samples, inv, masks,
+        )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def tabular_binned_sample(
+    seeds,
+    X,
+    xbin,
+    coef,
+    cell_bins,
+    exact,
+    cum,
+    cumlo,
+    invp,
+    plo,
+    pspan,
+    sgn,
+    mean,
+    std,
+    lo,
+    hi,
+    n_samples,
+    inv,
+    masks,
+):
+    """:func:`tabular_binned_kernel` drawing its own words.
+
+    Unit ``q`` uses the words of :func:`random_words` for ``seeds[q]``
+    (16-bit, little endian), drawn into a scratch buffer reused from unit
+    to unit, so the result equals ``tabular_binned_kernel`` on
+    ``random_words(seeds, ...).view(np.uint16)``.
+    """
+    d = X.shape[1]
+    n_words = d * (n_samples - 1)
+    raw = np.empty((1, (n_words + 3) // 4), dtype=np.uint64)
+    for q in range(X.shape[0]):
+        random_words(seeds[q : q + 1], raw)
+        words = raw[0].view(np.uint16)
+        _binned_unit(
+            words, q, X, xbin, coef, cell_bins, exact, cum, cumlo, invp, plo, pspan,
+            sgn, mean,
+            std, lo, hi, n_samples, inv, masks,
+        )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _binned_unit(
+    words, q, X, xbin, coef, cell_bins, exact, cum, cumlo, invp, plo, pspan, sgn,
+    mean, std, lo, hi, n_samples, inv, masks,
+):  # fmt: skip
+    """Unit ``q`` of :func:`tabular_binned_kernel` from its words."""
+    d = X.shape[1]
+    frac_bits, frac_mask, frac_scale = cell_split(coef.shape[1])
     m1 = n_samples - 1
-    for q in range(n_units):
-        r0 = q * n_samples
-        for j in range(d):
-            inv[r0, j] = X[q, j]
-            des[r0, j] = 1
-            xb = xbin[q, j]
-            table = cells[j]
-            words = bits[q, j * m1 : (j + 1) * m1]
-            values = inv[r0 + 1 : r0 + n_samples, j]
-            design = des[r0 + 1 : r0 + n_samples, j]
-            for i in range(m1):
-                word = words[i]
-                e = word >> frac_bits
-                b = np.int64(table[e, 3])
-                if b >= 0:
-                    f = ((word & frac_mask) + 0.5) * frac_scale
-                    value = table[e, 0] + f * (table[e, 1] + f * table[e, 2])
-                else:
-                    b, value = _exact_value(
-                        word, j, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi
-                    )
-                values[i] = value
-                design[i] = 1 if b == xb else 0
+    r0 = q * n_samples
+    for i in range(r0, r0 + n_samples):
+        for g in range(masks.shape[1]):
+            masks[i, g] = 0
+    for j in range(d):
+        inv[r0, j] = X[q, j]
+        xb = xbin[q, j]
+        table = coef[j]
+        table_bins = cell_bins[j]
+        slow = exact[j]
+        unit_words = words[j * m1 : (j + 1) * m1]
+        values = inv[r0 + 1 : r0 + n_samples, j]
+        design = masks[r0 : r0 + n_samples, j >> 6]
+        shift = np.uint64(j & 63)
+        design[0] |= np.uint64(1) << shift
+        for i in range(m1):
+            word = unit_words[i]
+            e = word >> frac_bits
+            b = np.int64(table_bins[e])
+            if b >= 0:
+                k = np.float64(word & frac_mask)
+                value = table[e, 0] + k * (table[e, 1] + k * table[e, 2])
+            elif table[e, 0] >= 0.0:  # tabulated slow cell
+                k = np.int64(table[e, 0]) * (frac_mask + 1) + (word & frac_mask)
+                value = slow[k, 0]
+                b = np.int64(slow[k, 1])
+            else:
+                b, value = _exact_value(
+                    word, j, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi
+                )
+            values[i] = value
+            design[i + 1] |= np.uint64(b == xb) << shift
 
 
 @njit(cache=True, nogil=True)
@@ -403,6 +589,180 @@ def image_kernel(des, X, hidden, component, n_samples, out):
                 out[r, p] = X[q, p] if des[r, component[p]] else hidden[q, p]
 
 
+@intrinsic
+def _popcount(typingctx, x):
+    """Number of set bits of a uint64 (LLVM's ``ctpop``)."""
+    if x != types.uint64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.ctpop(args[0])
+
+    return types.uint64(types.uint64), codegen
+
+
+@intrinsic
+def _count_trailing_zeros(typingctx, x):
+    """Number of trailing zero bits of a non-zero uint64 (LLVM's ``cttz``)."""
+    if x != types.uint64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.cttz(args[0], ir.Constant(ir.IntType(1), 1))
+
+    return types.uint64(types.uint64), codegen
+
+
+@njit(cache=True, nogil=True)
+def _cttz(x):
+    """Index of the lowest set bit of a non-zero uint64."""
+    return _count_trailing_zeros(x)
+
+
+@njit(cache=True, nogil=True)
+def pack_design(des, masks):
+    """Pack a 0/1 design into bit masks.
+
+    Bit ``j % 64`` of ``masks[r, j // 64]`` is set where ``des[r, j]`` is
+    non-zero.
+    """
+    d = des.shape[1]
+    for r in range(des.shape[0]):
+        row = des[r]
+        for g in range(masks.shape[1]):
+            acc = np.uint64(0)
+            for j in range(g * 64, min(d, g * 64 + 64)):
+                acc |= np.uint64(row[j] != 0) << np.uint64(j - g * 64)
+            masks[r, g] = acc
+
+
+@njit(cache=True, nogil=True)
+def _binary_gram_sparse(rows, w, G, idx):
+    """``G += sum_i w[i] z_i z_i^T`` (upper triangle) over packed 0/1 rows.
+
+    Visits the pairs of ones of every row: about ``sum_i m_i**2 / 2``
+    updates for rows with ``m_i`` ones.
+    """
+    for i in range(rows.shape[0]):
+        m = 0
+        for g in range(rows.shape[1]):
+            x = rows[i, g]
+            while x:
+                idx[m] = 64 * g + np.int64(_cttz(x))
+                m += 1
+                x &= x - np.uint64(1)
+        wi = w[i]
+        for a in range(m):
+            ja = idx[a]
+            for c in range(a, m):
+                G[ja, idx[c]] += wi
+
+
+@njit(cache=True, nogil=True)
+def _transpose64(a):
+    """Transpose the 64 x 64 bit matrix ``a`` in place (bit c of ``a[r]`` is
+    entry (r, c)), by swapping ever smaller blocks (Hacker's Delight 7-3,
+    least significant bit first)."""
+    j = 32
+    mask = np.uint64(0x00000000FFFFFFFF)
+    while j != 0:
+        sj = np.uint64(j)
+        k = 0
+        while k < 64:
+            t = ((a[k] >> sj) ^ a[k + j]) & mask
+            a[k] ^= t << sj
+            a[k + j] ^= t
+            k = (k + j + 1) & ~j
+        j >>= 1
+        mask ^= mask << np.uint64(j)
+
+
+@njit(cache=True, nogil=True)
+def _binary_gram_bitset(masks, ones, n_features, level_w, G):
+    """``G += sum_i w_i z_i z_i^T`` (upper triangle) when ``w_i = level_w[ones[i]]``.
+
+    The weight of a 0/1 row depends only on its number of ones (``ones``),
+    so the rows (as bit masks, see :func:`pack_design`) are counting-sorted
+    by it and every column becomes a bitset over the sorted rows (64 x 64
+    bit transposes); ``G[j, c]`` is then the sum over levels of
+    ``level_w`` times the number of common bits of columns ``j`` and ``c``
+    within the level's rows (exact integer counts). About
+    ``n_features**2 / 2 * (n_rows / 64 + levels)`` word operations.
+    """
+    n_rows, n_groups = masks.shape
+    d = n_features
+    n_levels = level_w.shape[0]
+    start = np.zeros(n_levels + 1, dtype=np.int64)
+    for i in range(n_rows):
+        start[ones[i] + 1] += 1
+    for m in range(n_levels):
+        start[m + 1] += start[m]
+    n_words = (n_rows + 63) // 64
+    ordered = np.zeros((n_words * 64, n_groups), dtype=np.uint64)
+    pos = start[:n_levels].copy()
+    for i in range(n_rows):
+        p = pos[ones[i]]
+        pos[ones[i]] += 1
+        for g in range(n_groups):
+            ordered[p, g] = masks[i, g]
+    bits = np.empty((d, n_words), dtype=np.uint64)
+    block = np.empty(64, dtype=np.uint64)
+    for g in range(n_groups):
+        width = min(64, d - 64 * g)
+        for t in range(n_words):
+            for r in range(64):
+                block[r] = ordered[t * 64 + r, g]
+            _transpose64(block)
+            for c in range(width):
+                bits[64 * g + c, t] = block[c]
+    # pieces (word, mask): the words cut at the level boundaries; the pieces
+    # of level m are level_start[m] to level_start[m + 1] - 1
+    n_pieces = 0
+    piece_word = np.empty(n_words + n_levels, dtype=np.int64)
+    piece_mask = np.empty(n_words + n_levels, dtype=np.uint64)
+    level_start = np.zeros(n_levels + 1, dtype=np.int64)
+    full = np.uint64(0xFFFFFFFFFFFFFFFF)
+    one = np.uint64(1)
+    for m in range(1, n_levels):  # rows without ones add nothing to G
+        level_start[m] = n_pieces
+        a = start[m]
+        b = start[m + 1]
+        while a < b:
+            word = a >> 6
+            hi = min(b, (word + 1) << 6)
+            span = hi - a
+            mask = full if span == 64 else (one << np.uint64(span)) - one
+            piece_word[n_pieces] = word
+            piece_mask[n_pieces] = mask << np.uint64(a & 63)
+            n_pieces += 1
+            a = hi
+    level_start[n_levels] = n_pieces
+    piece_w = np.zeros(n_pieces + 3)
+    for m in range(1, n_levels):
+        piece_w[level_start[m] : level_start[m + 1]] = level_w[m]
+    # the columns cut into pieces (padded to a multiple of 4 with zeros), so
+    # that the pair loop reads contiguously
+    n_padded = (n_pieces + 3) // 4 * 4
+    cut = np.zeros((d, n_padded), dtype=np.uint64)
+    for j in range(d):
+        for t in range(n_pieces):
+            cut[j, t] = bits[j, piece_word[t]] & piece_mask[t]
+    for j in range(d):
+        bj = cut[j]
+        for c in range(j, d):
+            bc = cut[c]
+            acc0 = 0.0  # four sums: no wait on one chain of additions
+            acc1 = 0.0
+            acc2 = 0.0
+            acc3 = 0.0
+            for t in range(0, n_padded, 4):
+                acc0 += piece_w[t] * np.int64(_popcount(bj[t] & bc[t]))
+                acc1 += piece_w[t + 1] * np.int64(_popcount(bj[t + 1] & bc[t + 1]))
+                acc2 += piece_w[t + 2] * np.int64(_popcount(bj[t + 2] & bc[t + 2]))
+                acc3 += piece_w[t + 3] * np.int64(_popcount(bj[t + 3] & bc[t + 3]))
+            G[j, c] += (acc0 + acc1) + (acc2 + acc3)
+
+
 @njit(cache=True, nogil=True)
 def _solve(A, b):
     """Solve ``A x = b`` for symmetric positive semi-definite ``A`` (Cholesky).
@@ -496,6 +856,62 @@ def _r2(ss_res, yy):
 
 
 @njit(cache=True, nogil=True)
+def _fit_unit(q, G, sz, bz, sw, swy, yy, z0, selection, n_keep, features,
+              weights, intercept, score):
+    """Centre the weighted sums of unit ``q``, select features, fit, write out.
+
+    ``G`` holds ``sum w z z^T`` in its upper triangle, ``sz`` ``sum w z``,
+    ``bz`` ``sum w z y``; ``yy`` is ``sum w (y - ybar)**2``.
+    """
+    d = G.shape[0]
+    ybar = swy / sw
+    # centre: bz <- sum w z (y - ybar), G <- sum w (z - zbar)(z - zbar)^T
+    for j in range(d):
+        bz[j] -= ybar * sz[j]
+        for c in range(j, d):
+            g = G[j, c] - sz[j] * sz[c] / sw
+            G[j, c] = g
+            G[c, j] = g
+    # feature selection
+    if selection == SELECT_HIGHEST_WEIGHTS:
+        every = np.arange(d)
+        coef_all, _ = _fit(G, bz, yy, every, d, 0.01)
+        rank = np.empty(d)
+        for j in range(d):
+            rank[j] = abs(coef_all[j] * z0[j])
+        used = _top(rank, n_keep)
+    elif selection == SELECT_NONE:
+        used = np.arange(d)
+    else:
+        used = np.empty(n_keep, dtype=np.int64)
+        taken = np.zeros(d, dtype=np.bool_)
+        for step in range(n_keep):
+            best = 0
+            best_score = -100000000.0
+            for f in range(d):
+                if taken[f]:
+                    continue
+                used[step] = f
+                _, ss = _fit(G, bz, yy, used, step + 1, 0.0)
+                s = _r2(ss, yy)
+                if s > best_score:
+                    best = f
+                    best_score = s
+            used[step] = best
+            taken[best] = True
+    coef, ss_res = _fit(G, bz, yy, used, used.shape[0], 1.0)
+    b0 = ybar
+    for a in range(used.shape[0]):
+        b0 -= coef[a] * sz[used[a]] / sw
+    intercept[q] = b0
+    score[q] = _r2(ss_res, yy)
+    order = _top(np.abs(coef), n_keep)
+    for a in range(n_keep):
+        features[q, a] = used[order[a]]
+        weights[q, a] = coef[order[a]]
+
+
+@njit(cache=True, nogil=True)
 def surrogate_kernel(
     des,
     proba,
@@ -522,8 +938,10 @@ def surrogate_kernel(
     (``selection``: 0 highest weights, a ridge with alpha 0.01 on all
     features ranked by ``|coef * Z[0]|``; 1 none, all features; 2 forward
     selection with unregularised least squares and weighted R^2) and the
-    final ridge with alpha 1 on the selected features. The design enters
-    only through weighted sums over the non-zero entries of each row.
+    final ridge with alpha 1 on the selected features. The fit only needs
+    the weighted sums ``sum w``, ``sum w y``, ``sum w z``, ``sum w z y`` and
+    ``sum w z z^T``. A binary design is packed into bit masks and handed to
+    :func:`binary_surrogate_kernel`.
 
     Parameters
     ----------
@@ -551,6 +969,26 @@ def surrogate_kernel(
     """
     n_units = labels.shape[0]
     d = des.shape[1]
+    if binary:
+        masks = np.empty((des.shape[0], (d + 63) // 64), dtype=np.uint64)
+        pack_design(des, masks)
+        binary_surrogate_kernel(
+            masks,
+            d,
+            proba,
+            labels,
+            n_samples,
+            metric,
+            distance_scale,
+            kernel_width,
+            selection,
+            n_keep,
+            features,
+            weights,
+            intercept,
+            score,
+        )
+        return
     w = np.empty(n_samples)
     G = np.empty((d, d))
     sz = np.empty(d)
@@ -558,7 +996,6 @@ def surrogate_kernel(
     idx = np.empty(d, dtype=np.int64)
     val = np.empty(d)
     z0 = np.empty(d)
-    wtab = np.empty(d + 1)
     inv_kw2 = 1.0 / (kernel_width * kernel_width)
     for q in range(n_units):
         r0 = q * n_samples
@@ -568,15 +1005,6 @@ def surrogate_kernel(
             z0[j] = des[r0, j]
             norm0 += z0[j] * z0[j]
         norm0 = math.sqrt(norm0) if norm0 > 0.0 else 1.0
-        if binary:
-            for m in range(d + 1):
-                if metric == METRIC_EUCLIDEAN:
-                    dist = math.sqrt(d - m) * distance_scale
-                elif m == 0:
-                    dist = distance_scale
-                else:
-                    dist = (1.0 - math.sqrt(m / d)) * distance_scale
-                wtab[m] = math.sqrt(math.exp(-(dist * dist) * inv_kw2))
         for j in range(d):
             sz[j] = 0.0
             bz[j] = 0.0
@@ -587,24 +1015,6 @@ def surrogate_kernel(
         for i in range(n_samples):
             r = r0 + i
             row = des[r]
-            if binary:
-                m = 0
-                for j in range(d):
-                    idx[m] = j
-                    m += row[j] != 0
-                wi = wtab[m]
-                w[i] = wi
-                y = proba[r, label]
-                sw += wi
-                wy = wi * y
-                swy += wy
-                for a in range(m):
-                    ja = idx[a]
-                    sz[ja] += wi
-                    bz[ja] += wy
-                    for c in range(a, m):
-                        G[ja, idx[c]] += wi
-                continue
             m = 0
             acc = 0.0
             norm = 0.0
@@ -641,47 +1051,172 @@ def surrogate_kernel(
         for i in range(n_samples):
             yc = proba[r0 + i, label] - ybar
             yy += w[i] * yc * yc
-        # centre: bz <- sum w z (y - ybar), G <- sum w (z - zbar)(z - zbar)^T
-        for j in range(d):
-            bz[j] -= ybar * sz[j]
-            for c in range(j, d):
-                g = G[j, c] - sz[j] * sz[c] / sw
-                G[j, c] = g
-                G[c, j] = g
-        # feature selection
-        if selection == SELECT_HIGHEST_WEIGHTS:
-            every = np.arange(d)
-            coef_all, _ = _fit(G, bz, yy, every, d, 0.01)
-            rank = np.empty(d)
-            for j in range(d):
-                rank[j] = abs(coef_all[j] * z0[j])
-            used = _top(rank, n_keep)
-        elif selection == SELECT_NONE:
-            used = np.arange(d)
+        _fit_unit(
+            q, G, sz, bz, sw, swy, yy, z0, selection, n_keep, features, weights,
+            intercept, score,
+        )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def binary_surrogate_kernel(
+    masks,
+    n_features,
+    proba,
+    labels,
+    n_samples,
+    metric,
+    distance_scale,
+    kernel_width,
+    selection,
+    n_keep,
+    features,
+    weights,
+    intercept,
+    score,
+):
+    """:func:`surrogate_kernel` for a 0/1 design packed into bit masks.
+
+    The first row of every unit is all ones (the instance), so a sample's
+    distance, hence its weight, depends only on its number of ones ``m``
+    (tabulated: Euclidean ``sqrt(d - m)``, cosine ``1 - sqrt(m / d)``).
+    ``sum w z z^T`` is summed over the pairs of ones of every row
+    (:func:`_binary_gram_sparse`) or over bitsets of the columns
+    (:func:`_binary_gram_bitset`), whichever takes fewer operations.
+
+    Parameters
+    ----------
+    masks : ndarray of shape (n_units * n_samples, ceil(n_features / 64)), uint64
+        The design rows as bit masks (see :func:`pack_design`).
+    n_features : int
+        Width of the design (``d``).
+
+    The other parameters are those of :func:`surrogate_kernel`.
+    """
+    n_units = labels.shape[0]
+    wtab = binary_weights(n_features, metric, distance_scale, kernel_width)
+    w = np.empty(n_units * n_samples)
+    gram = np.empty((n_units, n_features, n_features))
+    binary_gram_kernel(masks, n_features, n_samples, wtab, w, gram)
+    binary_fit_kernel(
+        masks, n_features, w, gram, proba, labels, n_samples, selection, n_keep,
+        features, weights, intercept, score,
+    )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def binary_weights(n_features, metric, distance_scale, kernel_width):
+    """Kernel weight of a 0/1 sample by its number of ones ``m`` (0 to d).
+
+    The instance's row is all ones: Euclidean distance ``sqrt(d - m)``,
+    cosine distance ``1 - sqrt(m / d)`` (1 for ``m = 0``), times
+    ``distance_scale``; weight ``sqrt(exp(-dist**2 / kernel_width**2))``.
+    """
+    d = n_features
+    wtab = np.empty(d + 1)
+    inv_kw2 = 1.0 / (kernel_width * kernel_width)
+    for m in range(d + 1):
+        if metric == METRIC_EUCLIDEAN:
+            dist = math.sqrt(d - m) * distance_scale
+        elif m == 0:
+            dist = distance_scale
         else:
-            used = np.empty(n_keep, dtype=np.int64)
-            taken = np.zeros(d, dtype=np.bool_)
-            for step in range(n_keep):
-                best = 0
-                best_score = -100000000.0
-                for f in range(d):
-                    if taken[f]:
-                        continue
-                    used[step] = f
-                    _, ss = _fit(G, bz, yy, used, step + 1, 0.0)
-                    s = _r2(ss, yy)
-                    if s > best_score:
-                        best = f
-                        best_score = s
-                used[step] = best
-                taken[best] = True
-        coef, ss_res = _fit(G, bz, yy, used, used.shape[0], 1.0)
-        b0 = ybar
-        for a in range(used.shape[0]):
-            b0 -= coef[a] * sz[used[a]] / sw
-        intercept[q] = b0
-        score[q] = _r2(ss_res, yy)
-        order = _top(np.abs(coef), n_keep)
-        for a in range(n_keep):
-            features[q, a] = used[order[a]]
-            weights[q, a] = coef[order[a]]
+            dist = (1.0 - math.sqrt(m / d)) * distance_scale
+        wtab[m] = math.sqrt(math.exp(-(dist * dist) * inv_kw2))
+    return wtab
+
+
+@njit(cache=True, nogil=True)
+def binary_gram_kernel(masks, n_features, n_samples, wtab, w, gram):
+    """The target-free part of :func:`binary_surrogate_kernel`.
+
+    Writes every sample's weight ``w[r] = wtab[ones of row r]`` and every
+    unit's ``gram[q] = sum w z z^T`` (upper triangle; the lower one is
+    left as is), by pairs of ones or column bitsets, whichever is cheaper.
+    It does not need the model's output, so it can run while the model
+    predicts another chunk.
+    """
+    d = n_features
+    n_groups = masks.shape[1]
+    n_units = masks.shape[0] // n_samples
+    ones = np.empty(n_samples, dtype=np.int64)
+    idx = np.empty(d, dtype=np.int64)
+    n_words = (n_samples + 63) // 64
+    for q in range(n_units):
+        r0 = q * n_samples
+        G = gram[q]
+        for j in range(d):
+            for c in range(j, d):
+                G[j, c] = 0.0
+        cost_sparse = 0
+        n_levels = 0
+        for i in range(n_samples):
+            m = 0
+            for g in range(n_groups):
+                m += np.int64(_popcount(masks[r0 + i, g]))
+            ones[i] = m
+            if m + 1 > n_levels:
+                n_levels = m + 1
+            cost_sparse += m * (m + 1)
+            w[r0 + i] = wtab[m]
+        cost_bitset = d * (d + 1) * (n_words + n_levels) + 64 * n_words * n_groups
+        rows = masks[r0 : r0 + n_samples]
+        if cost_bitset < cost_sparse:
+            _binary_gram_bitset(rows, ones, d, wtab[:n_levels], G)
+        else:
+            _binary_gram_sparse(rows, w[r0 : r0 + n_samples], G, idx)
+
+
+@njit(cache=True, nogil=True)
+def binary_fit_kernel(
+    masks,
+    n_features,
+    w,
+    gram,
+    proba,
+    labels,
+    n_samples,
+    selection,
+    n_keep,
+    features,
+    weights,
+    intercept,
+    score,
+):
+    """The rest of :func:`binary_surrogate_kernel` after
+    :func:`binary_gram_kernel`: the sums with the target, selection and fit.
+    ``gram`` is overwritten (centred)."""
+    n_units = labels.shape[0]
+    d = n_features
+    n_groups = masks.shape[1]
+    sz = np.empty(d)
+    bz = np.empty(d)
+    z0 = np.ones(d)
+    for q in range(n_units):
+        r0 = q * n_samples
+        label = labels[q]
+        G = gram[q]
+        for j in range(d):
+            bz[j] = 0.0
+            sz[j] = G[j, j]  # sum w z = sum w z**2 for a 0/1 z
+        sw = 0.0
+        swy = 0.0
+        for i in range(n_samples):
+            r = r0 + i
+            wi = w[r]
+            wy = wi * proba[r, label]
+            sw += wi
+            swy += wy
+            for g in range(n_groups):
+                x = np.int64(masks[r, g])  # branch-free, vectorised over the bits
+                base = 64 * g
+                for t in range(min(64, d - base)):
+                    bz[base + t] += wy * np.float64((x >> t) & 1)
+        ybar = swy / sw
+        yy = 0.0
+        for i in range(n_samples):
+            yc = proba[r0 + i, label] - ybar
+            yy += w[r0 + i] * yc * yc
+        _fit_unit(
+            q, G, sz, bz, sw, swy, yy, z0, selection, n_keep, features, weights,
+            intercept, score,
+        )  # fmt: skip

@@ -17,6 +17,67 @@ from scipy.special import ndtri as _ndtri_exact
 from . import _kernels
 from ._utils import dense_float, split_document
 
+
+class PackedDesign:
+    """A 0/1 interpretable design stored as bit masks (see ``pack_design``).
+
+    ``masks[r, j // 64]`` holds bit ``j % 64`` of row ``r``;
+    ``np.asarray`` gives the uint8 design.
+    """
+
+    def __init__(self, masks, n_features):
+        self.masks = masks
+        self.n_features = int(n_features)
+        self.shape = (masks.shape[0], self.n_features)
+        # filled by the explainer: sample weights and per-unit sum w z z^T
+        self.weights = None
+        self.gram = None
+
+    def gram_bytes(self, n_samples):
+        """Memory of ``gram``: ``8 d**2`` bytes per unit of ``n_samples`` rows."""
+        return 8 * self.n_features**2 * (self.shape[0] // n_samples)
+
+    @classmethod
+    def pack(cls, des):
+        masks = np.empty((des.shape[0], (des.shape[1] + 63) // 64), dtype=np.uint64)
+        _kernels.pack_design(des, masks)
+        return cls(masks, des.shape[1])
+
+    def __array__(self, dtype=None, copy=None):
+        des = unpack_design(self.masks, self.n_features)
+        return des if dtype is None else des.astype(dtype)
+
+
+def unpack_design(masks, n_features):
+    """The uint8 design of bit masks (inverse of ``pack_design``)."""
+    as_bytes = masks.astype("<u8").view(np.uint8).reshape(len(masks), -1)
+    bits = np.unpackbits(as_bytes, axis=1, bitorder="little")
+    return np.ascontiguousarray(bits[:, :n_features])
+
+
+def random_bits(seeds, n_words, dtype):
+    """Random words of a chunk: row ``u`` from unit ``u``'s own seed.
+
+    One generator per unit (SFC64 seeded by SplitMix64, see
+    :func:`._kernels.random_words`) makes a unit's samples independent of
+    how units are chunked or split between jobs. ``n_words`` is a list (one
+    width per unit); units of equal width are returned as one 2-D array.
+    """
+    seeds = np.asarray(seeds, dtype=np.int64)
+    per_raw = 8 // np.dtype(dtype).itemsize
+    if len(set(n_words)) == 1:
+        n = n_words[0]
+        raw = np.empty((len(seeds), -(-n // per_raw)), dtype=np.uint64)
+        _kernels.random_words(seeds, raw)
+        return np.ascontiguousarray(raw.view(dtype)[:, :n])
+    rows = []
+    for seed, n in zip(seeds, n_words):
+        raw = np.empty((1, -(-n // per_raw)), dtype=np.uint64)
+        _kernels.random_words(np.array([seed], dtype=np.int64), raw)
+        rows.append(raw[0].view(dtype)[:n])
+    return rows
+
+
 # ------------------------------------------------------------------ tabular
 
 #: Largest error of a fast cell's quadratic at its check points, in bin
@@ -126,6 +187,7 @@ class TabularTables:
             hi=hi,
         )
         self.cells = self._cells(p, cum, cumlo, invp, point, is_cat)
+        self.tabulate()
 
     def quantile(self, j, b, v):
         """Exact ``Q_b(v)`` of feature ``j`` (scipy's ``ndtri``)."""
@@ -188,6 +250,55 @@ class TabularTables:
                 cells[j, es[good], 3] = bb
         return cells
 
+    def tabulate(self, max_bytes=2**23):
+        """The binned kernel's tables: ``coef``, ``cell_bins`` and ``exact``.
+
+        ``coef`` and ``cell_bins`` are ``cells`` in the kernel's layout: the
+        quadratic in the word's fraction bits and the bins as integers.
+        ``exact`` tabulates the slow cells: a cell has ``2**(16 - c)`` words
+        (64 with 1024 cells), so the slow cells (bin boundaries, steep tails;
+        about 1% of the words) are looked up instead of evaluated, with the
+        kernel's own exact path; the slot of a slow cell goes to
+        ``cells[j, e, 0]`` and ``coef[j, e, 0]``. Slow cells are tabulated
+        only with ``discretize=True`` and within ``max_bytes`` (the others
+        are evaluated when drawn).
+        """
+        cells = self.cells
+        d, n_cells, _ = cells.shape
+        frac_bits, frac_mask, frac_scale = _kernels.cell_split(n_cells)
+        width = frac_mask + 1
+        slow = cells[:, :, 3] < 0
+        cells[:, :, 0][slow] = -1.0
+        n_slots = int(slow.sum(axis=1).max()) if self.discretize else 0
+        if n_slots * width * d * 16 > max_bytes:
+            n_slots = max_bytes // (width * d * 16)
+        exact = np.zeros((d, max(n_slots, 1) * width, 2))
+        P = self.params
+        args = tuple(
+            P[k]
+            for k in ("cum", "cumlo", "invp", "plo", "pspan", "sgn", "mean", "std")
+        ) + (P["lo"], P["hi"])
+        for j in range(d):
+            for slot, e in enumerate(np.flatnonzero(slow[j])[:n_slots]):
+                words = (e << frac_bits) + np.arange(width, dtype=np.int64)
+                _kernels.exact_words(
+                    words, j, *args, exact[j, slot * width : (slot + 1) * width]
+                )
+                cells[j, e, 0] = slot
+        self.exact = exact
+        # q0 + f q1 + f**2 q2 with f = (k + 0.5) s, as a polynomial in k
+        q0, q1, q2 = cells[:, :, 0], cells[:, :, 1], cells[:, :, 2]
+        sc = frac_scale
+        coef = np.empty((d, n_cells, 3))
+        coef[:, :, 0] = q0 + 0.5 * sc * q1 + 0.25 * sc * sc * q2
+        coef[:, :, 1] = sc * q1 + sc * sc * q2
+        coef[:, :, 2] = sc * sc * q2
+        coef[slow] = 0.0
+        coef[:, :, 0][slow] = cells[:, :, 0][slow]
+        self.coef = coef
+        small = cells[:, :, 3].max() < 127  # int8 bins keep the table compact
+        self.cell_bins = cells[:, :, 3].astype(np.int8 if small else np.int32)
+
     def bins_of(self, X):
         """The bin of every value of ``X`` (-1: none, or a continuous feature)."""
         out = np.full(X.shape, -1, dtype=np.int64)
@@ -225,9 +336,9 @@ class TabularSampler:
     def width(self, instance):
         return self.n_features
 
-    def perturb(self, instances, bits, n_samples):
+    def perturb(self, instances, seeds, n_samples):
         X = np.ascontiguousarray(instances, dtype=np.float64)
-        bits = np.ascontiguousarray(bits)
+        seeds = np.asarray(seeds, dtype=np.int64)
         t = self.tables
         P = t.params
         m, d = X.shape
@@ -247,10 +358,14 @@ class TabularSampler:
         )
         xbin = t.bins_of(X)
         if t.discretize:
-            des = np.empty((m * n_samples, d), dtype=np.uint8)
-            _kernels.tabular_binned_kernel(bits, X, xbin, t.cells, *args, inv, des)
+            masks = np.empty((m * n_samples, (d + 63) // 64), dtype=np.uint64)
+            _kernels.tabular_binned_sample(
+                seeds, X, xbin, t.coef, t.cell_bins, t.exact, *args, inv, masks
+            )
+            des = PackedDesign(masks, d)
         else:
             des = np.empty((m * n_samples, d))
+            bits = random_bits(seeds, [(n_samples - 1) * d] * m, self.word_dtype)
             _kernels.tabular_continuous_kernel(
                 bits, X, xbin, t.is_cat, t.center, t.scale, t.cells, *args, inv, des
             )
@@ -284,7 +399,9 @@ class TextSampler:
     def width(self, instance):
         return len(instance[2])
 
-    def perturb(self, instances, bits, n_samples):
+    def perturb(self, instances, seeds, n_samples):
+        widths = [self.n_words(inst, n_samples) for inst in instances]
+        bits = random_bits(seeds, widths, self.word_dtype)
         texts, groups = [], []
         start = 0
         while start < len(instances):
@@ -304,7 +421,7 @@ class TextSampler:
                 texts.append(text)
                 rows = keep[u * n_samples + 1 : (u + 1) * n_samples].tolist()
                 texts.extend("".join(compress(pieces, row)) for row in rows)
-            groups.append((start, stop, des))
+            groups.append((start, stop, PackedDesign.pack(des)))
             start = stop
         return texts, groups
 
@@ -386,15 +503,16 @@ class ImageSampler:
         )
         return means[seg].ravel()
 
-    def perturb(self, instances, bits, n_samples):
+    def perturb(self, instances, seeds, n_samples):
         X = np.ascontiguousarray(instances, dtype=np.float64)
         m = X.shape[0]
+        bits = random_bits(seeds, [self.n_words(None, n_samples)] * m, self.word_dtype)
         hidden = np.stack([self.hidden(x) for x in X])
         des = np.empty((m * n_samples, self.n_components), dtype=np.uint8)
         _kernels.bernoulli_mask_kernel(np.ascontiguousarray(bits), n_samples, des)
         out = np.empty((m * n_samples, X.shape[1]))
         _kernels.image_kernel(des, X, hidden, self.component, n_samples, out)
-        return out, [(0, m, des)]
+        return out, [(0, m, PackedDesign.pack(des))]
 
 
 def check_image_rows(X, shape):

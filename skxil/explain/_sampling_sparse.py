@@ -11,6 +11,7 @@ import numpy as np
 from scipy import sparse
 
 from . import _kernels
+from ._sampling import PackedDesign, random_bits
 
 
 class SparseSampler:
@@ -43,7 +44,9 @@ class SparseSampler:
     def width(self, instance):
         return len(instance[0])
 
-    def perturb(self, instances, bits, n_samples):
+    def perturb(self, instances, seeds, n_samples):
+        widths = [self.n_words(inst, n_samples) for inst in instances]
+        bits = random_bits(seeds, widths, self.word_dtype)
         blocks, groups = [], []
         start = 0
         while start < len(instances):
@@ -67,6 +70,6 @@ class SparseSampler:
                     (data, indices, indptr), shape=(n_rows, self.n_features)
                 )
             )
-            groups.append((start, stop, des))
+            groups.append((start, stop, PackedDesign.pack(des)))
             start = stop
         return sparse.vstack(blocks, format="csr"), groups

@@ -7,7 +7,7 @@ from sklearn.linear_model import Ridge
 from sklearn.metrics import pairwise_distances
 
 from skxil.explain import _kernels, _reference
-from skxil.explain._sampling import TabularTables
+from skxil.explain._sampling import TabularTables, unpack_design
 
 SELECTIONS = {"highest_weights": 0, "none": 1, "forward_selection": 2}
 
@@ -84,12 +84,22 @@ def _tabular_inputs(discretize=True, n_units=3, n_samples=200, seed=0):
     return tables, rows, tables.bins_of(rows), bits, args
 
 
-def test_tabular_binned_kernel_equals_twin():
+@pytest.mark.parametrize("tabulated", [True, False])
+def test_tabular_binned_kernel_equals_twin(tabulated):
     tables, rows, xbin, bits, args = _tabular_inputs()
+    if not tabulated:  # slow cells evaluated with ndtri when drawn
+        tables.tabulate(max_bytes=0)
+        assert (tables.cells[:, :, 0][tables.cells[:, :, 3] < 0] == -1).all()
+    else:
+        assert (tables.cells[:, :, 0][tables.cells[:, :, 3] < 0] >= 0).all()
     n = rows.shape[0] * args[-1]
     inv = np.empty((n, rows.shape[1]), order="F")
-    des = np.empty((n, rows.shape[1]), dtype=np.uint8)
-    _kernels.tabular_binned_kernel(bits, rows, xbin, tables.cells, *args, inv, des)
+    masks = np.full((n, 1), 12345, dtype=np.uint64)  # overwritten, not or-ed into
+    _kernels.tabular_binned_kernel(
+        bits, rows, xbin, tables.coef, tables.cell_bins, tables.exact, *args, inv,
+        masks,
+    )
+    des = unpack_design(masks, rows.shape[1])
     inv_ref, des_ref = _reference.tabular_binned_kernel(
         bits, rows, xbin, tables.cells, *args
     )
@@ -321,3 +331,157 @@ def test_surrogate_kernel_equals_lime(selection, binary):
     np.testing.assert_allclose(got[1][0], [w for _, w in exp], rtol=1e-7, atol=1e-10)
     np.testing.assert_allclose(got[2][0], intercept, rtol=1e-7)
     np.testing.assert_allclose(got[3][0], score, rtol=1e-7)
+
+
+@pytest.mark.parametrize("d", [1, 9, 64, 65, 130])
+def test_pack_design_round_trip(d):
+    des = (np.random.RandomState(d).rand(70, d) < 0.4).astype(np.uint8)
+    masks = np.empty((70, (d + 63) // 64), dtype=np.uint64)
+    _kernels.pack_design(des, masks)
+    np.testing.assert_array_equal(unpack_design(masks, d), des)
+    np.testing.assert_array_equal(
+        masks[:, 0] & np.uint64(1), des[:, 0].astype(np.uint64)
+    )
+
+
+def test_transpose64():
+    a = np.random.RandomState(0).randint(0, 2, size=(64, 64)).astype(np.uint8)
+    words = np.empty((64, 1), dtype=np.uint64)
+    _kernels.pack_design(a, words)
+    block = words[:, 0].copy()
+    _kernels._transpose64(block)
+    np.testing.assert_array_equal(unpack_design(block[:, None], 64), a.T)
+
+
+@pytest.mark.parametrize("n, d", [(1, 3), (64, 5), (65, 9), (777, 30), (300, 70)])
+def test_binary_gram_paths_equal_numpy(n, d):
+    """Both ways of summing w z z^T over 0/1 rows (weights by number of ones)."""
+    rng = np.random.RandomState(n + d)
+    des = (rng.rand(n, d) < 0.3).astype(np.uint8)
+    masks = np.empty((n, (d + 63) // 64), dtype=np.uint64)
+    _kernels.pack_design(des, masks)
+    ones = des.sum(axis=1).astype(np.int64)
+    level_w = rng.rand(d + 1)
+    w = level_w[ones]
+    expected = np.triu((des * w[:, None]).T @ des.astype(float))
+    sparse = np.zeros((d, d))
+    _kernels._binary_gram_sparse(masks, w, sparse, np.empty(d, dtype=np.int64))
+    bitset = np.zeros((d, d))
+    _kernels._binary_gram_bitset(masks, ones, d, level_w[: ones.max() + 1], bitset)
+    np.testing.assert_allclose(sparse, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(bitset, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("d, n_samples", [(8, 400), (30, 3000), (70, 300)])
+@pytest.mark.parametrize("metric", [0, 1])
+@pytest.mark.parametrize("selection", list(SELECTIONS))
+def test_binary_surrogate_kernel_equals_twin(d, n_samples, metric, selection):
+    """The packed kernel on designs where either Gram path is the cheaper one."""
+    rng = np.random.RandomState(d)
+    n_units = 2
+    des = (rng.rand(n_units * n_samples, d) < 0.3).astype(np.uint8)
+    des[::n_samples] = 1
+    proba = rng.dirichlet(np.ones(2), size=len(des))
+    proba[:, 0] = np.clip(proba[:, 0] + 0.3 * des[:, 1] - 0.2 * des[:, 4], 0, 1)
+    proba[:, 1] = 1 - proba[:, 0]
+    labels = np.array([0, 1], dtype=np.int64)
+    args = (metric, 100.0 if metric else 1.0, 25.0 if metric else 0.75 * np.sqrt(d))
+    args = args + (SELECTIONS[selection], 3)
+    masks = np.empty((len(des), (d + 63) // 64), dtype=np.uint64)
+    _kernels.pack_design(des, masks)
+    got = (
+        np.empty((n_units, 3), dtype=np.int64),
+        np.empty((n_units, 3)),
+        np.empty(n_units),
+        np.empty(n_units),
+    )
+    _kernels.binary_surrogate_kernel(masks, d, proba, labels, n_samples, *args, *got)
+    ref = _reference.surrogate_kernel(des, proba, labels, n_samples, True, *args)
+    np.testing.assert_array_equal(got[0], ref[0])
+    for a, b in zip(got[1:], ref[1:]):
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-11)
+
+
+def test_sfc64_is_numpys_generator():
+    state = np.array([3, 1, 4, 1], dtype=np.uint64)
+    numpy_gen = np.random.SFC64(0)
+    numpy_gen.state = {
+        "bit_generator": "SFC64",
+        "state": {"state": state.copy()},
+        "has_uint32": 0,
+        "uinteger": 0,
+    }
+    ours = np.array([_kernels.sfc64_next(state) for _ in range(500)], dtype=np.uint64)
+    np.testing.assert_array_equal(ours, numpy_gen.random_raw(500))
+
+
+def test_random_words_are_per_unit():
+    raw = np.empty((3, 50), dtype=np.uint64)
+    _kernels.random_words(np.array([5, 6, 5]), raw)
+    np.testing.assert_array_equal(raw[0], raw[2])
+    assert not np.array_equal(raw[0], raw[1])
+    alone = np.empty((1, 20), dtype=np.uint64)
+    _kernels.random_words(np.array([6]), alone)
+    np.testing.assert_array_equal(alone[0], raw[1, :20])
+    # roughly uniform bits
+    assert abs(np.unpackbits(raw.view(np.uint8)).mean() - 0.5) < 0.02
+    # two interleaved SFC64 streams, stream s seeded with seed + s * 2**32
+    state = np.empty(4, dtype=np.uint64)
+    for s in range(2):
+        _kernels.sfc64_seed(5 + s * 2**32, state)
+        stream = np.array([_kernels.sfc64_next(state) for _ in range(25)])
+        np.testing.assert_array_equal(raw[0, s::2], stream)
+    odd = np.empty((1, 7), dtype=np.uint64)
+    _kernels.random_words(np.array([5]), odd)
+    np.testing.assert_array_equal(odd[0], raw[0, :7])
+
+
+def test_tabular_binned_sample_draws_random_words():
+    tables, rows, xbin, _, args = _tabular_inputs()
+    n_samples = args[-1]
+    n_units, d = rows.shape
+    seeds = np.array([11, 12, 13])
+    raw = np.empty((n_units, -(-d * (n_samples - 1) // 4)), dtype=np.uint64)
+    _kernels.random_words(seeds, raw)
+    bits = np.ascontiguousarray(raw.view(np.uint16)[:, : d * (n_samples - 1)])
+    out = []
+    for kernel, source in (
+        (_kernels.tabular_binned_kernel, bits),
+        (_kernels.tabular_binned_sample, seeds),
+    ):
+        inv = np.empty((n_units * n_samples, d), order="F")
+        masks = np.empty((n_units * n_samples, 1), dtype=np.uint64)
+        tabs = (tables.coef, tables.cell_bins, tables.exact)
+        kernel(source, rows, xbin, *tabs, *args, inv, masks)
+        out.append((inv, masks))
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_array_equal(out[0][1], out[1][1])
+
+
+def test_tabular_binned_kernel_with_many_categories():
+    """More than 127 bins: the cell bins are int32 instead of int8."""
+    rng = np.random.RandomState(3)
+    X = np.column_stack([rng.normal(size=600), rng.randint(0, 200, size=600)])
+    tables = TabularTables(X, categorical=[1])
+    assert tables.cell_bins.dtype == np.int32
+    n_samples = 300
+    rows = X[:2].copy()
+    xbin = tables.bins_of(rows)
+    bits = _words((2, 2 * (n_samples - 1)), seed=4)
+    P = tables.params
+    args = tuple(
+        P[k] for k in ("cum", "cumlo", "invp", "plo", "pspan", "sgn", "mean", "std")
+    ) + (P["lo"], P["hi"], n_samples)
+    inv = np.empty((2 * n_samples, 2), order="F")
+    masks = np.empty((2 * n_samples, 1), dtype=np.uint64)
+    _kernels.tabular_binned_kernel(
+        bits, rows, xbin, tables.coef, tables.cell_bins, tables.exact, *args, inv,
+        masks,
+    )  # fmt: skip
+    inv_ref, des_ref = _reference.tabular_binned_kernel(
+        bits, rows, xbin, tables.cells, *args
+    )
+    np.testing.assert_array_equal(unpack_design(masks, 2), des_ref)
+    np.testing.assert_allclose(inv, inv_ref, rtol=1e-14, atol=0)
+    assert tables.cell_bins.dtype == np.int32
+    assert TabularTables(X[:, :1]).cell_bins.dtype == np.int8
