@@ -1,14 +1,16 @@
 """Fast LIME: lime's procedure with numba kernels and one batched model call."""
 
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import Parallel, cpu_count, delayed, effective_n_jobs
 from scipy import sparse
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from ..utils._validation import _is_dataframe
 from . import _kernels
@@ -148,6 +150,11 @@ class FastLimeExplainer(BaseExplainer):
         Draw and perturb the next chunk in a helper thread while the model
         predicts the current one (at most two chunks in memory). The model is
         always called from the calling thread; results do not depend on it.
+        With ``n_jobs=1`` and several chunks, the helper thread gets a core of
+        its own for the duration of the call: the model's BLAS and OpenMP
+        pools are limited to the other cores (with :mod:`threadpoolctl`, as
+        scikit-learn does), since threads contending for the same cores made
+        the call up to 1.6 times slower.
 
     n_jobs : int, default=None
         Number of joblib jobs; rows are split into that many blocks, each
@@ -390,6 +397,10 @@ class FastLimeExplainer(BaseExplainer):
             columns=columns,
         )
         n_blocks = min(effective_n_jobs(self.n_jobs), n_rows)
+        # With one block, the prefetch thread takes a core of its own: the
+        # model's thread pools (BLAS, OpenMP) get the others, instead of
+        # contending with it (measured in benchmarks/bench_explainers.py).
+        settings["reserve_core"] = n_blocks == 1
         bounds = np.linspace(0, n_rows, n_blocks + 1).astype(int)
         if n_blocks == 1:
             blocks = [_explain_rows(sampler, model, instances, seeds, settings)]
@@ -592,7 +603,13 @@ def _explain_rows(sampler, model, instances, seeds, settings):
                 fitted[c0 + g0 + u] = (features[u], weights[u], intercept[u], score[u])
 
     if settings["prefetch"] and len(bounds) > 1:
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        n_cpus = cpu_count()
+        limits = (
+            threadpool_limits(limits=n_cpus - 1)
+            if settings.get("reserve_core") and n_cpus > 1
+            else nullcontext()
+        )
+        with limits, ThreadPoolExecutor(max_workers=1) as pool:
             pending = pool.submit(prepare, *bounds[1])
             ready = prepare(*bounds[0])
             for n, (c0, c1) in enumerate(bounds):

@@ -365,3 +365,28 @@ def test_agrees_with_lime_on_breast_cancer(cancer):
     lime = top5(LimeExplainer(n_features=5, n_samples=2000).fit(X[:300]))
     overlap = np.mean([len(a & b) / 5 for a, b in zip(fast, lime)])
     assert overlap >= 0.8
+
+
+def test_prefetch_reserves_a_core_and_restores_the_thread_pools(cancer):
+    from threadpoolctl import threadpool_info
+
+    X, _, model = cancer
+    seen = []
+
+    class Recorder:
+        classes_ = model.classes_
+
+        def predict_proba(self, Z):
+            seen.append({i["internal_api"]: i["num_threads"] for i in threadpool_info()})
+            return model.predict_proba(Z)
+
+    before = [(i["internal_api"], i["num_threads"]) for i in threadpool_info()]
+    explainer = _fast(n_samples=500, max_batch_rows=1000).fit(X[:300])
+    with_prefetch = explainer.explain(Recorder(), X[300:306])
+    after = [(i["internal_api"], i["num_threads"]) for i in threadpool_info()]
+    assert after == before
+    from joblib import cpu_count
+
+    if cpu_count() > 1 and before:
+        assert all(n <= cpu_count() - 1 for call in seen for n in call.values())
+    assert explainer.set_params(prefetch=False).explain(model, X[300:306]) == with_prefetch
