@@ -29,8 +29,11 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
-from skxil.counterexamples import COUNTEREXAMPLE_STRATEGIES, make_counterexamples
-from skxil.counterexamples import _generator
+from skxil.counterexamples import (
+    COUNTEREXAMPLE_STRATEGIES,
+    _generator,
+    make_counterexamples,
+)
 
 BACKENDS = ("numba", "numpy")
 

@@ -40,8 +40,8 @@ built (:class:`skxil.explain._sampling.TabularTables`).
 import math
 
 import numpy as np
-from numba import njit, types
 from llvmlite import ir
+from numba import njit, types
 from numba.extending import intrinsic
 
 __all__ = [

@@ -6,8 +6,12 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from skxil.counterexamples import COUNTEREXAMPLE_STRATEGIES, make_counterexamples
-from skxil.counterexamples import _kernels, _reference
+from skxil.counterexamples import (
+    COUNTEREXAMPLE_STRATEGIES,
+    _kernels,
+    _reference,
+    make_counterexamples,
+)
 
 KERNELS = ("randomize_kernel", "alternative_kernel", "substitute_kernel")
 
