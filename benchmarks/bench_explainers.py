@@ -216,6 +216,51 @@ def floor_analysis(models_, X_train, X_test, n_samples, k, repeat=60):
             f"{max(t_bare + t_fit, t_own) / t_bare:.2f}; any table sampler on one "
             f"core: cpu/bare >= {(t_bare + t_min) / t_bare:.2f}"
         )
+        # Is the second core free? The model and the sampler, each timed
+        # alone and while the other runs in a second thread: CPU time (does
+        # the other thread slow this one's work?) and wall clock (does this
+        # one wait, e.g. for the GIL?).
+        def best_wall(func):
+            func()
+            return min(timed(func) for _ in range(repeat)) / n_units
+
+        for clock, best_of in (("CPU", best), ("wall", best_wall)):
+            with threadpool_limits(1):
+                side = _concurrent(
+                    lambda: model.predict_proba(Z),
+                    lambda: sampler.perturb(list(X), seeds, n_samples),
+                    best_of,
+                )
+            print(
+                f"  {name}: two threads, {clock} ms per explanation: predict_proba "
+                f"{1e3 * side[0]:.3f} alone, {1e3 * side[1]:.3f} beside the "
+                f"sampler; sampling {1e3 * side[2]:.3f} alone, {1e3 * side[3]:.3f} "
+                "beside the model"
+            )
+
+
+def _concurrent(model_call, sampler_call, best):
+    """Each call timed alone and while the other loops in a second thread."""
+    import threading
+
+    out = []
+    for timed_call, other in ((model_call, sampler_call), (sampler_call, model_call)):
+        alone = best(timed_call)
+        stop = threading.Event()
+
+        def loop(other=other, stop=stop):
+            while not stop.is_set():
+                other()
+
+        thread = threading.Thread(target=loop)
+        thread.start()
+        try:
+            beside = best(timed_call)
+        finally:
+            stop.set()
+            thread.join()
+        out.extend([alone, beside])
+    return out[0], out[1], out[2], out[3]
 
 
 def main():
