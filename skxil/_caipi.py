@@ -586,8 +586,28 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """
         n_real = training_set.n_real
         rows = np.arange(n_real - (n_real if n_new is None else n_new), n_real)
-        if training_set.X_real.ndim == 1:
-            return self._with_text_counterexamples(training_set, corrections, update, rows)
+        X_real = training_set.X_real
+        common = dict(
+            y_train=training_set.y_real,
+            n_counterexamples=self.n_counterexamples,
+            strategy=self.counterexample_strategy,
+            per_feature=self.per_feature,
+            row_index=rows,
+            random_state=np.random.RandomState(self._seed_for(update, _COUNTEREXAMPLES)),
+        )
+        if X_real.ndim == 1:  # documents: counterexamples change the corrected words
+            if self.counterexample_strategy == "alternative":
+                raise ValueError(
+                    "counterexample_strategy='alternative' re-draws feature values; "
+                    f"for raw documents use one of {TEXT_COUNTEREXAMPLE_STRATEGIES} "
+                    "or a callable."
+                )
+            # called even without corrections: it validates them
+            X_ce, y_ce, source = make_text_counterexamples(
+                X_real[rows], training_set.y_real[rows], corrections,
+                documents_train=X_real, **common,
+            )
+            return training_set.add_counterexamples(X_ce, y_ce, rows[source])
         if self.counterexample_strategy == "remove":
             raise ValueError(
                 "counterexample_strategy='remove' removes words from raw documents; "
@@ -595,7 +615,6 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 "a 0/1 word-count column 'alternative' removes the word)."
             )
         names = getattr(self, "feature_names_in_", None)
-        X_real = training_set.X_real
         is_sparse = sparse.issparse(X_real)
         mask = check_corrections(
             corrections, len(rows), self.n_features_in_, names,
@@ -608,51 +627,11 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         # nothing), so that the generator's error messages name rows as the
         # caller numbered them.
         background = numeric_background(X_real)
-        X_rows = background[rows[0] :]
         X_ce, y_ce, source = make_counterexamples(
-            X_rows,
-            training_set.y_real[rows],
-            mask,
-            X_train=background,
-            y_train=training_set.y_real,
-            n_counterexamples=self.n_counterexamples,
-            strategy=self.counterexample_strategy,
-            per_feature=self.per_feature,
-            row_index=rows,
-            random_state=np.random.RandomState(self._seed_for(update, _COUNTEREXAMPLES)),
+            background[rows[0] :], training_set.y_real[rows], mask,
+            X_train=background, **common,
         )
         return training_set.add_counterexamples(like(X_ce, X_real), y_ce, rows[source])
-
-    def _with_text_counterexamples(self, training_set, corrections, update, rows):
-        """Stage 4 for documents: counterexamples change the corrected words."""
-        if self.counterexample_strategy == "alternative":
-            raise ValueError(
-                "counterexample_strategy='alternative' re-draws feature values; for "
-                f"raw documents use one of {TEXT_COUNTEREXAMPLE_STRATEGIES} or a "
-                "callable."
-            )
-        docs = training_set.X_real
-        if corrections is None or self.n_counterexamples == 0:
-            # still validated, so that a malformed correction is an error
-            make_text_counterexamples(
-                docs[rows], training_set.y_real[rows], corrections,
-                documents_train=docs[:0], y_train=training_set.y_real[:0],
-                n_counterexamples=0,
-            )
-            return training_set
-        X_ce, y_ce, source = make_text_counterexamples(
-            docs[rows],
-            training_set.y_real[rows],
-            corrections,
-            documents_train=docs,
-            y_train=training_set.y_real,
-            n_counterexamples=self.n_counterexamples,
-            strategy=self.counterexample_strategy,
-            per_feature=self.per_feature,
-            row_index=rows,
-            random_state=np.random.RandomState(self._seed_for(update, _COUNTEREXAMPLES)),
-        )
-        return training_set.add_counterexamples(X_ce, y_ce, rows[source])
 
     def _fit_estimator(self, training_set):
         """Stage 5: fit a fresh clone of the estimator on the training set."""

@@ -215,14 +215,8 @@ def _make_dense(
     y = _check_labels(y, n_rows, "y", "X")
     corrections = _check_corrections(corrections, X.shape)
     n_ce = _check_n_counterexamples(n_counterexamples)
-    if not (callable(strategy) or strategy in COUNTEREXAMPLE_STRATEGIES):
-        raise ValueError(
-            f"strategy must be one of {COUNTEREXAMPLE_STRATEGIES} or a callable, "
-            f"got {strategy!r}."
-        )
-    if not isinstance(per_feature, (bool, np.bool_)):
-        raise TypeError(f"per_feature must be a bool, got {per_feature!r}.")
-    per_feature = bool(per_feature)
+    _check_strategy(strategy, COUNTEREXAMPLE_STRATEGIES)
+    per_feature = _check_per_feature(per_feature)
     if not isinstance(backend, str) or backend not in _BACKENDS:
         raise ValueError(
             f"backend must be one of {tuple(_BACKENDS)}, got {backend!r}."
@@ -288,20 +282,10 @@ def _check_labels(y, n, name, against):
     return y
 
 
-def _check_corrections(corrections, shape):
-    if sp.issparse(corrections):
-        if corrections.shape != shape:
-            raise ValueError(
-                f"corrections must have the shape of X {shape}, got "
-                f"{corrections.shape}."
-            )
-        if corrections.dtype != np.bool_:
-            raise ValueError(
-                "corrections must be a boolean array, got dtype "
-                f"{corrections.dtype}."
-            )
-        return np.asarray(corrections.toarray())
-    corrections = np.asarray(corrections)
+def _check_corrections(corrections, shape, as_csr=False):
+    """A boolean mask of ``shape``: dense, or canonical CSR with ``as_csr``."""
+    if not sp.issparse(corrections):
+        corrections = np.asarray(corrections)
     if corrections.dtype != np.bool_:
         raise ValueError(
             f"corrections must be a boolean array, got dtype {corrections.dtype}."
@@ -310,7 +294,25 @@ def _check_corrections(corrections, shape):
         raise ValueError(
             f"corrections must have the shape of X {shape}, got {corrections.shape}."
         )
-    return corrections
+    if as_csr:
+        corrections = sp.csr_matrix(corrections, copy=True)
+        corrections.sum_duplicates()
+        corrections.eliminate_zeros()
+        return corrections
+    return corrections.toarray() if sp.issparse(corrections) else corrections
+
+
+def _check_strategy(strategy, strategies, what="strategy"):
+    if not (callable(strategy) or strategy in strategies):
+        raise ValueError(
+            f"{what} must be one of {strategies} or a callable, got {strategy!r}."
+        )
+
+
+def _check_per_feature(per_feature):
+    if not isinstance(per_feature, (bool, np.bool_)):
+        raise TypeError(f"per_feature must be a bool, got {per_feature!r}.")
+    return bool(per_feature)
 
 
 def _check_n_counterexamples(n_counterexamples):
@@ -717,24 +719,6 @@ def _apply_callable(func, X, layout, n_ce, per_feature, rng, context, row_ids):
 # sparse rows
 
 
-def _sparse_corrections(corrections, shape):
-    """Canonical CSR boolean corrections (dense masks are converted)."""
-    if not sp.issparse(corrections):
-        return sp.csr_matrix(_check_corrections(corrections, shape))
-    if corrections.dtype != np.bool_:
-        raise ValueError(
-            f"corrections must be a boolean array, got dtype {corrections.dtype}."
-        )
-    if corrections.shape != shape:
-        raise ValueError(
-            f"corrections must have the shape of X {shape}, got {corrections.shape}."
-        )
-    corrections = sp.csr_matrix(corrections, copy=True)
-    corrections.sum_duplicates()
-    corrections.eliminate_zeros()
-    return corrections
-
-
 def _make_sparse(
     X, y, corrections, *, X_train, y_train, n_counterexamples, strategy,
     per_feature, row_index, random_state, backend,
@@ -754,7 +738,7 @@ def _make_sparse(
     X = sp.csr_matrix(X, copy=True)
     X.sum_duplicates()  # canonical: sorted indices, no duplicates
     n_rows, n_features = X.shape
-    corrections = _sparse_corrections(corrections, X.shape)
+    corrections = _check_corrections(corrections, X.shape, as_csr=True)
     if not isinstance(backend, str) or backend not in _BACKENDS:
         raise ValueError(
             f"backend must be one of {tuple(_BACKENDS)}, got {backend!r}."

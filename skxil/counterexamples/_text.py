@@ -12,7 +12,14 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ..utils._text import check_documents, check_text_corrections, split_document
-from ._generator import _check_n_counterexamples, _check_row_index, _context_keywords
+from ._generator import (
+    _check_labels,
+    _check_n_counterexamples,
+    _check_per_feature,
+    _check_row_index,
+    _check_strategy,
+    _context_keywords,
+)
 
 __all__ = ["make_text_counterexamples", "TEXT_COUNTEREXAMPLE_STRATEGIES"]
 
@@ -146,30 +153,16 @@ def make_text_counterexamples(
     documents = check_documents(documents, "Text counterexamples")
     documents_train = check_documents(documents_train, "Text counterexamples")
     n_docs = len(documents)
-    y = np.asarray(y)
-    if y.shape != (n_docs,):
-        raise ValueError(
-            f"y must have shape ({n_docs},) to match the documents, got {y.shape}."
-        )
-    y_train = np.asarray(y_train)
-    if y_train.shape != (len(documents_train),):
-        raise ValueError(
-            f"y_train must have shape ({len(documents_train)},) to match "
-            f"documents_train, got {y_train.shape}."
-        )
+    y = _check_labels(y, n_docs, "y", "the documents")
+    y_train = _check_labels(y_train, len(documents_train), "y_train", "documents_train")
     corrected = check_text_corrections(corrections, documents)
     n_ce = _check_n_counterexamples(n_counterexamples)
-    if not (callable(strategy) or strategy in TEXT_COUNTEREXAMPLE_STRATEGIES):
-        raise ValueError(
-            f"strategy for documents must be one of {TEXT_COUNTEREXAMPLE_STRATEGIES} "
-            f"or a callable, got {strategy!r}."
-        )
-    if not isinstance(per_feature, (bool, np.bool_)):
-        raise TypeError(f"per_feature must be a bool, got {per_feature!r}.")
+    _check_strategy(strategy, TEXT_COUNTEREXAMPLE_STRATEGIES, "strategy for documents")
+    per_feature = _check_per_feature(per_feature)
     row_index = _check_row_index(row_index, n_docs, len(documents_train))
     rng = check_random_state(random_state)
 
-    pool = _Replacements(strategy, documents_train, y_train)
+    pool = None  # built on first use: most calls correct nothing
     wanted = _context_keywords(strategy) if callable(strategy) else ()
     out, source, absent = [], [], []
     for i, words in enumerate(corrected):
@@ -209,6 +202,8 @@ def make_text_counterexamples(
                     for p in hit:
                         new[p] = ""
                 else:
+                    if pool is None:
+                        pool = _Replacements(strategy, documents_train, y_train)
                     words_for = pool.draw(i, y[i], int(row_index[i]), banned, hit.size, rng)
                     for p, word in zip(hit, words_for):
                         new[p] = word

@@ -153,8 +153,8 @@ class FastLimeExplainer(BaseExplainer):
         With ``n_jobs=1`` and several chunks, the helper thread gets a core of
         its own for the duration of the call: the model's BLAS and OpenMP
         pools are limited to the other cores (with :mod:`threadpoolctl`, as
-        scikit-learn does), since threads contending for the same cores made
-        the call up to 1.6 times slower.
+        scikit-learn does), instead of contending with the helper for the
+        same cores.
 
     n_jobs : int, default=None
         Number of joblib jobs; rows are split into that many blocks, each
