@@ -84,9 +84,14 @@ def bench_model(model, X_train, X_test, n_samples, k, R, n_lime, repeat, fast_pa
     chunks, sizes = spy.chunks, spy.sizes
     runs = [c[i : i + n_samples] for c in chunks for i in range(0, len(c), n_samples)]
 
+    # stored chunks that hold at least each call's rows (the first chunks of a
+    # call can be smaller than the later ones)
+    pools = {size: [c for c in chunks if len(c) >= size] for size in set(sizes)}
+
     def bare():  # the model alone on the same number of rows, in the same chunks
         for i, size in enumerate(sizes):
-            model.predict_proba(chunks[i % len(chunks)][:size])
+            pool = pools[size]
+            model.predict_proba(pool[i % len(pool)][:size])
 
     def bare_5000():  # the model alone, one call of n_samples rows per run
         for i in range(n * R):

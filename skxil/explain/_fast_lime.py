@@ -10,7 +10,7 @@ from scipy import sparse
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ..utils._validation import _is_dataframe
 from . import _kernels
@@ -148,8 +148,14 @@ class FastLimeExplainer(BaseExplainer):
 
     prefetch : bool, default=True
         Draw and perturb the next chunk in a helper thread while the model
-        predicts the current one (at most two chunks in memory). The model is
-        always called from the calling thread; results do not depend on it.
+        predicts the current one (at most two chunks of model input in
+        memory). With several chunks, the first holds one unit (row x
+        repeat) and the chunks double up to ``max_batch_rows``, so the model
+        starts after one unit has been drawn; the surrogates of a chunk are
+        fitted by the helper when it is idle, else by the calling thread.
+        When everything fits in one chunk, there is one model call and no
+        helper. The model is always called from the calling thread; results
+        do not depend on it.
         With ``n_jobs=1`` and several chunks, the helper thread gets a core of
         its own for the duration of the call: the model's BLAS and OpenMP
         pools are limited to the other cores (with :mod:`threadpoolctl`, as
@@ -504,16 +510,58 @@ class FastLimeExplainer(BaseExplainer):
         )
 
 
+_THREADPOOL_CONTROLLER = None
+
+
+def _threadpool_controller():
+    """One ``ThreadpoolController`` per process, created on first use.
+
+    Building a controller inspects every loaded shared library (about 4 ms);
+    scikit-learn keeps a global one for the same reason.
+    """
+    global _THREADPOOL_CONTROLLER
+    if _THREADPOOL_CONTROLLER is None:
+        _THREADPOOL_CONTROLLER = ThreadpoolController()
+    return _THREADPOOL_CONTROLLER
+
+
+def _chunk_bounds(n_units, per_chunk, ramp=False):
+    """``(start, stop)`` of the chunks of ``n_units`` units, at most ``per_chunk`` each.
+
+    When all units fit in one chunk there is one chunk (one model call).
+    Otherwise, with ``ramp``, the chunks start at one unit and double up to
+    ``per_chunk``: the model starts after one unit has been drawn instead of
+    a whole chunk, and the helper thread drawing chunk ``n + 1`` keeps ahead
+    of the model predicting chunk ``n``.
+
+    >>> _chunk_bounds(5, 8)
+    [(0, 5)]
+    >>> _chunk_bounds(20, 8)
+    [(0, 8), (8, 16), (16, 20)]
+    >>> _chunk_bounds(20, 8, ramp=True)
+    [(0, 1), (1, 3), (3, 7), (7, 15), (15, 20)]
+    """
+    if n_units <= per_chunk:
+        return [(0, n_units)]
+    size = 1 if ramp else per_chunk
+    bounds, start = [], 0
+    while start < n_units:
+        stop = min(start + size, n_units)
+        bounds.append((start, stop))
+        start = stop
+        size = min(2 * size, per_chunk)
+    return bounds
+
+
 def _explain_rows(sampler, model, instances, seeds, settings):
     """Explain a block of rows; every row is explained ``seeds.shape[1]`` times.
 
     The units (row, repeat) are processed in chunks of at most
     ``max_batch_rows // n_samples`` units (at least one), with one
-    ``predict_proba`` call per chunk. With ``prefetch``, a helper thread
-    draws and perturbs the next chunk while the model predicts the current
-    one (the kernels release the GIL; the model is only ever called from the
-    calling thread); when there are several chunks, the first is half as
-    large and drawn by the calling thread while the helper draws the second. Returns one
+    ``predict_proba`` call per chunk (see :func:`_chunk_bounds`). With
+    ``prefetch``, a helper thread draws and perturbs the next chunk while the
+    model predicts the current one (the kernels release the GIL; the model is
+    only ever called from the calling thread). Returns one
     ``(label, proba, features, weights, intercept, score)`` per row.
     """
     n_samples = settings["n_samples"]
@@ -526,13 +574,7 @@ def _explain_rows(sampler, model, instances, seeds, settings):
         row_bytes = max(sampler.row_bytes(inst) for inst in instances)
         max_rows = min(65536, 2**26 // row_bytes)
     per_chunk = max(1, max_rows // n_samples)
-    first = per_chunk
-    if settings["prefetch"] and n_units > per_chunk:
-        # several chunks: a half-size first one, drawn by the calling thread
-        # while the helper draws the second, so the model starts earlier
-        first = max(1, per_chunk // 2)
-    starts = [0] + list(range(first, n_units, per_chunk))
-    bounds = [(c0, min(c0 + (first if c0 == 0 else per_chunk), n_units)) for c0 in starts]
+    bounds = _chunk_bounds(n_units, per_chunk, ramp=settings["prefetch"])
     labels = np.empty(n_units, dtype=np.int64)
     probas = [None] * n_units
     fitted = [None] * n_units
@@ -553,7 +595,7 @@ def _explain_rows(sampler, model, instances, seeds, settings):
                 )
         return Z, groups
 
-    def finish(c0, c1, Z, groups):
+    def predict(c0, c1, Z):
         if settings["columns"] is not None:
             import pandas as pd
 
@@ -563,6 +605,9 @@ def _explain_rows(sampler, model, instances, seeds, settings):
         labels[c0:c1] = chunk_labels
         for u in range(c1 - c0):
             probas[c0 + u] = proba[u * n_samples]
+        return proba, chunk_labels
+
+    def fit(c0, groups, proba, chunk_labels):
         for g0, g1, des in groups:
             m = g1 - g0
             k = min(settings["n_keep"], des.shape[1])
@@ -605,23 +650,42 @@ def _explain_rows(sampler, model, instances, seeds, settings):
     if settings["prefetch"] and len(bounds) > 1:
         n_cpus = cpu_count()
         limits = (
-            threadpool_limits(limits=n_cpus - 1)
+            _threadpool_controller().limit(limits=n_cpus - 1)
             if settings.get("reserve_core") and n_cpus > 1
             else nullcontext()
         )
         with limits, ThreadPoolExecutor(max_workers=1) as pool:
+            # The helper draws chunk n + 1 while the model predicts chunk n;
+            # the surrogates of chunk n are fitted by the helper when it has
+            # already finished chunk n + 1 (it would idle otherwise), else by
+            # the calling thread while it waits for chunk n + 1.
             pending = pool.submit(prepare, *bounds[1])
             ready = prepare(*bounds[0])
+            handed = []
             for n, (c0, c1) in enumerate(bounds):
                 if n > 0:
                     ready = pending.result()
-                    if n + 1 < len(bounds):
-                        pending = pool.submit(prepare, *bounds[n + 1])
-                finish(c0, c1, *ready)
+                    pending = (
+                        pool.submit(prepare, *bounds[n + 1])
+                        if n + 1 < len(bounds)
+                        else None
+                    )
+                Z, groups = ready
                 del ready
+                proba, chunk_labels = predict(c0, c1, Z)
+                del Z
+                if pending is not None and pending.done():
+                    handed.append(pool.submit(fit, c0, groups, proba, chunk_labels))
+                else:
+                    fit(c0, groups, proba, chunk_labels)
+                del groups, proba
+            for job in handed:
+                job.result()
     else:
         for c0, c1 in bounds:
-            finish(c0, c1, *prepare(c0, c1))
+            Z, groups = prepare(c0, c1)
+            fit(c0, groups, *predict(c0, c1, Z))
+            del Z, groups
 
     rows = []
     for i in range(len(instances)):

@@ -97,6 +97,44 @@ def test_one_model_call_per_chunk_and_chunking_does_not_matter(cancer):
         assert sum(shape[0] for _, shape in spy.calls) == 5 * 3 * N
 
 
+def test_chunks_ramp_up_with_prefetch_and_results_do_not_change(cancer):
+    """With several chunks and prefetch the model starts after one unit."""
+    X, _, model = cancer
+    rows = X[300:305]
+    sizes = {}
+    results = {}
+    for prefetch in (True, False):
+        spy = _Spy(model)
+        explainer = _fast(n_repeats=3, max_batch_rows=4 * N, prefetch=prefetch)
+        results[prefetch] = explainer.fit(X[:300]).explain(spy, rows)
+        sizes[prefetch] = [shape[0] // N for _, shape in spy.calls]
+    assert sizes[True] == [1, 2, 4, 4, 4]  # 15 units, at most 4 per call
+    assert sizes[False] == [4, 4, 4, 3]
+    assert results[True] == results[False]
+
+
+@pytest.mark.parametrize("prefetch", [True, False])
+def test_a_model_error_in_a_later_chunk_reaches_the_caller(cancer, prefetch):
+    X, _, model = cancer
+
+    class FailsOnThirdCall:
+        classes_ = model.classes_
+        calls = 0
+
+        def predict_proba(self, Z):
+            self.calls += 1
+            if self.calls == 3:
+                raise RuntimeError("model broke on call 3")
+            return model.predict_proba(Z)
+
+    explainer = _fast(n_repeats=3, max_batch_rows=2 * N, prefetch=prefetch)
+    explainer.fit(X[:300])
+    failing = FailsOnThirdCall()
+    with pytest.raises(RuntimeError, match="model broke on call 3"):
+        explainer.explain(failing, X[300:305])
+    assert failing.calls == 3  # no further chunk is predicted
+
+
 @pytest.mark.parametrize("backend", ["threading", "loky"])
 def test_joblib_backends_give_the_same_explanations(cancer, backend):
     X, _, model = cancer
