@@ -386,14 +386,25 @@ def _binned_unit(
     words, q, X, xbin, coef, cell_bins, exact, cum, cumlo, invp, plo, pspan, sgn,
     mean, std, lo, hi, n_samples, inv, masks,
 ):  # fmt: skip
-    """Unit ``q`` of :func:`tabular_binned_kernel` from its words."""
+    """Unit ``q`` of :func:`tabular_binned_kernel` from its words.
+
+    Per feature, one loop draws the values and a second, branch-free (and
+    vectorised) one sets the design bits: a word's bin is the instance's
+    bin ``b`` exactly when ``w_lo <= word < w_hi`` with ``w_lo`` the
+    smallest word whose uniform ``(word + 0.5) / 2**16`` reaches
+    ``cum[j, b - 1]`` (0 for the first bin) and ``w_hi`` the one reaching
+    ``cum[j, b]`` (``2**16`` for the last), which is how every path assigns
+    bins (:func:`_exact_value`; the fast cells lie inside one bin).
+    """
     d = X.shape[1]
     frac_bits, frac_mask, frac_scale = cell_split(coef.shape[1])
     m1 = n_samples - 1
     r0 = q * n_samples
-    for i in range(r0, r0 + n_samples):
-        for g in range(masks.shape[1]):
-            masks[i, g] = 0
+    n_groups = masks.shape[1]
+    flat = masks.reshape(masks.shape[0] * n_groups)
+    for i in range(r0 * n_groups, (r0 + n_samples) * n_groups):
+        flat[i] = 0
+    last = cum.shape[1] - 1
     for j in range(d):
         inv[r0, j] = X[q, j]
         xb = xbin[q, j]
@@ -402,26 +413,39 @@ def _binned_unit(
         slow = exact[j]
         unit_words = words[j * m1 : (j + 1) * m1]
         values = inv[r0 + 1 : r0 + n_samples, j]
-        design = masks[r0 : r0 + n_samples, j >> 6]
-        shift = np.uint64(j & 63)
-        design[0] |= np.uint64(1) << shift
         for i in range(m1):
             word = unit_words[i]
             e = word >> frac_bits
-            b = np.int64(table_bins[e])
-            if b >= 0:
+            if table_bins[e] >= 0:
                 k = np.float64(word & frac_mask)
                 value = table[e, 0] + k * (table[e, 1] + k * table[e, 2])
             elif table[e, 0] >= 0.0:  # tabulated slow cell
-                k = np.int64(table[e, 0]) * (frac_mask + 1) + (word & frac_mask)
-                value = slow[k, 0]
-                b = np.int64(slow[k, 1])
+                value = slow[np.int64(table[e, 0]) * (frac_mask + 1) + (word & frac_mask), 0]
             else:
-                b, value = _exact_value(
+                _, value = _exact_value(
                     word, j, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi
                 )
             values[i] = value
-            design[i + 1] |= np.uint64(b == xb) << shift
+        if xb < 0:  # the instance's value is in no bin: no sample shares it
+            w_lo = 0
+            w_hi = 0
+        else:
+            w_lo = 0 if xb == 0 else np.int64(math.ceil(cum[j, xb - 1] * 65536.0 - 0.5))
+            w_hi = 65536 if xb >= last else np.int64(math.ceil(cum[j, xb] * 65536.0 - 0.5))
+        g = j >> 6
+        shift = np.uint64(j & 63)
+        flat[r0 * n_groups + g] |= np.uint64(1) << shift
+        if n_groups == 1:  # unit stride: the loop vectorises
+            design = flat[r0 + 1 : r0 + n_samples]
+            for i in range(m1):
+                w = np.int64(unit_words[i])
+                design[i] |= np.uint64((w >= w_lo) & (w < w_hi)) << shift
+        else:
+            for i in range(m1):
+                w = np.int64(unit_words[i])
+                flat[(r0 + 1 + i) * n_groups + g] |= (
+                    np.uint64((w >= w_lo) & (w < w_hi)) << shift
+                )
 
 
 @njit(cache=True, nogil=True)
