@@ -382,6 +382,14 @@ def tabular_binned_sample(
 
 
 @njit(cache=True, nogil=True)
+def _first_word(c):
+    """The smallest 16-bit word ``w`` with ``(w + 0.5) / 2**16 >= c``, exactly:
+    for ``2**-17 <= c <= 1``, ``c * 2**16 - 0.5`` has no rounding error, and
+    below that the ceiling is 0 either way."""
+    return np.int64(math.ceil(c * 65536.0 - 0.5))
+
+
+@njit(cache=True, nogil=True)
 def _binned_unit(
     words, q, X, xbin, coef, cell_bins, exact, cum, cumlo, invp, plo, pspan, sgn,
     mean, std, lo, hi, n_samples, inv, masks,
@@ -420,7 +428,8 @@ def _binned_unit(
                 k = np.float64(word & frac_mask)
                 value = table[e, 0] + k * (table[e, 1] + k * table[e, 2])
             elif table[e, 0] >= 0.0:  # tabulated slow cell
-                value = slow[np.int64(table[e, 0]) * (frac_mask + 1) + (word & frac_mask), 0]
+                k = np.int64(table[e, 0]) * (frac_mask + 1) + (word & frac_mask)
+                value = slow[k, 0]
             else:
                 _, value = _exact_value(
                     word, j, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi
@@ -430,8 +439,8 @@ def _binned_unit(
             w_lo = 0
             w_hi = 0
         else:
-            w_lo = 0 if xb == 0 else np.int64(math.ceil(cum[j, xb - 1] * 65536.0 - 0.5))
-            w_hi = 65536 if xb >= last else np.int64(math.ceil(cum[j, xb] * 65536.0 - 0.5))
+            w_lo = 0 if xb == 0 else _first_word(cum[j, xb - 1])
+            w_hi = 65536 if xb >= last else _first_word(cum[j, xb])
         g = j >> 6
         shift = np.uint64(j & 63)
         flat[r0 * n_groups + g] |= np.uint64(1) << shift
