@@ -516,8 +516,9 @@ _THREADPOOL_CONTROLLER = None
 def _threadpool_controller():
     """One ``ThreadpoolController`` per process, created on first use.
 
-    Building a controller inspects every loaded shared library (about 4 ms);
-    scikit-learn keeps a global one for the same reason.
+    Building a controller inspects every loaded shared library, on every
+    call of ``threadpool_limits``; scikit-learn keeps a global controller
+    for the same reason.
     """
     global _THREADPOOL_CONTROLLER
     if _THREADPOOL_CONTROLLER is None:
