@@ -532,8 +532,7 @@ def _chunk_bounds(n_units, per_chunk, ramp=False):
     When all units fit in one chunk there is one chunk (one model call).
     Otherwise, with ``ramp``, the chunks start at one unit and double up to
     ``per_chunk``: the model starts after one unit has been drawn instead of
-    a whole chunk, and the helper thread drawing chunk ``n + 1`` keeps ahead
-    of the model predicting chunk ``n``.
+    a whole chunk.
 
     >>> _chunk_bounds(5, 8)
     [(0, 5)]

@@ -118,11 +118,9 @@ def test_tabular_binned_kernel_equals_twin(tabulated):
 def test_design_word_thresholds_give_every_word_its_bin():
     """The binned kernel sets a design bit when w_lo <= word < w_hi; over all
     2**16 words this is the bin that the exact path and the fast cells give."""
-    tables = TabularTables(_background(), categorical=[5])
+    tables, _, _, _, args = _tabular_inputs()
+    args = args[:-1]  # without n_samples
     P = tables.params
-    args = tuple(
-        P[k] for k in ("cum", "cumlo", "invp", "plo", "pspan", "sgn", "mean", "std")
-    ) + (P["lo"], P["hi"])
     words = np.arange(2**16, dtype=np.int64)
     frac_bits, _, _ = _kernels.cell_split(tables.cells.shape[1])
     n_bins = P["cum"].shape[1]
@@ -133,8 +131,7 @@ def test_design_word_thresholds_give_every_word_its_bin():
         cell_bin = tables.cell_bins[j][words >> frac_bits]
         fast = cell_bin >= 0
         np.testing.assert_array_equal(cell_bin[fast], exact_bin[fast])
-        edges = np.ceil(P["cum"][j, :-1] * 65536.0 - 0.5).astype(np.int64)
-        edges = np.concatenate([[0], edges, [2**16]])
+        edges = [0] + [_kernels._first_word(c) for c in P["cum"][j, :-1]] + [2**16]
         for b in range(n_bins):
             inside = (words >= edges[b]) & (words < edges[b + 1])
             np.testing.assert_array_equal(inside, exact_bin == b)
