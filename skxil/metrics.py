@@ -32,7 +32,7 @@ def _is_explanation_list(explanations):
 
 
 def _n_features_of(explanations):
-    n_features = {e.n_features for e in explanations}
+    n_features = {e.n_features_in for e in explanations}
     if len(n_features) != 1:
         raise ValueError(
             "All explanations must cover the same number of features; got "
@@ -108,12 +108,12 @@ def _is_ragged(explanations, relevant):
     """Explanations over different numbers of features (e.g. documents)."""
     if not _is_explanation_list(explanations) or isinstance(explanations, Explanation):
         return False
-    widths = {int(e.n_features) for e in explanations}
+    widths = {int(e.n_features_in) for e in explanations}
     return len(widths) > 1 or (
         not isinstance(relevant, np.ndarray)
         and isinstance(relevant, (list, tuple))
         and len(relevant) == len(explanations)
-        and any(np.ndim(m) == 1 and len(m) != int(e.n_features)
+        and any(np.ndim(m) == 1 and len(m) != int(e.n_features_in)
                 for m, e in zip(relevant, explanations))
     )
 
@@ -129,9 +129,9 @@ def _ragged_counts(explanations, relevant):
     hits, n_selected, n_relevant = [], [], []
     for i, (e, mask) in enumerate(zip(explanations, relevant)):
         mask = np.asarray(mask)
-        if mask.dtype != bool or mask.shape != (int(e.n_features),):
+        if mask.dtype != bool or mask.shape != (int(e.n_features_in),):
             raise ValueError(
-                f"relevant[{i}] must be a boolean mask of shape ({e.n_features},) "
+                f"relevant[{i}] must be a boolean mask of shape ({e.n_features_in},) "
                 f"to match explanation {i}; got dtype {mask.dtype} and shape "
                 f"{mask.shape}."
             )
@@ -205,8 +205,8 @@ def explanation_precision_recall_fscore(explanations, relevant):
     >>> from skxil.explain import Explanation
     >>> from skxil.metrics import explanation_precision_recall_fscore
     >>> relevant = np.array([True, True, False, False])
-    >>> explanations = [Explanation(1, [0, 2], [0.5, 0.1], n_features=4),
-    ...                 Explanation(0, [0, 1], [0.3, -0.2], n_features=4)]
+    >>> explanations = [Explanation(1, [0, 2], [0.5, 0.1], n_features_in=4),
+    ...                 Explanation(0, [0, 1], [0.3, -0.2], n_features_in=4)]
     >>> p, r, f = explanation_precision_recall_fscore(explanations, relevant)
     >>> print(f"{p:.3f} {r:.3f} {f:.3f}")
     0.750 0.750 0.750

@@ -455,7 +455,7 @@ def test_explain_with_pipeline_and_dataframe(data):
     learner = _learner(estimator=make_pipeline(StandardScaler(), LogisticRegression()))
     learner.fit(pd.DataFrame(X, columns=columns), y)
     e = learner.explain(pd.DataFrame(X_pool[:1], columns=columns))[0]
-    assert e.feature_names == columns
+    assert e.all_feature_names == columns
     assert e.as_list()[0][0] in columns
 
 

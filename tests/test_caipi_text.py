@@ -62,7 +62,7 @@ def test_fit_query_explain_teach_on_documents():
     assert len(rows) == 2 and [docs[6:][i] for i in idx] == list(rows)
     explanations = learner.explain(rows)
     for doc, e in zip(rows, explanations):
-        assert e.feature_names == document_words(doc)
+        assert e.all_feature_names == document_words(doc)
         words = [w for w, _ in e.as_list()]
         assert set(words) <= set(document_words(doc))
         assert e.predicted_class in (0, 1)
@@ -109,8 +109,8 @@ def test_empty_and_non_ascii_documents():
     assert learner.training_set_.n_counterexamples == 2
     assert all("東京" not in d for d in learner.training_set_.X_ce)
     e_empty, e_jp = learner.explain(["", "東京 café"])
-    assert e_empty.n_features == 0 and e_empty.as_list() == []
-    assert set(e_jp.feature_names) == {"東京", "café"}
+    assert e_empty.n_features_in == 0 and e_empty.as_list() == []
+    assert set(e_jp.all_feature_names) == {"東京", "café"}
 
 
 def test_errors_on_documents():
@@ -146,7 +146,7 @@ def test_explainer_objects_in_text_mode(explainer):
     docs, y = _corpus()
     learner = _learner(explainer=explainer).fit(docs[:10], y[:10])
     (e,) = learner.explain(docs[10:11])
-    assert e.feature_names == document_words(docs[10])
+    assert e.all_feature_names == document_words(docs[10])
 
 
 def test_grid_search_over_counterexamples_on_documents():

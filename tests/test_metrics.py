@@ -42,8 +42,8 @@ def test_precision_recall_fscore_mean_of_rows_not_harmonic_mean_of_means():
 
 def test_precision_recall_fscore_with_explanations_and_per_row_relevance():
     explanations = [
-        Explanation(1, [2, 0], [0.5, -0.1], n_features=3),
-        Explanation(0, [1], [0.3], n_features=3),
+        Explanation(1, [2, 0], [0.5, -0.1], n_features_in=3),
+        Explanation(0, [1], [0.3], n_features_in=3),
     ]
     relevant = np.array([[True, False, False], [False, True, True]])
     p, r, f = explanation_precision_recall_fscore(explanations, relevant)
@@ -79,7 +79,7 @@ def test_precision_recall_fscore_errors(explanations, relevant, message):
 
 
 def test_explanations_with_different_n_features_are_rejected():
-    explanations = [Explanation(0, [0], [1.0], n_features=3), Explanation(0, [0], [1.0], n_features=4)]
+    explanations = [Explanation(0, [0], [1.0], n_features_in=3), Explanation(0, [0], [1.0], n_features_in=4)]
     with pytest.raises(ValueError, match="relevant must be a list with one mask per explanation"):
         explanation_precision_recall_fscore(explanations, np.ones(3, bool))
     with pytest.raises(ValueError, match=r"relevant\[1\] must be a boolean mask of shape \(4,\)"):
@@ -89,8 +89,8 @@ def test_explanations_with_different_n_features_are_rejected():
 def test_explanations_of_documents_take_one_mask_each():
     # two documents with 3 and 5 distinct words: P, R by hand
     explanations = [
-        Explanation(1, [0, 2], [0.5, 0.1], n_features=3),
-        Explanation(0, [4, 1, 3], [0.3, -0.2, 0.1], n_features=5),
+        Explanation(1, [0, 2], [0.5, 0.1], n_features_in=3),
+        Explanation(0, [4, 1, 3], [0.3, -0.2, 0.1], n_features_in=5),
     ]
     relevant = [
         np.array([True, False, False]),
@@ -102,7 +102,7 @@ def test_explanations_of_documents_take_one_mask_each():
     assert r == pytest.approx((1 + 2 / 3) / 2)
     assert f == pytest.approx((2 / 3 + 2 / 3) / 2)
     # same widths, one list of masks: the same as the 2-D array
-    same = [Explanation(1, [0], [1.0], n_features=3)] * 2
+    same = [Explanation(1, [0], [1.0], n_features_in=3)] * 2
     masks = [np.array([True, False, True]), np.array([False, True, True])]
     assert explanation_precision_recall_fscore(same, masks) == (
         explanation_precision_recall_fscore(same, np.array(masks))
@@ -144,7 +144,7 @@ def test_wrong_reason_score_skips_flat_rows_and_rows_without_confounder():
 
 
 def test_wrong_reason_score_with_explanations():
-    explanations = [Explanation(1, [3, 0], [2.0, 1.0], n_features=4)]
+    explanations = [Explanation(1, [3, 0], [2.0, 1.0], n_features_in=4)]
     # Dense [1, 0, 0, 2] -> normalised [0.5, 0, 0, 1]; t = 0.6 -> active {3}.
     assert_allclose(wrong_reason_score(explanations, [False, False, True, True], threshold=0.6), 0.5)
 
@@ -170,7 +170,7 @@ def test_attribution_overlap_by_hand():
 
 
 def test_attribution_overlap_with_explanations_does_not_modify_them():
-    e = Explanation(0, [1, 2], [-3.0, 1.0], n_features=4)
+    e = Explanation(0, [1, 2], [-3.0, 1.0], n_features_in=4)
     weights = e.weights.copy()
     assert_allclose(attribution_overlap([e], [False, True, False, False]), 0.75)
     assert_array_equal(e.weights, weights)
@@ -195,7 +195,7 @@ def test_dice_by_hand():
 
 
 def test_dice_with_explanation():
-    e = Explanation(1, [0, 3], [0.2, -0.9], n_features=5)
+    e = Explanation(1, [0, 3], [0.2, -0.9], n_features_in=5)
     mask = np.array([True, True, False, False, False])
     # Selected features {0, 3} vs {0, 1}: 2 / 4.
     assert_allclose(dice_score(e, mask), 0.5)

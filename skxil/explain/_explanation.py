@@ -3,6 +3,19 @@
 import numpy as np
 
 
+def _names(names, n_features, what):
+    """``names`` as a list of ``n_features`` str, or None."""
+    if names is None:
+        return None
+    names = [str(name) for name in names]
+    if len(names) != n_features:
+        raise ValueError(
+            f"{what} has {len(names)} entries, expected n_features_in = "
+            f"{n_features}."
+        )
+    return names
+
+
 class Explanation:
     """A local explanation of one prediction.
 
@@ -22,15 +35,20 @@ class Explanation:
     weights : array-like of float of shape (k,)
         Signed weight of each feature, in the same order.
 
-    n_features : int
-        Total number of features of the explained input.
+    n_features_in : int
+        Total number of features of the explained input (not the top k).
 
     class_index : int, default=None
         Position of ``predicted_class`` in the model's ``classes_`` (lime's
         ``label``). Defaults to 0.
 
-    feature_names : array-like of str, default=None
-        Names of all ``n_features`` features; ``"x{j}"`` when not given.
+    all_feature_names : array-like of str, default=None
+        Names of all ``n_features_in`` features; ``"x{j}"`` when not given.
+
+    feature_labels : array-like of str, default=None
+        How each of the ``n_features_in`` features reads for this instance in
+        :meth:`as_list` and plots, e.g. ``"color=red"`` for a categorical
+        column (lime's naming); defaults to ``all_feature_names``.
 
     proba : float, default=None
         Predicted probability of ``predicted_class``, when known.
@@ -44,12 +62,12 @@ class Explanation:
     shape : tuple of int, default=None
         Shape ``(height, width)`` or ``(height, width, channels)`` of an
         explained image. Without ``segments`` the features are its pixels
-        (``n_features == height * width``) or pixel values
-        (``n_features == prod(shape)``, C order).
+        (``n_features_in == height * width``) or pixel values
+        (``n_features_in == prod(shape)``, C order).
 
     segments : array-like of int of shape (height, width), default=None
         For an image explained over segments or patches: the feature (index
-        in ``[0, n_features)``) of every pixel.
+        in ``[0, n_features_in)``) of every pixel.
 
     instance : array-like of float, default=None
         The explained row (flattened image), shown by :meth:`plot` and the
@@ -58,12 +76,20 @@ class Explanation:
     tokens : sequence of str, default=None
         For a document: its words and separators in order, so that
         ``"".join(tokens)`` is the document; a token equal to
-        ``feature_names[j]`` is an occurrence of word ``j``.
+        ``all_feature_names[j]`` is an occurrence of word ``j``.
 
     Attributes
     ----------
     features : ndarray of shape (k,), dtype=intp
         Indices of the explaining features, most important first.
+
+    feature_names : list of str
+        Names of the explaining features (the top k), in the order of
+        ``features``: ``"batch" in explanation.feature_names`` asks whether
+        the explanation shows the column ``batch``.
+
+    all_feature_names : list of str
+        Names of all ``n_features_in`` features of the input.
 
     weights : ndarray of shape (k,), dtype=float64
         Signed weights, same order as ``features``.
@@ -83,8 +109,10 @@ class Explanation:
     Examples
     --------
     >>> from skxil.explain import Explanation
-    >>> e = Explanation("spam", [2, 0], [0.7, -0.2], n_features=3,
-    ...                 feature_names=["free", "hello", "win"])
+    >>> e = Explanation("spam", [2, 0], [0.7, -0.2], n_features_in=3,
+    ...                 all_feature_names=["free", "hello", "win"])
+    >>> e.feature_names
+    ['win', 'free']
     >>> e.as_list()
     [('win', 0.7), ('free', -0.2)]
     >>> e.as_map()
@@ -98,10 +126,11 @@ class Explanation:
         predicted_class,
         features,
         weights,
-        n_features,
+        n_features_in,
         *,
         class_index=None,
-        feature_names=None,
+        all_feature_names=None,
+        feature_labels=None,
         proba=None,
         intercept=None,
         score=None,
@@ -117,19 +146,14 @@ class Explanation:
                 f"features and weights must have the same length; got "
                 f"{features.shape[0]} and {weights.shape[0]}."
             )
-        n_features = int(n_features)
+        n_features = int(n_features_in)
         if features.size and (features.min() < 0 or features.max() >= n_features):
             raise ValueError(
                 f"Feature indices must lie in [0, {n_features}); got "
                 f"{features.tolist()}."
             )
-        if feature_names is not None:
-            feature_names = [str(name) for name in feature_names]
-            if len(feature_names) != n_features:
-                raise ValueError(
-                    f"feature_names has {len(feature_names)} entries, expected "
-                    f"n_features = {n_features}."
-                )
+        all_feature_names = _names(all_feature_names, n_features, "all_feature_names")
+        feature_labels = _names(feature_labels, n_features, "feature_labels")
         if shape is not None:
             shape = tuple(int(s) for s in shape)
             if len(shape) not in (2, 3):
@@ -154,7 +178,7 @@ class Explanation:
         ):
             raise ValueError(
                 f"An image of shape {shape} without segments needs one feature "
-                f"per pixel or pixel value; got n_features = {n_features}."
+                f"per pixel or pixel value; got n_features_in = {n_features}."
             )
         if instance is not None:
             instance = np.asarray(instance, dtype=np.float64).reshape(-1)
@@ -168,9 +192,14 @@ class Explanation:
         self.predicted_class = predicted_class
         self.features = features
         self.weights = weights
-        self.n_features = n_features
+        self.n_features_in = n_features
         self.class_index = 0 if class_index is None else int(class_index)
-        self.feature_names = feature_names
+        self.all_feature_names = (
+            [f"x{j}" for j in range(n_features)]
+            if all_feature_names is None
+            else all_feature_names
+        )
+        self._labels = feature_labels
         self.proba = None if proba is None else float(proba)
         self.intercept = None if intercept is None else float(intercept)
         self.score = None if score is None else float(score)
@@ -183,11 +212,19 @@ class Explanation:
     def text(self):
         return None if self.tokens is None else "".join(self.tokens)
 
-    def _name(self, j):
-        return self.feature_names[j] if self.feature_names is not None else f"x{j}"
+    @property
+    def feature_names(self):
+        """Names of the explaining features (top k), most important first."""
+        return [self.all_feature_names[j] for j in self.features]
+
+    def _label(self, j):
+        return self._labels[j] if self._labels is not None else self.all_feature_names[j]
 
     def as_list(self, label=None):
-        """The explanation as ``[(feature name, weight), ...]``, most important first.
+        """The explanation as ``[(feature label, weight), ...]``, most important first.
+
+        A feature reads as its name, or as ``feature_labels`` gave it (e.g.
+        ``"color=red"`` for a categorical column).
 
         Parameters
         ----------
@@ -200,7 +237,7 @@ class Explanation:
         pairs : list of (str, float)
         """
         self._check_label(label)
-        return [(self._name(j), float(w)) for j, w in zip(self.features, self.weights)]
+        return [(self._label(j), float(w)) for j, w in zip(self.features, self.weights)]
 
     def as_map(self):
         """The explanation as ``{class_index: [(feature index, weight), ...]}``.
@@ -221,9 +258,9 @@ class Explanation:
 
         Returns
         -------
-        mask : ndarray of shape (n_features,), dtype=bool
+        mask : ndarray of shape (n_features_in,), dtype=bool
         """
-        mask = np.zeros(self.n_features, dtype=bool)
+        mask = np.zeros(self.n_features_in, dtype=bool)
         mask[self.features] = True
         return mask
 
@@ -261,7 +298,10 @@ class Explanation:
 
     def __repr__(self):
         pairs = ", ".join(f"{name}: {w:+.3g}" for name, w in self.as_list())
-        return f"Explanation(predicted_class={self.predicted_class!r}, [{pairs}])"
+        predicted = self.predicted_class
+        if isinstance(predicted, np.generic):
+            predicted = predicted.item()  # 0, not np.int64(0)
+        return f"Explanation(predicted_class={predicted!r}, [{pairs}])"
 
     def __eq__(self, other):
         if not isinstance(other, Explanation):
@@ -269,10 +309,11 @@ class Explanation:
         return (
             self.predicted_class == other.predicted_class
             and self.class_index == other.class_index
-            and self.n_features == other.n_features
+            and self.n_features_in == other.n_features_in
             and np.array_equal(self.features, other.features)
             and np.array_equal(self.weights, other.weights)
-            and self.feature_names == other.feature_names
+            and self.all_feature_names == other.all_feature_names
+            and self._labels == other._labels
         )
 
     __hash__ = None

@@ -469,7 +469,7 @@ class FastLimeExplainer(BaseExplainer):
                 features,
                 weights,
                 len(words),
-                feature_names=words,
+                all_feature_names=words,
                 tokens=pieces,
                 **common,
             )
@@ -479,7 +479,7 @@ class FastLimeExplainer(BaseExplainer):
                 features,
                 weights,
                 self.sampler_.n_components,
-                feature_names=self.feature_names_,
+                all_feature_names=self.feature_names_,
                 shape=tuple(self.shape),
                 segments=self.sampler_.segments.copy(),
                 instance=instance,
@@ -495,7 +495,7 @@ class FastLimeExplainer(BaseExplainer):
                 columns[order],
                 weights,
                 self.n_features_in_,
-                feature_names=self.feature_names_,
+                all_feature_names=self.feature_names_,
                 instance=dense,
                 **common,
             )
@@ -504,7 +504,7 @@ class FastLimeExplainer(BaseExplainer):
             features,
             weights,
             self.n_features_in_,
-            feature_names=self.feature_names_,
+            all_feature_names=self.feature_names_,
             instance=instance,
             **common,
         )

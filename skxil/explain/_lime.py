@@ -271,9 +271,9 @@ class LimeExplainer(BaseExplainer):
             extra = {}
             if self.mode == "text":
                 pieces, _, words = documents[i]
-                extra = dict(feature_names=words, tokens=pieces)
+                extra = dict(all_feature_names=words, tokens=pieces)
             else:
-                extra = dict(feature_names=self.feature_names_, instance=X[i].copy())
+                extra = dict(all_feature_names=self.feature_names_, instance=X[i].copy())
             explanations.append(
                 Explanation(
                     classes[label] if classes is not None else label,

@@ -327,7 +327,7 @@ class LinearExplainer(BaseExplainer):
                     contributions[i, order],
                     n_raw,
                     class_index=label,
-                    feature_names=names,
+                    all_feature_names=names,
                     proba=None if proba is None else proba[i, label],
                     intercept=offsets[i],
                     instance=None if values is None else values[i].copy(),

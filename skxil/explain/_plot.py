@@ -30,7 +30,7 @@ def _labels(e):
     """Feature labels; tabular rows show their value when it is known."""
     labels = []
     for j in e.features:
-        name = e._name(j)
+        name = e._label(j)
         if e.instance is not None and e.shape is None and e.tokens is None:
             name = f"{name} = {e.instance[j]:.4g}"
         labels.append(name)
@@ -40,12 +40,12 @@ def _labels(e):
 # ----------------------------------------------------------------- images
 def pixel_weights(e):
     """The explanation's weights as an array of shape (height, width)."""
-    full = np.zeros(e.n_features)
+    full = np.zeros(e.n_features_in)
     full[e.features] = e.weights
     h, w = e.shape[:2]
     if e.segments is not None:
         return full[e.segments]
-    if e.n_features == h * w:
+    if e.n_features_in == h * w:
         return full.reshape(h, w)
     return full.reshape(h, w, -1).sum(axis=2)
 
@@ -135,7 +135,7 @@ def _bars_svg(e, width=520, row=22):
 
 
 def _text_html(e):
-    weight = dict(zip((e.feature_names[j] for j in e.features), e.weights))
+    weight = dict(zip(e.feature_names, e.weights))
     scale = max((abs(w) for w in e.weights), default=0.0) or 1.0
     out = []
     for token in e.tokens:

@@ -96,7 +96,7 @@ class SimulatedUser:
     >>> from skxil.explain import Explanation
     >>> from skxil.simulate import SimulatedUser
     >>> user = SimulatedUser(np.array([True, True, False]))
-    >>> explanation = Explanation(1, [2, 0], [0.9, 0.3], n_features=3)
+    >>> explanation = Explanation(1, [2, 0], [0.9, 0.3], n_features_in=3)
     >>> user.answer(None, 1, explanation)  # right for the wrong reasons
     (1, array([2]))
     >>> user.answer(None, 0, explanation)  # wrong prediction: label only
@@ -252,9 +252,9 @@ class SimulatedUser:
         """
         if explanation is None:
             return y_true, None
-        n_features = int(explanation.n_features)
+        n_features = int(explanation.n_features_in)
         relevant = self.relevant_mask(
-            x, n_features, index=index, feature_names=explanation.feature_names
+            x, n_features, index=index, feature_names=explanation.all_feature_names
         )
         self.n_answers_ += 1
         if explanation.predicted_class != y_true:
@@ -267,7 +267,7 @@ class SimulatedUser:
             return y_true, None
         wrong = np.sort(wrong).astype(np.intp)
         if getattr(explanation, "tokens", None) is not None:
-            return y_true, [explanation.feature_names[j] for j in wrong]
+            return y_true, [explanation.all_feature_names[j] for j in wrong]
         return y_true, wrong
 
     def _noisy(self, wrong, shown, relevant):

@@ -95,4 +95,4 @@ def test_fast_lime_in_the_loop_is_reproducible_and_uses_dataframes(data):
     with np.testing.assert_no_warnings():
         first = run()
     assert first == run()
-    assert first[0].feature_names == columns
+    assert first[0].all_feature_names == columns

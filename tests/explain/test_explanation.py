@@ -17,9 +17,9 @@ def _tabular():
         "malignant",
         [2, 0],
         [0.7, -0.2],
-        n_features=3,
+        n_features_in=3,
         class_index=1,
-        feature_names=["free <b>", "hello", "win"],
+        all_feature_names=["free <b>", "hello", "win"],
         proba=0.9,
         intercept=0.1,
         score=0.5,
@@ -33,8 +33,8 @@ def _text():
         1,
         [0, 1],
         [0.5, -0.1],
-        n_features=2,
-        feature_names=["free", "money"],
+        n_features_in=2,
+        all_feature_names=["free", "money"],
         tokens=tokens,
     )
 
@@ -45,7 +45,7 @@ def _image():
         7,
         [3, 0],
         [0.4, -0.2],
-        n_features=4,
+        n_features_in=4,
         shape=(4, 4),
         segments=segments,
         instance=np.arange(16.0),
@@ -65,9 +65,9 @@ def test_text_and_image_fields():
     heat = pixel_weights(e)
     np.testing.assert_array_equal(heat[3], 0.4)
     np.testing.assert_array_equal(heat[0], -0.2)
-    pixels = Explanation(0, [5], [1.0], n_features=16, shape=(4, 4))
+    pixels = Explanation(0, [5], [1.0], n_features_in=16, shape=(4, 4))
     assert pixel_weights(pixels)[1, 1] == 1.0
-    channels = Explanation(0, [1, 0], [1.0, 2.0], n_features=12, shape=(2, 2, 3))
+    channels = Explanation(0, [1, 0], [1.0, 2.0], n_features_in=12, shape=(2, 2, 3))
     assert pixel_weights(channels)[0, 0] == 3.0
 
 

@@ -59,9 +59,9 @@ def test_explanations_of_the_predicted_class(cancer):
         assert e.proba == pytest.approx(p.max())
         assert len(e.features) == 4 and len(set(e.features)) == 4
         assert np.all(np.diff(np.abs(e.weights)) <= 0)
-        assert e.feature_names == [f"x{j}" for j in range(30)]
+        assert e.all_feature_names == [f"x{j}" for j in range(30)]
         assert 0 < e.score <= 1 and e.intercept is not None
-        assert e.n_features == 30 and e.instance.shape == (30,)
+        assert e.n_features_in == 30 and e.instance.shape == (30,)
     assert explainer.explain(model, X[:0]) == []
 
 
@@ -179,7 +179,7 @@ def test_dataframe_with_named_columns(cancer):
     with np.testing.assert_no_warnings():  # the model gets its own column names
         explanations = _fast(n_features=3).fit(frame[:300]).explain(spy, frame[300:302])
     assert all(kind == "DataFrame" for kind, _ in spy.calls)
-    assert explanations[0].feature_names == columns
+    assert explanations[0].all_feature_names == columns
     assert explanations[0].as_list()[0][0] in columns
     pd.testing.assert_frame_equal(frame, original)
 
@@ -311,8 +311,8 @@ def test_text_features_are_the_documents_words(spam):
     explainer = _fast(mode="text", n_features=2).fit()
     doc = "free money for the team, free!"
     (e,) = explainer.explain(model, [doc])
-    assert e.feature_names == ["free", "money", "for", "the", "team"]
-    assert e.n_features == 5 and e.text == doc
+    assert e.all_feature_names == ["free", "money", "for", "the", "team"]
+    assert e.n_features_in == 5 and e.text == doc
     assert "".join(e.tokens) == doc
     assert e.as_list()[0][0] in ("free", "money")
     assert e.predicted_class == 1 and e.weights[0] > 0
@@ -324,7 +324,7 @@ def test_text_agrees_with_lime(spam):
     fast = _fast(mode="text", n_features=3, n_samples=1000).fit().explain(model, doc)[0]
     lime = LimeExplainer(mode="text", n_features=3, n_samples=1000, random_state=0)
     slow = lime.fit().explain(model, doc)[0]
-    assert fast.feature_names == slow.feature_names
+    assert fast.all_feature_names == slow.all_feature_names
     assert len(set(fast.features) & set(slow.features)) >= 2
 
 
@@ -336,7 +336,7 @@ def test_text_batch_and_edge_documents(spam):
         .fit()
         .explain(spy, ["free money", "", "meeting", "?!"])
     )
-    assert [e.n_features for e in explanations] == [2, 0, 1, 0]
+    assert [e.n_features_in for e in explanations] == [2, 0, 1, 0]
     assert len(explanations[1].features) == 0 and explanations[1].intercept is None
     assert explanations[2].features.tolist() == [0]
     assert spy.calls == [("list", (4 * N,))]
@@ -359,9 +359,9 @@ def test_image_mode_with_patches(digits):
     explainer = _fast(mode="image", shape=(8, 8), patch_size=2, n_features=3).fit(X)
     assert explainer.n_features_in_ == 64 and len(explainer.feature_names_) == 16
     (e,) = explainer.explain(model, X[1000:1001])
-    assert e.n_features == 16 and e.shape == (8, 8)
+    assert e.n_features_in == 16 and e.shape == (8, 8)
     assert e.segments.shape == (8, 8) and e.segments.max() == 15
-    assert e.feature_names[0] == "rows 0:2, cols 0:2"
+    assert e.all_feature_names[0] == "rows 0:2, cols 0:2"
     assert e.class_index == model.predict(X[1000:1001])[0]
 
 
@@ -372,7 +372,7 @@ def test_image_mode_with_segments_and_hide_color(digits):
         mode="image", shape=(8, 8), segments=segments, hide_color=0, n_features=2
     ).fit()
     (e,) = explainer.explain(model, X[1000:1001])
-    assert e.n_features == 4 and len(e.features) == 2
+    assert e.n_features_in == 4 and len(e.features) == 2
 
 
 def test_image_mode_errors(digits):

@@ -35,8 +35,8 @@ def test_features_are_the_row_nonzeros_and_follow_the_model(bag_of_words):
     for i, e in zip(rows, explanations):
         nonzero = set(X[i].indices.tolist())
         assert set(e.features.tolist()) <= nonzero
-        assert e.n_features == 400
-        assert e.feature_names[e.features[0]] == f"x{e.features[0]}"
+        assert e.n_features_in == 400
+        assert e.all_feature_names[e.features[0]] == f"x{e.features[0]}"
         # the decisive words present in the row come first
         decisive = nonzero & {3, 17, 250}
         assert set(e.features[: len(decisive)].tolist()) == decisive

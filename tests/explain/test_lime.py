@@ -36,7 +36,7 @@ def _lime(**kwargs):
 def test_tabular_explanations_carry_names_and_values(iris):
     X, model = iris
     (e,) = _lime(n_features=2).fit(X, feature_names=list("abcd")).explain(model, X[:1])
-    assert e.feature_names == list("abcd") and len(e.features) == 2
+    assert e.all_feature_names == list("abcd") and len(e.features) == 2
     np.testing.assert_array_equal(e.instance, X[0])
 
 
@@ -44,12 +44,12 @@ def test_text_mode_indexes_the_documents_distinct_words(text_model):
     explainer = _lime(mode="text", n_features=2).fit()
     doc = "free money, free lunch"
     (e,) = explainer.explain(text_model, [doc])
-    assert e.feature_names == ["free", "money", "lunch"] and e.n_features == 3
+    assert e.all_feature_names == ["free", "money", "lunch"] and e.n_features_in == 3
     assert e.text == doc
     assert e.as_list()[0][0] in ("free", "money") and e.predicted_class == 1
     assert explainer.explain(text_model, [doc]) == [e]  # seeded per call
     (empty,) = explainer.explain(text_model, ["?!"])
-    assert empty.n_features == 0 and len(empty.features) == 0
+    assert empty.n_features_in == 0 and len(empty.features) == 0
 
 
 def test_threads_give_the_same_explanations(iris, text_model):

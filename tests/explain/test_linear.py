@@ -23,7 +23,7 @@ def cancer():
 
 
 def _all_contributions(e):
-    full = np.zeros(e.n_features)
+    full = np.zeros(e.n_features_in)
     full[e.features] = e.weights
     return full
 
@@ -74,7 +74,7 @@ def test_dataframe_names_and_model_without_proba(cancer):
     model = make_pipeline(StandardScaler(), LinearSVC()).fit(frame, y)
     with np.testing.assert_no_warnings():
         e = LinearExplainer(n_features=2).fit(frame).explain(model, frame[:1])[0]
-    assert e.feature_names == list("abcde") and e.as_list()[0][0] in "abcde"
+    assert e.all_feature_names == list("abcde") and e.as_list()[0][0] in "abcde"
     assert e.proba is None
 
 

@@ -10,7 +10,7 @@ RELEVANT = np.array([True, True, False, False, False])
 
 
 def _expl(predicted, features):
-    return Explanation(predicted, features, np.ones(len(features)), n_features=5)
+    return Explanation(predicted, features, np.ones(len(features)), n_features_in=5)
 
 
 # ----------------------------------------------------------------- the paper
@@ -39,7 +39,7 @@ def test_no_explanation_gives_label_only():
 def test_per_row_masks_are_indexed_by_pool_position():
     relevant = np.array([[True, False, False], [False, False, True]])
     user = SimulatedUser(relevant)
-    e = Explanation(0, [0, 2], [1.0, 1.0], n_features=3)
+    e = Explanation(0, [0, 2], [1.0, 1.0], n_features_in=3)
     np.testing.assert_array_equal(user.answer(None, 0, e, index=0)[1], [2])
     np.testing.assert_array_equal(user.answer(None, 0, e, index=1)[1], [0])
     with pytest.raises(ValueError, match="needs the row's position"):
@@ -50,7 +50,7 @@ def test_per_row_masks_are_indexed_by_pool_position():
 
 def test_callable_relevant_sees_the_row():
     user = SimulatedUser(lambda x: np.asarray(x) > 0)
-    e = Explanation(1, [0, 1], [1.0, 1.0], n_features=3)
+    e = Explanation(1, [0, 1], [1.0, 1.0], n_features_in=3)
     np.testing.assert_array_equal(user.answer([1, 0, 0], 1, e)[1], [1])
     np.testing.assert_array_equal(user.answer([0, 1, 0], 1, e)[1], [0])
 
@@ -154,7 +154,7 @@ def test_bad_relevant():
         SimulatedUser(np.zeros((2, 2, 2), dtype=bool))
     user = SimulatedUser(RELEVANT)
     with pytest.raises(ValueError, match="explanation is over 3 features"):
-        user.answer(None, 1, Explanation(1, [0], [1.0], n_features=3))
+        user.answer(None, 1, Explanation(1, [0], [1.0], n_features_in=3))
     bad = SimulatedUser(lambda x: [0, 1])
     with pytest.raises(TypeError, match="must return a boolean mask"):
-        bad.answer([0, 0], 1, Explanation(1, [0], [1.0], n_features=2))
+        bad.answer([0, 0], 1, Explanation(1, [0], [1.0], n_features_in=2))
