@@ -33,34 +33,18 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
     _is_arraylike_not_scalar,
     _num_samples,
-    check_consistent_length,
     check_is_fitted,
-    column_or_1d,
     has_fit_parameter,
-    validate_data,
 )
 
 from . import query as _query
-from ._training_set import TrainingSet, like, numeric_background
-from .counterexamples import (
-    COUNTEREXAMPLE_STRATEGIES,
-    TEXT_COUNTEREXAMPLE_STRATEGIES,
-    make_counterexamples,
-    make_text_counterexamples,
-)
-from .explain import (
-    FastLimeExplainer,
-    LimeExplainer,
-    LinearExplainer,
-    is_linear_model,
-)
-from .utils._text import check_documents
-from .utils._validation import _is_dataframe, check_corrections
+from ._inputs import DocumentsInput, check_labels, input_kind
+from ._training_set import TrainingSet
+from .counterexamples import COUNTEREXAMPLE_STRATEGIES, TEXT_COUNTEREXAMPLE_STRATEGIES
 
 _QUERY_STRATEGIES = {
     "uncertainty": _query.uncertainty_sampling,
@@ -69,33 +53,7 @@ _QUERY_STRATEGIES = {
     "random": _query.random_sampling,
 }
 
-_EXPLAINERS = {
-    "auto": None,  # resolved at explain time, see CaipiClassifier._make_explainer
-    "linear": LinearExplainer,
-    "fast_lime": FastLimeExplainer,
-    "lime": LimeExplainer,
-}
-
-_ACCEPT_SPARSE = ["csr", "csc"]
-
-
-def _is_documents(X):
-    """True for a 1-D sequence (list, tuple, array or Series) holding a str.
-
-    Any str makes it documents, so that a stray ``None`` or number is reported
-    by :func:`check_documents` as the document it is.
-    """
-    if sparse.issparse(X) or _is_dataframe(X) or isinstance(X, (str, bytes)):
-        return False
-    if isinstance(X, np.ndarray) or hasattr(X, "iloc"):
-        if getattr(X, "ndim", 1) != 1:
-            return False
-        values = X.tolist()
-    elif isinstance(X, (list, tuple)):
-        values = X
-    else:
-        return False
-    return any(isinstance(v, (str, bytes)) for v in values)
+_EXPLAINERS = ("auto", "linear", "fast_lime", "lime")
 
 # Tags of the random streams derived from the learner's seed. SeedSequence pads
 # keys with zeros, so every key ends in a non-zero tag to keep streams apart.
@@ -113,32 +71,6 @@ def _wrapped_has(attr):
         return True
 
     return check
-
-
-class _RawSpaceModel:
-    """The fitted estimator as seen by an explainer: raw inputs in, probabilities out.
-
-    Explainers perturb plain arrays; an estimator fitted on a DataFrame gets
-    them back as a DataFrame with the original column names.
-    """
-
-    def __init__(self, estimator, columns):
-        self.estimator = estimator
-        self.columns = columns
-        self.classes_ = estimator.classes_
-
-    def _frame(self, X):
-        if self.columns is None or _is_dataframe(X):
-            return X
-        import pandas as pd
-
-        return pd.DataFrame(X, columns=self.columns)
-
-    def __getattr__(self, name):
-        if name in ("predict", "predict_proba", "decision_function", "predict_log_proba"):
-            method = getattr(self.estimator, name)
-            return lambda X: method(self._frame(X))
-        raise AttributeError(name)
 
 
 class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -436,7 +368,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             X_raw, y = self._check_rows(X, y, reset=not started)
             weight = self._check_weight(sample_weight, X_raw)
             if started:
-                X_raw = like(X_raw, self.training_set_.X_real)
+                X_raw = self._input.like(X_raw, self.training_set_.X_real)
                 training_set = self.training_set_.add(X_raw, y, weight)
             else:
                 training_set = TrainingSet(X_raw, y, weight)
@@ -482,81 +414,29 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     def _base_estimator(self):
         return LogisticRegression() if self.estimator is None else self.estimator
 
-    @property
-    def _text(self):
-        """Whether the learner was fitted on raw documents."""
-        ts = getattr(self, "training_set_", None)
-        return ts is not None and isinstance(ts.X_real, np.ndarray) and ts.X_real.ndim == 1
+    def _check_rows(self, X, y, reset):
+        """Validate labelled rows; return them in their raw container and y.
 
-    def _check_documents(self, X, y, reset):
-        """Validate labelled documents; return them as a 1-D object array and y."""
-        if not reset and not self._text:
+        The rows a learner is first fitted on decide its kind of input
+        (:mod:`skxil._inputs`), which validates everything after them.
+        """
+        kind = input_kind(X)
+        if reset:
+            self._input = kind
+        elif isinstance(kind, DocumentsInput) and not isinstance(
+            self._input, DocumentsInput
+        ):
             raise ValueError(
                 "This learner was fitted on rows of features, but got a sequence "
                 "of documents. Fit it on documents to teach it documents."
             )
-        docs = check_documents(X, "CaipiClassifier on documents: fit and teach")
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(docs, y)
-        check_classification_targets(y)
-        y = np.array(y, copy=True)
-        if reset:
-            for name in ("n_features_in_", "feature_names_in_"):
-                self.__dict__.pop(name, None)
-        X_raw = np.empty(len(docs), dtype=object)
-        X_raw[:] = docs
-        return X_raw, y
-
-    def _check_rows(self, X, y, reset):
-        """Validate labelled rows; return them in their raw container and y."""
-        if _is_documents(X) or (
-            not reset and self._text and not sparse.issparse(X) and np.ndim(X) == 1
-        ):
-            return self._check_documents(X, y, reset)
-        if not reset and self._text:
-            raise ValueError(
-                "This learner was fitted on documents; give a 1-D sequence of "
-                f"str, not {type(X).__name__} of shape {getattr(X, 'shape', None)}."
-            )
-        X_checked, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=_ACCEPT_SPARSE,
-            ensure_all_finite=False,
-            dtype=None,
-            reset=reset,
-        )
-        check_classification_targets(y)
-        y = np.array(y, copy=True)  # the training set must not share the caller's memory
-        if _is_dataframe(X):
-            X_raw = X.reset_index(drop=True).copy()
-        elif X_checked is X or (
-            isinstance(X, np.ndarray) and np.may_share_memory(X_checked, X)
-        ):
-            X_raw = X_checked.copy()
-        else:
-            X_raw = X_checked
-        return X_raw, y
+        fitted_y = None if reset else self.training_set_.y_real
+        X_raw, y = self._input.check_rows(self, X, y, reset)
+        return X_raw, check_labels(y, _num_samples(X_raw), fitted_y)
 
     def _check_X(self, X):
         """Validate rows to predict, query or explain; return what estimator_ takes."""
-        if self._text:
-            docs = check_documents(X, "A learner fitted on documents: its methods")
-            out = np.empty(len(docs), dtype=object)
-            out[:] = docs
-            return out
-        X_checked = validate_data(
-            self,
-            X,
-            accept_sparse=_ACCEPT_SPARSE,
-            ensure_all_finite=False,
-            dtype=None,
-            reset=False,
-        )
-        if _is_dataframe(self.training_set_.X_real):
-            return like(X if _is_dataframe(X) else X_checked, self.training_set_.X_real)
-        return X_checked
+        return self._input.check_X(self, X, self.training_set_.X_real)
 
     def _check_weight(self, sample_weight, X):
         if sample_weight is None:
@@ -586,52 +466,26 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """
         n_real = training_set.n_real
         rows = np.arange(n_real - (n_real if n_new is None else n_new), n_real)
-        X_real = training_set.X_real
-        common = dict(
-            y_train=training_set.y_real,
-            n_counterexamples=self.n_counterexamples,
-            strategy=self.counterexample_strategy,
-            per_feature=self.per_feature,
-            row_index=rows,
-            random_state=np.random.RandomState(self._seed_for(update, _COUNTEREXAMPLES)),
+        self._input.check_strategy(self.counterexample_strategy)
+        made = self._input.counterexamples(
+            training_set,
+            rows,
+            corrections,
+            dict(
+                feature_names=getattr(self, "feature_names_in_", None),
+                y_train=training_set.y_real,
+                n_counterexamples=self.n_counterexamples,
+                strategy=self.counterexample_strategy,
+                per_feature=self.per_feature,
+                row_index=rows,
+                random_state=np.random.RandomState(
+                    self._seed_for(update, _COUNTEREXAMPLES)
+                ),
+            ),
         )
-        if X_real.ndim == 1:  # documents: counterexamples change the corrected words
-            if self.counterexample_strategy == "alternative":
-                raise ValueError(
-                    "counterexample_strategy='alternative' re-draws feature values; "
-                    f"for raw documents use one of {TEXT_COUNTEREXAMPLE_STRATEGIES} "
-                    "or a callable."
-                )
-            # called even without corrections: it validates them
-            X_ce, y_ce, source = make_text_counterexamples(
-                X_real[rows], training_set.y_real[rows], corrections,
-                documents_train=X_real, **common,
-            )
-            return training_set.add_counterexamples(X_ce, y_ce, rows[source])
-        if self.counterexample_strategy == "remove":
-            raise ValueError(
-                "counterexample_strategy='remove' removes words from raw documents; "
-                f"for rows of features use one of {COUNTEREXAMPLE_STRATEGIES} (on "
-                "a 0/1 word-count column 'alternative' removes the word)."
-            )
-        names = getattr(self, "feature_names_in_", None)
-        is_sparse = sparse.issparse(X_real)
-        mask = check_corrections(
-            corrections, len(rows), self.n_features_in_, names,
-            accept_sparse=is_sparse,
-        )
-        if (mask.nnz if is_sparse else mask.any()) == 0 or self.n_counterexamples == 0:
+        if made is None:
             return training_set
-        # Converted once; the new rows are its last block (a view for arrays;
-        # sparse rows stay sparse). All of them go in (uncorrected ones yield
-        # nothing), so that the generator's error messages name rows as the
-        # caller numbered them.
-        background = numeric_background(X_real)
-        X_ce, y_ce, source = make_counterexamples(
-            background[rows[0] :], training_set.y_real[rows], mask,
-            X_train=background, **common,
-        )
-        return training_set.add_counterexamples(like(X_ce, X_real), y_ce, rows[source])
+        return training_set.add_counterexamples(*made)
 
     def _fit_estimator(self, training_set):
         """Stage 5: fit a fresh clone of the estimator on the training set."""
@@ -746,29 +600,19 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             cache[0][2] != key[2]
         ):
             explainer = self._make_explainer()
+            space = self._input.explain_space(explainer, self.training_set_.X_real)
+            explainer.set_params(**space.explainer_params(explainer))
             explainer.fit(
-                None if self._text else self.training_set_.X_real,
+                space.background,
                 self.training_set_.y_real,
                 feature_names=getattr(self, "feature_names_in_", None),
             )
-            self._explainer_cache = (key, explainer)
-        return self._explainer_cache[1]
+            self._explainer_cache = (key, (explainer, space))
+        return self._explainer_cache[1][0]
 
     def _make_explainer(self):
-        if isinstance(self.explainer, str) and self._text:
-            name = "fast_lime" if self.explainer == "auto" else self.explainer
-            if name == "linear":
-                raise ValueError(
-                    "explainer='linear' explains rows of numeric features; for raw "
-                    "documents use 'auto', 'fast_lime' or 'lime' (word-level LIME)."
-                )
-            explainer = _EXPLAINERS[name](mode="text")
-        elif isinstance(self.explainer, str):
-            name = self.explainer
-            if name == "auto":
-                linear = is_linear_model(self.estimator_)
-                name = "linear" if linear else "fast_lime"
-            explainer = _EXPLAINERS[name]()
+        if isinstance(self.explainer, str):
+            explainer = self._input.default_explainer(self.explainer, self.estimator_)
         else:
             explainer = clone(self.explainer)
         params = explainer.get_params(deep=False)
@@ -783,21 +627,25 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_rows, n_features)
-            Rows to explain (usually the queried ones).
+        X : {array-like, sparse matrix, DataFrame} of shape (n_rows, n_features) \
+                or sequence of str
+            Rows to explain (usually the queried ones), or documents.
 
         Returns
         -------
         explanations : list of Explanation
             One :class:`~skxil.explain.Explanation` per row: the predicted
-            class, the top-k features (most important first) and their
-            signed weights.
+            class, the top-k features (most important first; their names are
+            ``explanation.feature_names``) and their signed weights. On a
+            DataFrame the features are its columns: a categorical column is
+            one feature, and reads ``column=value`` in ``as_list()``.
         """
         check_is_fitted(self)
         X = self._check_X(X)
-        X_real = self.training_set_.X_real
-        columns = X_real.columns if _is_dataframe(X_real) else None
-        return self.explainer_.explain(_RawSpaceModel(self.estimator_, columns), X)
+        explainer = self.explainer_
+        space = self._explainer_cache[1][1]
+        explanations = explainer.explain(space.model(self.estimator_), space.rows(X))
+        return space.relabel(explanations, X)
 
     # ----------------------------------------------------------- delegation
     def _routed(self, method, params):

@@ -1,5 +1,7 @@
 """The Explanation object that every skxil explainer returns."""
 
+import copy
+
 import numpy as np
 
 
@@ -263,6 +265,12 @@ class Explanation:
         mask = np.zeros(self.n_features_in, dtype=bool)
         mask[self.features] = True
         return mask
+
+    def _relabel(self, feature_labels):
+        """A copy whose features read as ``feature_labels`` (one per feature)."""
+        other = copy.copy(self)
+        other._labels = _names(feature_labels, self.n_features_in, "feature_labels")
+        return other
 
     def _check_label(self, label):
         if label is not None and int(label) != self.class_index:

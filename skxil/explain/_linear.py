@@ -214,6 +214,10 @@ class LinearExplainer(BaseExplainer):
         "n_features": [Interval(Integral, 1, None, closed="left")],
     }
 
+    # It applies the model's own transformers, so it takes rows as the model
+    # does (a DataFrame with its dtypes), not numeric codes.
+    works_on_raw_input = True
+
     def __init__(self, n_features=10):
         self.n_features = n_features
 

@@ -12,6 +12,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
+from .._inputs import is_documents
 from ..utils._text import document_words
 from ._history import History
 from ._user import SimulatedUser, _row
@@ -337,7 +338,7 @@ def simulate(
         )
     if (X_test is None) != (y_test is None):
         raise ValueError("Pass both X_test and y_test, or neither.")
-    text = learner._text
+    text = is_documents(X_pool)
     n_features = None if text else learner.n_features_in_
     rng = check_random_state(random_state)
     if text and exclude is not None:
@@ -369,10 +370,7 @@ def simulate(
     if X_test is not None:
         y_test = np.asarray(y_test)
         n_test = _num_samples(X_test)
-        per_row_user = (
-            not callable(user._relevant) and np.ndim(user._relevant) == 2
-        )
-        if n_explain_test and (relevant_test is not None or not per_row_user):
+        if n_explain_test and (relevant_test is not None or not user.per_row):
             chosen = np.sort(
                 rng.choice(n_test, size=min(n_explain_test, n_test), replace=False)
             )

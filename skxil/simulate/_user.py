@@ -112,6 +112,11 @@ class SimulatedUser:
         self._check_noise(noise, noise_rate)
         self.reset()
 
+    @property
+    def per_row(self):
+        """Whether ``relevant`` holds one mask per pool row (shape (n_rows, n_features))."""
+        return not callable(self._relevant) and np.ndim(self._relevant) == 2
+
     # ---------------------------------------------------------- validation
     @staticmethod
     def _check_relevant(relevant):
