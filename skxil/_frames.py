@@ -176,14 +176,20 @@ class FrameEncoder:
             return column
         return pd.array(column, dtype=dtype)
 
-    def labels(self, row):
-        """How each feature of one row reads: ``column=value`` if categorical."""
-        labels = [str(c) for c in self.columns]
-        for j in self.categorical_indices.tolist():
-            v = row.iloc[j]
-            shown = "nan" if _is_missing(v) else v
-            labels[j] = f"{labels[j]}={shown}"
-        return labels
+
+
+def frame_labels(frame, i, names=None):
+    """How each column of row ``i`` reads in an explanation.
+
+    A categorical column reads ``column=value`` (lime's naming), so a person
+    sees the value the row has; a numeric column reads as its name.
+    """
+    names = [str(c) for c in frame.columns] if names is None else list(names)
+    for j, dtype in enumerate(frame.dtypes):
+        if is_categorical_dtype(dtype):
+            v = frame.iat[i, j]
+            names[j] = f"{names[j]}={'nan' if _is_missing(v) else v}"
+    return names
 
 
 def _is_missing(v):

@@ -8,12 +8,14 @@ the space explainers work in, and the counterexample call. The learner asks
 on the kind of input itself; a new kind of input is one new class here.
 """
 
+import warnings
+
 import numpy as np
 from scipy import sparse
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, column_or_1d, validate_data
 
-from ._frames import FrameEncoder, frame_like
+from ._frames import FrameEncoder, frame_labels, frame_like
 from ._training_set import like, numeric_background
 from .counterexamples import (
     COUNTEREXAMPLE_STRATEGIES,
@@ -207,26 +209,38 @@ class FrameInput(_Input):
     refused = ArrayInput.refused
 
     def check_rows(self, learner, X, y, reset):
-        _, y = validate_data(
-            learner, X, y, ensure_all_finite=False, dtype=None, reset=reset,
-            ensure_min_features=1,
-        )
+        X = self._check_frame(learner, X, reset)
         if _is_dataframe(X):
             return X.reset_index(drop=True).copy(), y
-        return X, y  # an array of rows joining a fitted frame: see append
+        return X, y  # an array of rows joining a fitted frame: see like
 
     def check_X(self, learner, X, reference):
-        checked = validate_data(
-            learner, X, ensure_all_finite=False, dtype=None, reset=False,
-        )
-        return frame_like(X if _is_dataframe(X) else checked, reference)
+        return frame_like(self._check_frame(learner, X, False), reference)
+
+    @staticmethod
+    def _check_frame(learner, X, reset):
+        """Column names and count checked; values as the user gave them.
+
+        scikit-learn's array conversion would turn a ``category`` column of
+        str into an error or object values; the wrapped estimator checks the
+        values itself.
+        """
+        if not _is_dataframe(X):
+            # rows as an array joining a fitted frame: checked like any array
+            return validate_data(
+                learner, X, ensure_all_finite=False, dtype=None, reset=reset
+            )
+        validate_data(learner, X, skip_check_array=True, reset=reset)
+        if X.shape[1] == 0:
+            raise ValueError("X has 0 columns; at least one is required.")
+        return X
 
     def like(self, X_new, X_real):
         return frame_like(X_new, X_real)
 
     def explain_space(self, explainer, X_real):
         if getattr(explainer, "works_on_raw_input", False):
-            return _RawSpace(X_real)
+            return _RawSpace(X_real)  # LinearExplainer labels frames itself
         return _CodeSpace(FrameEncoder(X_real))
 
     def counterexamples(self, training_set, rows, corrections, common):
@@ -331,7 +345,17 @@ class _CodeSpace:
 
     def __init__(self, encoder):
         self.encoder = encoder
-        self.background = encoder.encode(encoder.reference)
+        # LIME has no distribution for a missing number: background cells
+        # that are missing take their column's median (rows to explain must
+        # be complete, see rows()).
+        background = encoder.encode(encoder.reference)
+        missing = np.isnan(background)
+        if missing.any():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN column
+                median = np.nan_to_num(np.nanmedian(background, axis=0))
+            background = np.where(missing, median, background)
+        self.background = background
 
     def explainer_params(self, explainer):
         """Tell a sampling explainer which features are categorical."""
@@ -344,14 +368,20 @@ class _CodeSpace:
         return _DecodingModel(estimator, self.encoder)
 
     def rows(self, X):
-        return self.encoder.encode(X, extend=True)
+        codes = self.encoder.encode(X, extend=True)
+        missing = np.isnan(codes)
+        if missing.any():
+            i, j = (int(v[0]) for v in np.nonzero(missing))
+            raise ValueError(
+                f"Row {i}, column {self.encoder.columns[j]!r}: the value is "
+                "missing, and LIME cannot perturb a missing number. Impute it "
+                "first, or explain a linear pipeline with explainer='linear'."
+            )
+        return codes
 
     def relabel(self, explanations, X):
         """Categorical features read ``column=value`` with the row's own value."""
-        return [
-            e._relabel(self.encoder.labels(X.iloc[i]))
-            for i, e in enumerate(explanations)
-        ]
+        return [e._relabel(frame_labels(X, i)) for i, e in enumerate(explanations)]
 
 
 class _DecodingModel:

@@ -8,6 +8,7 @@ from ._colors import SameColorFeatures, make_colors
 from ._confounded import make_confounded_classification
 from ._decoy import add_decoy, load_decoy_digits
 from ._fashion import load_fashion_mnist
+from ._table import make_confounded_table
 
 __all__ = [
     "SameColorFeatures",
@@ -16,4 +17,5 @@ __all__ = [
     "load_fashion_mnist",
     "make_colors",
     "make_confounded_classification",
+    "make_confounded_table",
 ]

@@ -4,6 +4,7 @@ from numbers import Integral
 
 import numpy as np
 from scipy import sparse
+from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (
@@ -12,6 +13,8 @@ from sklearn.preprocessing import (
     KBinsDiscretizer,
     MaxAbsScaler,
     MinMaxScaler,
+    OneHotEncoder,
+    OrdinalEncoder,
     PowerTransformer,
     QuantileTransformer,
     RobustScaler,
@@ -19,6 +22,7 @@ from sklearn.preprocessing import (
 )
 from sklearn.utils._param_validation import Interval
 
+from .._frames import frame_labels
 from ..utils._validation import _is_dataframe
 from ._base import BaseExplainer
 from ._explanation import Explanation
@@ -33,21 +37,68 @@ _FEATUREWISE = (
     QuantileTransformer,
     Binarizer,
     SimpleImputer,
+    OrdinalEncoder,
 )
 
 
-def _is_featurewise(step):
-    if step is None or (isinstance(step, str) and step == "passthrough"):
-        return True
+def _is_passthrough(step):
+    return step is None or (isinstance(step, str) and step == "passthrough")
+
+
+def _owners(step, n_in):
+    """For each output column of a fitted transformer, the input column it reads.
+
+    ``None`` when an output column mixes input columns (PCA, polynomial
+    features, vectorizers), so contributions cannot be given per input
+    column. One-hot columns are owned by their input column: their
+    contributions add up to that column's.
+    """
+    if _is_passthrough(step):
+        return np.arange(n_in)
     if isinstance(step, Pipeline):
-        return all(_is_featurewise(s) for _, s in step.steps)
-    if isinstance(step, _FEATUREWISE):
-        return True
-    if isinstance(step, FunctionTransformer):
-        return step.func is None or isinstance(step.func, np.ufunc)
-    if isinstance(step, KBinsDiscretizer):
-        return step.encode == "ordinal"
-    return False
+        owner = np.arange(n_in)
+        for _, inner in step.steps:
+            inner_owner = _owners(inner, owner.shape[0])
+            if inner_owner is None:
+                return None
+            owner = owner[inner_owner]
+        return owner
+    if isinstance(step, ColumnTransformer):
+        return _column_transformer_owners(step, n_in)
+    if isinstance(step, OneHotEncoder):
+        per_feature = getattr(step, "_n_features_outs", None)
+        if per_feature is None:
+            return None
+        return np.repeat(np.arange(n_in), per_feature)
+    if isinstance(step, _FEATUREWISE) or (
+        isinstance(step, KBinsDiscretizer) and step.encode == "ordinal"
+    ):
+        if isinstance(step, SimpleImputer) and step.add_indicator:
+            return None
+        return np.arange(n_in)
+    if isinstance(step, FunctionTransformer) and (
+        step.func is None or isinstance(step.func, np.ufunc)
+    ):
+        return np.arange(n_in)
+    return None
+
+
+def _column_transformer_owners(ct, n_in):
+    inputs = getattr(ct, "_transformer_to_input_indices", None)
+    if inputs is None or not hasattr(ct, "output_indices_"):
+        return None
+    n_out = max((s.stop for s in ct.output_indices_.values()), default=0)
+    owner = np.full(n_out, -1, dtype=np.intp)
+    for name, trans, _ in ct.transformers_:
+        if isinstance(trans, str) and trans == "drop":
+            continue
+        columns = np.asarray(inputs[name], dtype=np.intp)
+        inner = _owners(trans, columns.shape[0])
+        out = ct.output_indices_[name]
+        if inner is None or inner.shape[0] != out.stop - out.start:
+            return None
+        owner[out] = columns[inner]
+    return None if (owner < 0).any() else owner
 
 
 def _unwrap(model):
@@ -92,12 +143,13 @@ def _linear_parts(model):
             "FastLimeExplainer for other models."
         )
     for step in transforms:
-        if not _is_featurewise(step):
+        if _owners(step, 1 if _is_passthrough(step) else _n_in(step)) is None:
             raise ValueError(
                 f"LinearExplainer attributes contributions to raw features only "
-                f"through feature-wise transformers (scalers, imputers, ...); "
-                f"{type(step).__name__} mixes or changes features. Use "
-                "FastLimeExplainer for this pipeline."
+                f"through transformers whose output columns each read one input "
+                f"column (scalers, imputers, one-hot encoders, column "
+                f"transformers of them); {type(step).__name__} mixes or changes features. "
+                "Use FastLimeExplainer for this pipeline."
             )
     coef = final.coef_
     coef = coef.toarray() if sparse.issparse(coef) else np.asarray(coef, dtype=float)
@@ -117,6 +169,11 @@ def _linear_parts(model):
         (coef.shape[0],),
     )
     return transforms, final, coef, intercept
+
+
+def _n_in(step):
+    """Number of input columns of a fitted transformer (1 when unknown)."""
+    return int(getattr(step, "n_features_in_", 1))
 
 
 def is_linear_model(estimator):
@@ -173,9 +230,14 @@ class LinearExplainer(BaseExplainer):
     power transforms, binarizers, ufunc ``FunctionTransformer``\\ s), ``x_j``
     is the transformed value of raw feature ``j``, so an affine scaler makes
     the contribution relative to its centering: ``coef_j * (x_j - mean_j) /
-    scale_j``. A transformer that mixes or adds features (polynomial
-    features, one-hot encoding, PCA, column transformers, vectorizers) has
-    no per-feature contribution: :meth:`explain` raises a ValueError and
+    scale_j``. One-hot encoders (alone, or in a
+    :class:`~sklearn.compose.ColumnTransformer` beside scalers, ordinal
+    encoders and imputers) give each value of a column its own coefficient:
+    the contributions of a column's one-hot columns add up to the column's,
+    so a mixed table is explained over its own columns (a categorical
+    column of a DataFrame reads ``column=value``). A transformer whose output
+    columns mix input columns (polynomial features, PCA, vectorizers) has no
+    per-feature contribution: :meth:`explain` raises a ValueError and
     :class:`FastLimeExplainer` is the one to use.
 
     Parameters
@@ -292,11 +354,16 @@ class LinearExplainer(BaseExplainer):
         Xt = Xt.toarray() if sparse.issparse(Xt) else np.asarray(Xt, dtype=float)
         n_rows = Xt.shape[0]
         n_raw = raw.shape[1]
-        if Xt.ndim != 2 or Xt.shape[1] != n_raw or coef.shape[1] != n_raw:
+        owner = np.arange(n_raw)
+        for step in transforms:
+            owner = owner[_owners(step, owner.shape[0])]
+        if Xt.ndim != 2 or Xt.shape[1] != owner.shape[0] or (
+            coef.shape[1] != owner.shape[0]
+        ):
             raise ValueError(
-                f"LinearExplainer needs as many transformed features as raw ones; "
-                f"got {n_raw} raw features, {Xt.shape[1]} transformed and "
-                f"{coef.shape[1]} coefficients."
+                f"LinearExplainer needs one transformed feature per raw one (or "
+                f"per one-hot value); got {n_raw} raw features, {Xt.shape[1]} "
+                f"transformed and {coef.shape[1]} coefficients."
             )
         if n_rows == 0:
             return []
@@ -311,6 +378,13 @@ class LinearExplainer(BaseExplainer):
             labels = np.argmax(scores, axis=1)
             contributions = Xt * coef[labels]
             offsets = intercept[labels]
+        if not np.array_equal(owner, np.arange(n_raw)):
+            # a column's one-hot contributions add up to the column's
+            group = sparse.csr_matrix(
+                (np.ones(owner.shape[0]), (np.arange(owner.shape[0]), owner)),
+                shape=(owner.shape[0], n_raw),
+            )
+            contributions = np.asarray(contributions @ group)
         proba = model.predict_proba(raw) if hasattr(model, "predict_proba") else None
         values = None
         if not sparse.issparse(raw):
@@ -320,6 +394,9 @@ class LinearExplainer(BaseExplainer):
         else:
             values = raw.toarray()
         k = min(self.n_features, n_raw)
+        labels_of = None
+        if _is_dataframe(raw):
+            labels_of = lambda i: frame_labels(raw, i, names)  # noqa: E731
         explanations = []
         for i in range(n_rows):
             order = np.argsort(-np.abs(contributions[i]), kind="stable")[:k]
@@ -332,6 +409,7 @@ class LinearExplainer(BaseExplainer):
                     n_raw,
                     class_index=label,
                     all_feature_names=names,
+                    feature_labels=None if labels_of is None else labels_of(i),
                     proba=None if proba is None else proba[i, label],
                     intercept=offsets[i],
                     instance=None if values is None else values[i].copy(),
