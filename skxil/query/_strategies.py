@@ -137,6 +137,33 @@ _CONSTRAINTS = {
 _PROBA_CONSTRAINTS = {**_CONSTRAINTS, "random_tie_break": ["boolean"]}
 
 
+# The parameters after ``classifier`` mean the same for the three strategies
+# that rank by class probabilities; their docstrings share one description.
+_POOL_PARAMETERS_DOC = """X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+        The pool to query from. It is passed to ``predict_proba`` unchanged.
+
+    n_instances : int, default=1
+        Number of rows to query, between 1 and ``n_samples``.
+
+    random_tie_break : bool, default=False
+        If False, rows with equal scores are returned in increasing row order.
+        If True, ties are broken at random using ``random_state``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the tie breaking when ``random_tie_break=True``; ignored
+        otherwise. Pass an int for reproducible results.
+
+    **predict_proba_kwargs : dict
+        Keyword arguments passed to ``classifier.predict_proba``."""
+
+
+def _with_pool_parameters(func):
+    """Fill the shared parameter descriptions into ``func``'s docstring."""
+    if func.__doc__ is not None:  # python -OO strips docstrings
+        func.__doc__ = func.__doc__ % {"pool_parameters": _POOL_PARAMETERS_DOC}
+    return func
+
+
 def _rank_by(
     measure, classifier, X, n_instances, random_tie_break, random_state, kwargs
 ):
@@ -160,6 +187,7 @@ def _rank_by(
 # classifier.predict_proba is the caller's code and may validate its own
 # parameters, so nested validation stays on.
 @validate_params(_PROBA_CONSTRAINTS, prefer_skip_nested_validation=False)
+@_with_pool_parameters
 def uncertainty_sampling(
     classifier,
     X,
@@ -185,22 +213,7 @@ def uncertainty_sampling(
         uncertainty 1 (cold start), so the first rows of the pool are queried
         (or random rows with ``random_tie_break=True``).
 
-    X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-        The pool to query from. It is passed to ``predict_proba`` unchanged.
-
-    n_instances : int, default=1
-        Number of rows to query, between 1 and ``n_samples``.
-
-    random_tie_break : bool, default=False
-        If False, rows with equal scores are returned in increasing row order.
-        If True, ties are broken at random using ``random_state``.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds the tie breaking when ``random_tie_break=True``; ignored
-        otherwise. Pass an int for reproducible results.
-
-    **predict_proba_kwargs : dict
-        Keyword arguments passed to ``classifier.predict_proba``.
+    %(pool_parameters)s
 
     Returns
     -------
@@ -239,6 +252,7 @@ def uncertainty_sampling(
 
 
 @validate_params(_PROBA_CONSTRAINTS, prefer_skip_nested_validation=False)
+@_with_pool_parameters
 def margin_sampling(
     classifier,
     X,
@@ -265,22 +279,7 @@ def margin_sampling(
         margin 0 (cold start), so the first rows of the pool are queried (or
         random rows with ``random_tie_break=True``).
 
-    X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-        The pool to query from. It is passed to ``predict_proba`` unchanged.
-
-    n_instances : int, default=1
-        Number of rows to query, between 1 and ``n_samples``.
-
-    random_tie_break : bool, default=False
-        If False, rows with equal scores are returned in increasing row order.
-        If True, ties are broken at random using ``random_state``.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds the tie breaking when ``random_tie_break=True``; ignored
-        otherwise. Pass an int for reproducible results.
-
-    **predict_proba_kwargs : dict
-        Keyword arguments passed to ``classifier.predict_proba``.
+    %(pool_parameters)s
 
     Returns
     -------
@@ -319,6 +318,7 @@ def margin_sampling(
 
 
 @validate_params(_PROBA_CONSTRAINTS, prefer_skip_nested_validation=False)
+@_with_pool_parameters
 def entropy_sampling(
     classifier,
     X,
@@ -346,22 +346,7 @@ def entropy_sampling(
         so the first rows of the pool are queried (or random rows with
         ``random_tie_break=True``).
 
-    X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-        The pool to query from. It is passed to ``predict_proba`` unchanged.
-
-    n_instances : int, default=1
-        Number of rows to query, between 1 and ``n_samples``.
-
-    random_tie_break : bool, default=False
-        If False, rows with equal scores are returned in increasing row order.
-        If True, ties are broken at random using ``random_state``.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds the tie breaking when ``random_tie_break=True``; ignored
-        otherwise. Pass an int for reproducible results.
-
-    **predict_proba_kwargs : dict
-        Keyword arguments passed to ``classifier.predict_proba``.
+    %(pool_parameters)s
 
     Returns
     -------

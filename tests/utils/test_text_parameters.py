@@ -1,7 +1,8 @@
 """Tests for the parameter validation of skxil.utils._text.
 
 The words and corrections themselves are tested with the text counterexamples,
-in tests/counterexamples/test_text.py.
+in tests/counterexamples/test_text.py; this module has another name because
+the test folders are not packages, so basenames must be unique.
 """
 
 import numpy as np
