@@ -9,7 +9,10 @@ masks over the features (one mask for all rows, or one per row).
 # Authors: The skxil developers
 # License: BSD 3 clause
 
+from numbers import Real
+
 import numpy as np
+from sklearn.utils._param_validation import Interval, validate_params
 
 from .explain import Explanation
 
@@ -151,6 +154,10 @@ def _safe_divide(numerator, denominator):
     return out
 
 
+@validate_params(
+    {"explanations": ["array-like", Explanation], "relevant": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
 def explanation_precision_recall_fscore(explanations, relevant):
     """Explanatory precision, recall and F1 against the ground-truth relevant features.
 
@@ -233,6 +240,15 @@ def _friedrich_normalize(attributions):
     return _safe_divide(shifted, shifted.max(axis=1, keepdims=True))
 
 
+@validate_params(
+    {
+        "attributions": ["array-like", Explanation],
+        "irrelevant": ["array-like"],
+        # the threshold applies to attributions min-max normalised to [0, 1]
+        "threshold": [Interval(Real, 0, 1, closed="both"), None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def wrong_reason_score(attributions, irrelevant, *, threshold=None):
     """Wrong-reason (WR) score of Friedrich et al. (2023): activation on the confounder.
 
@@ -301,13 +317,6 @@ def wrong_reason_score(attributions, irrelevant, *, threshold=None):
     """
     attributions = _as_attributions(attributions)
     irrelevant = _as_masks(irrelevant, attributions.shape, "irrelevant")
-    if threshold is not None:
-        threshold = float(threshold)
-        if not 0.0 <= threshold <= 1.0:
-            raise ValueError(
-                f"threshold applies to attributions normalised to [0, 1]; got "
-                f"threshold={threshold}."
-            )
     normalized = _friedrich_normalize(attributions)
     keep = normalized.any(axis=1) & irrelevant.any(axis=1)
     if not keep.any():
@@ -320,6 +329,10 @@ def wrong_reason_score(attributions, irrelevant, *, threshold=None):
     return float(per_row.mean())
 
 
+@validate_params(
+    {"attributions": ["array-like", Explanation], "irrelevant": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
 def attribution_overlap(attributions, irrelevant):
     """Share of the attribution mass that falls on the irrelevant features.
 
@@ -372,6 +385,15 @@ def attribution_overlap(attributions, irrelevant):
     return float(magnitude[irrelevant].sum() / total)
 
 
+@validate_params(
+    {
+        "explanation": ["array-like", Explanation],
+        "mask": ["array-like"],
+        # compared with |attribution|: a negative threshold would select all
+        "threshold": [Interval(Real, 0, None, closed="left"), None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def dice_score(explanation, mask, *, threshold=None):
     """Dice coefficient between a thresholded explanation and a mask.
 
@@ -391,7 +413,7 @@ def dice_score(explanation, mask, *, threshold=None):
 
     threshold : float, default=None
         The explanation selects the features with ``|attribution| >=
-        threshold``. ``None`` means the features the explanation selected:
+        threshold``, a non-negative number. ``None`` means the features the explanation selected:
         the ``features`` of an :class:`~skxil.explain.Explanation`, or the
         nonzero entries of an array.
 
@@ -443,6 +465,10 @@ def dice_score(explanation, mask, *, threshold=None):
     return float(dice.mean())
 
 
+@validate_params(
+    {"coef": ["array-like"], "rule_vectors": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
 def rule_decomposition(coef, rule_vectors):
     """Decompose a linear model's weights into the rules' ideal weight vectors.
 

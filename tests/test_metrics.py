@@ -150,7 +150,7 @@ def test_wrong_reason_score_with_explanations():
 
 
 def test_wrong_reason_score_errors():
-    with pytest.raises(ValueError, match=r"threshold applies to attributions normalised to \[0, 1\]; got threshold=2.0"):
+    with pytest.raises(ValueError, match=r"'threshold' parameter of wrong_reason_score must be a float in the range \[0.0, 1.0\] or None\. Got 2 instead"):
         wrong_reason_score(np.ones((1, 2)), [True, False], threshold=2)
     with pytest.raises(ValueError, match=r"irrelevant must have shape \(2,\) or \(1, 2\)"):
         wrong_reason_score(np.ones((1, 2)), [True, False, True])
@@ -214,6 +214,21 @@ def test_dice_shape_errors():
         dice_score(np.ones(3), np.ones(4, bool))
     with pytest.raises(ValueError, match=r"mask must have shape \(3,\) for a single explanation; got shape \(1, 3\)"):
         dice_score(np.ones(3), np.ones((1, 3), bool))
+
+
+
+def test_dice_rejects_negative_threshold():
+    with pytest.raises(ValueError, match=r"'threshold' parameter of dice_score must be a float in the range \[0.0, inf\) or None"):
+        dice_score(np.ones(3), np.ones(3, bool), threshold=-0.1)
+
+
+@pytest.mark.parametrize(
+    "metric",
+    [explanation_precision_recall_fscore, wrong_reason_score, attribution_overlap, dice_score, rule_decomposition],
+)
+def test_scalars_are_not_array_like(metric):
+    with pytest.raises(TypeError, match=rf"parameter of {metric.__name__} must be an array-like"):
+        metric(3.0, np.ones(3, bool))
 
 
 # ------------------------------------------------------- rule decomposition

@@ -3,11 +3,12 @@
 # Authors: The skxil developers
 # License: BSD 3 clause
 
-import numbers
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils import check_random_state, check_scalar
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import (
     _check_feature_names_in,
     check_is_fitted,
@@ -35,6 +36,14 @@ def _rule1(X):
     return (a != b) & (a != c) & (b != c)
 
 
+@validate_params(
+    {
+        "n_samples": [Interval(Integral, 1, None, closed="left")],
+        "sampling": [StrOptions({"uniform", "repair"})],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_colors(n_samples=1000, *, sampling="uniform", random_state=None):
     """Generate Ross et al.'s "colors" images, where two rules explain the labels.
 
@@ -111,11 +120,6 @@ def make_colors(n_samples=1000, *, sampling="uniform", random_state=None):
     >>> np.flatnonzero(rules[0]), np.flatnonzero(rules[1])
     (array([ 0,  4, 20, 24]), array([1, 2, 3]))
     """
-    n_samples = check_scalar(n_samples, "n_samples", numbers.Integral, min_val=1)
-    if sampling not in ("uniform", "repair"):
-        raise ValueError(
-            f'sampling must be "uniform" or "repair"; got {sampling!r}.'
-        )
     rng = check_random_state(random_state)
     y = rng.permutation(np.arange(n_samples) % 2).astype(np.int64)
     X = rng.randint(_N_COLORS, size=(n_samples, _N_PIXELS)).astype(np.int64)

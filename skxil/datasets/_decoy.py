@@ -4,12 +4,13 @@
 # License: BSD 3 clause
 
 import math
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, check_scalar
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
 
 __all__ = ["add_decoy", "load_decoy_digits"]
 
@@ -46,6 +47,79 @@ def _image_shape(images, shape):
     return shape, True
 
 
+def _check_labels(labels, n_images):
+    """Labels as class indices, one per image."""
+    labels = np.asarray(labels)
+    if labels.shape != (n_images,):
+        raise ValueError(
+            f"labels must have shape ({n_images},), one per image; got "
+            f"{labels.shape}."
+        )
+    if n_images and not np.all(np.equal(np.mod(labels, 1), 0)):
+        raise ValueError("labels must be integer class indices 0, ..., n_classes - 1.")
+    return labels.astype(np.intp)
+
+
+def _class_shades(labels, shades, n_classes):
+    """The shade of each class, and the number of classes."""
+    if shades is None:
+        if n_classes is None:
+            # At least one class, so that negative labels are reported as out
+            # of range below rather than as a bad n_classes.
+            n_classes = max(int(labels.max()) + 1, 1) if labels.size else 1
+        if n_classes > 11:
+            raise ValueError(
+                f"The default shades 255 - 25 * k cover at most 11 classes, got "
+                f"n_classes={n_classes}; pass shades."
+            )
+        shades = 255 - 25 * np.arange(n_classes)
+    else:
+        shades = np.asarray(shades).reshape(-1)
+        if shades.size == 0:
+            raise ValueError("shades must give the shade of at least one class.")
+        if n_classes is None:
+            n_classes = shades.shape[0]
+        if shades.shape[0] != n_classes:
+            raise ValueError(
+                f"shades has {shades.shape[0]} entries but n_classes={n_classes}."
+            )
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(
+            f"labels must lie in 0, ..., {n_classes - 1}; got values from "
+            f"{labels.min()} to {labels.max()}."
+        )
+    return shades, n_classes
+
+
+def _paint(images, corners, shades, patch):
+    """Copies of the (n, height, width) images with a patch in the given corners."""
+    n_images, height, width = images.shape
+    decoyed = images.copy()
+    masks = np.zeros(images.shape, dtype=bool)
+    top = np.where(corners // 2 == 0, 0, height - patch)
+    left = np.where(corners % 2 == 0, 0, width - patch)
+    offsets = np.arange(patch)
+    rows = (top[:, None] + offsets)[:, :, None]  # (n, patch, 1)
+    cols = (left[:, None] + offsets)[:, None, :]  # (n, 1, patch)
+    index = np.arange(n_images)[:, None, None]
+    masks[index, rows, cols] = True
+    decoyed[index, rows, cols] = shades.astype(images.dtype)[:, None, None]
+    return decoyed, masks
+
+
+@validate_params(
+    {
+        "images": ["array-like"],
+        "labels": ["array-like"],
+        "patch": [Interval(Integral, 1, None, closed="left")],
+        "train": ["boolean"],
+        "shape": ["array-like", None],
+        "shades": ["array-like", None],
+        "n_classes": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def add_decoy(
     images,
     labels,
@@ -138,64 +212,31 @@ def add_decoy(
     images = np.asarray(images)
     (height, width), flat = _image_shape(images, shape)
     n_images = images.shape[0]
-    labels = np.asarray(labels)
-    if labels.shape != (n_images,):
-        raise ValueError(
-            f"labels must have shape ({n_images},), one per image; got "
-            f"{labels.shape}."
-        )
-    if n_images and not np.all(np.equal(np.mod(labels, 1), 0)):
-        raise ValueError("labels must be integer class indices 0, ..., n_classes - 1.")
-    labels = labels.astype(np.intp)
-    patch = check_scalar(patch, "patch", numbers.Integral, min_val=1)
+    labels = _check_labels(labels, n_images)
     if patch > min(height, width):
         raise ValueError(
             f"patch={patch} does not fit into {height} x {width} images."
         )
-    if shades is None:
-        if n_classes is None:
-            n_classes = int(labels.max()) + 1 if n_images else 1
-        n_classes = check_scalar(n_classes, "n_classes", numbers.Integral, min_val=1)
-        if n_classes > 11:
-            raise ValueError(
-                f"The default shades 255 - 25 * k cover at most 11 classes, got "
-                f"n_classes={n_classes}; pass shades."
-            )
-        shades = 255 - 25 * np.arange(n_classes)
-    else:
-        shades = np.asarray(shades).reshape(-1)
-        if n_classes is None:
-            n_classes = shades.shape[0]
-        n_classes = check_scalar(n_classes, "n_classes", numbers.Integral, min_val=1)
-        if shades.shape[0] != n_classes:
-            raise ValueError(
-                f"shades has {shades.shape[0]} entries but n_classes={n_classes}."
-            )
-    if n_images and (labels.min() < 0 or labels.max() >= n_classes):
-        raise ValueError(
-            f"labels must lie in 0, ..., {n_classes - 1}; got values from "
-            f"{labels.min()} to {labels.max()}."
-        )
-
+    shades, n_classes = _class_shades(labels, shades, n_classes)
     rng = check_random_state(random_state)
     corners = rng.randint(4, size=n_images)
     classes = labels if train else rng.randint(n_classes, size=n_images)
-
-    decoyed = images.reshape(n_images, height, width).copy()
-    masks = np.zeros((n_images, height, width), dtype=bool)
-    top = np.where(corners // 2 == 0, 0, height - patch)
-    left = np.where(corners % 2 == 0, 0, width - patch)
-    offsets = np.arange(patch)
-    rows = (top[:, None] + offsets)[:, :, None]  # (n, patch, 1)
-    cols = (left[:, None] + offsets)[:, None, :]  # (n, 1, patch)
-    index = np.arange(n_images)[:, None, None]
-    masks[index, rows, cols] = True
-    decoyed[index, rows, cols] = shades[classes].astype(images.dtype)[:, None, None]
+    decoyed, masks = _paint(
+        images.reshape(n_images, height, width), corners, shades[classes], patch
+    )
     if flat:
         return decoyed.reshape(images.shape), masks.reshape(images.shape)
     return decoyed, masks
 
 
+@validate_params(
+    {
+        "patch": [Interval(Integral, 1, None, closed="left")],
+        "test_size": [Interval(Real, 0, 1, closed="neither")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def load_decoy_digits(*, patch=2, test_size=0.5, random_state=None):
     """Decoy digits: scikit-learn's bundled 8 x 8 digits with a decoy patch.
 
@@ -256,14 +297,6 @@ def load_decoy_digits(*, patch=2, test_size=0.5, random_state=None):
     >>> int(mask_train.sum(axis=1).max())
     4
     """
-    test_size = check_scalar(
-        test_size,
-        "test_size",
-        numbers.Real,
-        min_val=0.0,
-        max_val=1.0,
-        include_boundaries="neither",
-    )
     rng = check_random_state(random_state)
     seeds = rng.randint(np.iinfo(np.int32).max, size=3)
     digits = load_digits()

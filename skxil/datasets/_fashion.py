@@ -7,6 +7,7 @@ import gzip
 import os
 
 import numpy as np
+from sklearn.utils._param_validation import validate_params
 
 __all__ = ["load_fashion_mnist"]
 
@@ -51,6 +52,9 @@ def _read_idx(filename, magic):
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims).copy()
 
 
+@validate_params(
+    {"path": [str, os.PathLike, None]}, prefer_skip_nested_validation=True
+)
 def load_fashion_mnist(path=None):
     """Load Fashion-MNIST from its four gzipped IDX files.
 

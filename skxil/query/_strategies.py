@@ -9,12 +9,14 @@ skxil's :class:`~skxil.CaipiClassifier` alike.
 # Authors: The skxil developers
 # License: BSD 3 clause
 
-import numbers
+from collections import namedtuple
+from numbers import Integral
 
 import numpy as np
 from scipy.special import entr
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import _num_samples
 
 __all__ = [
@@ -26,20 +28,23 @@ __all__ = [
 
 
 def _check_n_instances(n_instances, n_pool):
-    """Validate ``n_instances`` against a pool of ``n_pool`` rows."""
+    """Check ``n_instances`` against a pool of ``n_pool`` rows.
+
+    ``validate_params`` has already checked that it is an integer of at least
+    1; what it cannot know is the size of the pool, nor that a bool, which
+    Python counts as an integer, is never meant as a number of rows.
+    """
     if n_pool == 0:
         raise ValueError(
             "The pool X is empty (0 samples); at least one sample is needed to "
             "query from."
         )
-    if isinstance(n_instances, bool) or not isinstance(
-        n_instances, numbers.Integral
-    ):
+    if isinstance(n_instances, bool):
         raise TypeError(
-            "n_instances must be an integer, got "
-            f"{n_instances!r} of type {type(n_instances).__name__}."
+            f"n_instances must be an integer, got {n_instances!r} of type "
+            f"{type(n_instances).__name__}."
         )
-    if not 1 <= n_instances <= n_pool:
+    if n_instances > n_pool:
         raise ValueError(
             f"n_instances must be between 1 and the pool size ({n_pool} samples), "
             f"got n_instances={n_instances}."
@@ -110,6 +115,79 @@ def _entropy(proba):
     return entr(proba).sum(axis=1)
 
 
+# How a strategy ranks the pool: the score of each row from the class
+# probabilities, the score every row gets when the classifier is not fitted
+# yet (cold start), and whether a larger score means more informative.
+_Measure = namedtuple("_Measure", ["score", "cold_start", "largest"])
+
+_UNCERTAINTY = _Measure(_uncertainty, cold_start=1.0, largest=True)
+_MARGIN = _Measure(_margin, cold_start=0.0, largest=False)
+_ENTROPY = _Measure(_entropy, cold_start=0.0, largest=True)
+
+# The pool and the classifier are handed on unchanged: the pool may be any
+# container the classifier accepts (array, DataFrame, sparse matrix, list of
+# documents) and the classifier any object with predict_proba (a modAL
+# learner, a CaipiClassifier), so only their use below can tell if they fit.
+_CONSTRAINTS = {
+    "classifier": "no_validation",
+    "X": "no_validation",
+    "n_instances": [Interval(Integral, 1, None, closed="left")],
+    "random_state": ["random_state"],
+}
+_PROBA_CONSTRAINTS = {**_CONSTRAINTS, "random_tie_break": ["boolean"]}
+
+
+# The parameters after ``classifier`` mean the same for the three strategies
+# that rank by class probabilities; their docstrings share one description.
+_POOL_PARAMETERS_DOC = """X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+        The pool to query from. It is passed to ``predict_proba`` unchanged.
+
+    n_instances : int, default=1
+        Number of rows to query, between 1 and ``n_samples``.
+
+    random_tie_break : bool, default=False
+        If False, rows with equal scores are returned in increasing row order.
+        If True, ties are broken at random using ``random_state``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the tie breaking when ``random_tie_break=True``; ignored
+        otherwise. Pass an int for reproducible results.
+
+    **predict_proba_kwargs : dict
+        Keyword arguments passed to ``classifier.predict_proba``."""
+
+
+def _with_pool_parameters(func):
+    """Fill the shared parameter descriptions into ``func``'s docstring."""
+    if func.__doc__ is not None:  # python -OO strips docstrings
+        func.__doc__ = func.__doc__ % {"pool_parameters": _POOL_PARAMETERS_DOC}
+    return func
+
+
+def _rank_by(
+    measure, classifier, X, n_instances, random_tie_break, random_state, kwargs
+):
+    """Query the ``n_instances`` rows of ``X`` that ``measure`` ranks first."""
+    n_pool = _pool_size(X)
+    n_instances = _check_n_instances(n_instances, n_pool)
+    proba = _predict_proba(classifier, X, n_pool, kwargs)
+    if proba is None:
+        scores = np.full(n_pool, measure.cold_start)
+    else:
+        scores = measure.score(proba)
+    return _select(
+        scores,
+        n_instances,
+        largest=measure.largest,
+        random_tie_break=random_tie_break,
+        random_state=random_state,
+    )
+
+
+# classifier.predict_proba is the caller's code and may validate its own
+# parameters, so nested validation stays on.
+@validate_params(_PROBA_CONSTRAINTS, prefer_skip_nested_validation=False)
+@_with_pool_parameters
 def uncertainty_sampling(
     classifier,
     X,
@@ -135,22 +213,7 @@ def uncertainty_sampling(
         uncertainty 1 (cold start), so the first rows of the pool are queried
         (or random rows with ``random_tie_break=True``).
 
-    X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-        The pool to query from. It is passed to ``predict_proba`` unchanged.
-
-    n_instances : int, default=1
-        Number of rows to query, between 1 and ``n_samples``.
-
-    random_tie_break : bool, default=False
-        If False, rows with equal scores are returned in increasing row order.
-        If True, ties are broken at random using ``random_state``.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds the tie breaking when ``random_tie_break=True``; ignored
-        otherwise. Pass an int for reproducible results.
-
-    **predict_proba_kwargs : dict
-        Keyword arguments passed to ``classifier.predict_proba``.
+    %(pool_parameters)s
 
     Returns
     -------
@@ -177,19 +240,19 @@ def uncertainty_sampling(
     >>> query_idx
     array([3, 2])
     """
-    n_pool = _pool_size(X)
-    n_instances = _check_n_instances(n_instances, n_pool)
-    proba = _predict_proba(classifier, X, n_pool, predict_proba_kwargs)
-    scores = np.ones(n_pool) if proba is None else _uncertainty(proba)
-    return _select(
-        scores,
+    return _rank_by(
+        _UNCERTAINTY,
+        classifier,
+        X,
         n_instances,
-        largest=True,
-        random_tie_break=random_tie_break,
-        random_state=random_state,
+        random_tie_break,
+        random_state,
+        predict_proba_kwargs,
     )
 
 
+@validate_params(_PROBA_CONSTRAINTS, prefer_skip_nested_validation=False)
+@_with_pool_parameters
 def margin_sampling(
     classifier,
     X,
@@ -216,22 +279,7 @@ def margin_sampling(
         margin 0 (cold start), so the first rows of the pool are queried (or
         random rows with ``random_tie_break=True``).
 
-    X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-        The pool to query from. It is passed to ``predict_proba`` unchanged.
-
-    n_instances : int, default=1
-        Number of rows to query, between 1 and ``n_samples``.
-
-    random_tie_break : bool, default=False
-        If False, rows with equal scores are returned in increasing row order.
-        If True, ties are broken at random using ``random_state``.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds the tie breaking when ``random_tie_break=True``; ignored
-        otherwise. Pass an int for reproducible results.
-
-    **predict_proba_kwargs : dict
-        Keyword arguments passed to ``classifier.predict_proba``.
+    %(pool_parameters)s
 
     Returns
     -------
@@ -258,19 +306,19 @@ def margin_sampling(
     >>> query_idx
     array([3, 2])
     """
-    n_pool = _pool_size(X)
-    n_instances = _check_n_instances(n_instances, n_pool)
-    proba = _predict_proba(classifier, X, n_pool, predict_proba_kwargs)
-    scores = np.zeros(n_pool) if proba is None else _margin(proba)
-    return _select(
-        scores,
+    return _rank_by(
+        _MARGIN,
+        classifier,
+        X,
         n_instances,
-        largest=False,
-        random_tie_break=random_tie_break,
-        random_state=random_state,
+        random_tie_break,
+        random_state,
+        predict_proba_kwargs,
     )
 
 
+@validate_params(_PROBA_CONSTRAINTS, prefer_skip_nested_validation=False)
+@_with_pool_parameters
 def entropy_sampling(
     classifier,
     X,
@@ -298,22 +346,7 @@ def entropy_sampling(
         so the first rows of the pool are queried (or random rows with
         ``random_tie_break=True``).
 
-    X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-        The pool to query from. It is passed to ``predict_proba`` unchanged.
-
-    n_instances : int, default=1
-        Number of rows to query, between 1 and ``n_samples``.
-
-    random_tie_break : bool, default=False
-        If False, rows with equal scores are returned in increasing row order.
-        If True, ties are broken at random using ``random_state``.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds the tie breaking when ``random_tie_break=True``; ignored
-        otherwise. Pass an int for reproducible results.
-
-    **predict_proba_kwargs : dict
-        Keyword arguments passed to ``classifier.predict_proba``.
+    %(pool_parameters)s
 
     Returns
     -------
@@ -340,19 +373,18 @@ def entropy_sampling(
     >>> query_idx
     array([3, 2])
     """
-    n_pool = _pool_size(X)
-    n_instances = _check_n_instances(n_instances, n_pool)
-    proba = _predict_proba(classifier, X, n_pool, predict_proba_kwargs)
-    scores = np.zeros(n_pool) if proba is None else _entropy(proba)
-    return _select(
-        scores,
+    return _rank_by(
+        _ENTROPY,
+        classifier,
+        X,
         n_instances,
-        largest=True,
-        random_tie_break=random_tie_break,
-        random_state=random_state,
+        random_tie_break,
+        random_state,
+        predict_proba_kwargs,
     )
 
 
+@validate_params(_CONSTRAINTS, prefer_skip_nested_validation=True)
 def random_sampling(classifier, X, n_instances=1, *, random_state=None):
     """Query rows uniformly at random, without replacement.
 

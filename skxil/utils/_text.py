@@ -10,6 +10,7 @@ case included, as ``LimeTextExplainer`` does.
 import re
 
 import numpy as np
+from sklearn.utils._param_validation import validate_params
 
 # lime's default split expression for text (LimeTextExplainer, IndexedString)
 WORD_SPLIT = r"\W+"
@@ -71,8 +72,7 @@ def split_document(text, split_expression=WORD_SPLIT):
     return pieces, piece_word, list(vocab)
 
 
-
-
+@validate_params({"text": [str]}, prefer_skip_nested_validation=True)
 def document_words(text):
     """The distinct words of a document, in order of first occurrence.
 
@@ -96,8 +96,6 @@ def document_words(text):
     >>> document_words("Free money, free!")
     ['Free', 'money', 'free']
     """
-    if not isinstance(text, str):
-        raise TypeError(f"A document must be a str; got {type(text).__name__}.")
     return split_document(text)[2]
 
 
@@ -106,6 +104,15 @@ def is_word(word):
     return isinstance(word, str) and word != "" and _SEPARATOR.search(word) is None
 
 
+@validate_params(
+    {
+        # The corrections' own checks below say, per document, what a
+        # correction of a document looks like; the generic message could not.
+        "corrections": "no_validation",
+        "documents": ["array-like"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def check_text_corrections(corrections, documents):
     """Turn corrections of documents into the corrected words of each one.
 

@@ -105,12 +105,12 @@ def test_make_colors_repair_reproducible():
 
 
 def test_make_colors_rejects_bad_sampling():
-    with pytest.raises(ValueError, match='sampling must be "uniform" or "repair"'):
+    with pytest.raises(ValueError, match=r"'sampling' parameter of make_colors must be a str among \{'(uniform|repair)', '(uniform|repair)'\}\. Got 'ross'"):
         make_colors(10, sampling="ross")
 
 
 def test_make_colors_rejects_bad_n_samples():
-    with pytest.raises(ValueError, match="n_samples == 0, must be >= 1"):
+    with pytest.raises(ValueError, match=r"'n_samples' parameter of make_colors must be an int in the range \[1, inf\)\. Got 0"):
         make_colors(0)
 
 

@@ -108,6 +108,31 @@ def test_add_decoy_errors(images, labels, kwargs, message):
         add_decoy(images, labels, **kwargs)
 
 
+def test_add_decoy_rejects_empty_shades():
+    with pytest.raises(ValueError, match="shades must give the shade of at least one class"):
+        add_decoy(np.zeros((2, 4, 4)), [0, 0], shades=[])
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"patch": 0}, r"'patch' parameter of add_decoy must be an int in the range \[1, inf\)"),
+        ({"train": "yes"}, r"'train' parameter of add_decoy must be an instance of 'bool'"),
+        ({"n_classes": 0}, r"'n_classes' parameter of add_decoy must be an int in the range \[1, inf\) or None"),
+        ({"random_state": "0"}, r"'random_state' parameter of add_decoy must be"),
+    ],
+)
+def test_add_decoy_parameter_validation(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        add_decoy(np.zeros((2, 4, 4)), [0, 1], **kwargs)
+
+
+@pytest.mark.parametrize("test_size", [0, 1.0, 1.5])
+def test_load_decoy_digits_rejects_bad_test_size(test_size):
+    with pytest.raises(ValueError, match=r"'test_size' parameter of load_decoy_digits must be a float in the range \(0.0, 1.0\)"):
+        load_decoy_digits(test_size=test_size)
+
+
 def test_load_decoy_digits():
     X_train, X_test, y_train, y_test, mask_train, mask_test = load_decoy_digits(random_state=0)
     assert X_train.shape == (898, 64) and X_test.shape == (899, 64)

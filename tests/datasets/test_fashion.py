@@ -97,3 +97,8 @@ def test_real_files():
     assert_array_equal(np.bincount(y_train), np.full(10, 6000))
     assert_array_equal(np.bincount(y_test), np.full(10, 1000))
     assert X_train.max() == 255
+
+
+def test_path_must_be_a_path():
+    with pytest.raises(TypeError, match=r"'path' parameter of load_fashion_mnist must be an instance of 'str', an instance of 'os.PathLike' or None"):
+        load_fashion_mnist(3)

@@ -292,23 +292,33 @@ def test_bad_predict_proba_shape(strategy):
         strategy(clf, np.zeros((3, 1)))
 
 
+# Below 1, validate_params speaks; above the pool size, which it cannot know,
+# skxil does.
+BELOW_ONE = r"'n_instances' parameter of \w+ must be an int in the range \[1, inf\)\. "
+ABOVE_POOL = r"n_instances must be between 1 and the pool size \(5 samples\), "
+
+
 @pytest.mark.parametrize("strategy", ALL_STRATEGIES)
-@pytest.mark.parametrize("n_instances", [0, -1, 6, 100])
-def test_n_instances_out_of_range(strategy, n_instances):
-    clf = FixedProbaClassifier(BINARY)
-    msg = (
-        r"n_instances must be between 1 and the pool size \(5 samples\), "
-        rf"got n_instances={n_instances}"
-    )
-    with pytest.raises(ValueError, match=msg):
-        strategy(clf, np.zeros((5, 1)), n_instances=n_instances)
+@pytest.mark.parametrize(
+    "n_instances, message",
+    [
+        (0, BELOW_ONE + "Got 0 instead"),
+        (-1, BELOW_ONE + "Got -1 instead"),
+        (6, ABOVE_POOL + "got n_instances=6"),
+        (100, ABOVE_POOL + "got n_instances=100"),
+    ],
+)
+def test_n_instances_out_of_range(strategy, n_instances, message):
+    with pytest.raises(ValueError, match=message):
+        strategy(FixedProbaClassifier(BINARY), np.zeros((5, 1)), n_instances=n_instances)
 
 
 @pytest.mark.parametrize("strategy", ALL_STRATEGIES)
 @pytest.mark.parametrize("n_instances", [1.0, 2.5, "2", True, None])
 def test_n_instances_not_integer(strategy, n_instances):
     clf = FixedProbaClassifier(BINARY)
-    with pytest.raises(TypeError, match="n_instances must be an integer"):
+    # validate_params words it for floats, strings and None, skxil for bools.
+    with pytest.raises(TypeError, match="n_instances.* must be an int"):
         strategy(clf, np.zeros((5, 1)), n_instances=n_instances)
 
 
@@ -382,3 +392,17 @@ def test_usable_as_modal_query_strategy(fitted_logreg, name):
     query_idx, query_inst = learner.query(X_pool, n_instances=3)
     assert len(query_idx) == 3
     assert_array_equal(query_inst, X_pool[query_idx])
+
+
+@pytest.mark.parametrize("strategy", PROBA_STRATEGIES)
+def test_random_tie_break_must_be_boolean(strategy):
+    with pytest.raises(
+        TypeError, match=r"'random_tie_break' parameter of \w+ must be an instance"
+    ):
+        strategy(FixedProbaClassifier(BINARY), np.zeros((5, 1)), random_tie_break=1)
+
+
+@pytest.mark.parametrize("strategy", ALL_STRATEGIES)
+def test_bad_random_state(strategy):
+    with pytest.raises(ValueError, match=r"'random_state' parameter of \w+ must be"):
+        strategy(FixedProbaClassifier(BINARY), np.zeros((5, 1)), random_state="0")
