@@ -407,6 +407,14 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             self.__dict__.update(state)
             raise
 
+    def __getstate__(self):
+        # The explainer is rebuilt on demand (deterministically) from the
+        # training set; not storing it keeps pickles and skops files small
+        # and free of thread pools and numba state.
+        state = super().__getstate__()
+        state.pop("_explainer_cache", None)
+        return state
+
     def __sklearn_is_fitted__(self):
         return hasattr(self, "estimator_")
 

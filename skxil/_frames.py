@@ -252,3 +252,45 @@ def frame_like(X, reference):
         if bool(same.all()):
             casts[column] = dtype
     return frame.astype(casts) if casts else frame
+
+
+def frame_state(frame):
+    """A DataFrame as plain lists and arrays (what skops can store).
+
+    skops refuses pandas objects; a learner keeps its training rows as the
+    user gave them, so it stores them this way and rebuilds them on load.
+    """
+    pd = _pandas()
+    columns = []
+    for j, dtype in enumerate(frame.dtypes):
+        column = frame.iloc[:, j]
+        if isinstance(dtype, np.dtype) and dtype != object:
+            columns.append({"dtype": dtype.str, "values": column.to_numpy()})
+            continue
+        values = column.to_numpy(dtype=object, na_value=None)
+        entry = {"dtype": str(dtype), "values": values}
+        if isinstance(dtype, pd.CategoricalDtype):
+            entry["categories"] = np.asarray(dtype.categories.to_numpy(), dtype=object)
+            entry["ordered"] = bool(dtype.ordered)
+        columns.append(entry)
+    return {"names": list(frame.columns), "columns": columns}
+
+
+def frame_from_state(state):
+    """The DataFrame :func:`frame_state` stored."""
+    pd = _pandas()
+    data = {}
+    for j, entry in enumerate(state["columns"]):
+        values = entry["values"]
+        if "categories" in entry:
+            dtype = pd.CategoricalDtype(list(entry["categories"]), entry["ordered"])
+            data[j] = pd.Categorical(values, dtype=dtype)
+        elif entry["dtype"] == "object":
+            data[j] = values
+        elif values.dtype != object:
+            data[j] = values.astype(np.dtype(entry["dtype"]))
+        else:
+            data[j] = pd.array(list(values), dtype=entry["dtype"])
+    frame = pd.DataFrame(data)
+    frame.columns = state["names"]
+    return frame

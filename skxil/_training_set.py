@@ -9,6 +9,7 @@ training set completely before committing to it.
 import numpy as np
 from scipy import sparse
 
+from ._frames import frame_from_state, frame_state
 from .utils._validation import _is_dataframe
 
 
@@ -225,6 +226,19 @@ class TrainingSet:
             np.concatenate([self.y_ce, y_ce]),
             np.concatenate([self.source, source]).astype(np.intp),
         )
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        for name in ("X_real", "X_ce"):
+            if _is_dataframe(state[name]):
+                state[name] = {"frame": frame_state(state[name])}
+        return state
+
+    def __setstate__(self, state):
+        for name in ("X_real", "X_ce"):
+            if isinstance(state[name], dict) and "frame" in state[name]:
+                state[name] = frame_from_state(state[name]["frame"])
+        self.__dict__.update(state)
 
     def __repr__(self):
         return (

@@ -182,6 +182,7 @@ def _corrections_mask(corrections, n_samples, n_features, feature_names):
             rows.extend([i] * found.size)
             cols.extend(found.tolist())
             continue
+        _refuse_01_list(entry, i, n_features)
         for feature in entry:
             rows.append(i)
             cols.append(_feature_index(feature, i, n_features, names))
@@ -189,6 +190,28 @@ def _corrections_mask(corrections, n_samples, n_features, feature_names):
         (np.ones(len(rows), dtype=bool), (rows, cols)),
         shape=(n_samples, n_features),
     )
+
+
+def _refuse_01_list(entry, row, n_features):
+    """A per-row list of 0/1 flags would silently be read as indices {0, 1}.
+
+    Indices name each feature once; a list with one 0 or 1 per feature and
+    repeats is a mask written with ints.
+    """
+    if len(entry) != n_features or n_features < 3:
+        return
+    values = [
+        int(v) for v in entry if isinstance(v, Integral) and not isinstance(v, bool)
+    ]
+    if len(values) == n_features and set(values) <= {0, 1}:
+        flagged = [j for j, v in enumerate(values) if v == 1]
+        raise ValueError(
+            f"Row {row}: the correction {list(values)} has one 0 or 1 per "
+            f"feature, so it looks like a mask, but a list is read as feature "
+            f"indices (here {sorted(set(values))}). Give the indices "
+            f"{flagged}, or a boolean mask such as np.array({list(values)}, "
+            "dtype=bool)."
+        )
 
 
 def _feature_index(feature, row, n_features, names):
