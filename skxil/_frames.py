@@ -248,10 +248,19 @@ def frame_like(X, reference):
             cast = current.astype(dtype)
         except (TypeError, ValueError):
             continue
-        same = (cast == current) | (cast.isna() & current.isna())
-        if bool(same.all()):
+        if _same_values(cast, current):
             casts[column] = dtype
     return frame.astype(casts) if casts else frame
+
+
+def _same_values(a, b):
+    """Whether two columns hold the same values, missing ones included."""
+    a = a.to_numpy(dtype=object, na_value=None)
+    b = b.to_numpy(dtype=object, na_value=None)
+    return all(
+        (x is None and y is None) or (x is not None and y is not None and x == y)
+        for x, y in zip(a.tolist(), b.tolist())
+    )
 
 
 def frame_state(frame):
