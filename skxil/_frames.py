@@ -234,12 +234,13 @@ def frame_like(X, reference):
         if current.dtype == dtype:
             continue
         if isinstance(dtype, pd.CategoricalDtype):
-            cast = current.astype(dtype)
-            lost = cast.isna().to_numpy() & current.notna().to_numpy()
-            if lost.any():
-                i = int(np.flatnonzero(lost)[0])
+            known = set(dtype.categories.tolist())
+            values = current.to_numpy(dtype=object, na_value=None).tolist()
+            unknown = [i for i, v in enumerate(values) if v is not None and v not in known]
+            if unknown:
+                i = unknown[0]
                 raise ValueError(
-                    f"Row {i}, column {column!r}: value {current.iloc[i]!r} is not "
+                    f"Row {i}, column {column!r}: value {values[i]!r} is not "
                     f"one of the column's categories {list(dtype.categories)[:10]}."
                 )
             casts[column] = dtype

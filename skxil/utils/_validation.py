@@ -1,9 +1,23 @@
 """Validation of correction sets and other inputs shared across skxil."""
 
+import os
+import sys
+import warnings
 from numbers import Integral
 
 import numpy as np
 from scipy import sparse
+
+
+def warn_external(message, category=UserWarning):
+    """Warn, pointing at the first caller outside skxil (the user's line)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+        package + os.sep
+    ):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level + 1)
 
 
 def _is_dataframe(X):
@@ -182,7 +196,7 @@ def _corrections_mask(corrections, n_samples, n_features, feature_names):
             rows.extend([i] * found.size)
             cols.extend(found.tolist())
             continue
-        _refuse_01_list(entry, i, n_features)
+        _warn_01_list(entry, i, n_features)
         for feature in entry:
             rows.append(i)
             cols.append(_feature_index(feature, i, n_features, names))
@@ -192,11 +206,12 @@ def _corrections_mask(corrections, n_samples, n_features, feature_names):
     )
 
 
-def _refuse_01_list(entry, row, n_features):
-    """A per-row list of 0/1 flags would silently be read as indices {0, 1}.
+def _warn_01_list(entry, row, n_features):
+    """Warn about a per-row list of 0/1 flags, which is read as indices {0, 1}.
 
-    Indices name each feature once; a list with one 0 or 1 per feature and
-    repeats is a mask written with ints.
+    Indices name each feature once; a list with one 0 or 1 per feature (so
+    with repeats) is most likely a mask written with ints. It stays valid
+    (repeated indices are allowed), hence a warning rather than an error.
     """
     if len(entry) != n_features or n_features < 3:
         return
@@ -205,12 +220,12 @@ def _refuse_01_list(entry, row, n_features):
     ]
     if len(values) == n_features and set(values) <= {0, 1}:
         flagged = [j for j, v in enumerate(values) if v == 1]
-        raise ValueError(
+        warn_external(
             f"Row {row}: the correction {list(values)} has one 0 or 1 per "
             f"feature, so it looks like a mask, but a list is read as feature "
-            f"indices (here {sorted(set(values))}). Give the indices "
-            f"{flagged}, or a boolean mask such as np.array({list(values)}, "
-            "dtype=bool)."
+            f"indices (here {sorted(set(values))}). If you meant a mask, give "
+            f"the indices {flagged}, or a boolean mask such as "
+            f"np.array({list(values)}, dtype=bool)."
         )
 
 

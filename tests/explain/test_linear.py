@@ -125,3 +125,47 @@ def test_is_linear_model(cancer):
     assert not is_linear_model(poly)
     assert not is_linear_model(RandomForestClassifier(n_estimators=2).fit(X, y))
     assert not is_linear_model(LogisticRegression())  # not fitted
+
+
+def test_one_hot_contributions_add_up_to_their_column():
+    pd = pytest.importorskip("pandas")
+    from sklearn.compose import make_column_transformer
+    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({
+        "v": rng.normal(size=60),
+        "color": pd.array(rng.choice(["red", "blue", "green"], 60), dtype="str"),
+        "size": rng.choice(["S", "M", "L"], 60).astype(object),
+        "w": rng.normal(size=60),
+    })
+    y = ((X["color"] == "red") ^ (X["v"] > 0)).astype(int).to_numpy()
+    pre = make_column_transformer(
+        (OneHotEncoder(drop="first"), ["color"]),
+        (OrdinalEncoder(), ["size"]),
+        (StandardScaler(), ["v"]),
+        remainder="passthrough",
+    )
+    model = make_pipeline(pre, LogisticRegression()).fit(X, y)
+    assert is_linear_model(model)
+    explanations = LinearExplainer(n_features=4).fit(X).explain(model, X[:8])
+    onehot = pre.transform(X[:8])
+    coef = model[-1].coef_[0]
+    for i, e in enumerate(explanations):
+        sign = 1.0 if e.class_index == 1 else -1.0
+        by_name = dict(zip(e.feature_names, e.weights))
+        assert np.isclose(by_name["color"], sign * onehot[i, :2] @ coef[:2])
+        assert np.isclose(e.weights.sum() + e.intercept,
+                          sign * model.decision_function(X[i : i + 1])[0])
+        assert f"color={X['color'].iloc[i]}" in dict(e.as_list())
+        assert "v" in dict(e.as_list())
+
+
+def test_mixing_transformers_inside_a_column_transformer_are_refused(cancer):
+    from sklearn.compose import make_column_transformer
+
+    X, y = cancer
+    model = make_pipeline(
+        make_column_transformer((PCA(n_components=2), [0, 1, 2])), LogisticRegression()
+    ).fit(X, y)
+    assert not is_linear_model(model)

@@ -54,3 +54,19 @@ def test_errors_name_the_row_and_feature():
         check_corrections([["zip"]], 1, 2, feature_names=["age", "income"])
     with pytest.raises(ValueError, match=r"shape \(2, 2\), expected"):
         check_corrections(sp.csr_matrix(np.eye(2)), 2, 3, accept_sparse=True)
+
+
+def test_a_per_row_01_list_is_refused_with_the_mask_form():
+    from skxil.utils import check_corrections
+
+    with pytest.warns(UserWarning, match=r"Row 1: the correction \[0, 0, 0, 1, 0\].*indices \[3\]") as record:
+        mask = check_corrections([None, [0, 0, 0, 1, 0]], 2, 5)
+    assert record[0].filename == __file__  # points at the caller's line
+    assert mask[1].tolist() == [True, True, False, False, False]  # still indices
+    # real index lists, also of 0s and 1s, are read as indices without a warning
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_corrections([[0, 1]], 1, 5)[0].tolist() == [True, True, False, False, False]
+        assert check_corrections([[1, 0, 2]], 1, 3).all()
