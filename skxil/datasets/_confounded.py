@@ -7,7 +7,8 @@ import math
 import numbers
 
 import numpy as np
-from sklearn.utils import check_random_state, check_scalar
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
 
 __all__ = ["make_confounded_classification"]
 
@@ -44,6 +45,20 @@ def _draw(n, n_classes, n_noise, means, decoy_noise, rng, *, confounded):
     return X, y.astype(np.int64)
 
 
+@validate_params(
+    {
+        "n_samples": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_features": [Interval(numbers.Integral, 2, None, closed="left")],
+        "n_informative": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_classes": [Interval(numbers.Integral, 2, None, closed="left")],
+        "class_sep": [Interval(numbers.Real, 0, None, closed="left")],
+        "decoy_noise": [Interval(numbers.Real, 0, None, closed="left")],
+        "test_size": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "as_frame": ["boolean"],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_confounded_classification(
     n_samples=1000,
     *,
@@ -160,29 +175,11 @@ def make_confounded_classification(
     ...      < right.score(X_test[:, relevant], y_test))
     True
     """
-    n_samples = check_scalar(n_samples, "n_samples", numbers.Integral, min_val=1)
-    n_informative = check_scalar(
-        n_informative, "n_informative", numbers.Integral, min_val=1
-    )
-    n_features = check_scalar(n_features, "n_features", numbers.Integral, min_val=2)
     if n_features < n_informative + 1:
         raise ValueError(
             f"n_features must be at least n_informative + 1 = {n_informative + 1} "
             f"(the informative features plus the decoy), got n_features={n_features}."
         )
-    n_classes = check_scalar(n_classes, "n_classes", numbers.Integral, min_val=2)
-    class_sep = check_scalar(class_sep, "class_sep", numbers.Real, min_val=0.0)
-    decoy_noise = check_scalar(decoy_noise, "decoy_noise", numbers.Real, min_val=0.0)
-    test_size = check_scalar(
-        test_size,
-        "test_size",
-        numbers.Real,
-        min_val=0.0,
-        max_val=1.0,
-        include_boundaries="neither",
-    )
-    if not isinstance(as_frame, (bool, np.bool_)):
-        raise TypeError(f"as_frame must be a bool, got {as_frame!r}.")
 
     n_test = math.ceil(test_size * n_samples)
     n_train = n_samples - n_test

@@ -7,6 +7,7 @@ from numbers import Integral
 
 import numpy as np
 from scipy import sparse
+from sklearn.utils._param_validation import Interval, validate_params
 
 
 def warn_external(message, category=UserWarning):
@@ -24,6 +25,16 @@ def _is_dataframe(X):
     return hasattr(X, "iloc") and hasattr(X, "columns") and hasattr(X, "dtypes")
 
 
+@validate_params(
+    {
+        "corrections": "no_validation",  # every documented form is checked below
+        "n_samples": [Interval(Integral, 0, None, closed="left")],
+        "n_features": [Interval(Integral, 0, None, closed="left")],
+        "feature_names": ["array-like", None],
+        "accept_sparse": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def check_corrections(
     corrections, n_samples, n_features, feature_names=None, *, accept_sparse=False
 ):
