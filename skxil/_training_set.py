@@ -9,7 +9,7 @@ training set completely before committing to it.
 import numpy as np
 from scipy import sparse
 
-from ._frames import frame_from_state, frame_state
+from ._frames import frame_from_state, frame_like, frame_state
 from .utils._validation import _is_dataframe
 
 
@@ -29,32 +29,13 @@ def concat_rows(a, b):
 
 
 def like(X, reference):
-    """Convert ``X`` to the container kind of ``reference``.
+    """Convert rows ``X`` to the container kind of ``reference``.
 
-    Rows joining a DataFrame take its columns by position (validation has
-    already checked the names where there are string names). An integer
-    column is cast back to its integer dtype only where that loses nothing;
-    otherwise it stays float.
+    Rows joining a DataFrame take its columns and dtypes
+    (:func:`skxil._frames.frame_like`); sparse rows stay sparse.
     """
     if _is_dataframe(reference):
-        import pandas as pd
-
-        if _is_dataframe(X):
-            frame = X.set_axis(reference.columns, axis=1).reset_index(drop=True)
-        else:
-            values = X.toarray() if sparse.issparse(X) else np.asarray(X)
-            frame = pd.DataFrame(values, columns=reference.columns)
-        casts = {}
-        for column, dtype in reference.dtypes.items():
-            if frame[column].dtype == dtype:
-                continue
-            try:
-                cast = frame[column].astype(dtype)
-            except (TypeError, ValueError):
-                continue
-            if (cast == frame[column]).all():
-                casts[column] = dtype
-        return frame.astype(casts) if casts else frame
+        return frame_like(X, reference)
     if _is_dataframe(X):
         X = X.to_numpy()
     if sparse.issparse(reference):
@@ -64,38 +45,18 @@ def like(X, reference):
     return np.asarray(X)
 
 
-def _frame_values(frame):
-    """A DataFrame's values as one numeric array, when its columns allow it."""
-    from pandas.api.types import is_bool_dtype, is_numeric_dtype
-
-    if all(is_numeric_dtype(d) or is_bool_dtype(d) for d in frame.dtypes):
-        try:
-            return frame.to_numpy(dtype=np.result_type(*frame.dtypes))
-        except TypeError:  # pandas extension dtypes (nullable Int64, boolean)
-            return frame.to_numpy(dtype=np.float64, na_value=np.nan)
-    return frame.to_numpy()
-
-
-def numeric_dense(X):
-    """``X`` as a dense numeric ndarray (the counterexample kernels' input)."""
-    if _is_dataframe(X):
-        X = _frame_values(X)
-    if sparse.issparse(X):
-        X = X.toarray()
-    X = np.asarray(X)
-    if X.dtype.kind not in "biuf":
-        raise TypeError(
-            "Counterexamples re-draw feature values, so the features must be "
-            f"numeric; X has dtype {X.dtype}."
-        )
-    return X
-
-
 def numeric_background(X):
     """The training rows for counterexample statistics: ndarray or sparse."""
     if sparse.issparse(X):
         return X
-    return numeric_dense(X)
+    X = np.asarray(X)
+    if X.dtype.kind not in "biuf":
+        raise TypeError(
+            "Counterexamples re-draw feature values, so the features must be "
+            f"numeric; X has dtype {X.dtype}. Give a pandas DataFrame to have "
+            "str or category columns re-drawn among their observed values."
+        )
+    return X
 
 
 class TrainingSet:

@@ -1,6 +1,5 @@
 """Validation of correction sets and other inputs shared across skxil."""
 
-import os
 import sys
 import warnings
 from numbers import Integral
@@ -11,14 +10,22 @@ from sklearn.utils._param_validation import Interval, validate_params
 
 
 def warn_external(message, category=UserWarning):
-    """Warn, pointing at the first caller outside skxil (the user's line)."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    """Warn, pointing at the first caller outside skxil (the user's line).
+
+    Frames of skxil and of scikit-learn's parameter-validation wrapper are
+    skipped, however deep the call.
+    """
     frame, level = sys._getframe(1), 1
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
-        package + os.sep
-    ):
+    while frame is not None and _internal(frame.f_globals.get("__name__", "")):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level + 1)
+
+
+def _internal(module):
+    return module == "skxil" or module.startswith(("skxil.", _VALIDATION_WRAPPER))
+
+
+_VALIDATION_WRAPPER = "sklearn.utils._param_validation"
 
 
 def _is_dataframe(X):
