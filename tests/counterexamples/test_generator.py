@@ -294,16 +294,15 @@ def test_callable_changes_unmasked_feature(data):
 def test_errors(data):
     X, y, corrections, X_train, y_train, rows = data
     kw = dict(X_train=X_train, y_train=y_train)
-    with pytest.raises(ValueError, match="n_counterexamples must be >= 0"):
+    with pytest.raises(ValueError, match=r"'n_counterexamples' parameter .* range \[0, inf\)"):
         make_counterexamples(X, y, corrections, n_counterexamples=-1, **kw)
-    with pytest.raises(TypeError, match="n_counterexamples must be an int"):
+    with pytest.raises(TypeError, match="'n_counterexamples' parameter .* must be an int"):
         make_counterexamples(X, y, corrections, n_counterexamples=2.0, **kw)
     with pytest.raises(TypeError, match="n_counterexamples must be an int"):
         make_counterexamples(X, y, corrections, n_counterexamples=True, **kw)
-    valid = re.escape(str(COUNTEREXAMPLE_STRATEGIES))
-    with pytest.raises(ValueError, match=f"strategy must be one of {valid}"):
+    with pytest.raises(ValueError, match="'strategy' parameter .* str among .*'alternative'"):
         make_counterexamples(X, y, corrections, strategy="shuffle", **kw)
-    with pytest.raises(ValueError, match="backend must be one of.*'numba'.*got 'cuda'"):
+    with pytest.raises(ValueError, match="'backend' parameter .*'numba'.*Got 'cuda'"):
         make_counterexamples(X, y, corrections, backend="cuda", **kw)
     with pytest.raises(TypeError, match="numeric dtype, got dtype <U"):
         make_counterexamples(X.astype(str), y, corrections, **kw)
@@ -325,7 +324,7 @@ def test_errors(data):
         make_counterexamples(X, y, corrections, row_index=rows[:2], **kw)
     with pytest.raises(ValueError, match=r"row_index\[0\] = 60"):
         make_counterexamples(X, y, corrections, row_index=rows + 60, **kw)
-    with pytest.raises(TypeError, match="per_feature must be a bool"):
+    with pytest.raises(TypeError, match="'per_feature' parameter .* 'bool'"):
         make_counterexamples(X, y, corrections, per_feature="yes", **kw)
 
 

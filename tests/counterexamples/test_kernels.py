@@ -8,12 +8,15 @@ import scipy.sparse as sp
 
 from skxil.counterexamples import (
     COUNTEREXAMPLE_STRATEGIES,
+    _generator,
     _kernels,
     _reference,
     make_counterexamples,
 )
 
-KERNELS = ("randomize_kernel", "alternative_kernel", "substitute_kernel")
+KERNELS = (
+    "randomize_kernel", "randomize_int_kernel", "alternative_kernel", "substitute_kernel",
+)
 
 
 def _case(name):
@@ -127,6 +130,23 @@ def _direct_layout(corrections, n_ce, per_feature):
     return feat_ptr, feat_idx, out_ptr
 
 
+def _kernel_layout(X, corrections, n_ce, per_feature):
+    """The kernels' layout tuple, as the generator builds it."""
+    layout = _generator._layout(corrections, n_ce, per_feature)
+    return _generator._kernel_layout(X, layout)
+
+
+@pytest.mark.parametrize("per_feature", [False, True])
+def test_layout_tuple(per_feature):
+    corrections = np.random.RandomState(0).rand(6, 5) < 0.4
+    X = np.arange(30.0).reshape(6, 5)
+    X_k, *arrays, n_ce, flag = _kernel_layout(X, corrections, 3, per_feature)
+    assert X_k is X and n_ce == 3 and flag is per_feature
+    for a, b in zip(arrays, _direct_layout(corrections, 3, per_feature)):
+        np.testing.assert_array_equal(a, b)
+        assert a.dtype == np.intp
+
+
 def _run_both(name, args, n_out, n_features, dtype):
     outs = []
     for module in (_kernels, _reference):
@@ -147,9 +167,10 @@ def test_alternative_kernel_edge_values(per_feature):
     vals = np.array([1.0, 2.0, 3.0, 1.0, 2.0, 1.0, 2.0, 4.0])
     val_ptr = np.array([0, 3, 5, 7, 7, 8], dtype=np.intp)
     n_ce = 4
-    feat_ptr, feat_idx, out_ptr = _direct_layout(corrections, n_ce, per_feature)
-    u = np.linspace(0.0, 1.0 - 1e-12, n_ce * feat_ptr[-1])
-    args = (X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature, vals, val_ptr, u)
+    layout = _kernel_layout(X, corrections, n_ce, per_feature)
+    out_ptr = layout[3]
+    u = np.linspace(0.0, 1.0 - 1e-12, n_ce * layout[1][-1])
+    args = (layout, vals, val_ptr, u)
     out = _run_both("alternative_kernel", args, out_ptr[-1], 5, np.float64)
     source = np.repeat([0, 1], np.diff(out_ptr))
     if per_feature:  # row block t of n_ce copies re-draws feature t only
@@ -167,11 +188,10 @@ def test_alternative_kernel_edge_values(per_feature):
 
 def test_alternative_kernel_covers_all_other_values():
     X = np.array([[2]], dtype=np.uint8)
-    vals = np.arange(5, dtype=np.float64)
+    vals = np.arange(5, dtype=np.uint8)
     val_ptr = np.array([0, 5], dtype=np.intp)
-    feat_ptr, feat_idx, out_ptr = _direct_layout(np.ones((1, 1), bool), 8, False)
     u = (np.arange(8) + 0.5) / 8
-    args = (X, feat_ptr, feat_idx, out_ptr, 8, False, vals, val_ptr, u)
+    args = (_kernel_layout(X, np.ones((1, 1), bool), 8, False), vals, val_ptr, u)
     out = _run_both("alternative_kernel", args, 8, 1, np.uint8)
     np.testing.assert_array_equal(out[:, 0], [0, 0, 1, 1, 3, 3, 4, 4])
 
@@ -185,10 +205,11 @@ def test_randomize_kernel_bounds_and_nan_range(dtype):
     is_int = np.array([True, True, False])
     span = hi - lo + is_int
     n_ce = 50
-    feat_ptr, feat_idx, out_ptr = _direct_layout(corrections, n_ce, False)
+    layout = _kernel_layout(X, corrections, n_ce, False)
+    out_ptr = layout[3]
     u = np.random.RandomState(0).rand(n_ce * 5)
     u[0], u[3] = 0.0, 1.0 - 2**-53  # feature 0 of copies 0 and 1 of row 0
-    args = (X, feat_ptr, feat_idx, out_ptr, n_ce, False, lo, hi, span, is_int, u)
+    args = (layout, lo, hi, span, is_int, u)
     out = _run_both("randomize_kernel", args, out_ptr[-1], 3, dtype)
     assert out[:, 0].min() == 0 and out[:, 0].max() == 255
     np.testing.assert_array_equal(out[:n_ce, 1], 10)  # lo == hi
@@ -199,9 +220,8 @@ def test_substitute_kernel_copies_donor_cells():
     X = np.zeros((2, 3), dtype=np.float32)
     corrections = np.array([[True, False, True], [False, True, False]])
     D = np.arange(12, dtype=np.float32).reshape(4, 3)
-    feat_ptr, feat_idx, out_ptr = _direct_layout(corrections, 2, True)
     donor = np.array([3, 0, 1, 2, 0, 3], dtype=np.intp)
-    args = (X, feat_ptr, feat_idx, out_ptr, 2, True, D, donor)
+    args = (_kernel_layout(X, corrections, 2, True), D, donor)
     out = _run_both("substitute_kernel", args, 6, 3, np.float32)
     expected = np.array(
         [[9, 0, 0], [0, 0, 0], [0, 0, 5], [0, 0, 8], [0, 1, 0], [0, 10, 0]],
