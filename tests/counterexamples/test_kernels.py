@@ -234,3 +234,88 @@ def test_substitute_kernel_copies_donor_cells():
 def test_kernels_exported_by_both_modules(name):
     assert callable(getattr(_kernels, name))
     assert callable(getattr(_reference, name))
+
+
+# ------------------------------------------------- exact integer arithmetic
+
+INT64, UINT64 = np.iinfo(np.int64), np.iinfo(np.uint64)
+WIDE_INTEGERS = {
+    "int64 near 2**62": (2**62 + np.array([1, 3, 5, 7])).astype(np.int64),
+    "int64 extremes": np.array([INT64.min, INT64.min + 1, INT64.max - 1, INT64.max]),
+    "int64 top": np.array([INT64.max - 6, INT64.max - 2, INT64.max]),
+    "uint64 extremes": np.array([0, 1, UINT64.max - 1, UINT64.max], dtype=np.uint64),
+    "uint64 top": np.array([UINT64.max - 4, UINT64.max], dtype=np.uint64),
+}
+
+
+@pytest.mark.parametrize("name", WIDE_INTEGERS)
+@pytest.mark.parametrize("strategy", ["randomize", "alternative"])
+def test_wide_integers_are_exact_and_kernels_equal_twins(name, strategy):
+    values = WIDE_INTEGERS[name]
+    X = values[:, None]
+    corrections = np.ones_like(X, dtype=bool)
+    out = {}
+    for backend in ("numba", "numpy"):
+        out[backend] = make_counterexamples(
+            X, np.zeros(len(X)), corrections, X_train=X, y_train=np.zeros(len(X)),
+            n_counterexamples=200, strategy=strategy, random_state=0, backend=backend,
+        )[0]
+        assert out[backend].dtype == X.dtype
+    np.testing.assert_array_equal(out["numba"], out["numpy"])
+    got = [int(v) for v in out["numba"].ravel()]  # Python ints: exact
+    lo, hi = int(values.min()), int(values.max())
+    assert lo <= min(got) and max(got) <= hi
+    if strategy == "alternative":
+        source = np.repeat(np.arange(len(X)), 200)
+        assert set(got) <= {int(v) for v in values}
+        assert all(g != int(values[s]) for g, s in zip(got, source))
+    elif hi - lo < 100:  # a narrow range: every integer is drawn
+        assert set(got) == set(range(lo, hi + 1))
+
+
+def test_randomize_int_kernel_ends_of_the_full_range():
+    # u = 0 gives the minimum, the largest uniform the maximum, for the full
+    # int64 and uint64 ranges (width 2**64 - 1) without overflow
+    for values in (np.array([INT64.min, INT64.max]),
+                   np.array([0, UINT64.max], dtype=np.uint64)):
+        X = values[:, None]
+        layout = _kernel_layout(X, np.ones((2, 1), bool), 2, False)
+        low = values[:1].view(np.uint64)
+        width = values[1:].view(np.uint64) - low
+        span = width.astype(np.float64) + 1.0
+        u = np.array([0.0, 1.0 - 2**-53, 0.5, 0.25])
+        out = _run_both("randomize_int_kernel", (layout, low, width, span, u), 4, 1,
+                        values.dtype)
+        assert out[0, 0] == values[0] and out[1, 0] > values[1] - 2**12
+        # a NaN span keeps the original values
+        out = _run_both("randomize_int_kernel", (layout, low, width, span * np.nan, u),
+                        4, 1, values.dtype)
+        np.testing.assert_array_equal(out[:, 0], np.repeat(values, 2))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint16, np.int32, np.uint32])
+def test_small_integers_stay_exact_at_their_extremes(dtype):
+    info = np.iinfo(dtype)
+    X = np.array([[info.min], [info.min + 1], [info.max - 1], [info.max]], dtype=dtype)
+    for strategy in ("randomize", "alternative"):
+        out = make_counterexamples(
+            X, np.zeros(4), np.ones_like(X, bool), X_train=X, y_train=np.zeros(4),
+            n_counterexamples=100, strategy=strategy, random_state=1,
+        )[0]
+        assert out.dtype == dtype
+        assert out.min() >= info.min and out.max() <= info.max
+        if strategy == "alternative":
+            assert set(out.ravel().tolist()) <= set(X.ravel().tolist())
+
+
+def test_integer_X_refuses_values_just_outside_its_dtype():
+    # 2**63 as a float or a uint64 does not fit int64, though float(2**63 - 1)
+    # rounds to it
+    X = np.array([[0]], dtype=np.int64)
+    for X_train in (np.array([[2.0**63]]), np.array([[2**63]], np.uint64)):
+        for strategy in COUNTEREXAMPLE_STRATEGIES:
+            with pytest.raises(ValueError, match=r"int64.*feature\(s\) \[0\]"):
+                make_counterexamples(
+                    X, [0], np.ones((1, 1), bool), X_train=X_train, y_train=[0],
+                    strategy=strategy, random_state=0,
+                )
