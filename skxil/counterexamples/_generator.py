@@ -494,9 +494,9 @@ def _check_output_size(X, corrections, n_ce, per_feature):
     else:
         return
     raise ValueError(
-        f"The counterexamples would take {n_out} output rows and about "
-        f"{n_bytes} bytes ({n_bytes / 2**30:.3g} GiB), which {reason}; lower "
-        "n_counterexamples or correct fewer rows at a time."
+        f"make_counterexamples would return {n_out} counterexample rows, "
+        f"needing about {n_bytes} bytes ({n_bytes / 2**30:.3g} GiB), which "
+        f"{reason}; lower n_counterexamples or correct fewer rows at a time."
     )
 
 
