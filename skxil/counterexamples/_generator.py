@@ -64,6 +64,7 @@ class _Block(NamedTuple):
     categorical: np.ndarray
     ids: np.ndarray  # the feature numbers that messages name
     row_ids: np.ndarray  # the row numbers that messages name
+    cells: tuple  # (feat_ptr, feat_idx) of the corrections, see _kernels
 
 
 @validate_params(
@@ -273,7 +274,8 @@ def make_counterexamples(
     y_train = _check_labels(y_train, X_train.shape[0], "y_train", "X_train")
     row_index = _check_row_index(row_index, n_rows, X_train.shape[0])
     categorical = _check_categorical(categorical_features, n_features)
-    _check_output_size(X, corrections, n_ce, per_feature)
+    cells = _corrected_cells(corrections)
+    _check_output_size(X, np.diff(cells[0]), n_ce, per_feature)
     job = _Job(
         X_train, y_train, n_ce, strategy, bool(per_feature),
         check_random_state(random_state), _BACKENDS[backend], [],
@@ -281,7 +283,7 @@ def make_counterexamples(
     block = _Block(
         X, work_dtype, y, corrections, row_index,
         X_train.tocsc() if sp.issparse(X_train) else X_train, categorical,
-        np.arange(n_features), np.arange(n_rows),
+        np.arange(n_features), np.arange(n_rows), cells,
     )
     compute = _sparse_counterexamples if sparse else _dense_counterexamples
     X_ce, source = compute(job, block)
@@ -291,7 +293,7 @@ def make_counterexamples(
 
 def _dense_counterexamples(job, block):
     """Counterexamples of dense rows and their source rows."""
-    layout = _layout(block.corrections, job.n_ce, job.per_feature)
+    layout = _layout_from(*block.cells, job.n_ce, job.per_feature)
     X = block.X
     if layout["n_out"] == 0:
         return np.empty((0, X.shape[1]), dtype=X.dtype), layout["source"]
@@ -463,15 +465,15 @@ def _physical_memory():
         return None
 
 
-def _check_output_size(X, corrections, n_ce, per_feature):
+def _check_output_size(X, k, n_ce, per_feature):
     """Refuse an output that cannot be allocated, before allocating it.
 
-    The counts are Python ints, so ``n_counterexamples`` near ``2**63``
-    cannot overflow. The bytes count the output, its source indices and the
-    uniforms (one per re-drawn cell), the largest allocations of a call.
+    ``k`` is the number of corrected features of each row. The counts are
+    Python ints, so ``n_counterexamples`` near ``2**63`` cannot overflow. The
+    bytes count the output, its source indices and the uniforms (one per
+    re-drawn cell), the largest allocations of a call.
     """
     sparse = sp.issparse(X)
-    k = np.diff(corrections.indptr) if sparse else corrections.sum(axis=1)
     k = k.astype(np.int64)
     per_row = k if per_feature else (k > 0).astype(np.int64)
     n_out = n_ce * int(per_row.sum())
@@ -543,8 +545,16 @@ def _warn_unchanged(strategy, features):
 # layout and statistics
 
 
-def _layout(corrections, n_ce, per_feature):
-    """CSR layout of the corrections and of the output rows (see _kernels)."""
+def _corrected_cells(corrections):
+    """``(feat_ptr, feat_idx)``: the corrections as CSR (see :mod:`._kernels`).
+
+    ``corrections`` is a dense boolean mask or a canonical CSR matrix.
+    """
+    if sp.issparse(corrections):
+        return (
+            corrections.indptr.astype(np.intp),
+            corrections.indices.astype(np.intp),
+        )
     n_rows, n_features = corrections.shape
     # flat indices are sorted: row-major, features ascending within a row
     flat = np.flatnonzero(corrections).astype(np.intp, copy=False)
@@ -552,6 +562,17 @@ def _layout(corrections, n_ce, per_feature):
         flat, np.arange(n_rows + 1, dtype=np.intp) * n_features
     ).astype(np.intp, copy=False)
     feat_idx = flat % n_features if n_features else flat
+    return feat_ptr, feat_idx
+
+
+def _layout(corrections, n_ce, per_feature):
+    """CSR layout of the corrections and of the output rows (see _kernels)."""
+    return _layout_from(*_corrected_cells(corrections), n_ce, per_feature)
+
+
+def _layout_from(feat_ptr, feat_idx, n_ce, per_feature):
+    """:func:`_layout` of corrections already in CSR form."""
+    n_rows = feat_ptr.shape[0] - 1
     k = np.diff(feat_ptr)
     copies = n_ce * k if per_feature else n_ce * (k > 0).astype(np.intp)
     out_ptr = np.zeros(n_rows + 1, dtype=np.intp)
@@ -827,7 +848,7 @@ def _write_categorical(out, base, u, block):
     cumulative counts. A feature without observed value keeps the cell.
     """
     categorical = block.categorical
-    if not categorical[base[2]].any():
+    if not categorical.any() or not categorical[base[2]].any():
         return
     _, o, j = _reference._cells(base)
     pick = categorical[j]
@@ -1025,7 +1046,9 @@ def _sparse_counterexamples(job, block):
     for a, b in _row_blocks(np.diff(corrections.indptr), _BLOCK_CELLS):
         rows = corrections[a:b]
         used = np.unique(rows.indices).astype(np.intp)
+        cells = (rows.indptr.astype(np.intp), np.searchsorted(used, rows.indices))
         compact, source = _dense_counterexamples(job, block._replace(
+            cells=cells,
             X=X[a:b][:, used].toarray(), y=block.y[a:b],
             corrections=rows[:, used].toarray(), row_index=block.row_index[a:b],
             X_train=block.X_train[:, used], categorical=block.categorical[used],
@@ -1044,9 +1067,10 @@ def _sparse_counterexamples(job, block):
 def _sparse_callable(job, block):
     """The callable sees dense rows: only the corrected ones are densified."""
     rows = np.flatnonzero(np.diff(block.corrections.indptr))
+    corrections = block.corrections[rows]
     X_ce, source = _dense_counterexamples(job, block._replace(
         X=block.X[rows].toarray(), y=block.y[rows],
-        corrections=block.corrections[rows].toarray(),
+        corrections=corrections.toarray(), cells=_corrected_cells(corrections),
         row_index=block.row_index[rows], row_ids=block.row_ids[rows],
     ))
     return sp.csr_matrix(X_ce), rows[source]
