@@ -520,7 +520,9 @@ def _external_stacklevel():
     )
     frame = sys._getframe(1)
     level = 1
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(skip):
+    while frame is not None:
+        if not os.path.abspath(frame.f_code.co_filename).startswith(skip):
+            break
         frame = frame.f_back
         level += 1
     return level
@@ -987,7 +989,10 @@ def _apply_callable(job, block, layout):
     wanted = _context_keywords(job.strategy)
     for i in np.flatnonzero(layout["copies"]).tolist():
         feats = feat_idx[feat_ptr[i] : feat_ptr[i + 1]]
-        groups = [feats[t : t + 1] for t in range(feats.size)] if job.per_feature else [feats]
+        if job.per_feature:
+            groups = [feats[t : t + 1] for t in range(feats.size)]
+        else:
+            groups = [feats]
         start = layout["out_ptr"][i]
         for g in groups:
             mask = np.zeros(X.shape[1], dtype=bool)
@@ -1055,7 +1060,9 @@ def _sparse_counterexamples(job, block):
             ids=block.ids[used], row_ids=block.row_ids[a:b],
         ))
         source = source + a
-        parts.append(_merge_rows(job.kernels, X, indptr, indices, used, source, compact))
+        parts.append(
+            _merge_rows(job.kernels, X, indptr, indices, used, source, compact)
+        )
         sources.append(source)
     if not parts:
         empty = sp.csr_matrix((0, X.shape[1]), dtype=X.dtype)

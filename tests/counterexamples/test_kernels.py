@@ -15,7 +15,10 @@ from skxil.counterexamples import (
 )
 
 KERNELS = (
-    "randomize_kernel", "randomize_int_kernel", "alternative_kernel", "substitute_kernel",
+    "randomize_kernel",
+    "randomize_int_kernel",
+    "alternative_kernel",
+    "substitute_kernel",
 )
 
 
