@@ -1,18 +1,23 @@
 """Stage 4: counterexample generation (validation, statistics, random draws).
 
-:func:`make_counterexamples` validates its inputs, computes the per-feature
-statistics of the training set, draws every random number as a plain array and
-hands the rest to a kernel: the numba kernels in :mod:`._kernels` or their
-NumPy twins in :mod:`._reference`, which return identical arrays.
+:func:`make_counterexamples` validates its inputs once, computes the
+per-feature statistics of the training set, draws every random number as a
+plain array and hands the rest to a kernel: the numba kernels in
+:mod:`._kernels` or their NumPy twins in :mod:`._reference`, which return
+identical arrays. The private functions below only compute.
 """
 
 import inspect
 import numbers
+import os
+import sys
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from . import _kernels, _reference
 
@@ -22,7 +27,58 @@ COUNTEREXAMPLE_STRATEGIES = ("randomize", "alternative", "substitute")
 
 _BACKENDS = {"numba": _kernels, "numpy": _reference}
 
+#: Parameter types and ranges, checked by ``validate_params`` (the shapes and
+#: dtypes are checked in the function body, which knows how they relate).
+_COMMON_CONSTRAINTS = {
+    "y": ["array-like"],
+    "y_train": ["array-like"],
+    "n_counterexamples": [Interval(numbers.Integral, 0, None, closed="left")],
+    "per_feature": ["boolean"],
+    "row_index": ["array-like", None],
+    "random_state": ["random_state"],
+}
 
+
+class _Job(NamedTuple):
+    """The validated settings of one call, shared by all its row blocks."""
+
+    X_train: object  # as given (after the checks), for a callable strategy
+    y_train: np.ndarray
+    n_ce: int
+    strategy: object
+    per_feature: bool
+    rng: np.random.RandomState
+    kernels: object
+    unchanged: list  # ids of the features left unchanged, warned once
+
+
+class _Block(NamedTuple):
+    """Rows to generate from, and the columns of ``X_train`` they use."""
+
+    X: np.ndarray
+    work_dtype: np.dtype
+    y: np.ndarray
+    corrections: np.ndarray
+    row_index: np.ndarray
+    X_train: object  # CSC or dense, the block's columns only
+    categorical: np.ndarray
+    ids: np.ndarray  # the feature numbers that messages name
+    row_ids: np.ndarray  # the row numbers that messages name
+    cells: tuple  # (feat_ptr, feat_idx) of the corrections, see _kernels
+
+
+@validate_params(
+    {
+        "X": ["array-like", "sparse matrix"],
+        "corrections": ["array-like", "sparse matrix"],
+        "X_train": ["array-like", "sparse matrix"],
+        "strategy": [StrOptions(set(COUNTEREXAMPLE_STRATEGIES)), callable],
+        "backend": [StrOptions(set(_BACKENDS))],
+        "categorical_features": ["array-like", None],
+        **_COMMON_CONSTRAINTS,
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_counterexamples(
     X,
     y,
@@ -36,6 +92,7 @@ def make_counterexamples(
     row_index=None,
     random_state=None,
     backend="numba",
+    categorical_features=None,
 ):
     """Generate counterexamples for rows whose explanation was corrected.
 
@@ -80,10 +137,15 @@ def make_counterexamples(
         - ``"randomize"``: uniformly over the feature's observed range
           ``[min, max]`` in ``X_train``. A feature is integer-valued when
           ``X`` has an integer dtype or all its observed values are integral;
-          it is then drawn uniformly among the integers ``min..max``.
+          it is then drawn uniformly among the integers ``min..max`` (for an
+          integer ``X``, exactly in its dtype: the full int64 and uint64
+          ranges work). A categorical feature (see ``categorical_features``)
+          is drawn among its observed values with their frequencies in
+          ``X_train``.
         - ``"alternative"``: uniformly among the feature's other observed
           values in ``X_train`` (sorted unique values, implicit zeros of a
-          sparse matrix included), never the original value. A feature whose
+          sparse matrix included, compared in ``X``'s dtype), never the
+          original value; categorical features alike. A feature whose
           only observed value is the original one is left unchanged; one
           ``UserWarning`` per call names such features.
         - ``"substitute"``: each copy takes all its re-drawn features from one
@@ -122,6 +184,14 @@ def make_counterexamples(
         Kernel implementation: the compiled numba kernels or their plain
         NumPy twins, which give identical output (for tests and benchmarks).
 
+    categorical_features : array-like of int or of bool, default=None
+        The categorical columns, as column indices or as a boolean mask of
+        length ``n_features``. Their values are codes ``0..K-1`` (NaN for a
+        missing value) and ``"randomize"`` draws a code with the frequency it
+        has in ``X_train`` (NaN is never drawn) instead of uniformly over the
+        range; ``"alternative"`` and ``"substitute"`` treat them as they treat
+        every feature. None means no categorical feature.
+
     Returns
     -------
     X_ce : {ndarray, CSR matrix} of shape (n_ce, n_features)
@@ -141,9 +211,12 @@ def make_counterexamples(
     ------
     ValueError
         If a shape does not match, ``n_counterexamples`` is negative,
-        ``strategy`` or ``backend`` is unknown, ``X`` has an integer dtype and
-        ``X_train`` holds values it cannot represent, ``"substitute"`` finds
-        no donor for a row, or a callable strategy returns a bad array.
+        ``strategy`` or ``backend`` is unknown, ``categorical_features``
+        names a column that does not exist, ``X`` has an integer dtype and
+        ``X_train`` holds values it cannot represent, the output would not
+        fit in memory (checked before anything large is allocated),
+        ``"substitute"`` finds no donor for a row, or a callable strategy
+        returns a bad array.
 
     TypeError
         If ``X`` is not numeric, or ``n_counterexamples`` is not an integer.
@@ -155,10 +228,18 @@ def make_counterexamples(
 
     Notes
     -----
-    Every random number is drawn here from ``random_state`` (one uniform per
-    re-drawn value, or one per copy for ``"substitute"``) and passed to the
-    kernels, so both backends return identical arrays. Values are computed in
-    float64 and cast to ``X.dtype`` (``float16`` goes through ``float32``).
+    Every random number is drawn here from ``random_state`` and passed to the
+    kernels, so both backends return identical arrays: ``"randomize"`` and
+    ``"alternative"`` draw one uniform per re-drawn value, in the slot order
+    of :mod:`._kernels` (categorical features included: their values are
+    written after the kernel from the same slots), ``"substitute"`` one per
+    copy. Values are computed in float64 and cast to ``X.dtype``
+    (``float16`` goes through ``float32``), except for an integer ``X``:
+    ``"alternative"`` compares and returns values in its dtype, and
+    ``"randomize"`` adds an integer offset ``floor(u * (max - min + 1))`` to
+    ``min`` with exact integer arithmetic for 64-bit dtypes (32-bit and
+    smaller ones are exact in float64). With 53 random bits per value, a
+    range wider than ``2**53`` is covered evenly but not at every integer.
 
     References
     ----------
@@ -183,74 +264,56 @@ def make_counterexamples(
     >>> source.tolist()
     [0, 0]
     """
-    if sp.issparse(X):
-        return _make_sparse(
-            X, y, corrections, X_train=X_train, y_train=y_train,
-            n_counterexamples=n_counterexamples, strategy=strategy,
-            per_feature=per_feature, row_index=row_index,
-            random_state=random_state, backend=backend,
-        )
-    return _make_dense(
-        X, y, corrections, X_train=X_train, y_train=y_train,
-        n_counterexamples=n_counterexamples, strategy=strategy,
-        per_feature=per_feature, row_index=row_index,
-        random_state=random_state, backend=backend,
-    )
-
-
-def _make_dense(
-    X, y, corrections, *, X_train, y_train, n_counterexamples, strategy,
-    per_feature, row_index, random_state, backend, feature_ids=None, row_ids=None,
-):
-    """:func:`make_counterexamples` on dense rows.
-
-    ``feature_ids`` maps the columns of ``X`` to the feature numbers that
-    messages name, ``row_ids`` its rows to the row numbers they name (the
-    sparse path passes a column or row subset).
-    """
-    X, work_dtype = _check_X(X)
+    sparse = sp.issparse(X)
+    X, work_dtype = _check_sparse_X(X) if sparse else _check_X(X)
     n_rows, n_features = X.shape
-    if feature_ids is None:
-        feature_ids = np.arange(n_features)
     y = _check_labels(y, n_rows, "y", "X")
-    corrections = _check_corrections(corrections, X.shape)
+    corrections = _check_corrections(corrections, X.shape, as_csr=sparse)
     n_ce = _check_n_counterexamples(n_counterexamples)
-    _check_strategy(strategy, COUNTEREXAMPLE_STRATEGIES)
-    per_feature = _check_per_feature(per_feature)
-    if not isinstance(backend, str) or backend not in _BACKENDS:
-        raise ValueError(
-            f"backend must be one of {tuple(_BACKENDS)}, got {backend!r}."
-        )
     X_train = _check_X_train(X_train, n_features)
-    n_train = X_train.shape[0]
-    y_train = _check_labels(y_train, n_train, "y_train", "X_train")
-    row_index = _check_row_index(row_index, n_rows, n_train)
-    rng = check_random_state(random_state)
-
-    layout = _layout(corrections, n_ce, per_feature)
-    n_out = layout["n_out"]
-    source = layout["source"]
-    if n_out == 0:
-        return np.empty((0, n_features), dtype=X.dtype), y[source], source
-
-    if callable(strategy):
-        context = dict(X_train=X_train, y_train=y_train, labels=y, row_index=row_index)
-        X_ce = _apply_callable(
-            strategy, X, layout, n_ce, per_feature, rng, context,
-            np.arange(n_rows) if row_ids is None else row_ids,
-        )
-        return X_ce, y[source], source
-
-    kernel_name, args = _prepare(
-        X, work_dtype, y, corrections, X_train, y_train, n_ce, strategy,
-        per_feature, row_index, rng, layout, feature_ids,
-        np.arange(n_rows) if row_ids is None else row_ids,
+    y_train = _check_labels(y_train, X_train.shape[0], "y_train", "X_train")
+    row_index = _check_row_index(row_index, n_rows, X_train.shape[0])
+    categorical = _check_categorical(categorical_features, n_features)
+    cells = _corrected_cells(corrections)
+    _check_output_size(X, np.diff(cells[0]), n_ce, per_feature)
+    job = _Job(
+        X_train, y_train, n_ce, strategy, bool(per_feature),
+        check_random_state(random_state), _BACKENDS[backend], [],
     )
-    out = np.empty((n_out, n_features), dtype=work_dtype)
-    getattr(_BACKENDS[backend], kernel_name)(*args, out)
+    block = _Block(
+        X, work_dtype, y, corrections, row_index,
+        X_train.tocsc() if sp.issparse(X_train) else X_train, categorical,
+        np.arange(n_features), np.arange(n_rows), cells,
+    )
+    compute = _sparse_counterexamples if sparse else _dense_counterexamples
+    X_ce, source = compute(job, block)
+    _warn_unchanged(strategy, job.unchanged)
+    return X_ce, y[source], source
+
+
+def _dense_counterexamples(job, block):
+    """Counterexamples of dense rows and their source rows."""
+    layout = _layout_from(*block.cells, job.n_ce, job.per_feature)
+    X = block.X
+    if layout["n_out"] == 0:
+        return np.empty((0, X.shape[1]), dtype=X.dtype), layout["source"]
+    if callable(job.strategy):
+        return _apply_callable(job, block, layout), layout["source"]
+    name, args = _prepare(
+        X, block.work_dtype, block.y, block.corrections, block.X_train,
+        job.y_train, job.n_ce, job.strategy, job.per_feature, block.row_index,
+        job.rng, layout, block.ids, block.row_ids,
+        categorical=block.categorical, unchanged=job.unchanged,
+    )
+    out = np.empty((layout["n_out"], X.shape[1]), dtype=block.work_dtype)
+    getattr(job.kernels, name)(*args, out)
+    if job.strategy == "randomize":
+        # the kernel left the categorical cells alone; they use the same
+        # uniforms (its last argument), so both backends stay identical
+        _write_categorical(out, args[0], args[-1], block)
     if out.dtype != X.dtype:
         out = out.astype(X.dtype)
-    return out, y[source], source
+    return out, layout["source"]
 
 
 # ---------------------------------------------------------------------------
@@ -271,6 +334,19 @@ def _check_X(X):
         elif work_dtype.itemsize > 8:
             raise TypeError(f"X dtype {X.dtype} is not supported; use float64.")
     return X, work_dtype
+
+
+def _check_sparse_X(X):
+    """Canonical CSR copy of a sparse ``X``, and its dtype."""
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"X must have a numeric dtype, got dtype {X.dtype}.")
+    if X.dtype.kind == "f" and X.dtype.itemsize not in (4, 8):
+        raise TypeError(
+            f"Sparse X of dtype {X.dtype} is not supported; use float32 or float64."
+        )
+    X = sp.csr_matrix(X, copy=True)
+    X.sum_duplicates()  # canonical: sorted indices, no duplicates
+    return X, X.dtype.newbyteorder("=")
 
 
 def _check_labels(y, n, name, against):
@@ -302,29 +378,11 @@ def _check_corrections(corrections, shape, as_csr=False):
     return corrections.toarray() if sp.issparse(corrections) else corrections
 
 
-def _check_strategy(strategy, strategies, what="strategy"):
-    if not (callable(strategy) or strategy in strategies):
-        raise ValueError(
-            f"{what} must be one of {strategies} or a callable, got {strategy!r}."
-        )
-
-
-def _check_per_feature(per_feature):
-    if not isinstance(per_feature, (bool, np.bool_)):
-        raise TypeError(f"per_feature must be a bool, got {per_feature!r}.")
-    return bool(per_feature)
-
-
 def _check_n_counterexamples(n_counterexamples):
-    if isinstance(n_counterexamples, (bool, np.bool_)) or not isinstance(
-        n_counterexamples, numbers.Integral
-    ):
+    """``int(n_counterexamples)``; bools pass ``Interval(Integral)``, not here."""
+    if isinstance(n_counterexamples, (bool, np.bool_)):
         raise TypeError(
             f"n_counterexamples must be an int, got {n_counterexamples!r}."
-        )
-    if n_counterexamples < 0:
-        raise ValueError(
-            f"n_counterexamples must be >= 0, got {n_counterexamples}."
         )
     return int(n_counterexamples)
 
@@ -366,12 +424,139 @@ def _check_row_index(row_index, n_rows, n_train):
     return row_index
 
 
+def _check_categorical(categorical_features, n_features):
+    """Boolean mask of the categorical columns (indices or a mask given)."""
+    mask = np.zeros(n_features, dtype=bool)
+    if categorical_features is None:
+        return mask
+    cat = np.asarray(categorical_features)
+    if cat.ndim != 1:
+        raise ValueError(
+            f"categorical_features must be 1-D, got shape {cat.shape}."
+        )
+    if cat.dtype == np.bool_:
+        if cat.shape[0] != n_features:
+            raise ValueError(
+                "categorical_features as a boolean mask must have length "
+                f"n_features={n_features}, got {cat.shape[0]}."
+            )
+        return cat.copy()
+    if cat.size and cat.dtype.kind not in "iu":
+        raise TypeError(
+            "categorical_features must hold column indices (int) or be a "
+            f"boolean mask, got dtype {cat.dtype}."
+        )
+    bad = (cat < 0) | (cat >= n_features)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"categorical_features[{i}] = {cat[i]} is not a column of X "
+            f"(n_features={n_features})."
+        )
+    mask[cat.astype(np.intp)] = True
+    return mask
+
+
+def _physical_memory():
+    """Bytes of physical memory, or None where the platform does not say."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _check_output_size(X, k, n_ce, per_feature):
+    """Refuse an output that cannot be allocated, before allocating it.
+
+    ``k`` is the number of corrected features of each row. The counts are
+    Python ints, so ``n_counterexamples`` near ``2**63`` cannot overflow. The
+    bytes count the output, its source indices and the uniforms (one per
+    re-drawn cell), the largest allocations of a call.
+    """
+    sparse = sp.issparse(X)
+    k = k.astype(np.int64)
+    per_row = k if per_feature else (k > 0).astype(np.int64)
+    n_out = n_ce * int(per_row.sum())
+    n_cells = n_ce * int(k.sum())
+    itemsize = X.dtype.itemsize
+    if sparse:  # at most the copied entries plus the re-drawn ones
+        entries = n_ce * int(per_row @ (np.diff(X.indptr).astype(np.int64) + k))
+        n_values = entries
+        n_bytes = entries * (itemsize + 8) + 8 * n_out
+    else:
+        n_values = n_out * X.shape[1]
+        n_bytes = n_values * itemsize
+    n_bytes += 8 * (n_out + n_cells)
+    limit = np.iinfo(np.intp).max
+    memory = _physical_memory()
+    if max(n_out, n_cells, n_values) > limit:
+        reason = "does not fit in an intp index"
+    elif memory is not None and n_bytes > memory:
+        reason = f"exceeds this machine's physical memory ({memory} bytes)"
+    else:
+        return
+    raise ValueError(
+        f"make_counterexamples would return {n_out} counterexample rows, "
+        f"needing about {n_bytes} bytes ({n_bytes / 2**30:.3g} GiB), which "
+        f"{reason}; lower n_counterexamples or correct fewer rows at a time."
+    )
+
+
+# ---------------------------------------------------------------------------
+# warnings
+
+
+def _external_stacklevel():
+    """``stacklevel`` that points ``warnings.warn`` at the caller's code.
+
+    Counted from the function that calls ``warnings.warn`` (the caller of
+    this helper): the first frame outside the skxil package and outside
+    scikit-learn's ``validate_params`` wrapper, however deep the call came
+    (``skip_file_prefixes`` needs Python 3.12).
+    """
+    skip = (
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,
+        os.path.abspath(inspect.getfile(validate_params)),
+    )
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None:
+        if not os.path.abspath(frame.f_code.co_filename).startswith(skip):
+            break
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+def _warn_unchanged(strategy, features):
+    """One warning per call naming every feature that kept its value."""
+    if not features:
+        return
+    features = np.unique(np.concatenate(features))
+    if features.size:
+        warnings.warn(
+            f"strategy={strategy!r}: feature(s) {features.tolist()} have no other "
+            "observed value in X_train; they were left unchanged in their "
+            "counterexamples.",
+            UserWarning,
+            stacklevel=_external_stacklevel(),
+        )
+
+
 # ---------------------------------------------------------------------------
 # layout and statistics
 
 
-def _layout(corrections, n_ce, per_feature):
-    """CSR layout of the corrections and of the output rows (see _kernels)."""
+def _corrected_cells(corrections):
+    """``(feat_ptr, feat_idx)``: the corrections as CSR (see :mod:`._kernels`).
+
+    ``corrections`` is a dense boolean mask or a canonical CSR matrix.
+    """
+    if sp.issparse(corrections):
+        return (
+            corrections.indptr.astype(np.intp),
+            corrections.indices.astype(np.intp),
+        )
     n_rows, n_features = corrections.shape
     # flat indices are sorted: row-major, features ascending within a row
     flat = np.flatnonzero(corrections).astype(np.intp, copy=False)
@@ -379,6 +564,17 @@ def _layout(corrections, n_ce, per_feature):
         flat, np.arange(n_rows + 1, dtype=np.intp) * n_features
     ).astype(np.intp, copy=False)
     feat_idx = flat % n_features if n_features else flat
+    return feat_ptr, feat_idx
+
+
+def _layout(corrections, n_ce, per_feature):
+    """CSR layout of the corrections and of the output rows (see _kernels)."""
+    return _layout_from(*_corrected_cells(corrections), n_ce, per_feature)
+
+
+def _layout_from(feat_ptr, feat_idx, n_ce, per_feature):
+    """:func:`_layout` of corrections already in CSR form."""
+    n_rows = feat_ptr.shape[0] - 1
     k = np.diff(feat_ptr)
     copies = n_ce * k if per_feature else n_ce * (k > 0).astype(np.intp)
     out_ptr = np.zeros(n_rows + 1, dtype=np.intp)
@@ -390,95 +586,132 @@ def _layout(corrections, n_ce, per_feature):
         "out_ptr": out_ptr,
         "copies": copies,
         "source": source,
+        "n_ce": int(n_ce),
+        "per_feature": bool(per_feature),
         "n_out": int(out_ptr[-1]),
         "n_cells": int(n_ce * feat_ptr[-1]),
     }
 
 
+def _kernel_layout(X, layout, dtype=None):
+    """The layout tuple every kernel takes first (see :mod:`._kernels`)."""
+    return (
+        np.ascontiguousarray(X, dtype=dtype),
+        layout["feat_ptr"],
+        layout["feat_idx"],
+        layout["out_ptr"],
+        layout["n_ce"],
+        layout["per_feature"],
+    )
+
+
 def _feature_stats(X_train, used, need_values):
     """Per-feature observed range, integrality and sorted unique values.
 
-    Only the features in ``used`` (sorted indices) are computed; the others
-    get ``lo = hi = NaN`` and no values. NaN entries are ignored; the implicit
-    zeros of a sparse matrix count as observed. Returns ``lo, hi, integral``
-    (float64, float64, bool of length n_features) and, if ``need_values``,
-    ``vals`` (float64, ascending per feature) and ``val_ptr`` (n_features + 1).
+    Only the features in ``used`` (sorted indices) are computed. NaN entries
+    are ignored; the implicit zeros of a sparse matrix count as observed.
+    Returns a dict of arrays of length n_features: ``lo``, ``hi`` (float64,
+    NaN when nothing is observed), ``integral`` (bool), ``lo_n``, ``hi_n``
+    (the exact extremes in ``X_train``'s dtype, 0 when nothing is observed)
+    and, if ``need_values``, ``vals`` (``X_train``'s dtype, ascending per
+    feature) and ``val_ptr`` (n_features + 1).
     """
-    n_train, n_features = X_train.shape
-    all_used = used.shape[0] == n_features
-    is_float = X_train.dtype.kind == "f"
-    n_used = used.shape[0]
-    lo_u = np.full(n_used, np.nan)
-    hi_u = np.full(n_used, np.nan)
-    integral_u = np.ones(n_used, dtype=bool)
-    vals = np.empty(0, dtype=np.float64)
-    counts_u = np.zeros(n_used, dtype=np.intp)
+    n_features = X_train.shape[1]
+    compute = _sparse_stats if sp.issparse(X_train) else _dense_stats
+    lo_u, hi_u, integral_u, observed_u, vals, counts_u = compute(
+        X_train, used, need_values
+    )
+    seen = used[observed_u]
+    stats = {"integral": np.zeros(n_features, dtype=bool)}
+    stats["integral"][used] = integral_u
+    for name, values in (("lo", lo_u), ("hi", hi_u)):
+        stats[name] = np.full(n_features, np.nan)
+        stats[name][seen] = values[observed_u]
+        stats[name + "_n"] = np.zeros(n_features, dtype=values.dtype)
+        stats[name + "_n"][seen] = values[observed_u]
+    if need_values:
+        counts = np.zeros(n_features, dtype=np.intp)
+        counts[used] = counts_u
+        stats["vals"] = vals
+        stats["val_ptr"] = np.zeros(n_features + 1, dtype=np.intp)
+        np.cumsum(counts, out=stats["val_ptr"][1:])
+    return stats
 
-    if sp.issparse(X_train):
-        Xc = X_train.tocsc()
-        if not all_used:
-            Xc = Xc[:, used]
-        if not Xc.has_canonical_format:
-            Xc = Xc.copy()  # never touch the caller's matrix
-            Xc.sum_duplicates()
-        data = Xc.data
-        nnz = np.diff(Xc.indptr)
-        col = np.repeat(np.arange(n_used, dtype=np.intp), nnz)
-        implicit_zero = nnz < n_train
-        nonempty = nnz > 0
-        if data.size:
-            starts = Xc.indptr[:-1][nonempty]
-            lo_u[nonempty] = np.fmin.reduceat(data, starts)
-            hi_u[nonempty] = np.fmax.reduceat(data, starts)
-        lo_u[implicit_zero] = np.fmin(lo_u[implicit_zero], 0.0)
-        hi_u[implicit_zero] = np.fmax(hi_u[implicit_zero], 0.0)
-        if is_float:
-            bad = ~((data == np.floor(data)) | np.isnan(data))
-            integral_u = np.bincount(col[bad], minlength=n_used) == 0
-        if need_values:
-            zero_cols = np.flatnonzero(implicit_zero)
-            d = np.concatenate([data, np.zeros(zero_cols.size, dtype=data.dtype)])
-            c = np.concatenate([col, zero_cols])
-            order = np.lexsort((d, c))
-            d, c = d[order], c[order]
-            new = np.ones(d.shape[0], dtype=bool)
-            new[1:] = (d[1:] != d[:-1]) | (c[1:] != c[:-1])
-            if is_float:
-                new &= ~np.isnan(d)
-            vals = d[new].astype(np.float64)
-            counts_u = np.bincount(c[new], minlength=n_used).astype(np.intp)
+
+def _dense_stats(X_train, used, need_values):
+    """:func:`_feature_stats` of the ``used`` columns of a dense matrix."""
+    cols = X_train if used.shape[0] == X_train.shape[1] else X_train[:, used]
+    n_train, n_used = cols.shape
+    is_float = cols.dtype.kind == "f"
+    integral = np.ones(n_used, dtype=bool)
+    if not n_train:
+        lo = hi = np.zeros(n_used, dtype=cols.dtype)
+        observed = np.zeros(n_used, dtype=bool)
+    elif is_float:
+        lo = np.fmin.reduce(cols, axis=0)
+        hi = np.fmax.reduce(cols, axis=0)
+        integral = np.all((cols == np.floor(cols)) | np.isnan(cols), axis=0)
+        observed = ~np.isnan(lo)
     else:
-        cols = X_train if all_used else X_train[:, used]
-        if n_train:
-            if is_float:
-                lo_u = np.fmin.reduce(cols, axis=0).astype(np.float64)
-                hi_u = np.fmax.reduce(cols, axis=0).astype(np.float64)
-                integral_u = np.all((cols == np.floor(cols)) | np.isnan(cols), axis=0)
-            else:
-                lo_u = cols.min(axis=0).astype(np.float64)
-                hi_u = cols.max(axis=0).astype(np.float64)
-        if need_values:
-            S = np.array(cols.T, order="C", copy=True)
-            small_int = S.dtype.kind in "biu" and S.dtype.itemsize <= 2
-            S.sort(axis=1, kind="stable" if small_int else None)
-            new = np.ones(S.shape, dtype=bool)
-            new[:, 1:] = S[:, 1:] != S[:, :-1]
-            if is_float:
-                new &= ~np.isnan(S)
-            vals = S[new].astype(np.float64)
-            counts_u = np.count_nonzero(new, axis=1).astype(np.intp)
+        lo, hi = cols.min(axis=0), cols.max(axis=0)
+        observed = np.ones(n_used, dtype=bool)
+    vals = counts = None
+    if need_values:
+        S = np.array(cols.T, order="C", copy=True)
+        small_int = S.dtype.kind in "biu" and S.dtype.itemsize <= 2
+        S.sort(axis=1, kind="stable" if small_int else None)
+        new = np.ones(S.shape, dtype=bool)
+        new[:, 1:] = S[:, 1:] != S[:, :-1]
+        if is_float:
+            new &= ~np.isnan(S)
+        vals = S[new]
+        counts = np.count_nonzero(new, axis=1).astype(np.intp)
+    return lo, hi, integral, observed, vals, counts
 
-    lo = np.full(n_features, np.nan)
-    hi = np.full(n_features, np.nan)
-    integral = np.zeros(n_features, dtype=bool)
-    lo[used], hi[used], integral[used] = lo_u, hi_u, integral_u
-    if not need_values:
-        return lo, hi, integral
-    counts = np.zeros(n_features, dtype=np.intp)
-    counts[used] = counts_u
-    val_ptr = np.zeros(n_features + 1, dtype=np.intp)
-    np.cumsum(counts, out=val_ptr[1:])
-    return lo, hi, integral, vals, val_ptr
+
+def _sparse_stats(X_train, used, need_values):
+    """:func:`_feature_stats` of the ``used`` columns of a sparse matrix."""
+    n_train, n_features = X_train.shape
+    Xc = X_train.tocsc()
+    if used.shape[0] != n_features:
+        Xc = Xc[:, used]
+    if not Xc.has_canonical_format:
+        Xc = Xc.copy()  # never touch the caller's matrix
+        Xc.sum_duplicates()
+    data, n_used = Xc.data, used.shape[0]
+    is_float = data.dtype.kind == "f"
+    nnz = np.diff(Xc.indptr)
+    col = np.repeat(np.arange(n_used, dtype=np.intp), nnz)
+    implicit_zero = nnz < n_train
+    nonempty = nnz > 0
+    lo = np.full(n_used, np.nan if is_float else 0, dtype=data.dtype)
+    hi = lo.copy()
+    if data.size:
+        starts = Xc.indptr[:-1][nonempty]
+        lo[nonempty] = np.fmin.reduceat(data, starts)
+        hi[nonempty] = np.fmax.reduceat(data, starts)
+    zero = np.zeros(1, dtype=data.dtype)
+    lo[implicit_zero] = np.fmin(lo[implicit_zero], zero)
+    hi[implicit_zero] = np.fmax(hi[implicit_zero], zero)
+    observed = ~np.isnan(lo) if is_float else nonempty | implicit_zero
+    integral = np.ones(n_used, dtype=bool)
+    if is_float:
+        bad = ~((data == np.floor(data)) | np.isnan(data))
+        integral = np.bincount(col[bad], minlength=n_used) == 0
+    vals = counts = None
+    if need_values:
+        zero_cols = np.flatnonzero(implicit_zero)
+        d = np.concatenate([data, np.zeros(zero_cols.size, dtype=data.dtype)])
+        c = np.concatenate([col, zero_cols])
+        order = np.lexsort((d, c))
+        d, c = d[order], c[order]
+        new = np.ones(d.shape[0], dtype=bool)
+        new[1:] = (d[1:] != d[:-1]) | (c[1:] != c[:-1])
+        if is_float:
+            new &= ~np.isnan(d)
+        vals = d[new]
+        counts = np.bincount(c[new], minlength=n_used).astype(np.intp)
+    return lo, hi, integral, observed, vals, counts
 
 
 def _dtype_bounds(dtype):
@@ -488,30 +721,26 @@ def _dtype_bounds(dtype):
     return info.min, info.max
 
 
-def _check_representable(lo, hi, integral, used, dtype, ids):
-    """An integer-dtype X must be able to hold every value that can be drawn."""
-    if dtype.kind not in "biu":
-        return
+def _fits(values, dtype):
+    """Elementwise: are these integral values in the range of ``dtype``?"""
     vmin, vmax = _dtype_bounds(dtype)
-    lo, hi, integral = lo[used], hi[used], integral[used]
-    observed = ~np.isnan(lo)
-    bad = observed & (~integral | (lo < vmin) | (hi > vmax))
+    if values.dtype.kind == "f":
+        # vmax is not exact in float64 (2**63 - 1 rounds up); vmax + 1 is a
+        # power of two, and the values are integral
+        return (values >= vmin) & (values < float(vmax + 1))
+    return (values >= vmin) & (values <= vmax)  # NumPy compares ints exactly
+
+
+def _check_representable(stats, used, dtype, ids):
+    """An integer-dtype X must be able to hold every value that can be drawn."""
+    used = used[~np.isnan(stats["lo"][used])]
+    bad = ~stats["integral"][used]
+    bad |= ~_fits(stats["lo_n"][used], dtype) | ~_fits(stats["hi_n"][used], dtype)
     if bad.any():
+        vmin, vmax = _dtype_bounds(dtype)
         raise ValueError(
             f"X has dtype {dtype} but X_train holds non-integral values or values "
             f"outside [{vmin}, {vmax}] in feature(s) {ids[used[bad]].tolist()}."
-        )
-
-
-def _warn_unchanged(strategy, features):
-    features = np.unique(features)
-    if features.size:
-        warnings.warn(
-            f"strategy={strategy!r}: feature(s) {features.tolist()} have no other "
-            "observed value in X_train; they were left unchanged in their "
-            "counterexamples.",
-            UserWarning,
-            stacklevel=5,
         )
 
 
@@ -521,62 +750,145 @@ def _warn_unchanged(strategy, features):
 
 def _prepare(
     X, work_dtype, y, corrections, X_train, y_train, n_ce, strategy,
-    per_feature, row_index, rng, layout, ids, row_ids=None,
+    per_feature, row_index, rng, layout, ids, row_ids=None, *,
+    categorical=None, unchanged=None,
 ):
-    """Return the kernel name and its arguments (all but ``out``)."""
-    X_work = np.ascontiguousarray(X, dtype=work_dtype)
-    n_features = X.shape[1]
-    base = (
-        X_work,
-        layout["feat_ptr"],
-        layout["feat_idx"],
-        layout["out_ptr"],
-        n_ce,
-        per_feature,
-    )
+    """Return the kernel name and its arguments (all but ``out``).
+
+    The first argument is the layout tuple of :func:`_kernel_layout`.
+    ``categorical`` (a boolean mask, default none) marks the features that
+    ``"randomize"`` leaves to :func:`_write_categorical`; the ids of the
+    features left unchanged are appended to the list ``unchanged``.
+    """
+    if categorical is None:
+        categorical = np.zeros(X.shape[1], dtype=bool)
+    if unchanged is None:
+        unchanged = []
+    base = _kernel_layout(X, layout, work_dtype)
     used = np.flatnonzero(np.any(corrections, axis=0))
-    integer_X = work_dtype.kind in "biu"
-
     if strategy == "randomize":
-        lo, hi, integral = _feature_stats(X_train, used, need_values=False)
-        if integer_X:
-            _check_representable(lo, hi, integral, used, work_dtype, ids)
-            is_int = np.ones(n_features, dtype=bool)
-        else:
-            is_int = integral & ~np.isnan(lo)
-        infinite = np.isinf(lo[used]) | np.isinf(hi[used])
-        if infinite.any():
-            raise ValueError(
-                "strategy='randomize' needs a finite range, but X_train has "
-                f"infinite values in feature(s) {ids[used[infinite]].tolist()}."
-            )
-        _warn_unchanged(strategy, ids[used[np.isnan(lo[used])]])
-        span = hi - lo + is_int
-        u = rng.random_sample(layout["n_cells"])
-        return "randomize_kernel", base + (lo, hi, span, is_int, u)
-
-    if strategy == "alternative":
-        lo, hi, integral, vals, val_ptr = _feature_stats(
-            X_train, used, need_values=True
+        return _prepare_randomize(
+            base, X_train, used, ids, categorical, unchanged, rng, layout
         )
-        if integer_X:
-            _check_representable(lo, hi, integral, used, work_dtype, ids)
-        # cells whose feature has no value other than the row's own
-        k = np.diff(layout["feat_ptr"])
-        rows = np.repeat(np.arange(X.shape[0], dtype=np.intp), k)
-        feats = layout["feat_idx"]
-        n = np.diff(val_ptr)[feats]
-        one = n == 1
-        stuck = n == 0
-        stuck[one] = vals[val_ptr[feats[one]]] == X[rows[one], feats[one]]
-        _warn_unchanged(strategy, ids[feats[stuck]])
-        u = rng.random_sample(layout["n_cells"])
-        return "alternative_kernel", base + (vals, val_ptr, u)
-
-    # substitute
+    if strategy == "alternative":
+        return _prepare_alternative(base, X_train, used, ids, unchanged, rng, layout)
     donor_train = _draw_donors(y, y_train, row_index, layout, rng, row_ids)
     D, donor = _donor_rows(X_train, donor_train, work_dtype, used, ids)
-    return "substitute_kernel", base + (D, donor)
+    return "substitute_kernel", (base, D, donor)
+
+
+def _prepare_randomize(base, X_train, used, ids, categorical, unchanged, rng, layout):
+    work_dtype = base[0].dtype
+    stats = _feature_stats(X_train, used, need_values=False)
+    lo, hi = stats["lo"], stats["hi"]
+    if work_dtype.kind in "biu":
+        _check_representable(stats, used, work_dtype, ids)
+        is_int = np.ones(lo.shape[0], dtype=bool)
+    else:
+        is_int = stats["integral"] & ~np.isnan(lo)
+    numeric = used[~categorical[used]]
+    infinite = np.isinf(lo[numeric]) | np.isinf(hi[numeric])
+    if infinite.any():
+        raise ValueError(
+            "strategy='randomize' needs a finite range, but X_train has "
+            f"infinite values in feature(s) {ids[numeric[infinite]].tolist()}."
+        )
+    unchanged.append(ids[used[np.isnan(lo[used])]])
+    u = rng.random_sample(layout["n_cells"])
+    if work_dtype.kind in "iu" and work_dtype.itemsize == 8:
+        low, width, span = _integer_range(stats, work_dtype, categorical)
+        return "randomize_int_kernel", (base, low, width, span, u)
+    lo = np.where(categorical, np.nan, lo)  # NaN: the kernel keeps the cell
+    span = hi - lo + is_int
+    return "randomize_kernel", (base, lo, hi, span, is_int, u)
+
+
+def _integer_range(stats, dtype, categorical):
+    """Exact range of 64-bit integer features for ``randomize_int_kernel``.
+
+    Returns ``lo`` as uint64 bits, ``width = hi - lo`` (uint64: exact for
+    the full int64 and uint64 ranges, as modular arithmetic) and
+    ``span = width + 1`` in float64, NaN for the features the kernel keeps
+    (no observed value, or categorical).
+    """
+    keep = np.isnan(stats["lo"]) | categorical
+    lo = np.where(keep, 0, stats["lo_n"]).astype(dtype)
+    hi = np.where(keep, 0, stats["hi_n"]).astype(dtype)
+    low = lo.view(np.uint64)
+    width = hi.view(np.uint64) - low
+    span = np.where(keep, np.nan, width.astype(np.float64) + 1.0)
+    return low, width, span
+
+
+def _prepare_alternative(base, X_train, used, ids, unchanged, rng, layout):
+    X = base[0]
+    stats = _feature_stats(X_train, used, need_values=True)
+    integer = X.dtype.kind in "iu"
+    if X.dtype.kind in "biu":
+        _check_representable(stats, used, X.dtype, ids)
+    # integers are compared and returned exactly in X's dtype
+    vals = stats["vals"].astype(X.dtype if integer else np.float64)
+    val_ptr = stats["val_ptr"]
+    # cells whose feature has no value other than the row's own
+    rows = np.repeat(np.arange(X.shape[0], dtype=np.intp), np.diff(base[1]))
+    feats = base[2]
+    n = np.diff(val_ptr)[feats]
+    one = n == 1
+    stuck = n == 0
+    stuck[one] = vals[val_ptr[feats[one]]] == X[rows[one], feats[one]]
+    unchanged.append(ids[feats[stuck]])
+    u = rng.random_sample(layout["n_cells"])
+    return "alternative_kernel", (base, vals, val_ptr, u)
+
+
+def _write_categorical(out, base, u, block):
+    """Write the ``"randomize"`` cells of the categorical features.
+
+    Each cell takes the uniform ``u`` of its own slot and draws an observed
+    value of its feature (NaN excluded) with its frequency in ``X_train``:
+    value ``k`` when ``u * total`` falls in ``[cum[k - 1], cum[k])`` of the
+    cumulative counts. A feature without observed value keeps the cell.
+    """
+    categorical = block.categorical
+    if not categorical.any() or not categorical[base[2]].any():
+        return
+    _, o, j = _reference._cells(base)
+    pick = categorical[j]
+    o, j, u = o[pick], j[pick], u[pick]
+    features = np.unique(j)
+    vals, cum, ptr = _value_counts(block.X_train, features)
+    f = np.searchsorted(features, j)
+    a, b = ptr[f], ptr[f + 1]
+    target = cum[a] + u * (cum[b] - cum[a])
+    idx = np.minimum(np.searchsorted(cum[1:], target, side="right"), b - 1)
+    write = a < b
+    out[o[write], j[write]] = vals[idx[write]]
+
+
+def _value_counts(X_train, features):
+    """Observed values of ``features`` and their cumulative counts.
+
+    Returns ``vals`` (sorted per feature, NaN excluded, the features one
+    after the other), ``cum`` (``cum[k]`` counts the entries before value
+    ``k``; length ``len(vals) + 1``) and ``ptr`` (feature ``f``'s values are
+    ``vals[ptr[f]:ptr[f + 1]]``).
+    """
+    vals, counts = [], []
+    for j in features.tolist():
+        if sp.issparse(X_train):
+            col = X_train[:, [j]].toarray().ravel()  # sums duplicates
+        else:
+            col = X_train[:, j]
+        if col.dtype.kind == "f":
+            col = col[~np.isnan(col)]
+        v, c = np.unique(col, return_counts=True)
+        vals.append(v)
+        counts.append(c)
+    ptr = np.zeros(len(vals) + 1, dtype=np.intp)
+    np.cumsum([v.size for v in vals], out=ptr[1:])
+    cum = np.zeros(ptr[-1] + 1, dtype=np.int64)
+    np.cumsum(np.concatenate(counts), out=cum[1:])
+    return np.concatenate(vals), cum, ptr
 
 
 def _draw_donors(y, y_train, row_index, layout, rng, row_ids=None):
@@ -635,13 +947,13 @@ def _donor_rows(X_train, donor_train, work_dtype, used, ids):
         rows = X_train[uniq]
     if work_dtype.kind in "biu" and rows.dtype != work_dtype:
         vals = rows[:, used]
-        vmin, vmax = _dtype_bounds(work_dtype)
-        with np.errstate(invalid="ignore"):
-            fits = (vals >= vmin) & (vals <= vmax)
-            if vals.dtype.kind == "f":
+        fits = _fits(vals, work_dtype)
+        if vals.dtype.kind == "f":
+            with np.errstate(invalid="ignore"):
                 fits &= vals == np.floor(vals)
         bad = ~np.all(fits, axis=0)
         if bad.any():
+            vmin, vmax = _dtype_bounds(work_dtype)
             raise ValueError(
                 f"X has dtype {work_dtype} but the donor rows of X_train hold "
                 f"non-integral values or values outside [{vmin}, {vmax}] in "
@@ -669,139 +981,106 @@ def _context_keywords(func):
     return tuple(name for name in _CALLABLE_CONTEXT if name in params)
 
 
-def _apply_callable(func, X, layout, n_ce, per_feature, rng, context, row_ids):
-    """Call ``func`` once per corrected row (or feature) and check its output."""
-    n_features = X.shape[1]
-    wanted = _context_keywords(func)
+def _apply_callable(job, block, layout):
+    """Call the strategy once per corrected row (or feature); check its output."""
+    X, n_ce = block.X, job.n_ce
     feat_ptr, feat_idx = layout["feat_ptr"], layout["feat_idx"]
-    out_ptr = layout["out_ptr"]
-    out = np.empty((layout["n_out"], n_features), dtype=X.dtype)
+    out = np.empty((layout["n_out"], X.shape[1]), dtype=X.dtype)
+    wanted = _context_keywords(job.strategy)
     for i in np.flatnonzero(layout["copies"]).tolist():
         feats = feat_idx[feat_ptr[i] : feat_ptr[i + 1]]
-        if per_feature:
+        if job.per_feature:
             groups = [feats[t : t + 1] for t in range(feats.size)]
         else:
             groups = [feats]
-        start = out_ptr[i]
+        start = layout["out_ptr"][i]
         for g in groups:
-            mask = np.zeros(n_features, dtype=bool)
+            mask = np.zeros(X.shape[1], dtype=bool)
             mask[g] = True
-            x = X[i].copy()
-            row_context = {
-                "X_train": context["X_train"],
-                "y_train": context["y_train"],
-                "label": context["labels"][i],
-                "row_index": int(context["row_index"][i]),
-            }
-            kwargs = {name: row_context[name] for name in wanted}
-            res = np.asarray(func(x, mask.copy(), n_ce, rng, **kwargs))
-            if res.shape != (n_ce, n_features):
-                raise ValueError(
-                    f"The strategy callable returned shape {res.shape} for row "
-                    f"{row_ids[i]}; "
-                    f"expected ({n_ce}, {n_features})."
-                )
-            x = X[i]
-            changed = (res != x) & ~((res != res) & (x != x))
-            changed[:, mask] = False
-            if changed.any():
-                j = int(np.flatnonzero(changed.any(axis=0))[0])
-                raise ValueError(
-                    f"The strategy callable changed feature {j} of row "
-                    f"{row_ids[i]}, which is outside the row's correction mask."
-                )
-            out[start : start + n_ce] = res
+            out[start : start + n_ce] = _call_strategy(job, block, i, mask, wanted)
             start += n_ce
     return out
+
+
+def _call_strategy(job, block, i, mask, wanted):
+    """The callable's copies of row ``i`` of the block, checked."""
+    context = {
+        "X_train": job.X_train,
+        "y_train": job.y_train,
+        "label": block.y[i],
+        "row_index": int(block.row_index[i]),
+    }
+    kwargs = {name: context[name] for name in wanted}
+    x = block.X[i]
+    res = np.asarray(job.strategy(x.copy(), mask.copy(), job.n_ce, job.rng, **kwargs))
+    n_features, row = x.shape[0], block.row_ids[i]
+    if res.shape != (job.n_ce, n_features):
+        raise ValueError(
+            f"The strategy callable returned shape {res.shape} for row {row}; "
+            f"expected ({job.n_ce}, {n_features})."
+        )
+    changed = (res != x) & ~((res != res) & (x != x))
+    changed[:, mask] = False
+    if changed.any():
+        j = int(np.flatnonzero(changed.any(axis=0))[0])
+        raise ValueError(
+            f"The strategy callable changed feature {j} of row {row}, which is "
+            "outside the row's correction mask."
+        )
+    return res
 
 
 # ---------------------------------------------------------------------------
 # sparse rows
 
 
-def _make_sparse(
-    X, y, corrections, *, X_train, y_train, n_counterexamples, strategy,
-    per_feature, row_index, random_state, backend,
-):
-    """:func:`make_counterexamples` on sparse rows, returning CSR rows.
+def _sparse_counterexamples(job, block):
+    """Counterexamples of CSR rows, as CSR rows, and their source rows.
 
     Only the corrected columns are densified, a block of rows at a time: the
     dense path re-draws them on ``X[rows][:, used]``, then a kernel merges them
-    into copies of the CSR rows.
+    into copies of the CSR rows. The blocks draw from the same generator in
+    row order, which is the dense path's order of draws: both paths give the
+    same counterexamples.
     """
-    if X.dtype.kind not in "biuf":
-        raise TypeError(f"X must have a numeric dtype, got dtype {X.dtype}.")
-    if X.dtype.kind == "f" and X.dtype.itemsize not in (4, 8):
-        raise TypeError(
-            f"Sparse X of dtype {X.dtype} is not supported; use float32 or float64."
-        )
-    X = sp.csr_matrix(X, copy=True)
-    X.sum_duplicates()  # canonical: sorted indices, no duplicates
-    n_rows, n_features = X.shape
-    corrections = _check_corrections(corrections, X.shape, as_csr=True)
-    if not isinstance(backend, str) or backend not in _BACKENDS:
-        raise ValueError(
-            f"backend must be one of {tuple(_BACKENDS)}, got {backend!r}."
-        )
-    X_train = _check_X_train(X_train, n_features)
-
-    if callable(strategy):
-        # The callable sees dense rows: only the corrected ones are densified.
-        rows = np.flatnonzero(np.diff(corrections.indptr))
-        y = _check_labels(y, n_rows, "y", "X")
-        row_index = _check_row_index(row_index, n_rows, X_train.shape[0])
-        X_ce, _, source = _make_dense(
-            X[rows].toarray(), y[rows], corrections[rows], X_train=X_train,
-            y_train=y_train, n_counterexamples=n_counterexamples,
-            strategy=strategy, per_feature=per_feature,
-            row_index=row_index[rows], random_state=random_state,
-            backend=backend, row_ids=rows,
-        )
-        source = rows[source]
-        return sp.csr_matrix(X_ce), y[source], source
-
-    y = _check_labels(y, n_rows, "y", "X")
-    row_index = _check_row_index(row_index, n_rows, X_train.shape[0])
-    rng = check_random_state(random_state)
-    if n_rows == 0:  # no block below: validate the parameters here
-        _make_dense(
-            np.zeros((0, 0), dtype=X.dtype), y, np.zeros((0, 0), dtype=bool),
-            X_train=X_train[:, :0], y_train=y_train,
-            n_counterexamples=n_counterexamples, strategy=strategy,
-            per_feature=per_feature, row_index=row_index, random_state=rng,
-            backend=backend,
-        )
-        return sp.csr_matrix((0, n_features), dtype=X.dtype), y[:0], np.zeros(0, np.intp)
-    if sp.issparse(X_train):
-        X_train = X_train.tocsc()
-    # Row blocks of at most _BLOCK_CELLS corrected cells: each densifies only
-    # its own corrected columns, so memory stays bounded however many
-    # columns are corrected overall. The blocks draw from the same generator
-    # in row order, which is the dense path's order of draws: both paths give
-    # the same counterexamples.
-    cells = np.diff(corrections.indptr)
-    blocks = _row_blocks(cells, _BLOCK_CELLS)
-    kernels = _BACKENDS[backend]
-    indptr = X.indptr.astype(np.intp)
-    indices = X.indices.astype(np.intp)
-    parts, labels, sources = [], [], []
-    for a, b in blocks:
-        block = corrections[a:b]
-        used = np.unique(block.indices).astype(np.intp)
-        compact, y_ce, source = _make_dense(
-            X[a:b][:, used].toarray(), y[a:b], block[:, used].toarray(),
-            X_train=X_train[:, used], y_train=y_train,
-            n_counterexamples=n_counterexamples, strategy=strategy,
-            per_feature=per_feature, row_index=row_index[a:b],
-            random_state=rng, backend=backend, feature_ids=used,
-            row_ids=np.arange(a, b),
-        )
+    X, corrections = block.X, block.corrections
+    if callable(job.strategy):
+        return _sparse_callable(job, block)
+    indptr, indices = X.indptr.astype(np.intp), X.indices.astype(np.intp)
+    parts, sources = [], []
+    for a, b in _row_blocks(np.diff(corrections.indptr), _BLOCK_CELLS):
+        rows = corrections[a:b]
+        used = np.unique(rows.indices).astype(np.intp)
+        cells = (rows.indptr.astype(np.intp), np.searchsorted(used, rows.indices))
+        compact, source = _dense_counterexamples(job, block._replace(
+            cells=cells,
+            X=X[a:b][:, used].toarray(), y=block.y[a:b],
+            corrections=rows[:, used].toarray(), row_index=block.row_index[a:b],
+            X_train=block.X_train[:, used], categorical=block.categorical[used],
+            ids=block.ids[used], row_ids=block.row_ids[a:b],
+        ))
         source = source + a
-        parts.append(_merge_rows(kernels, X, indptr, indices, used, source, compact))
-        labels.append(y_ce)
+        parts.append(
+            _merge_rows(job.kernels, X, indptr, indices, used, source, compact)
+        )
         sources.append(source)
+    if not parts:
+        empty = sp.csr_matrix((0, X.shape[1]), dtype=X.dtype)
+        return empty, np.zeros(0, dtype=np.intp)
     X_ce = sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
-    return X_ce, np.concatenate(labels), np.concatenate(sources)
+    return X_ce, np.concatenate(sources)
+
+
+def _sparse_callable(job, block):
+    """The callable sees dense rows: only the corrected ones are densified."""
+    rows = np.flatnonzero(np.diff(block.corrections.indptr))
+    corrections = block.corrections[rows]
+    X_ce, source = _dense_counterexamples(job, block._replace(
+        X=block.X[rows].toarray(), y=block.y[rows],
+        corrections=corrections.toarray(), cells=_corrected_cells(corrections),
+        row_index=block.row_index[rows], row_ids=block.row_ids[rows],
+    ))
+    return sp.csr_matrix(X_ce), rows[source]
 
 
 #: Most corrected cells one block of sparse rows densifies at once.

@@ -1,10 +1,12 @@
 """Numba kernels for stage 4: writing counterexample rows.
 
-Every kernel takes the same layout arrays and writes into a preallocated ``out``
-of the rows' dtype; the NumPy twins in :mod:`._reference` take the same inputs
-and must return bit-identical arrays.
+Every kernel takes the same layout tuple ``(X, feat_ptr, feat_idx, out_ptr,
+n_ce, per_feature)`` first and writes into a preallocated ``out`` of the rows'
+dtype; the NumPy twins in :mod:`._reference` take the same inputs and must
+return bit-identical arrays.
 
-Layout (built by :func:`skxil.counterexamples._generator._layout`):
+Layout (built by :func:`skxil.counterexamples._generator._layout`, tupled by
+:func:`skxil.counterexamples._generator._kernel_layout`):
 
 - ``X`` (n_rows, n_features): the rows to copy, C-contiguous.
 - ``feat_ptr`` (n_rows + 1,) intp and ``feat_idx`` (n_cells_per_copy,) intp:
@@ -33,6 +35,7 @@ from numba import njit
 
 __all__ = [
     "randomize_kernel",
+    "randomize_int_kernel",
     "alternative_kernel",
     "substitute_kernel",
     "csr_merge_count",
@@ -59,9 +62,7 @@ def _cell(start, slot0, k, t, r, n_ce, per_feature):
 
 
 @njit(cache=True)
-def randomize_kernel(
-    X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature, lo, hi, span, is_int, u, out
-):
+def randomize_kernel(layout, lo, hi, span, is_int, u, out):
     """Redraw each corrected cell uniformly in ``[lo[j], hi[j]]``.
 
     The value is ``lo[j] + u[q] * span[j]`` in float64, floored when
@@ -69,6 +70,7 @@ def randomize_kernel(
     ``span`` is ``hi - lo`` (plus one for integer features). A feature with
     ``lo[j]`` NaN (no observed value) keeps the original value.
     """
+    X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature = layout
     for i in range(X.shape[0]):
         start = out_ptr[i]
         stop = out_ptr[i + 1]
@@ -100,17 +102,54 @@ def randomize_kernel(
 
 
 @njit(cache=True)
-def alternative_kernel(
-    X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature, vals, val_ptr, u, out
-):
+def randomize_int_kernel(layout, lo, width, span, u, out):
+    """Redraw each corrected cell of a 64-bit integer ``out`` exactly.
+
+    ``lo[j]`` is the feature's minimum as uint64 bits and ``width[j]`` its
+    ``max - min`` (uint64); the value is ``lo[j] + min(uint64(u[q] * span[j]),
+    width[j])`` in modular uint64 arithmetic, which is the exact integer
+    ``min + offset`` in ``[min, max]`` whatever the range: float64 only
+    scales the uniform (``span`` is ``width + 1``). ``span[j]`` NaN keeps the
+    original value.
+    """
+    X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature = layout
+    for i in range(X.shape[0]):
+        start = out_ptr[i]
+        stop = out_ptr[i + 1]
+        if start == stop:
+            continue
+        _copy_row(X, i, start, stop, out)
+        f0 = feat_ptr[i]
+        k = feat_ptr[i + 1] - f0
+        slot0 = n_ce * f0
+        for t in range(k):
+            j = feat_idx[f0 + t]
+            scale = span[j]
+            if scale != scale:
+                continue
+            low = lo[j]
+            top = width[j]
+            for r in range(n_ce):
+                o, q = _cell(start, slot0, k, t, r, n_ce, per_feature)
+                offset = np.uint64(u[q] * scale)
+                if offset > top:
+                    offset = top
+                out[o, j] = low + offset
+    return out
+
+
+@njit(cache=True)
+def alternative_kernel(layout, vals, val_ptr, u, out):
     """Replace each corrected cell by another observed value of its feature.
 
     ``vals[val_ptr[j]:val_ptr[j + 1]]`` are the sorted unique observed values
-    of feature ``j`` (float64). If the original value ``x`` is among them, the
+    of feature ``j`` (in ``X``'s dtype for integers, so that they compare
+    exactly; float64 otherwise). If the original value ``x`` is among them, the
     ``m = n - 1`` others are candidates, otherwise all ``m = n``; the chosen
     candidate is ``min(int(u[q] * m), m - 1)`` (skipping ``x``'s position). With
     ``m == 0`` the original value is kept.
     """
+    X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature = layout
     for i in range(X.shape[0]):
         start = out_ptr[i]
         stop = out_ptr[i + 1]
@@ -125,7 +164,7 @@ def alternative_kernel(
             a = val_ptr[j]
             b = val_ptr[j + 1]
             n = b - a
-            x = np.float64(X[i, j])
+            x = X[i, j]
             # leftmost position of x in the sorted segment
             left = a
             right = b
@@ -152,12 +191,13 @@ def alternative_kernel(
 
 
 @njit(cache=True)
-def substitute_kernel(X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature, D, donor, out):
+def substitute_kernel(layout, D, donor, out):
     """Copy each corrected cell of output row ``o`` from ``D[donor[o]]``.
 
     ``D`` holds the donor rows, already in ``out.dtype``; ``donor`` has one
     entry per output row.
     """
+    X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature = layout
     for i in range(X.shape[0]):
         start = out_ptr[i]
         stop = out_ptr[i + 1]

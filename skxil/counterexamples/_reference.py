@@ -10,6 +10,7 @@ import numpy as np
 
 __all__ = [
     "randomize_kernel",
+    "randomize_int_kernel",
     "alternative_kernel",
     "substitute_kernel",
     "csr_merge_count",
@@ -17,14 +18,16 @@ __all__ = [
 ]
 
 
-def _copy_rows(X, out_ptr, out):
+def _copy_rows(layout, out):
     """Fill ``out`` with the copies of the rows (row ``i`` repeated)."""
+    X, out_ptr = layout[0], layout[3]
     source = np.repeat(np.arange(X.shape[0], dtype=np.intp), np.diff(out_ptr))
     np.take(X, source, axis=0, out=out)
 
 
-def _cells(feat_ptr, feat_idx, out_ptr, n_ce, per_feature):
+def _cells(layout):
     """Source row, output row and feature of every slot ``q``, in slot order."""
+    _, feat_ptr, feat_idx, out_ptr, n_ce, per_feature = layout
     n_rows = feat_ptr.shape[0] - 1
     k = np.diff(feat_ptr)
     row = np.repeat(np.arange(n_rows, dtype=np.intp), n_ce * k)
@@ -40,12 +43,10 @@ def _cells(feat_ptr, feat_idx, out_ptr, n_ce, per_feature):
     return row, o, j
 
 
-def randomize_kernel(
-    X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature, lo, hi, span, is_int, u, out
-):
+def randomize_kernel(layout, lo, hi, span, is_int, u, out):
     """NumPy twin of :func:`skxil.counterexamples._kernels.randomize_kernel`."""
-    _copy_rows(X, out_ptr, out)
-    _, o, j = _cells(feat_ptr, feat_idx, out_ptr, n_ce, per_feature)
+    _copy_rows(layout, out)
+    _, o, j = _cells(layout)
     low = lo[j]
     keep = np.isnan(low)
     if keep.any():
@@ -57,13 +58,23 @@ def randomize_kernel(
     return out
 
 
-def alternative_kernel(
-    X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature, vals, val_ptr, u, out
-):
+def randomize_int_kernel(layout, lo, width, span, u, out):
+    """NumPy twin of :func:`skxil.counterexamples._kernels.randomize_int_kernel`."""
+    _copy_rows(layout, out)
+    _, o, j = _cells(layout)
+    keep = np.isnan(span[j])
+    if keep.any():
+        o, j, u = o[~keep], j[~keep], u[~keep]
+    offset = np.minimum((u * span[j]).astype(np.uint64), width[j])
+    out[o, j] = lo[j] + offset  # modular uint64, cast bit for bit like numba
+    return out
+
+
+def alternative_kernel(layout, vals, val_ptr, u, out):
     """NumPy twin of :func:`skxil.counterexamples._kernels.alternative_kernel`."""
-    _copy_rows(X, out_ptr, out)
-    row, o, j = _cells(feat_ptr, feat_idx, out_ptr, n_ce, per_feature)
-    x = X[row, j].astype(np.float64)
+    _copy_rows(layout, out)
+    row, o, j = _cells(layout)
+    x = layout[0][row, j]
     a = val_ptr[j]
     b = val_ptr[j + 1]
     n = b - a
@@ -88,10 +99,10 @@ def alternative_kernel(
     return out
 
 
-def substitute_kernel(X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature, D, donor, out):
+def substitute_kernel(layout, D, donor, out):
     """NumPy twin of :func:`skxil.counterexamples._kernels.substitute_kernel`."""
-    _copy_rows(X, out_ptr, out)
-    _, o, j = _cells(feat_ptr, feat_idx, out_ptr, n_ce, per_feature)
+    _copy_rows(layout, out)
+    _, o, j = _cells(layout)
     out[o, j] = D[donor[o], j]
     return out
 

@@ -10,15 +10,16 @@ import warnings
 
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ..utils._text import check_documents, check_text_corrections, split_document
 from ._generator import (
+    _COMMON_CONSTRAINTS,
     _check_labels,
     _check_n_counterexamples,
-    _check_per_feature,
     _check_row_index,
-    _check_strategy,
     _context_keywords,
+    _external_stacklevel,
 )
 
 __all__ = ["make_text_counterexamples", "TEXT_COUNTEREXAMPLE_STRATEGIES"]
@@ -26,6 +27,17 @@ __all__ = ["make_text_counterexamples", "TEXT_COUNTEREXAMPLE_STRATEGIES"]
 TEXT_COUNTEREXAMPLE_STRATEGIES = ("remove", "randomize", "substitute")
 
 
+@validate_params(
+    {
+        # check_documents and check_text_corrections word their own messages
+        "documents": "no_validation",
+        "corrections": "no_validation",
+        "documents_train": "no_validation",
+        "strategy": [StrOptions(set(TEXT_COUNTEREXAMPLE_STRATEGIES)), callable],
+        **_COMMON_CONSTRAINTS,
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_text_counterexamples(
     documents,
     y,
@@ -157,8 +169,6 @@ def make_text_counterexamples(
     y_train = _check_labels(y_train, len(documents_train), "y_train", "documents_train")
     corrected = check_text_corrections(corrections, documents)
     n_ce = _check_n_counterexamples(n_counterexamples)
-    _check_strategy(strategy, TEXT_COUNTEREXAMPLE_STRATEGIES, "strategy for documents")
-    per_feature = _check_per_feature(per_feature)
     row_index = _check_row_index(row_index, n_docs, len(documents_train))
     rng = check_random_state(random_state)
 
@@ -216,7 +226,7 @@ def make_text_counterexamples(
             "Some corrected words do not occur in their document (words are "
             f"matched exactly, case included) and were ignored: {listed}{more}.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=_external_stacklevel(),
         )
     source = np.asarray(source, dtype=np.intp)
     X_ce = np.empty(len(out), dtype=object)

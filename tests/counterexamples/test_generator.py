@@ -294,16 +294,16 @@ def test_callable_changes_unmasked_feature(data):
 def test_errors(data):
     X, y, corrections, X_train, y_train, rows = data
     kw = dict(X_train=X_train, y_train=y_train)
-    with pytest.raises(ValueError, match="n_counterexamples must be >= 0"):
+    in_range = r"'n_counterexamples' parameter .* range \[0, inf\)"
+    with pytest.raises(ValueError, match=in_range):
         make_counterexamples(X, y, corrections, n_counterexamples=-1, **kw)
-    with pytest.raises(TypeError, match="n_counterexamples must be an int"):
+    with pytest.raises(TypeError, match="'n_counterexamples' parameter .* an int"):
         make_counterexamples(X, y, corrections, n_counterexamples=2.0, **kw)
     with pytest.raises(TypeError, match="n_counterexamples must be an int"):
         make_counterexamples(X, y, corrections, n_counterexamples=True, **kw)
-    valid = re.escape(str(COUNTEREXAMPLE_STRATEGIES))
-    with pytest.raises(ValueError, match=f"strategy must be one of {valid}"):
+    with pytest.raises(ValueError, match="'strategy' parameter .*'alternative'"):
         make_counterexamples(X, y, corrections, strategy="shuffle", **kw)
-    with pytest.raises(ValueError, match="backend must be one of.*'numba'.*got 'cuda'"):
+    with pytest.raises(ValueError, match="'backend' parameter .*'numba'.*Got 'cuda'"):
         make_counterexamples(X, y, corrections, backend="cuda", **kw)
     with pytest.raises(TypeError, match="numeric dtype, got dtype <U"):
         make_counterexamples(X.astype(str), y, corrections, **kw)
@@ -325,7 +325,7 @@ def test_errors(data):
         make_counterexamples(X, y, corrections, row_index=rows[:2], **kw)
     with pytest.raises(ValueError, match=r"row_index\[0\] = 60"):
         make_counterexamples(X, y, corrections, row_index=rows + 60, **kw)
-    with pytest.raises(TypeError, match="per_feature must be a bool"):
+    with pytest.raises(TypeError, match="'per_feature' parameter .* 'bool'"):
         make_counterexamples(X, y, corrections, per_feature="yes", **kw)
 
 
@@ -404,3 +404,228 @@ def test_callable_receives_the_training_context_when_it_asks_for_it():
                              strategy=strategy, row_index=[2, 1], random_state=0)
     assert seen[:2] == [("a", 2, (3, 2)), ("b", 1, (3, 2))]
     assert seen[2] == ("X_train", "label", "row_index", "y_train")
+
+
+# ------------------------------------------------------------ output size
+
+
+def test_output_too_large_is_refused_before_allocating(data, monkeypatch):
+    from skxil.counterexamples import _generator
+
+    X, y, corrections, X_train, y_train, rows = data
+    n_out = 10**9 * np.count_nonzero(corrections.sum(axis=1))
+    n_bytes = n_out * 6 * 8 + 8 * (n_out + 10**9 * int(corrections.sum()))
+    monkeypatch.setattr(_generator, "_physical_memory", lambda: 2**30)
+    for X_given in (X, sp.csr_matrix(X)):
+        with pytest.raises(ValueError, match=f"return {n_out} counterexample rows"):
+            make_counterexamples(X_given, y, corrections, X_train=X_train,
+                                 y_train=y_train, n_counterexamples=10**9)
+    message = f"{n_bytes} bytes .* exceeds this machine's physical memory"
+    with pytest.raises(ValueError, match=message):
+        _make(data, n_counterexamples=10**9)
+    monkeypatch.setattr(_generator, "_physical_memory", lambda: None)
+    with pytest.raises(ValueError, match="does not fit in an intp index"):
+        _make(data, n_counterexamples=2**62, per_feature=True)
+    with pytest.raises(ValueError, match="does not fit in an intp index"):
+        _make(data, n_counterexamples=2**62, strategy=_shift_masked)
+
+
+def test_sparse_output_size_counts_its_entries(monkeypatch):
+    from skxil.counterexamples import _generator
+
+    X = sp.csr_matrix(np.array([[1.0, 0, 2, 0], [0, 0, 0, 3]]))
+    mask = np.array([[True, True, False, False], [False, False, False, False]])
+    # row 0 copied 10**6 times: its 2 entries plus 2 re-drawn ones, 16 bytes each
+    entries = 10**6 * 4
+    n_bytes = entries * 16 + 8 * 10**6 + 8 * (10**6 + 2 * 10**6)
+    monkeypatch.setattr(_generator, "_physical_memory", lambda: n_bytes - 1)
+    message = f"1000000 counterexample rows, needing about {n_bytes}"
+    with pytest.raises(ValueError, match=message):
+        make_counterexamples(X, [0, 0], mask, X_train=X, y_train=[0, 0],
+                             n_counterexamples=10**6)
+    monkeypatch.setattr(_generator, "_physical_memory", lambda: n_bytes)
+    X_ce, _, _ = make_counterexamples(X, [0, 0], mask, X_train=X, y_train=[0, 0],
+                                      n_counterexamples=10**6, random_state=0)
+    assert X_ce.shape == (10**6, 4)
+
+
+# ------------------------------------------------------------- empty input
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "lil", "dok", "bsr", "dia"])
+@pytest.mark.parametrize("strategy", COUNTEREXAMPLE_STRATEGIES)
+def test_empty_X_with_sparse_X_train_of_any_format(fmt, strategy):
+    X_train = sp.random(5, 4, density=0.5, format=fmt, random_state=0)
+    for X in (np.zeros((0, 4)), sp.csr_matrix((0, 4)), sp.coo_matrix((0, 4))):
+        X_ce, y_ce, source = make_counterexamples(
+            X, np.zeros(0), np.zeros((0, 4), bool), X_train=X_train,
+            y_train=np.zeros(5), strategy=strategy,
+        )
+        assert X_ce.shape == (0, 4) and sp.issparse(X_ce) == sp.issparse(X)
+        assert y_ce.shape == (0,) and source.shape == (0,)
+
+
+# ---------------------------------------------------------------- warnings
+
+
+def test_unchanged_warning_points_at_the_caller(data):
+    X, y, corrections, X_train, y_train, rows = data
+    X_train = X_train.copy()
+    X_train[:, 3] = 7.0
+    corrections = corrections.copy()
+    corrections[:, 3] = True
+    with pytest.warns(UserWarning, match=r"feature\(s\) \[3\]") as record:
+        make_counterexamples(X_train[rows], y, corrections, X_train=X_train,
+                             y_train=y_train, strategy="alternative", random_state=0)
+    assert len(record) == 1
+    assert record[0].filename == __file__
+
+
+def test_unchanged_warning_once_on_sparse_rows_of_several_blocks():
+    from skxil.counterexamples import _generator
+
+    n_rows = 3 * _generator._BLOCK_CELLS
+    dense = np.zeros((n_rows, 3))
+    dense[:, 0] = 4.0  # one observed value in features 0 (4) and 1 (0)
+    dense[:, 2] = np.arange(n_rows) % 5
+    X = sp.csr_matrix(dense)
+    mask = np.zeros((n_rows, 3), dtype=bool)
+    mask[: n_rows // 2, 0] = True
+    mask[n_rows // 2 :, 1] = True
+    mask[:, 2] = True
+    cells = mask.sum(axis=1)
+    assert len(_generator._row_blocks(cells, _generator._BLOCK_CELLS)) >= 3
+    with pytest.warns(UserWarning, match=r"feature\(s\) \[0, 1\]") as record:
+        make_counterexamples(X, np.zeros(n_rows), mask, X_train=X,
+                             y_train=np.zeros(n_rows), strategy="alternative",
+                             n_counterexamples=1, random_state=0)
+    assert len(record) == 1
+    assert record[0].filename == __file__
+
+
+# ---------------------------------------------------- categorical features
+
+
+@pytest.fixture
+def categorical_data():
+    rng = np.random.RandomState(0)
+    n_train = 3000
+    X_train = np.column_stack([
+        rng.choice([0.0, 1.0, 2.0, 3.0], p=[0.6, 0.25, 0.15, 0.0], size=n_train),
+        rng.rand(n_train) * 10,
+        rng.choice([0.0, 4.0], size=n_train),  # codes need not be dense
+    ])
+    X_train[::7, 0] = np.nan  # missing
+    return X_train, np.zeros(n_train)
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_categorical_randomize_draws_by_training_frequency(categorical_data, backend):
+    X_train, y_train = categorical_data
+    X = X_train[:50]
+    mask = np.ones_like(X, dtype=bool)
+    X_ce, _, source = make_counterexamples(
+        X, y_train[:50], mask, X_train=X_train, y_train=y_train,
+        n_counterexamples=400, categorical_features=[0, 2], random_state=0,
+        backend=backend,
+    )
+    observed = X_train[~np.isnan(X_train[:, 0]), 0]
+    values, counts = np.unique(X_ce[:, 0], return_counts=True)
+    assert values.tolist() == [0.0, 1.0, 2.0]  # observed only: no NaN, no 3
+    expected = np.unique(observed, return_counts=True)[1] / observed.size
+    np.testing.assert_allclose(counts / counts.sum(), expected, atol=0.02)
+    assert set(X_ce[:, 2].tolist()) == {0.0, 4.0}  # not 1, 2, 3
+    assert len(np.unique(X_ce[:, 1])) > 1000  # the numeric column as before
+
+
+def test_categorical_mask_or_indices_agree_across_backends(categorical_data):
+    X_train, y_train = categorical_data
+    X = X_train[:20]
+    rng = np.random.RandomState(1)
+    mask = rng.rand(*X.shape) < 0.6
+    results = []
+    for cat in ([0], [True, False, False], np.array([0])):
+        for backend in ("numba", "numpy"):
+            for per_feature in (False, True):
+                results.append(make_counterexamples(
+                    X, y_train[:20], mask, X_train=X_train, y_train=y_train,
+                    n_counterexamples=3, per_feature=per_feature,
+                    categorical_features=cat, random_state=2, backend=backend,
+                )[0])
+    for a in results[2::2]:
+        np.testing.assert_array_equal(a, results[0])
+    for a in results[3::2]:
+        np.testing.assert_array_equal(a, results[1])
+    plain = make_counterexamples(X, y_train[:20], mask, X_train=X_train,
+                                 y_train=y_train, n_counterexamples=3,
+                                 random_state=2)[0]
+    # the numeric columns take the same uniforms with and without categorical
+    np.testing.assert_array_equal(plain[:, 1:], results[0][:, 1:])
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
+def test_categorical_sparse_X_train_and_sparse_X(categorical_data, fmt):
+    X_train, y_train = categorical_data
+    X_train = np.nan_to_num(X_train[:300])
+    y_train = y_train[:300]
+    X = X_train[:30]
+    mask = np.ones_like(X, dtype=bool)
+    kw = dict(y_train=y_train, categorical_features=[0, 2], random_state=4,
+              n_counterexamples=5)
+    dense = make_counterexamples(X, y_train[:30], mask, X_train=X_train, **kw)[0]
+    S = sp.csr_matrix(X_train).asformat(fmt)
+    got = make_counterexamples(X, y_train[:30], mask, X_train=S, **kw)[0]
+    np.testing.assert_array_equal(got, dense)
+    got = make_counterexamples(sp.csr_matrix(X), y_train[:30], mask, X_train=S, **kw)[0]
+    np.testing.assert_array_equal(got.toarray(), dense)
+
+
+def test_categorical_alternative_and_substitute_as_before(categorical_data):
+    X_train, y_train = categorical_data
+    X = X_train[:40]
+    mask = np.ones_like(X, dtype=bool)
+    for strategy in ("alternative", "substitute"):
+        kw = dict(X_train=X_train, y_train=y_train, strategy=strategy,
+                  row_index=np.arange(40), random_state=0)
+        a = make_counterexamples(X, y_train[:40], mask, categorical_features=[0], **kw)
+        b = make_counterexamples(X, y_train[:40], mask, **kw)
+        np.testing.assert_array_equal(a[0], b[0])
+    # alternative never returns the row's own code
+    X_ce, _, source = make_counterexamples(
+        X, y_train[:40], mask, X_train=X_train, y_train=y_train,
+        strategy="alternative", categorical_features=[0], random_state=0,
+    )
+    own = X[source, 0]
+    known = ~np.isnan(own)
+    assert np.all(X_ce[known, 0] != own[known])
+
+
+def test_categorical_without_observed_value_warns_and_keeps():
+    X_train = np.array([[np.nan, 1.0], [np.nan, 2.0]])
+    with pytest.warns(UserWarning, match=r"randomize.*feature\(s\) \[0\]"):
+        X_ce, _, _ = make_counterexamples(
+            X_train, [0, 0], np.ones((2, 2), bool), X_train=X_train, y_train=[0, 0],
+            categorical_features=[0],
+        )
+    assert np.isnan(X_ce[:, 0]).all()
+
+
+def test_categorical_features_errors(data):
+    X, y, corrections, X_train, y_train, rows = data
+    kw = dict(X_train=X_train, y_train=y_train)
+    with pytest.raises(ValueError, match=r"features\[1\] = 6 is not a column of X"):
+        make_counterexamples(X, y, corrections, categorical_features=[0, 6], **kw)
+    with pytest.raises(ValueError, match=r"categorical_features\[0\] = -1"):
+        make_counterexamples(X, y, corrections, categorical_features=[-1], **kw)
+    with pytest.raises(ValueError, match="boolean mask must have length n_features=6"):
+        make_counterexamples(X, y, corrections, categorical_features=[True], **kw)
+    with pytest.raises(TypeError, match="column indices .* got dtype float64"):
+        make_counterexamples(X, y, corrections, categorical_features=[0.5], **kw)
+    with pytest.raises(ValueError, match="must be 1-D"):
+        make_counterexamples(X, y, corrections, categorical_features=[[0]], **kw)
+    with pytest.raises(TypeError, match="'categorical_features' parameter"):
+        make_counterexamples(X, y, corrections, categorical_features=3, **kw)
+    out = make_counterexamples(X, y, corrections, categorical_features=[],
+                               random_state=0, **kw)
+    ref = make_counterexamples(X, y, corrections, random_state=0, **kw)
+    np.testing.assert_array_equal(out[0], ref[0])

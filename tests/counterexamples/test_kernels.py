@@ -8,12 +8,18 @@ import scipy.sparse as sp
 
 from skxil.counterexamples import (
     COUNTEREXAMPLE_STRATEGIES,
+    _generator,
     _kernels,
     _reference,
     make_counterexamples,
 )
 
-KERNELS = ("randomize_kernel", "alternative_kernel", "substitute_kernel")
+KERNELS = (
+    "randomize_kernel",
+    "randomize_int_kernel",
+    "alternative_kernel",
+    "substitute_kernel",
+)
 
 
 def _case(name):
@@ -127,6 +133,23 @@ def _direct_layout(corrections, n_ce, per_feature):
     return feat_ptr, feat_idx, out_ptr
 
 
+def _kernel_layout(X, corrections, n_ce, per_feature):
+    """The kernels' layout tuple, as the generator builds it."""
+    layout = _generator._layout(corrections, n_ce, per_feature)
+    return _generator._kernel_layout(X, layout)
+
+
+@pytest.mark.parametrize("per_feature", [False, True])
+def test_layout_tuple(per_feature):
+    corrections = np.random.RandomState(0).rand(6, 5) < 0.4
+    X = np.arange(30.0).reshape(6, 5)
+    X_k, *arrays, n_ce, flag = _kernel_layout(X, corrections, 3, per_feature)
+    assert X_k is X and n_ce == 3 and flag is per_feature
+    for a, b in zip(arrays, _direct_layout(corrections, 3, per_feature)):
+        np.testing.assert_array_equal(a, b)
+        assert a.dtype == np.intp
+
+
 def _run_both(name, args, n_out, n_features, dtype):
     outs = []
     for module in (_kernels, _reference):
@@ -147,9 +170,10 @@ def test_alternative_kernel_edge_values(per_feature):
     vals = np.array([1.0, 2.0, 3.0, 1.0, 2.0, 1.0, 2.0, 4.0])
     val_ptr = np.array([0, 3, 5, 7, 7, 8], dtype=np.intp)
     n_ce = 4
-    feat_ptr, feat_idx, out_ptr = _direct_layout(corrections, n_ce, per_feature)
-    u = np.linspace(0.0, 1.0 - 1e-12, n_ce * feat_ptr[-1])
-    args = (X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature, vals, val_ptr, u)
+    layout = _kernel_layout(X, corrections, n_ce, per_feature)
+    out_ptr = layout[3]
+    u = np.linspace(0.0, 1.0 - 1e-12, n_ce * layout[1][-1])
+    args = (layout, vals, val_ptr, u)
     out = _run_both("alternative_kernel", args, out_ptr[-1], 5, np.float64)
     source = np.repeat([0, 1], np.diff(out_ptr))
     if per_feature:  # row block t of n_ce copies re-draws feature t only
@@ -167,11 +191,10 @@ def test_alternative_kernel_edge_values(per_feature):
 
 def test_alternative_kernel_covers_all_other_values():
     X = np.array([[2]], dtype=np.uint8)
-    vals = np.arange(5, dtype=np.float64)
+    vals = np.arange(5, dtype=np.uint8)
     val_ptr = np.array([0, 5], dtype=np.intp)
-    feat_ptr, feat_idx, out_ptr = _direct_layout(np.ones((1, 1), bool), 8, False)
     u = (np.arange(8) + 0.5) / 8
-    args = (X, feat_ptr, feat_idx, out_ptr, 8, False, vals, val_ptr, u)
+    args = (_kernel_layout(X, np.ones((1, 1), bool), 8, False), vals, val_ptr, u)
     out = _run_both("alternative_kernel", args, 8, 1, np.uint8)
     np.testing.assert_array_equal(out[:, 0], [0, 0, 1, 1, 3, 3, 4, 4])
 
@@ -185,10 +208,11 @@ def test_randomize_kernel_bounds_and_nan_range(dtype):
     is_int = np.array([True, True, False])
     span = hi - lo + is_int
     n_ce = 50
-    feat_ptr, feat_idx, out_ptr = _direct_layout(corrections, n_ce, False)
+    layout = _kernel_layout(X, corrections, n_ce, False)
+    out_ptr = layout[3]
     u = np.random.RandomState(0).rand(n_ce * 5)
     u[0], u[3] = 0.0, 1.0 - 2**-53  # feature 0 of copies 0 and 1 of row 0
-    args = (X, feat_ptr, feat_idx, out_ptr, n_ce, False, lo, hi, span, is_int, u)
+    args = (layout, lo, hi, span, is_int, u)
     out = _run_both("randomize_kernel", args, out_ptr[-1], 3, dtype)
     assert out[:, 0].min() == 0 and out[:, 0].max() == 255
     np.testing.assert_array_equal(out[:n_ce, 1], 10)  # lo == hi
@@ -199,9 +223,8 @@ def test_substitute_kernel_copies_donor_cells():
     X = np.zeros((2, 3), dtype=np.float32)
     corrections = np.array([[True, False, True], [False, True, False]])
     D = np.arange(12, dtype=np.float32).reshape(4, 3)
-    feat_ptr, feat_idx, out_ptr = _direct_layout(corrections, 2, True)
     donor = np.array([3, 0, 1, 2, 0, 3], dtype=np.intp)
-    args = (X, feat_ptr, feat_idx, out_ptr, 2, True, D, donor)
+    args = (_kernel_layout(X, corrections, 2, True), D, donor)
     out = _run_both("substitute_kernel", args, 6, 3, np.float32)
     expected = np.array(
         [[9, 0, 0], [0, 0, 0], [0, 0, 5], [0, 0, 8], [0, 1, 0], [0, 10, 0]],
@@ -214,3 +237,88 @@ def test_substitute_kernel_copies_donor_cells():
 def test_kernels_exported_by_both_modules(name):
     assert callable(getattr(_kernels, name))
     assert callable(getattr(_reference, name))
+
+
+# ------------------------------------------------- exact integer arithmetic
+
+INT64, UINT64 = np.iinfo(np.int64), np.iinfo(np.uint64)
+WIDE_INTEGERS = {
+    "int64 near 2**62": (2**62 + np.array([1, 3, 5, 7])).astype(np.int64),
+    "int64 extremes": np.array([INT64.min, INT64.min + 1, INT64.max - 1, INT64.max]),
+    "int64 top": np.array([INT64.max - 6, INT64.max - 2, INT64.max]),
+    "uint64 extremes": np.array([0, 1, UINT64.max - 1, UINT64.max], dtype=np.uint64),
+    "uint64 top": np.array([UINT64.max - 4, UINT64.max], dtype=np.uint64),
+}
+
+
+@pytest.mark.parametrize("name", WIDE_INTEGERS)
+@pytest.mark.parametrize("strategy", ["randomize", "alternative"])
+def test_wide_integers_are_exact_and_kernels_equal_twins(name, strategy):
+    values = WIDE_INTEGERS[name]
+    X = values[:, None]
+    corrections = np.ones_like(X, dtype=bool)
+    out = {}
+    for backend in ("numba", "numpy"):
+        out[backend] = make_counterexamples(
+            X, np.zeros(len(X)), corrections, X_train=X, y_train=np.zeros(len(X)),
+            n_counterexamples=200, strategy=strategy, random_state=0, backend=backend,
+        )[0]
+        assert out[backend].dtype == X.dtype
+    np.testing.assert_array_equal(out["numba"], out["numpy"])
+    got = [int(v) for v in out["numba"].ravel()]  # Python ints: exact
+    lo, hi = int(values.min()), int(values.max())
+    assert lo <= min(got) and max(got) <= hi
+    if strategy == "alternative":
+        source = np.repeat(np.arange(len(X)), 200)
+        assert set(got) <= {int(v) for v in values}
+        assert all(g != int(values[s]) for g, s in zip(got, source))
+    elif hi - lo < 100:  # a narrow range: every integer is drawn
+        assert set(got) == set(range(lo, hi + 1))
+
+
+def test_randomize_int_kernel_ends_of_the_full_range():
+    # u = 0 gives the minimum, the largest uniform the maximum, for the full
+    # int64 and uint64 ranges (width 2**64 - 1) without overflow
+    for values in (np.array([INT64.min, INT64.max]),
+                   np.array([0, UINT64.max], dtype=np.uint64)):
+        X = values[:, None]
+        layout = _kernel_layout(X, np.ones((2, 1), bool), 2, False)
+        low = values[:1].view(np.uint64)
+        width = values[1:].view(np.uint64) - low
+        span = width.astype(np.float64) + 1.0
+        u = np.array([0.0, 1.0 - 2**-53, 0.5, 0.25])
+        out = _run_both("randomize_int_kernel", (layout, low, width, span, u), 4, 1,
+                        values.dtype)
+        assert out[0, 0] == values[0] and out[1, 0] > values[1] - 2**12
+        # a NaN span keeps the original values
+        out = _run_both("randomize_int_kernel", (layout, low, width, span * np.nan, u),
+                        4, 1, values.dtype)
+        np.testing.assert_array_equal(out[:, 0], np.repeat(values, 2))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint16, np.int32, np.uint32])
+def test_small_integers_stay_exact_at_their_extremes(dtype):
+    info = np.iinfo(dtype)
+    X = np.array([[info.min], [info.min + 1], [info.max - 1], [info.max]], dtype=dtype)
+    for strategy in ("randomize", "alternative"):
+        out = make_counterexamples(
+            X, np.zeros(4), np.ones_like(X, bool), X_train=X, y_train=np.zeros(4),
+            n_counterexamples=100, strategy=strategy, random_state=1,
+        )[0]
+        assert out.dtype == dtype
+        assert out.min() >= info.min and out.max() <= info.max
+        if strategy == "alternative":
+            assert set(out.ravel().tolist()) <= set(X.ravel().tolist())
+
+
+def test_integer_X_refuses_values_just_outside_its_dtype():
+    # 2**63 as a float or a uint64 does not fit int64, though float(2**63 - 1)
+    # rounds to it
+    X = np.array([[0]], dtype=np.int64)
+    for X_train in (np.array([[2.0**63]]), np.array([[2**63]], np.uint64)):
+        for strategy in COUNTEREXAMPLE_STRATEGIES:
+            with pytest.raises(ValueError, match=r"int64.*feature\(s\) \[0\]"):
+                make_counterexamples(
+                    X, [0], np.ones((1, 1), bool), X_train=X_train, y_train=[0],
+                    strategy=strategy, random_state=0,
+                )

@@ -257,6 +257,6 @@ def test_sparse_empty_input_is_validated():
     out = make_counterexamples(X, np.zeros(0), np.zeros((0, 4), bool), X_train=X,
                                y_train=np.zeros(0))
     assert sp.issparse(out[0]) and out[0].shape == (0, 4)
-    with pytest.raises(ValueError, match="strategy must be one of"):
+    with pytest.raises(ValueError, match="'strategy' parameter of make_counterexamples"):
         make_counterexamples(X, np.zeros(0), np.zeros((0, 4), bool), X_train=X,
                              y_train=np.zeros(0), strategy="nope")

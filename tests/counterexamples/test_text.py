@@ -134,6 +134,20 @@ def test_document_without_its_corrected_words_warns_and_yields_nothing():
     assert source.tolist() == [0, 0, 0]
 
 
+def test_missing_word_warning_points_at_the_caller():
+    with pytest.warns(UserWarning, match="document 0") as record:
+        make_text_counterexamples(["cheap pills"], [1], [["zzz"]],
+                                  documents_train=["cheap pills"], y_train=[1])
+    assert len(record) == 1 and record[0].filename == __file__
+
+
+def test_parameters_are_validated():
+    with pytest.raises(TypeError, match="'per_feature' parameter .* 'bool'"):
+        _make(["a"], [1], [["a"]], per_feature="yes")
+    with pytest.raises(ValueError, match="'n_counterexamples' parameter"):
+        _make(["a"], [1], [["a"]], n_counterexamples=-1)
+
+
 def test_empty_documents():
     with pytest.warns(UserWarning, match="document 0"):
         X_ce, _, _ = _make([""], [1], [["cheap"]])
@@ -182,7 +196,7 @@ def test_errors_name_the_document_and_word():
         _make(["a"], [1], ["a"])
     with pytest.raises(ValueError, match="2 entries but there are 1 documents"):
         _make(["a"], [1], [None, None])
-    with pytest.raises(ValueError, match=re.escape(str(TEXT_COUNTEREXAMPLE_STRATEGIES))):
+    with pytest.raises(ValueError, match="'strategy' parameter of make_text_counterexamples"):
         _make(["a"], [1], [["a"]], strategy="alternative")
     with pytest.raises(TypeError, match="document 1 is a int"):
         _make(["a", 3], [1, 0], None)
