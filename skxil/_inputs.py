@@ -254,7 +254,7 @@ class FrameInput(_Input):
         codes = encoder.encode(X_real)
         X_ce, y_ce, source = make_counterexamples(
             codes[rows[0] :], training_set.y_real[rows], mask, X_train=codes,
-            **_categorical(encoder), **common,
+            categorical_features=encoder.categorical_indices, **common,
         )
         return encoder.decode(X_ce, exact=True), y_ce, rows[source]
 
@@ -308,11 +308,6 @@ class DocumentsInput(_Input):
             documents_train=X_real, **common,
         )
         return X_ce, y_ce, rows[source]
-
-
-def _categorical(encoder):  # TODO(merge): always pass categorical_features
-    idx = encoder.categorical_indices
-    return {"categorical_features": idx} if idx.size else {}
 
 
 def _object_array(docs):
