@@ -937,7 +937,9 @@ def _fit_unit(q, G, sz, bz, sw, swy, yy, z0, selection, n_keep, features,
     for a in range(used.shape[0]):
         b0 -= coef[a] * sz[used[a]] / sw
     intercept[q] = b0
-    score[q] = _r2(ss_res, yy)
+    # ss_res comes from the normal equations, so a near-exact fit can round
+    # below 0; a ridge with intercept never fits worse than its mean
+    score[q] = min(1.0, max(0.0, _r2(ss_res, yy)))
     order = _top(np.abs(coef), n_keep)
     for a in range(n_keep):
         features[q, a] = used[order[a]]
@@ -998,7 +1000,8 @@ def surrogate_kernel(
     weights : ndarray of shape (n_units, n_keep), float64
         Output: their surrogate coefficients.
     intercept, score : ndarray of shape (n_units,), float64
-        Output: intercept and weighted R^2 of the surrogate.
+        Output: intercept and weighted R^2 of the surrogate, in [0, 1] (1 for
+        a constant target, which the surrogate fits exactly).
     """
     n_units = labels.shape[0]
     d = des.shape[1]
@@ -1043,6 +1046,9 @@ def surrogate_kernel(
             bz[j] = 0.0
             for c in range(d):
                 G[j, c] = 0.0
+        # the targets relative to the instance's: a locally constant model
+        # gives exact zeros, so no rounding of the sums is mistaken for signal
+        y0 = proba[r0, label]
         sw = 0.0
         swy = 0.0
         for i in range(n_samples):
@@ -1069,7 +1075,7 @@ def surrogate_kernel(
                 dist = (1.0 - acc / (norm * norm0)) * distance_scale
             wi = math.sqrt(math.exp(-(dist * dist) * inv_kw2))
             w[i] = wi
-            y = proba[r, label]
+            y = proba[r, label] - y0
             sw += wi
             swy += wi * y
             for a in range(m):
@@ -1082,12 +1088,13 @@ def surrogate_kernel(
         ybar = swy / sw
         yy = 0.0
         for i in range(n_samples):
-            yc = proba[r0 + i, label] - ybar
+            yc = proba[r0 + i, label] - y0 - ybar
             yy += w[i] * yc * yc
         _fit_unit(
             q, G, sz, bz, sw, swy, yy, z0, selection, n_keep, features, weights,
             intercept, score,
         )  # fmt: skip
+        intercept[q] += y0
 
 
 @njit(cache=True, nogil=True)
@@ -1231,12 +1238,13 @@ def binary_fit_kernel(
         for j in range(d):
             bz[j] = 0.0
             sz[j] = G[j, j]  # sum w z = sum w z**2 for a 0/1 z
+        y0 = proba[r0, label]  # targets relative to the instance's, as above
         sw = 0.0
         swy = 0.0
         for i in range(n_samples):
             r = r0 + i
             wi = w[r]
-            wy = wi * proba[r, label]
+            wy = wi * (proba[r, label] - y0)
             sw += wi
             swy += wy
             for g in range(n_groups):
@@ -1247,9 +1255,10 @@ def binary_fit_kernel(
         ybar = swy / sw
         yy = 0.0
         for i in range(n_samples):
-            yc = proba[r0 + i, label] - ybar
+            yc = proba[r0 + i, label] - y0 - ybar
             yy += w[r0 + i] * yc * yc
         _fit_unit(
             q, G, sz, bz, sw, swy, yy, z0, selection, n_keep, features, weights,
             intercept, score,
         )  # fmt: skip
+        intercept[q] += y0

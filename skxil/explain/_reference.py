@@ -244,6 +244,8 @@ def surrogate_kernel(
     for q in range(n_units):
         Z = des[q * n_samples : (q + 1) * n_samples].astype(np.float64)
         y = proba[q * n_samples : (q + 1) * n_samples, labels[q]].astype(np.float64)
+        y0 = y[0]  # as the kernel: targets relative to the instance's
+        y = y - y0
         if metric == 0:
             dist = np.sqrt(((Z - Z[0]) ** 2).sum(axis=1))
         else:
@@ -273,6 +275,6 @@ def surrogate_kernel(
         order = np.argsort(-np.abs(coef), kind="stable")[:n_keep]
         features[q] = used[order]
         weights[q] = coef[order]
-        intercept[q] = b0
-        score[q] = r2
+        intercept[q] = b0 + y0
+        score[q] = np.clip(r2, 0.0, 1.0)
     return features, weights, intercept, score

@@ -507,3 +507,35 @@ def test_tabular_binned_kernel_with_many_categories():
     np.testing.assert_allclose(inv, inv_ref, rtol=1e-14, atol=0)
     assert tables.cell_bins.dtype == np.int32
     assert TabularTables(X[:, :1]).cell_bins.dtype == np.int8
+
+
+@pytest.mark.parametrize("binary", [True, False])
+@pytest.mark.parametrize("variation", [0.0, 1e-15, 1e-12])
+def test_surrogate_score_of_a_nearly_constant_target_is_ridges(binary, variation):
+    """A locally (nearly) constant model: R^2 in [0, 1], as Ridge.score gives
+    on the weighted samples (1 for a constant target, fitted exactly); the
+    normal equations alone gave up to 45."""
+    des, _, labels, n_samples = _surrogate_inputs(binary, n_units=1)
+    noise = 0.3 * np.sin(np.arange(len(des)))
+    y = 0.7 + variation * (des[:, 1] - 0.5 * des[:, 4] + noise)
+    proba = np.column_stack([y, 1 - y])
+    width = 2.1
+    features, weights, intercept, score = _run_surrogate(
+        des, proba, labels[:1], n_samples, binary, 0, 1.0, width, 1, des.shape[1]
+    )
+    Z = des.astype(float)
+    w = np.sqrt(np.exp(-pairwise_distances(Z, Z[:1]).ravel() ** 2 / width**2))
+    # R^2 does not change with a shift of y; y - y[0] is exact, and Ridge
+    # centres it without rounding away the variation of 10 ulps of y
+    shifted = y - y[0]
+    ridge = Ridge(alpha=1.0).fit(Z, shifted, sample_weight=w)
+    expected = ridge.score(Z, shifted, sample_weight=w)
+    assert 0.0 <= score[0] <= 1.0
+    np.testing.assert_allclose(score[0], expected, atol=1e-6)
+    np.testing.assert_allclose(intercept[0], ridge.intercept_ + y[0], rtol=1e-12)
+    if variation == 0.0:
+        assert score[0] == 1.0 and (weights == 0.0).all()
+    ref = _reference.surrogate_kernel(
+        des, proba, labels[:1], n_samples, binary, 0, 1.0, width, 1, des.shape[1]
+    )
+    np.testing.assert_allclose(ref[3], score, atol=1e-6)

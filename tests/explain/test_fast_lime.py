@@ -428,3 +428,38 @@ def test_prefetch_reserves_a_core_and_restores_the_thread_pools(cancer):
     if cpu_count() > 1 and before:
         assert all(n <= cpu_count() - 1 for call in seen for n in call.values())
     assert explainer.set_params(prefetch=False).explain(model, X[300:306]) == with_prefetch
+
+
+class _FlatModel:
+    """Probabilities that vary by ``variation`` at most (0: a constant model)."""
+
+    classes_ = np.array([0, 1])
+
+    def __init__(self, variation):
+        self.variation = variation
+
+    def predict_proba(self, X):
+        p = 0.7 + self.variation * np.tanh(np.asarray(X)[:, 0] - 14.0)
+        return np.column_stack([1 - p, p])
+
+
+@pytest.mark.parametrize("variation", [0.0, 1e-15, 1e-9])
+@pytest.mark.parametrize("selection", ["highest_weights", "forward_selection", "none"])
+@pytest.mark.parametrize("discretize", [True, False])
+def test_score_of_a_locally_constant_model_is_in_0_1(
+    cancer, variation, selection, discretize
+):
+    X = cancer[0]
+    explainer = _fast(
+        n_features=4,
+        n_samples=2000,
+        feature_selection=selection,
+        discretize_continuous=discretize,
+    ).fit(X)
+    explanations = explainer.explain(_FlatModel(variation), X[:6])
+    scores = np.array([e.score for e in explanations])
+    assert ((scores >= 0) & (scores <= 1)).all(), scores
+    if variation == 0.0:  # fitted exactly by the intercept
+        np.testing.assert_array_equal(scores, 1.0)
+        assert all((e.weights == 0).all() for e in explanations)
+        np.testing.assert_allclose([e.intercept for e in explanations], 0.7)
