@@ -463,3 +463,43 @@ def test_score_of_a_locally_constant_model_is_in_0_1(
         np.testing.assert_array_equal(scores, 1.0)
         assert all((e.weights == 0).all() for e in explanations)
         np.testing.assert_allclose([e.intercept for e in explanations], 0.7)
+
+
+# Explanations of X[300:302] by the cancer model with random_state=7, k=3 and
+# 300 samples, recorded before _explain_rows became _Block: the refactor (and
+# any later one) must give them bit for bit; rtol covers only libm differences.
+_RECORDED = [
+    (
+        {},
+        [
+            ([23, 10, 13], [0.23752449700070802, 0.2294589995193075, 0.22381899482540482], 0.40137963326801995, 0.25362504434081024),  # noqa: E501
+            ([22, 19, 24], [0.2560041800598759, 0.16670597640324603, 0.14569773305831832], 0.3047019854069677, 0.1543205007273215),  # noqa: E501
+        ],
+    ),
+    (
+        {"discretize_continuous": False, "categorical_features": [0]},
+        [
+            ([23, 20, 0], [0.09421970483867115, 0.07162282990695246, 0.04223366322726819], 0.603012739923219, 0.13301000267067098),  # noqa: E501
+            ([0, 23, 24], [0.13135051211939666, -0.13012497529623868, -0.06353204828369398], 0.522301243083261, 0.16346010506944664),  # noqa: E501
+        ],
+    ),
+    (
+        {"n_repeats": 3, "feature_selection": "forward_selection", "max_batch_rows": 600},  # noqa: E501
+        [
+            ([23, 10, 20], [0.21547260778038999, 0.22370129786599952, 0.2255569369286032], 0.40514406092861943, 0.21721046661237686),  # noqa: E501
+            ([15, 21, 24], [0.1755623001440557, 0.11430877082597815, 0.09330939701765445], 0.32028955933043657, 0.1009049213845143),  # noqa: E501
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize("params, expected", _RECORDED)
+def test_seeded_explanations_are_the_recorded_ones(cancer, params, expected):
+    X, _, model = cancer
+    explainer = _fast(n_features=3, random_state=7, **params).fit(X)
+    for e, (features, weights, intercept, score) in zip(
+        explainer.explain(model, X[300:302]), expected
+    ):
+        assert e.features.tolist() == features
+        np.testing.assert_allclose(e.weights, weights, rtol=1e-12)
+        np.testing.assert_allclose([e.intercept, e.score], [intercept, score], rtol=1e-12)
