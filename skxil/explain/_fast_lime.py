@@ -17,6 +17,7 @@ from ..utils._validation import _is_dataframe
 from . import _kernels
 from ._base import BaseExplainer
 from ._explanation import Explanation
+from ._lime_params import LIME_CONSTRAINTS, share_docstring
 from ._sampling import (
     ImageSampler,
     PackedDesign,
@@ -26,10 +27,13 @@ from ._sampling import (
 )
 from ._sampling_sparse import SparseSampler
 from ._utils import (
+    check_categorical,
+    check_category_codes,
     check_documents,
     check_feature_names,
     check_predict_proba,
     dense_float,
+    feature_labels,
     predict_proba,
     vote,
 )
@@ -41,6 +45,7 @@ _SELECTION = {
 }
 
 
+@share_docstring
 class FastLimeExplainer(BaseExplainer):
     """LIME explanations computed in batches with numba kernels.
 
@@ -61,7 +66,7 @@ class FastLimeExplainer(BaseExplainer):
       the bins' frequencies and its value from lime's truncated normal of the
       bin; the surrogate sees 1 where the sample's bin is the instance's;
       distances are Euclidean on that design and the kernel width defaults to
-      ``0.75 * sqrt(n_features)``. ``categorical_features`` are drawn from
+      ``0.75 * sqrt(n_features_in_)``. ``categorical_features`` are drawn from
       their observed values. With ``discretize_continuous=False`` continuous
       features are drawn from a normal with the background mean and standard
       deviation and enter the surrogate standardised.
@@ -70,7 +75,7 @@ class FastLimeExplainer(BaseExplainer):
       sample switches a uniform number (1 to all) of them off (to 0), as
       lime's text explainer removes words; the model gets the samples as a
       CSR matrix; cosine distance times 100, kernel width 25, as for text.
-      ``discretize_continuous`` and ``categorical_features`` do not apply.
+      ``discretize_continuous`` and ``categorical_*`` do not apply.
     - ``mode="text"`` (``LimeTextExplainer``, bag of words): ``X`` is a 1-D
       sequence of documents, the components are the distinct words of each
       document (split on ``\\W+`` as lime does); a sample removes a uniform
@@ -95,22 +100,12 @@ class FastLimeExplainer(BaseExplainer):
 
     Parameters
     ----------
-    n_features : int, default=10
-        Number of features in each explanation (k).
+    %(n_features)s
 
     mode : {"tabular", "text", "image"}, default="tabular"
         Kind of input, see above.
 
-    n_samples : int, default=5000
-        Number of perturbed samples per explanation, the instance included.
-
-    n_repeats : int, default=1
-        Number of LIME runs per row (R); their selections are combined by
-        vote.
-
-    kernel_width : float, default=None
-        Width of the exponential kernel; ``None`` means lime's default for
-        the mode.
+    %(sampling)s
 
     feature_selection : {"highest_weights", "forward_selection", "none", \
             "auto"}, default="highest_weights"
@@ -119,11 +114,7 @@ class FastLimeExplainer(BaseExplainer):
         selection by weighted R^2; all features (the k largest weights are
         kept); or forward selection when k <= 6, highest weights otherwise.
 
-    discretize_continuous : bool, default=True
-        Tabular mode: whether continuous features are cut into quartile bins.
-
-    categorical_features : array-like of int, default=None
-        Tabular mode: indices of categorical features.
+    %(tabular)s
 
     shape : tuple of int, default=None
         Image mode: ``(height, width)`` or ``(height, width, channels)`` of
@@ -204,24 +195,17 @@ class FastLimeExplainer(BaseExplainer):
     """
 
     _parameter_constraints: dict = {
-        "n_features": [Interval(Integral, 1, None, closed="left")],
+        **LIME_CONSTRAINTS,
         "mode": [StrOptions({"tabular", "text", "image"})],
-        "n_samples": [Interval(Integral, 10, None, closed="left")],
-        "n_repeats": [Interval(Integral, 1, None, closed="left")],
-        "kernel_width": [Interval(Real, 0, None, closed="neither"), None],
         "feature_selection": [
             StrOptions({"highest_weights", "forward_selection", "none", "auto"})
         ],
-        "discretize_continuous": ["boolean"],
-        "categorical_features": ["array-like", None],
         "shape": ["array-like", None],
         "segments": ["array-like", None],
         "patch_size": [Interval(Integral, 1, None, closed="left"), "array-like", None],
         "hide_color": [Real, None],
         "max_batch_rows": [Interval(Integral, 1, None, closed="left"), None],
         "prefetch": ["boolean"],
-        "n_jobs": [Integral, None],
-        "random_state": ["random_state"],
     }
 
     def __init__(
@@ -235,6 +219,7 @@ class FastLimeExplainer(BaseExplainer):
         feature_selection="highest_weights",
         discretize_continuous=True,
         categorical_features=None,
+        categorical_names=None,
         shape=None,
         segments=None,
         patch_size=None,
@@ -252,6 +237,7 @@ class FastLimeExplainer(BaseExplainer):
         self.feature_selection = feature_selection
         self.discretize_continuous = discretize_continuous
         self.categorical_features = categorical_features
+        self.categorical_names = categorical_names
         self.shape = shape
         self.segments = segments
         self.patch_size = patch_size
@@ -266,8 +252,8 @@ class FastLimeExplainer(BaseExplainer):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, \
-                n_features), default=None
+        X : {array-like, sparse matrix, DataFrame} of shape (n_rows, \
+                n_features_in), default=None
             Background data (the learner's real training rows); needed in
             tabular mode, checked against ``shape`` in image mode, ignored in
             text mode. Sparse data switches to sampling over each row's non-zero
@@ -308,11 +294,10 @@ class FastLimeExplainer(BaseExplainer):
                 raise ValueError("The background data X contains NaN or infinity.")
             n_features = X.shape[1]
             feature_names = check_feature_names(feature_names, n_features)
-            categorical = (
-                []
-                if self.categorical_features is None
-                else list(self.categorical_features)
+            categorical, names = check_categorical(
+                self.categorical_features, self.categorical_names, n_features
             )
+            check_category_codes(X, names, feature_names, "the background data X")
             self.sampler_ = TabularSampler(X, categorical, self.discretize_continuous)
             self.n_features_in_ = n_features
             self.feature_names_ = feature_names
@@ -353,7 +338,7 @@ class FastLimeExplainer(BaseExplainer):
             documents, or flattened images as a float64 array.
 
         X : {array-like, sparse matrix, DataFrame} of shape (n_rows, \
-                n_features) or sequence of str
+                n_features_in) or sequence of str
             Rows to explain (text mode: documents).
 
         Returns
@@ -425,8 +410,28 @@ class FastLimeExplainer(BaseExplainer):
             )
         results = [row for block in blocks for row in block]
         classes = getattr(model, "classes_", None)
+        labels = self._feature_labels(instances)
         return [
-            self._explanation(instances[i], classes, *results[i]) for i in range(n_rows)
+            self._explanation(instances[i], classes, results[i], labels[i])
+            for i in range(n_rows)
+        ]
+
+    def _is_dense_tabular(self):
+        return self.mode == "tabular" and not isinstance(self.sampler_, SparseSampler)
+
+    def _categorical(self):
+        return check_categorical(
+            self.categorical_features, self.categorical_names, self.n_features_in_
+        )
+
+    def _feature_labels(self, instances):
+        """lime's label of every feature of every row (None: the names)."""
+        if not self._is_dense_tabular():
+            return [None] * len(instances)
+        categorical, names = self._categorical()
+        return [
+            feature_labels(self.feature_names_, row, categorical, names)
+            for row in instances
         ]
 
     def _check_instances(self, X):
@@ -456,11 +461,13 @@ class FastLimeExplainer(BaseExplainer):
                 )
         if not np.isfinite(rows).all():
             raise ValueError("LIME cannot explain rows with NaN or infinity.")
+        if self.mode == "tabular":
+            check_category_codes(rows, self._categorical()[1], self.feature_names_)
         return list(rows.copy()), columns  # copies: explanations keep their rows
 
-    def _explanation(
-        self, instance, classes, label, proba, features, weights, intercept, score
-    ):
+    def _explanation(self, instance, classes, result, labels):
+        """The Explanation of one row from its ``_Block.rows()`` entry."""
+        label, proba, features, weights, intercept, score = result
         common = dict(
             class_index=label,
             proba=proba[label],
@@ -511,6 +518,7 @@ class FastLimeExplainer(BaseExplainer):
             weights,
             self.n_features_in_,
             all_feature_names=self.feature_names_,
+            feature_labels=labels,
             instance=instance,
             **common,
         )
@@ -733,7 +741,7 @@ class _Block:
 
 def _precompute_gram(des, fit):
     """Fill ``des.weights`` and ``des.gram`` of a :class:`PackedDesign`."""
-    d = des.n_features
+    d = des.n_columns
     n_samples = fit.n_samples
     wtab = _kernels.binary_weights(d, fit)
     des.weights = np.empty(des.shape[0])
@@ -748,11 +756,11 @@ def _fit_surrogates(des, proba, labels, fit):
         return out
     if isinstance(des, PackedDesign) and des.gram is not None:
         _kernels.binary_fit_kernel(
-            des.masks, des.n_features, des.weights, des.gram, proba, labels, fit, out
+            des.masks, des.n_columns, des.weights, des.gram, proba, labels, fit, out
         )
     elif isinstance(des, PackedDesign):
         _kernels.binary_surrogate_kernel(
-            des.masks, des.n_features, proba, labels, fit, out
+            des.masks, des.n_columns, proba, labels, fit, out
         )
     else:
         _kernels.surrogate_kernel(des, False, proba, labels, fit, out)

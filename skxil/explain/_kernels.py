@@ -86,7 +86,7 @@ METRIC_COSINE = 1
 
 
 class BinParams(NamedTuple):
-    """lime's per-bin distribution, each of shape (n_features, n_bins), float64.
+    """lime's per-bin distribution, each of shape (n_columns, n_bins), float64.
 
     ``cum``, ``cumlo`` and ``invp`` are the upper and lower cumulative
     probability of each bin and its inverse probability (0 for empty bins);
@@ -109,13 +109,13 @@ class BinParams(NamedTuple):
 class CellTables(NamedTuple):
     """The cell tables of :func:`tabular_binned_kernel` (``n_cells = 2**c``).
 
-    ``coef`` (n_features, n_cells, 3), float64: per fast cell the quadratic
+    ``coef`` (n_columns, n_cells, 3), float64: per fast cell the quadratic
     ``a + k (b + k c)`` in the draw's last ``16 - c`` bits ``k`` (the
     quadratic of the cells through ``Q_b``, in ``k`` instead of the
     position ``f = (k + 0.5) / 2**(16 - c)`` in the cell); for a slow cell,
     its slot in ``exact`` in ``coef[j, e, 0]`` (-1: evaluated with
-    :func:`ndtri`). ``cell_bins`` (n_features, n_cells), int8 or int32: the
-    bin of every fast cell, -1 for the slow ones. ``exact`` (n_features,
+    :func:`ndtri`). ``cell_bins`` (n_columns, n_cells), int8 or int32: the
+    bin of every fast cell, -1 for the slow ones. ``exact`` (n_columns,
     n_slots * 2**(16 - c), 2), float64: the exact ``(value, bin)`` of each of
     the ``2**(16 - c)`` draws of the slow cell in slot ``k`` of feature ``j``
     at ``exact[j, k * 2**(16 - c) + (draw & mask)]`` (:func:`exact_draws`).
@@ -129,9 +129,9 @@ class CellTables(NamedTuple):
 class ContinuousTables(NamedTuple):
     """The tables of :func:`tabular_continuous_kernel`.
 
-    ``is_cat`` (n_features,), bool: the categorical features; ``center`` and
-    ``scale`` (n_features,), float64: the scaler of the continuous ones;
-    ``cells`` (n_features, n_cells, 4), float64: per cell ``(value, _, _,
+    ``is_cat`` (n_columns,), bool: the categorical features; ``center`` and
+    ``scale`` (n_columns,), float64: the scaler of the continuous ones;
+    ``cells`` (n_columns, n_cells, 4), float64: per cell ``(value, _, _,
     bin)`` of the categorical features (bin -1: a slow cell).
     """
 
@@ -393,13 +393,13 @@ def tabular_binned_kernel(bits, X, xbin, cells, bins, n_samples, inv, masks):
 
     Parameters
     ----------
-    bits : ndarray of shape (n_units, n_features * (n_samples - 1)), uint16
+    bits : ndarray of shape (n_units, n_columns * (n_samples - 1)), uint16
         One random 16-bit draw per perturbed value, feature-major: the draw
         of feature ``j`` in sample ``i >= 1`` of unit ``q`` is
         ``bits[q, j * (n_samples - 1) + i - 1]``.
-    X : ndarray of shape (n_units, n_features), float64
+    X : ndarray of shape (n_units, n_columns), float64
         The instance of each unit.
-    xbin : ndarray of shape (n_units, n_features), int64
+    xbin : ndarray of shape (n_units, n_columns), int64
         The bin of each instance value (-1 if it falls in none, e.g. an
         unseen category).
     cells : CellTables
@@ -408,9 +408,9 @@ def tabular_binned_kernel(bits, X, xbin, cells, bins, n_samples, inv, masks):
         lime's distribution of every bin.
     n_samples : int
         Samples per unit, the instance included.
-    inv : ndarray of shape (n_units * n_samples, n_features), float64
+    inv : ndarray of shape (n_units * n_samples, n_columns), float64
         Output: the perturbed rows, in the input space of the model.
-    masks : ndarray of shape (n_units * n_samples, ceil(n_features / 64)), uint64
+    masks : ndarray of shape (n_units * n_samples, ceil(n_columns / 64)), uint64
         Output: the design, 1 where the sample's bin is the instance's, as
         bit masks (see :func:`pack_design`).
     """
@@ -729,7 +729,7 @@ def _transpose64(a):
 
 
 @njit(cache=True, nogil=True)
-def _binary_gram_bitset(masks, ones, n_features, level_w, G):
+def _binary_gram_bitset(masks, ones, n_columns, level_w, G):
     """``G += sum_i w_i z_i z_i^T`` (upper triangle) when ``w_i = level_w[ones[i]]``.
 
     The weight of a 0/1 row depends only on its number of ones (``ones``),
@@ -738,10 +738,10 @@ def _binary_gram_bitset(masks, ones, n_features, level_w, G):
     bit transposes); ``G[j, c]`` is then the sum over levels of
     ``level_w`` times the number of common bits of columns ``j`` and ``c``
     within the level's rows (exact integer counts). About
-    ``n_features**2 / 2 * (n_rows / 64 + levels)`` word operations.
+    ``n_columns**2 / 2 * (n_rows / 64 + levels)`` word operations.
     """
     n_rows, n_groups = masks.shape
-    d = n_features
+    d = n_columns
     n_levels = level_w.shape[0]
     start = np.zeros(n_levels + 1, dtype=np.int64)
     for i in range(n_rows):
@@ -992,7 +992,7 @@ def surrogate_kernel(des, binary, proba, labels, fit, out):
 
     Parameters
     ----------
-    des : ndarray of shape (n_units * n_samples, n_features), uint8 or float64
+    des : ndarray of shape (n_units * n_samples, n_columns), uint8 or float64
     binary : bool
         The design is 0/1 with an all-ones first row, so that a sample's
         distance depends only on its number of ones (weights are tabulated).
@@ -1001,7 +1001,7 @@ def surrogate_kernel(des, binary, proba, labels, fit, out):
         Explained class index of each unit.
     fit : FitSettings
         Samples per unit, metric, distance scale, kernel width, selection
-        and the number of features kept (k, at most ``n_features``).
+        and the number of features kept (k, at most ``n_columns``).
     out : Surrogates
         Output (see :func:`empty_surrogates`): per unit, the kept features
         by decreasing absolute weight (ties keep the selection order), their
@@ -1109,7 +1109,7 @@ def _centred_square_sum(w, y, ybar):
 
 
 @njit(cache=True, nogil=True)
-def binary_surrogate_kernel(masks, n_features, proba, labels, fit, out):
+def binary_surrogate_kernel(masks, n_columns, proba, labels, fit, out):
     """:func:`surrogate_kernel` for a 0/1 design packed into bit masks.
 
     The first row of every unit is all ones (the instance), so a sample's
@@ -1121,30 +1121,30 @@ def binary_surrogate_kernel(masks, n_features, proba, labels, fit, out):
 
     Parameters
     ----------
-    masks : ndarray of shape (n_units * n_samples, ceil(n_features / 64)), uint64
+    masks : ndarray of shape (n_units * n_samples, ceil(n_columns / 64)), uint64
         The design rows as bit masks (see :func:`pack_design`).
-    n_features : int
+    n_columns : int
         Width of the design (``d``).
 
     The other parameters are those of :func:`surrogate_kernel`.
     """
     n_units = labels.shape[0]
-    wtab = binary_weights(n_features, fit)
+    wtab = binary_weights(n_columns, fit)
     w = np.empty(n_units * fit.n_samples)
-    gram = np.empty((n_units, n_features, n_features))
-    binary_gram_kernel(masks, n_features, fit.n_samples, wtab, w, gram)
-    binary_fit_kernel(masks, n_features, w, gram, proba, labels, fit, out)
+    gram = np.empty((n_units, n_columns, n_columns))
+    binary_gram_kernel(masks, n_columns, fit.n_samples, wtab, w, gram)
+    binary_fit_kernel(masks, n_columns, w, gram, proba, labels, fit, out)
 
 
 @njit(cache=True, nogil=True)
-def binary_weights(n_features, fit):
+def binary_weights(n_columns, fit):
     """Kernel weight of a 0/1 sample by its number of ones ``m`` (0 to d).
 
     The instance's row is all ones: Euclidean distance ``sqrt(d - m)``,
     cosine distance ``1 - sqrt(m / d)`` (1 for ``m = 0``), times
     ``fit.distance_scale``; weight ``sqrt(exp(-dist**2 / kernel_width**2))``.
     """
-    d = n_features
+    d = n_columns
     wtab = np.empty(d + 1)
     inv_kw2 = 1.0 / (fit.kernel_width * fit.kernel_width)
     for m in range(d + 1):
@@ -1158,7 +1158,7 @@ def binary_weights(n_features, fit):
     return wtab
 
 @njit(cache=True, nogil=True)
-def binary_gram_kernel(masks, n_features, n_samples, wtab, w, gram):
+def binary_gram_kernel(masks, n_columns, n_samples, wtab, w, gram):
     """The target-free part of :func:`binary_surrogate_kernel`.
 
     Writes every sample's weight ``w[r] = wtab[ones of row r]`` and every
@@ -1167,7 +1167,7 @@ def binary_gram_kernel(masks, n_features, n_samples, wtab, w, gram):
     It does not need the model's output, so it can run while the model
     predicts another chunk.
     """
-    d = n_features
+    d = n_columns
     n_lanes = masks.shape[1]
     n_units = masks.shape[0] // n_samples
     ones = np.empty(n_samples, dtype=np.int64)
@@ -1199,12 +1199,12 @@ def binary_gram_kernel(masks, n_features, n_samples, wtab, w, gram):
 
 
 @njit(cache=True, nogil=True)
-def binary_fit_kernel(masks, n_features, w, gram, proba, labels, fit, out):
+def binary_fit_kernel(masks, n_columns, w, gram, proba, labels, fit, out):
     """The rest of :func:`binary_surrogate_kernel` after
     :func:`binary_gram_kernel`: the sums with the target, selection and fit.
     ``gram`` is overwritten (centred)."""
     n_samples = fit.n_samples
-    d = n_features
+    d = n_columns
     sz = np.empty(d)
     bz = np.empty(d)
     z0 = np.ones(d)

@@ -26,17 +26,17 @@ class PackedDesign:
     ``np.asarray`` gives the uint8 design.
     """
 
-    def __init__(self, masks, n_features):
+    def __init__(self, masks, n_columns):
         self.masks = masks
-        self.n_features = int(n_features)
-        self.shape = (masks.shape[0], self.n_features)
+        self.n_columns = int(n_columns)
+        self.shape = (masks.shape[0], self.n_columns)
         # filled by the explainer: sample weights and per-unit sum w z z^T
         self.weights = None
         self.gram = None
 
     def gram_bytes(self, n_samples):
         """Memory of ``gram``: ``8 d**2`` bytes per unit of ``n_samples`` rows."""
-        return 8 * self.n_features**2 * (self.shape[0] // n_samples)
+        return 8 * self.n_columns**2 * (self.shape[0] // n_samples)
 
     @classmethod
     def pack(cls, des):
@@ -45,15 +45,15 @@ class PackedDesign:
         return cls(masks, des.shape[1])
 
     def __array__(self, dtype=None, copy=None):
-        des = unpack_design(self.masks, self.n_features)
+        des = unpack_design(self.masks, self.n_columns)
         return des if dtype is None else des.astype(dtype)
 
 
-def unpack_design(masks, n_features):
+def unpack_design(masks, n_columns):
     """The uint8 design of bit masks (inverse of ``pack_design``)."""
     as_bytes = masks.astype("<u8").view(np.uint8).reshape(len(masks), -1)
     bits = np.unpackbits(as_bytes, axis=1, bitorder="little")
-    return np.ascontiguousarray(bits[:, :n_features])
+    return np.ascontiguousarray(bits[:, :n_columns])
 
 
 def random_bits(seeds, n_draws, dtype):
@@ -306,20 +306,20 @@ class TabularSampler:
 
     def __init__(self, X, categorical=(), discretize=True):
         self.tables = TabularTables(X, categorical, discretize)
-        self.n_features = X.shape[1]
+        self.n_features_in = X.shape[1]
 
     def default_kernel_width(self):
-        return 0.75 * math.sqrt(self.n_features)
+        return 0.75 * math.sqrt(self.n_features_in)
 
     def row_bytes(self, instance):
         """Memory of one perturbed sample: model input, design and bits."""
-        return 11 * self.n_features
+        return 11 * self.n_features_in
 
     def n_draws(self, instance, n_samples):
-        return (n_samples - 1) * self.n_features
+        return (n_samples - 1) * self.n_features_in
 
     def width(self, instance):
-        return self.n_features
+        return self.n_features_in
 
     def perturb(self, instances, seeds, n_samples):
         X = np.ascontiguousarray(instances, dtype=np.float64)

@@ -21,8 +21,8 @@ class SparseSampler:
     distance_scale = 100.0
     draw_dtype = np.uint32
 
-    def __init__(self, n_features):
-        self.n_features = int(n_features)
+    def __init__(self, n_features_in):
+        self.n_features_in = int(n_features_in)
 
     def default_kernel_width(self):
         return 25.0
@@ -67,7 +67,7 @@ class SparseSampler:
             data = np.broadcast_to(vals, kept.shape)[kept]
             blocks.append(
                 sparse.csr_matrix(
-                    (data, indices, indptr), shape=(n_rows, self.n_features)
+                    (data, indices, indptr), shape=(n_rows, self.n_features_in)
                 )
             )
             groups.append((start, stop, PackedDesign.pack(des)))

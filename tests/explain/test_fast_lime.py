@@ -503,3 +503,95 @@ def test_seeded_explanations_are_the_recorded_ones(cancer, params, expected):
         assert e.features.tolist() == features
         np.testing.assert_allclose(e.weights, weights, rtol=1e-12)
         np.testing.assert_allclose([e.intercept, e.score], [intercept, score], rtol=1e-12)
+
+
+def _colors(seed=0):
+    """A numeric column, a colour coded 0..2 and a size coded 0..1."""
+    rng = np.random.RandomState(seed)
+    X = np.column_stack(
+        [rng.normal(size=300), rng.randint(0, 3, 300), rng.randint(0, 2, 300)]
+    ).astype(float)
+    y = ((X[:, 1] == 0) | (X[:, 0] > 1)).astype(int)
+    return X, y, LogisticRegression().fit(X, y)
+
+
+COLOR_NAMES = {1: ["red", "green", "blue"], 2: ["small", "large"]}
+
+
+@pytest.mark.parametrize("explainer_class", [FastLimeExplainer, LimeExplainer])
+def test_categorical_names_label_the_explained_values(explainer_class):
+    pytest.importorskip("lime")
+    X, _, model = _colors()
+    explainer = explainer_class(
+        n_features=3,
+        n_samples=300,
+        categorical_features=[1, 2],
+        categorical_names=COLOR_NAMES,
+        random_state=0,
+    ).fit(X, feature_names=["x", "color", "size"])
+    rows = X[:4]
+    for row, e in zip(rows, explainer.explain(model, rows)):
+        color = COLOR_NAMES[1][int(row[1])]
+        size = COLOR_NAMES[2][int(row[2])]
+        labels = dict(zip(e.feature_names, (label for label, _ in e.as_list())))
+        assert labels == {"x": "x", "color": f"color={color}", "size": f"size={size}"}
+        assert "color" in e.feature_names  # the plain column names
+    assert explainer.categorical_names == COLOR_NAMES  # not modified (lime adds to it)
+
+
+@pytest.mark.parametrize("explainer_class", [FastLimeExplainer, LimeExplainer])
+def test_categorical_features_without_names_read_name_equals_code(explainer_class):
+    pytest.importorskip("lime")
+    X, _, model = _colors()
+    explainer = explainer_class(
+        n_features=3, n_samples=300, categorical_features=[1], random_state=0
+    ).fit(X)
+    (e,) = explainer.explain(model, X[:1])
+    assert dict(e.as_list()).keys() == {"x0", f"x1={int(X[0, 1])}", "x2"}
+    # no categorical features: the labels are the names
+    (plain,) = explainer_class(n_features=3, n_samples=300, random_state=0).fit(
+        X
+    ).explain(model, X[:1])
+    assert {label for label, _ in plain.as_list()} == {"x0", "x1", "x2"}
+
+
+def test_categorical_names_leave_the_explanations_unchanged():
+    X, _, model = _colors()
+    kwargs = dict(n_features=3, n_samples=300, categorical_features=[1, 2])
+    named = _fast(categorical_names=COLOR_NAMES, **kwargs).fit(X).explain(model, X[:3])
+    plain = _fast(**kwargs).fit(X).explain(model, X[:3])
+    for a, b in zip(named, plain):
+        np.testing.assert_array_equal(a.features, b.features)
+        np.testing.assert_array_equal(a.weights, b.weights)
+
+
+@pytest.mark.parametrize("explainer_class", [FastLimeExplainer, LimeExplainer])
+def test_categorical_names_errors(explainer_class):
+    pytest.importorskip("lime")
+    X, _, model = _colors()
+
+    def fit(X=X, **kwargs):
+        kwargs.setdefault("categorical_features", [1, 2])
+        return explainer_class(n_samples=300, **kwargs).fit(
+            X, feature_names=["x", "color", "size"]
+        )
+
+    with pytest.raises(ValueError, match="feature 0, which is not one of"):
+        fit(categorical_names={0: ["a"]})
+    with pytest.raises(ValueError, match=r"feature 5, but the data has 3 features"):
+        fit(categorical_features=[1, 2, 5], categorical_names={5: ["a"]})
+    with pytest.raises(TypeError, match="keys must be feature indices"):
+        fit(categorical_names={"color": ["red"]})
+    # a code without a name, in the background data or in an explained row
+    short = {1: ["red", "green"]}
+    with pytest.raises(
+        ValueError, match=r"'color' \(index 1\) of the background data X has the "
+        r"value 2, but categorical_names\[1\] names only the codes 0 to 1"
+    ):
+        fit(categorical_names=short)
+    explainer = fit(X=X[X[:, 1] < 2], categorical_names=short)
+    row = X[X[:, 1] == 2][:1]
+    with pytest.raises(ValueError, match=r"'color' \(index 1\) of X has the value 2"):
+        explainer.explain(model, row)
+    with pytest.raises(ValueError, match="has the value 0.5"):
+        explainer.explain(model, np.array([[0.0, 0.5, 1.0]]))
