@@ -87,13 +87,13 @@ class FastLimeExplainer(BaseExplainer):
       1/2 and shows ``hide_color`` (or the component's mean colour) elsewhere;
       cosine distance, kernel width 0.25.
 
-    Tabular values are drawn by inverting lime's distribution with one 16-bit
-    random word per value: its leading bits pick one of up to 1024 equal
+    Tabular values are drawn by inverting lime's distribution with one random
+    16-bit draw per value: its leading bits pick one of up to 1024 equal
     cells of the feature's probability range, the others the position in the
     cell; cells inside one bin use a quadratic through three exact points of
     the truncated normal's inverse CDF (checked to 1e-4 bin standard
     deviations), the others (bin boundaries, steep tails) the exact inverse
-    (tabulated at ``fit`` for their few words). Bin frequencies and the value
+    (tabulated at ``fit`` for their few draws). Bin frequencies and the value
     distribution are thus lime's to within 2**-16. Every unit (row x repeat)
     has its own seeded bit generator, so results do not depend on ``n_jobs``,
     ``max_batch_rows`` or ``prefetch``.

@@ -12,10 +12,12 @@ unit is one row explained once, so a row explained ``n_repeats`` times gives
 ``n_repeats`` units) of ``n_samples`` perturbed samples each; unit ``q`` owns
 rows ``q * n_samples`` to ``(q + 1) * n_samples - 1`` of the model input and of
 the design, and its first row is the explained instance itself (as in lime).
-Random bits come as unsigned words, ``bits[q]`` for unit ``q``: a ``b``-bit
-word ``w`` stands for the uniform number ``(w + 0.5) / 2**b``. Tabular
-kernels take 16-bit words (one per perturbed value, for its bin and its
-position in the bin), the text and image kernels 32-bit words.
+Random bits come as unsigned *draws*, ``bits[q]`` for unit ``q``: a ``b``-bit
+draw ``w`` stands for the uniform number ``(w + 0.5) / 2**b``. Tabular
+kernels take 16-bit draws (one per perturbed value, for its bin and its
+position in the bin), the text and image kernels 32-bit draws. (A "word"
+is always a document's word; packed bit masks are uint64 *lanes* or
+*blocks*.)
 
 Tabular sampling (lime's quartile discretisation) is described by per-feature
 *bins* (quartile bins of a continuous feature, or the values of a categorical
@@ -28,11 +30,11 @@ of lime's truncated normal (``v`` uniform in ``[0, 1)``)::
 is evaluated in its accurate lower tail; ``pspan_b = 0`` marks a point mass at
 ``mean_b``. To keep the per-element cost near a memory copy, the uniform range
 of each feature is cut into ``n_cells`` (a power of 2) equal *cells*, selected
-by the leading bits of a 16-bit word: a *fast* cell lies inside one bin and is
+by the leading bits of a 16-bit draw: a *fast* cell lies inside one bin and is
 evaluated by the quadratic through ``Q_b`` at its two ends and its middle
 (``cells[j, e, :3]``, its bin in ``cells[j, e, 3]``); the other, *slow*,
 cells (across a bin boundary, or where a far truncation makes ``Q_b`` steep)
-are exact: their few words are tabulated with :func:`ndtri` beforehand, or
+are exact: their few draws are tabulated with :func:`ndtri` beforehand, or
 evaluated when drawn. Which cells are fast is decided when the tables are
 built (:class:`skxil.explain._sampling.TabularTables`).
 """
@@ -249,9 +251,9 @@ def ndtri(p):
 
 @njit(cache=True, nogil=True)
 def cell_split(n_cells):
-    """Shift, mask and scale that cut a 16-bit word into a cell and a fraction.
+    """Shift, mask and scale that cut a 16-bit draw into a cell and a fraction.
 
-    With ``n_cells = 2**c`` cells, the leading ``c`` bits of a word select the
+    With ``n_cells = 2**c`` cells, the leading ``c`` bits of a draw select the
     cell and the other ``16 - c`` bits give the position in it.
     """
     cell_bits = 0
@@ -344,13 +346,13 @@ def sfc64_seed(seed, state):
 
 @njit(cache=True, nogil=True)
 def random_uint64(seeds, raw):
-    """Fill ``raw[q]`` with random 64-bit words from ``seeds[q]``.
+    """Fill ``raw[q]`` with random uint64 blocks from ``seeds[q]``.
 
     Two interleaved SFC64 streams per unit (``raw[q, t]`` from stream
     ``t % 2``: SFC64 is bound by its 3-cycle dependency chain, two
     streams run side by side), stream ``s`` seeded with
-    ``sfc64_seed(seed + s * 2**32)``. Viewed as 16- or 32-bit words (little
-    endian), these are the random words of unit ``q``. ``seeds`` are below
+    ``sfc64_seed(seed + s * 2**32)``. Viewed as 16- or 32-bit draws (little
+    endian), these are the random draws of unit ``q``. ``seeds`` are below
     2**31.
     """
     state = np.empty(4, dtype=np.uint64)
@@ -555,7 +557,7 @@ def tabular_continuous_kernel(bits, X, xbin, tables, bins, n_samples, inv, des):
 def text_mask_kernel(bits, n_words, n_samples, des):
     """lime's text perturbation: drop a uniform number of distinct words.
 
-    Sample ``i >= 1`` of unit ``q`` reads ``n_words`` words from
+    Sample ``i >= 1`` of unit ``q`` reads ``n_words`` draws from
     ``bits[q, (i - 1) * n_words:]``: the first gives the number of words to
     remove, ``s`` uniform in ``1..n_words``; the next ``s - 1`` drive a
     partial Fisher-Yates shuffle whose first ``s`` entries are removed.
@@ -738,7 +740,7 @@ def _binary_gram_bitset(masks, ones, n_columns, level_w, G):
     bit transposes); ``G[j, c]`` is then the sum over levels of
     ``level_w`` times the number of common bits of columns ``j`` and ``c``
     within the level's rows (exact integer counts). About
-    ``n_columns**2 / 2 * (n_rows / 64 + levels)`` word operations.
+    ``n_columns**2 / 2 * (n_rows / 64 + levels)`` uint64 operations.
     """
     n_rows, n_groups = masks.shape
     d = n_columns
@@ -748,29 +750,29 @@ def _binary_gram_bitset(masks, ones, n_columns, level_w, G):
         start[ones[i] + 1] += 1
     for m in range(n_levels):
         start[m + 1] += start[m]
-    n_words = (n_rows + 63) // 64
-    ordered = np.zeros((n_words * 64, n_groups), dtype=np.uint64)
+    n_blocks = (n_rows + 63) // 64  # uint64 blocks of a column bitset
+    ordered = np.zeros((n_blocks * 64, n_groups), dtype=np.uint64)
     pos = start[:n_levels].copy()
     for i in range(n_rows):
         p = pos[ones[i]]
         pos[ones[i]] += 1
         for g in range(n_groups):
             ordered[p, g] = masks[i, g]
-    bits = np.empty((d, n_words), dtype=np.uint64)
-    block = np.empty(64, dtype=np.uint64)
+    bits = np.empty((d, n_blocks), dtype=np.uint64)
+    tile = np.empty(64, dtype=np.uint64)
     for g in range(n_groups):
         width = min(64, d - 64 * g)
-        for t in range(n_words):
+        for t in range(n_blocks):
             for r in range(64):
-                block[r] = ordered[t * 64 + r, g]
-            _transpose64(block)
+                tile[r] = ordered[t * 64 + r, g]
+            _transpose64(tile)
             for c in range(width):
-                bits[64 * g + c, t] = block[c]
-    # pieces (word, mask): the words cut at the level boundaries; the pieces
+                bits[64 * g + c, t] = tile[c]
+    # pieces (block, mask): the blocks cut at the level boundaries; the pieces
     # of level m are level_start[m] to level_start[m + 1] - 1
     n_pieces = 0
-    piece_word = np.empty(n_words + n_levels, dtype=np.int64)
-    piece_mask = np.empty(n_words + n_levels, dtype=np.uint64)
+    piece_block = np.empty(n_blocks + n_levels, dtype=np.int64)
+    piece_mask = np.empty(n_blocks + n_levels, dtype=np.uint64)
     level_start = np.zeros(n_levels + 1, dtype=np.int64)
     full = np.uint64(0xFFFFFFFFFFFFFFFF)
     one = np.uint64(1)
@@ -779,11 +781,11 @@ def _binary_gram_bitset(masks, ones, n_columns, level_w, G):
         a = start[m]
         b = start[m + 1]
         while a < b:
-            word = a >> 6
-            hi = min(b, (word + 1) << 6)
+            blk = a >> 6
+            hi = min(b, (blk + 1) << 6)
             span = hi - a
             mask = full if span == 64 else (one << np.uint64(span)) - one
-            piece_word[n_pieces] = word
+            piece_block[n_pieces] = blk
             piece_mask[n_pieces] = mask << np.uint64(a & 63)
             n_pieces += 1
             a = hi
@@ -797,7 +799,7 @@ def _binary_gram_bitset(masks, ones, n_columns, level_w, G):
     cut = np.zeros((d, n_padded), dtype=np.uint64)
     for j in range(d):
         for t in range(n_pieces):
-            cut[j, t] = bits[j, piece_word[t]] & piece_mask[t]
+            cut[j, t] = bits[j, piece_block[t]] & piece_mask[t]
     for j in range(d):
         bj = cut[j]
         for c in range(j, d):
