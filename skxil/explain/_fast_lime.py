@@ -27,6 +27,7 @@ from ._sampling import (
 )
 from ._sampling_sparse import SparseSampler
 from ._utils import (
+    _vote,
     check_categorical,
     check_category_codes,
     check_documents,
@@ -35,7 +36,6 @@ from ._utils import (
     dense_float,
     feature_labels,
     predict_proba,
-    vote,
 )
 
 _SELECTION = {
@@ -724,7 +724,7 @@ class _Block:
             features, weights, intercept, score = fitted[us[0]]
         else:
             k = len(fitted[us[0]][0])
-            features, weights = vote(
+            features, weights = _vote(
                 [list(zip(fitted[u][0], fitted[u][1])) for u in us], k
             )
             intercept = float(np.mean([fitted[u][2] for u in us]))

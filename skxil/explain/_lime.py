@@ -14,6 +14,7 @@ from ._base import BaseExplainer
 from ._explanation import Explanation
 from ._lime_params import LIME_CONSTRAINTS, share_docstring
 from ._utils import (
+    _vote,
     check_categorical,
     check_category_codes,
     check_documents,
@@ -310,5 +311,5 @@ def _explain_row(lime_explainer, x, predict_fn, label, seeds, k, n_samples):
         runs.append(exp.as_map()[label])
         intercepts.append(exp.intercept[label])
         scores.append(exp.score)
-    features, weights = vote(runs, k)
+    features, weights = _vote(runs, k)
     return features, weights, float(np.mean(intercepts)), float(np.mean(scores))

@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 from scipy import sparse
+from sklearn.utils._param_validation import Interval, validate_params
 
 from ..utils._text import WORD_SPLIT, check_documents, split_document  # noqa: F401
 from ..utils._validation import _is_dataframe
@@ -55,6 +56,13 @@ def predict_proba(model, Z, n_rows):
     return np.ascontiguousarray(proba, dtype=np.float64)
 
 
+@validate_params(
+    {
+        "runs": ["array-like"],
+        "n_features": [Interval(numbers.Integral, 0, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def vote(runs, n_features):
     """Combine repeated explanations: keep the features chosen most often.
 
@@ -75,6 +83,11 @@ def vote(runs, n_features):
     weights : ndarray of float
         Mean weight of each kept feature over the runs that selected it.
     """
+    return _vote(runs, n_features)
+
+
+def _vote(runs, n_features):
+    """:func:`vote` without the parameter check, for the explainers' loops."""
     counts, sums = {}, {}
     for run in runs:
         for j, w in run:
