@@ -370,34 +370,8 @@ class FastLimeExplainer(BaseExplainer):
         rng = check_random_state(self.random_state)
         seeds = rng.randint(np.iinfo(np.int32).max, size=(n_rows, self.n_repeats))
         sampler = self.sampler_
-        selection = self.feature_selection
-        if selection == "auto":
-            selection = (
-                "forward_selection" if self.n_features <= 6 else "highest_weights"
-            )
-        fit = _kernels.fit_settings(
-            n_samples=self.n_samples,
-            metric=sampler.metric,
-            distance_scale=sampler.distance_scale,
-            kernel_width=(
-                sampler.default_kernel_width()
-                if self.kernel_width is None
-                else self.kernel_width
-            ),
-            selection=_SELECTION[selection],
-            n_keep=self.n_features,
-        )
         n_blocks = min(effective_n_jobs(self.n_jobs), n_rows)
-        settings = _BlockSettings(
-            fit=fit,
-            max_batch_rows=self.max_batch_rows,
-            prefetch=bool(self.prefetch),
-            columns=columns,
-            # With one block, the prefetch thread takes a core of its own: the
-            # model's thread pools (BLAS, OpenMP) get the others, instead of
-            # contending with it (measured in benchmarks/bench_explainers.py).
-            reserve_core=n_blocks == 1,
-        )
+        settings = self._block_settings(columns, n_blocks)
         bounds = np.linspace(0, n_rows, n_blocks + 1).astype(int)
         if n_blocks == 1:
             blocks = [_explain_rows(sampler, model, instances, seeds, settings)]
@@ -415,6 +389,37 @@ class FastLimeExplainer(BaseExplainer):
             self._explanation(instances[i], classes, results[i], labels[i])
             for i in range(n_rows)
         ]
+
+    def _block_settings(self, columns, n_blocks):
+        """The :class:`_BlockSettings` of a call, from the parameters."""
+        sampler = self.sampler_
+        selection = self.feature_selection
+        if selection == "auto":
+            selection = (
+                "forward_selection" if self.n_features <= 6 else "highest_weights"
+            )
+        fit = _kernels.fit_settings(
+            n_samples=self.n_samples,
+            metric=sampler.metric,
+            distance_scale=sampler.distance_scale,
+            kernel_width=(
+                sampler.default_kernel_width()
+                if self.kernel_width is None
+                else self.kernel_width
+            ),
+            selection=_SELECTION[selection],
+            n_keep=self.n_features,
+        )
+        return _BlockSettings(
+            fit=fit,
+            max_batch_rows=self.max_batch_rows,
+            prefetch=bool(self.prefetch),
+            columns=columns,
+            # With one block, the prefetch thread takes a core of its own: the
+            # model's thread pools (BLAS, OpenMP) get the others, instead of
+            # contending with it (measured in benchmarks/bench_explainers.py).
+            reserve_core=n_blocks == 1,
+        )
 
     def _is_dense_tabular(self):
         return self.mode == "tabular" and not isinstance(self.sampler_, SparseSampler)

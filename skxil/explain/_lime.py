@@ -1,12 +1,11 @@
 """Adapter over lime's tabular and text explainers, with repeat-and-vote."""
 
 import copy
-from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._validation import _is_dataframe

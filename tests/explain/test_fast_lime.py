@@ -502,7 +502,9 @@ def test_seeded_explanations_are_the_recorded_ones(cancer, params, expected):
     ):
         assert e.features.tolist() == features
         np.testing.assert_allclose(e.weights, weights, rtol=1e-12)
-        np.testing.assert_allclose([e.intercept, e.score], [intercept, score], rtol=1e-12)
+        np.testing.assert_allclose(
+            [e.intercept, e.score], [intercept, score], rtol=1e-12
+        )
 
 
 def _colors(seed=0):
