@@ -163,7 +163,15 @@ def floor_analysis(models_, X_train, X_test, n_samples, k, repeat=60):
         return min(timed(func, time.thread_time) for _ in range(repeat)) / n_units
 
     Z, [(_, _, des)] = sampler.perturb(list(X), seeds, n_samples)
-    wtab = _kernels.binary_weights(d, 0, 1.0, kw)
+    fit_settings = _kernels.fit_settings(
+        n_samples=n_samples,
+        metric=sampler.metric,
+        distance_scale=sampler.distance_scale,
+        kernel_width=kw,
+        selection=_kernels.SELECT_HIGHEST_WEIGHTS,
+        n_keep=k,
+    )
+    wtab = _kernels.binary_weights(d, fit_settings)
     w = np.empty(len(Z))
     gram = np.empty((n_units, d, d))
     raw = np.empty((n_units, -(-d * (n_samples - 1) // 4)), dtype=np.uint64)
@@ -176,7 +184,7 @@ def floor_analysis(models_, X_train, X_test, n_samples, k, repeat=60):
     values = np.empty(len(words))
     stages = {
         "write 5000x30 float64 (np.fill)": lambda: fill.fill(1.0),
-        "random words, SFC64 (numba)": lambda: _kernels.random_words(seeds, raw),
+        "random words, SFC64 (numba)": lambda: _kernels.random_uint64(seeds, raw),
         "sampling: words+values+design": lambda: sampler.perturb(
             list(X), seeds, n_samples
         ),
@@ -197,17 +205,12 @@ def floor_analysis(models_, X_train, X_test, n_samples, k, repeat=60):
     for name, model in models_.items():
         proba = model.predict_proba(Z)
         labels = np.argmax(proba[::n_samples], axis=1).astype(np.int64)
-        out = (
-            np.empty((n_units, k), dtype=np.int64),
-            np.empty((n_units, k)),
-            np.empty(n_units),
-            np.empty(n_units),
-        )
+        out = _kernels.empty_surrogates(n_units, k)
 
         def fit():
             g = gram.copy()
             _kernels.binary_fit_kernel(
-                des.masks, d, w, g, proba, labels, n_samples, 0, k, *out
+                des.masks, d, w, g, proba, labels, fit_settings, out
             )
 
         with threadpool_limits(1):

@@ -3,6 +3,7 @@
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from numbers import Integral, Real
+from typing import NamedTuple, Optional
 
 import numpy as np
 from joblib import Parallel, cpu_count, delayed, effective_n_jobs
@@ -16,6 +17,7 @@ from ..utils._validation import _is_dataframe
 from . import _kernels
 from ._base import BaseExplainer
 from ._explanation import Explanation
+from ._lime_params import LIME_CONSTRAINTS, share_docstring
 from ._sampling import (
     ImageSampler,
     PackedDesign,
@@ -25,12 +27,15 @@ from ._sampling import (
 )
 from ._sampling_sparse import SparseSampler
 from ._utils import (
+    _vote,
+    check_categorical,
+    check_category_codes,
     check_documents,
     check_feature_names,
     check_predict_proba,
     dense_float,
+    feature_labels,
     predict_proba,
-    vote,
 )
 
 _SELECTION = {
@@ -40,6 +45,7 @@ _SELECTION = {
 }
 
 
+@share_docstring
 class FastLimeExplainer(BaseExplainer):
     """LIME explanations computed in batches with numba kernels.
 
@@ -60,7 +66,7 @@ class FastLimeExplainer(BaseExplainer):
       the bins' frequencies and its value from lime's truncated normal of the
       bin; the surrogate sees 1 where the sample's bin is the instance's;
       distances are Euclidean on that design and the kernel width defaults to
-      ``0.75 * sqrt(n_features)``. ``categorical_features`` are drawn from
+      ``0.75 * sqrt(n_features_in_)``. ``categorical_features`` are drawn from
       their observed values. With ``discretize_continuous=False`` continuous
       features are drawn from a normal with the background mean and standard
       deviation and enter the surrogate standardised.
@@ -69,7 +75,7 @@ class FastLimeExplainer(BaseExplainer):
       sample switches a uniform number (1 to all) of them off (to 0), as
       lime's text explainer removes words; the model gets the samples as a
       CSR matrix; cosine distance times 100, kernel width 25, as for text.
-      ``discretize_continuous`` and ``categorical_features`` do not apply.
+      ``discretize_continuous`` and ``categorical_*`` do not apply.
     - ``mode="text"`` (``LimeTextExplainer``, bag of words): ``X`` is a 1-D
       sequence of documents, the components are the distinct words of each
       document (split on ``\\W+`` as lime does); a sample removes a uniform
@@ -81,35 +87,25 @@ class FastLimeExplainer(BaseExplainer):
       1/2 and shows ``hide_color`` (or the component's mean colour) elsewhere;
       cosine distance, kernel width 0.25.
 
-    Tabular values are drawn by inverting lime's distribution with one 16-bit
-    random word per value: its leading bits pick one of up to 1024 equal
+    Tabular values are drawn by inverting lime's distribution with one random
+    16-bit draw per value: its leading bits pick one of up to 1024 equal
     cells of the feature's probability range, the others the position in the
     cell; cells inside one bin use a quadratic through three exact points of
     the truncated normal's inverse CDF (checked to 1e-4 bin standard
     deviations), the others (bin boundaries, steep tails) the exact inverse
-    (tabulated at ``fit`` for their few words). Bin frequencies and the value
+    (tabulated at ``fit`` for their few draws). Bin frequencies and the value
     distribution are thus lime's to within 2**-16. Every unit (row x repeat)
     has its own seeded bit generator, so results do not depend on ``n_jobs``,
     ``max_batch_rows`` or ``prefetch``.
 
     Parameters
     ----------
-    n_features : int, default=10
-        Number of features in each explanation (k).
+    %(n_features)s
 
     mode : {"tabular", "text", "image"}, default="tabular"
         Kind of input, see above.
 
-    n_samples : int, default=5000
-        Number of perturbed samples per explanation, the instance included.
-
-    n_repeats : int, default=1
-        Number of LIME runs per row (R); their selections are combined by
-        vote.
-
-    kernel_width : float, default=None
-        Width of the exponential kernel; ``None`` means lime's default for
-        the mode.
+    %(sampling)s
 
     feature_selection : {"highest_weights", "forward_selection", "none", \
             "auto"}, default="highest_weights"
@@ -118,11 +114,7 @@ class FastLimeExplainer(BaseExplainer):
         selection by weighted R^2; all features (the k largest weights are
         kept); or forward selection when k <= 6, highest weights otherwise.
 
-    discretize_continuous : bool, default=True
-        Tabular mode: whether continuous features are cut into quartile bins.
-
-    categorical_features : array-like of int, default=None
-        Tabular mode: indices of categorical features.
+    %(tabular)s
 
     shape : tuple of int, default=None
         Image mode: ``(height, width)`` or ``(height, width, channels)`` of
@@ -203,24 +195,17 @@ class FastLimeExplainer(BaseExplainer):
     """
 
     _parameter_constraints: dict = {
-        "n_features": [Interval(Integral, 1, None, closed="left")],
+        **LIME_CONSTRAINTS,
         "mode": [StrOptions({"tabular", "text", "image"})],
-        "n_samples": [Interval(Integral, 10, None, closed="left")],
-        "n_repeats": [Interval(Integral, 1, None, closed="left")],
-        "kernel_width": [Interval(Real, 0, None, closed="neither"), None],
         "feature_selection": [
             StrOptions({"highest_weights", "forward_selection", "none", "auto"})
         ],
-        "discretize_continuous": ["boolean"],
-        "categorical_features": ["array-like", None],
         "shape": ["array-like", None],
         "segments": ["array-like", None],
         "patch_size": [Interval(Integral, 1, None, closed="left"), "array-like", None],
         "hide_color": [Real, None],
         "max_batch_rows": [Interval(Integral, 1, None, closed="left"), None],
         "prefetch": ["boolean"],
-        "n_jobs": [Integral, None],
-        "random_state": ["random_state"],
     }
 
     def __init__(
@@ -234,6 +219,7 @@ class FastLimeExplainer(BaseExplainer):
         feature_selection="highest_weights",
         discretize_continuous=True,
         categorical_features=None,
+        categorical_names=None,
         shape=None,
         segments=None,
         patch_size=None,
@@ -251,6 +237,7 @@ class FastLimeExplainer(BaseExplainer):
         self.feature_selection = feature_selection
         self.discretize_continuous = discretize_continuous
         self.categorical_features = categorical_features
+        self.categorical_names = categorical_names
         self.shape = shape
         self.segments = segments
         self.patch_size = patch_size
@@ -265,8 +252,8 @@ class FastLimeExplainer(BaseExplainer):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, \
-                n_features), default=None
+        X : {array-like, sparse matrix, DataFrame} of shape (n_rows, \
+                n_features_in), default=None
             Background data (the learner's real training rows); needed in
             tabular mode, checked against ``shape`` in image mode, ignored in
             text mode. Sparse data switches to sampling over each row's non-zero
@@ -307,11 +294,10 @@ class FastLimeExplainer(BaseExplainer):
                 raise ValueError("The background data X contains NaN or infinity.")
             n_features = X.shape[1]
             feature_names = check_feature_names(feature_names, n_features)
-            categorical = (
-                []
-                if self.categorical_features is None
-                else list(self.categorical_features)
+            categorical, names = check_categorical(
+                self.categorical_features, self.categorical_names, n_features
             )
+            check_category_codes(X, names, feature_names, "the background data X")
             self.sampler_ = TabularSampler(X, categorical, self.discretize_continuous)
             self.n_features_in_ = n_features
             self.feature_names_ = feature_names
@@ -352,7 +338,7 @@ class FastLimeExplainer(BaseExplainer):
             documents, or flattened images as a float64 array.
 
         X : {array-like, sparse matrix, DataFrame} of shape (n_rows, \
-                n_features) or sequence of str
+                n_features_in) or sequence of str
             Rows to explain (text mode: documents).
 
         Returns
@@ -384,29 +370,8 @@ class FastLimeExplainer(BaseExplainer):
         rng = check_random_state(self.random_state)
         seeds = rng.randint(np.iinfo(np.int32).max, size=(n_rows, self.n_repeats))
         sampler = self.sampler_
-        selection = self.feature_selection
-        if selection == "auto":
-            selection = (
-                "forward_selection" if self.n_features <= 6 else "highest_weights"
-            )
-        settings = dict(
-            n_samples=int(self.n_samples),
-            n_keep=int(self.n_features),
-            kernel_width=float(
-                sampler.default_kernel_width()
-                if self.kernel_width is None
-                else self.kernel_width
-            ),
-            selection=_SELECTION[selection],
-            max_batch_rows=self.max_batch_rows,
-            prefetch=bool(self.prefetch),
-            columns=columns,
-        )
         n_blocks = min(effective_n_jobs(self.n_jobs), n_rows)
-        # With one block, the prefetch thread takes a core of its own: the
-        # model's thread pools (BLAS, OpenMP) get the others, instead of
-        # contending with it (measured in benchmarks/bench_explainers.py).
-        settings["reserve_core"] = n_blocks == 1
+        settings = self._block_settings(columns, n_blocks)
         bounds = np.linspace(0, n_rows, n_blocks + 1).astype(int)
         if n_blocks == 1:
             blocks = [_explain_rows(sampler, model, instances, seeds, settings)]
@@ -419,8 +384,59 @@ class FastLimeExplainer(BaseExplainer):
             )
         results = [row for block in blocks for row in block]
         classes = getattr(model, "classes_", None)
+        labels = self._feature_labels(instances)
         return [
-            self._explanation(instances[i], classes, *results[i]) for i in range(n_rows)
+            self._explanation(instances[i], classes, results[i], labels[i])
+            for i in range(n_rows)
+        ]
+
+    def _block_settings(self, columns, n_blocks):
+        """The :class:`_BlockSettings` of a call, from the parameters."""
+        sampler = self.sampler_
+        selection = self.feature_selection
+        if selection == "auto":
+            selection = (
+                "forward_selection" if self.n_features <= 6 else "highest_weights"
+            )
+        fit = _kernels.fit_settings(
+            n_samples=self.n_samples,
+            metric=sampler.metric,
+            distance_scale=sampler.distance_scale,
+            kernel_width=(
+                sampler.default_kernel_width()
+                if self.kernel_width is None
+                else self.kernel_width
+            ),
+            selection=_SELECTION[selection],
+            n_keep=self.n_features,
+        )
+        return _BlockSettings(
+            fit=fit,
+            max_batch_rows=self.max_batch_rows,
+            prefetch=bool(self.prefetch),
+            columns=columns,
+            # With one block, the prefetch thread takes a core of its own: the
+            # model's thread pools (BLAS, OpenMP) get the others, instead of
+            # contending with it (measured in benchmarks/bench_explainers.py).
+            reserve_core=n_blocks == 1,
+        )
+
+    def _is_dense_tabular(self):
+        return self.mode == "tabular" and not isinstance(self.sampler_, SparseSampler)
+
+    def _categorical(self):
+        return check_categorical(
+            self.categorical_features, self.categorical_names, self.n_features_in_
+        )
+
+    def _feature_labels(self, instances):
+        """lime's label of every feature of every row (None: the names)."""
+        if not self._is_dense_tabular():
+            return [None] * len(instances)
+        categorical, names = self._categorical()
+        return [
+            feature_labels(self.feature_names_, row, categorical, names)
+            for row in instances
         ]
 
     def _check_instances(self, X):
@@ -450,11 +466,13 @@ class FastLimeExplainer(BaseExplainer):
                 )
         if not np.isfinite(rows).all():
             raise ValueError("LIME cannot explain rows with NaN or infinity.")
+        if self.mode == "tabular":
+            check_category_codes(rows, self._categorical()[1], self.feature_names_)
         return list(rows.copy()), columns  # copies: explanations keep their rows
 
-    def _explanation(
-        self, instance, classes, label, proba, features, weights, intercept, score
-    ):
+    def _explanation(self, instance, classes, result, labels):
+        """The Explanation of one row from its ``_Block.rows()`` entry."""
+        label, proba, features, weights, intercept, score = result
         common = dict(
             class_index=label,
             proba=proba[label],
@@ -505,6 +523,7 @@ class FastLimeExplainer(BaseExplainer):
             weights,
             self.n_features_in_,
             all_feature_names=self.feature_names_,
+            feature_labels=labels,
             instance=instance,
             **common,
         )
@@ -553,6 +572,19 @@ def _chunk_bounds(n_units, per_chunk, ramp=False):
     return bounds
 
 
+class _BlockSettings(NamedTuple):
+    """What :func:`_explain_rows` needs besides the rows: the surrogates'
+    :class:`~._kernels.FitSettings` (``n_keep`` is the requested k), the
+    chunking and prefetch options, the DataFrame ``columns`` of the model
+    input (or None), and whether the prefetch thread reserves a core."""
+
+    fit: _kernels.FitSettings
+    max_batch_rows: Optional[int]
+    prefetch: bool
+    columns: Optional[list]
+    reserve_core: bool
+
+
 def _explain_rows(sampler, model, instances, seeds, settings):
     """Explain a block of rows; every row is explained ``seeds.shape[1]`` times.
 
@@ -564,150 +596,177 @@ def _explain_rows(sampler, model, instances, seeds, settings):
     only ever called from the calling thread). Returns one
     ``(label, proba, features, weights, intercept, score)`` per row.
     """
-    n_samples = settings["n_samples"]
-    n_repeats = seeds.shape[1]
-    units = [inst for inst in instances for _ in range(n_repeats)]
-    unit_seeds = seeds.ravel()
-    n_units = len(units)
-    max_rows = settings["max_batch_rows"]
-    if max_rows is None:
-        row_bytes = max(sampler.row_bytes(inst) for inst in instances)
-        max_rows = min(65536, 2**26 // row_bytes)
-    per_chunk = max(1, max_rows // n_samples)
-    bounds = _chunk_bounds(n_units, per_chunk, ramp=settings["prefetch"])
-    labels = np.empty(n_units, dtype=np.int64)
-    probas = [None] * n_units
-    fitted = [None] * n_units
-
-    def prepare(c0, c1):
-        Z, groups = sampler.perturb(units[c0:c1], unit_seeds[c0:c1], n_samples)
-        for _, _, des in groups:
-            # the target-free sums of the surrogates, while the model predicts
-            if isinstance(des, PackedDesign) and des.gram_bytes(n_samples) <= 2**25:
-                d = des.n_features
-                wtab = _kernels.binary_weights(
-                    d, sampler.metric, sampler.distance_scale, settings["kernel_width"]
-                )
-                des.weights = np.empty(des.shape[0])
-                des.gram = np.empty((des.shape[0] // n_samples, d, d))
-                _kernels.binary_gram_kernel(
-                    des.masks, d, n_samples, wtab, des.weights, des.gram
-                )
-        return Z, groups
-
-    def predict(c0, c1, Z):
-        if settings["columns"] is not None:
-            import pandas as pd
-
-            Z = pd.DataFrame(Z, columns=settings["columns"], copy=False)
-        proba = predict_proba(model, Z, (c1 - c0) * n_samples)
-        chunk_labels = np.argmax(proba[::n_samples], axis=1).astype(np.int64)
-        labels[c0:c1] = chunk_labels
-        for u in range(c1 - c0):
-            probas[c0 + u] = proba[u * n_samples]
-        return proba, chunk_labels
-
-    def fit(c0, groups, proba, chunk_labels):
-        for g0, g1, des in groups:
-            m = g1 - g0
-            k = min(settings["n_keep"], des.shape[1])
-            features = np.empty((m, k), dtype=np.int64)
-            weights = np.empty((m, k))
-            intercept = np.full(m, np.nan)
-            score = np.full(m, np.nan)
-            if k > 0:
-                rows = slice(g0 * n_samples, g1 * n_samples)
-                common = (
-                    proba[rows],
-                    chunk_labels[g0:g1],
-                    n_samples,
-                    sampler.metric,
-                    sampler.distance_scale,
-                    settings["kernel_width"],
-                    settings["selection"],
-                    k,
-                    features,
-                    weights,
-                    intercept,
-                    score,
-                )
-                if isinstance(des, PackedDesign) and des.gram is not None:
-                    _kernels.binary_fit_kernel(
-                        des.masks, des.n_features, des.weights, des.gram, *common[:3],
-                        *common[6:],
-                    )  # fmt: skip
-                elif isinstance(des, PackedDesign):
-                    _kernels.binary_surrogate_kernel(
-                        des.masks, des.n_features, *common
-                    )
-                else:
-                    _kernels.surrogate_kernel(
-                        des, common[0], common[1], common[2], False, *common[3:]
-                    )
-            for u in range(m):
-                fitted[c0 + g0 + u] = (features[u], weights[u], intercept[u], score[u])
-
-    if settings["prefetch"] and len(bounds) > 1:
-        n_cpus = cpu_count()
-        limits = (
-            _threadpool_controller().limit(limits=n_cpus - 1)
-            if settings.get("reserve_core") and n_cpus > 1
-            else nullcontext()
-        )
-        with limits, ThreadPoolExecutor(max_workers=1) as pool:
-            # The helper draws chunk n + 1 while the model predicts chunk n;
-            # the surrogates of chunk n are fitted by the helper when it has
-            # already finished chunk n + 1 (it would idle otherwise), else by
-            # the calling thread while it waits for chunk n + 1.
-            pending = pool.submit(prepare, *bounds[1])
-            ready = prepare(*bounds[0])
-            handed = []
-            for n, (c0, c1) in enumerate(bounds):
-                if n > 0:
-                    ready = pending.result()
-                    pending = (
-                        pool.submit(prepare, *bounds[n + 1])
-                        if n + 1 < len(bounds)
-                        else None
-                    )
-                Z, groups = ready
-                del ready
-                proba, chunk_labels = predict(c0, c1, Z)
-                del Z
-                if pending is not None and pending.done():
-                    handed.append(pool.submit(fit, c0, groups, proba, chunk_labels))
-                else:
-                    fit(c0, groups, proba, chunk_labels)
-                del groups, proba
-            for job in handed:
-                job.result()
+    block = _Block(sampler, model, instances, seeds, settings)
+    per_chunk = block.units_per_chunk()
+    bounds = _chunk_bounds(block.n_units, per_chunk, ramp=settings.prefetch)
+    if settings.prefetch and len(bounds) > 1:
+        _run_prefetched(block, bounds, settings.reserve_core)
     else:
         for c0, c1 in bounds:
-            Z, groups = prepare(c0, c1)
-            fit(c0, groups, *predict(c0, c1, Z))
+            Z, groups = block.prepare(c0, c1)
+            block.fit(c0, groups, *block.predict(c0, c1, Z))
             del Z, groups
+    return block.rows()
 
-    rows = []
-    for i in range(len(instances)):
+
+def _run_prefetched(block, bounds, reserve_core):
+    """Run the chunks of ``block`` with a helper thread that draws ahead.
+
+    The helper draws chunk n + 1 while the model predicts chunk n; the
+    surrogates of chunk n are fitted by the helper when it has already
+    finished chunk n + 1 (it would idle otherwise), else by the calling
+    thread while it waits for chunk n + 1.
+    """
+    n_cpus = cpu_count()
+    limits = (
+        _threadpool_controller().limit(limits=n_cpus - 1)
+        if reserve_core and n_cpus > 1
+        else nullcontext()
+    )
+    with limits, ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(block.prepare, *bounds[1])
+        ready = block.prepare(*bounds[0])
+        handed = []
+        for n, (c0, c1) in enumerate(bounds):
+            if n > 0:
+                ready = pending.result()
+                pending = (
+                    pool.submit(block.prepare, *bounds[n + 1])
+                    if n + 1 < len(bounds)
+                    else None
+                )
+            Z, groups = ready
+            del ready
+            proba, chunk_labels = block.predict(c0, c1, Z)
+            del Z  # at most two chunks of model input alive
+            if pending is not None and pending.done():
+                handed.append(pool.submit(block.fit, c0, groups, proba, chunk_labels))
+            else:
+                block.fit(c0, groups, proba, chunk_labels)
+            del groups, proba
+        for job in handed:
+            job.result()
+
+
+class _Block:
+    """The units (row x repeat) of a block of rows and their results so far.
+
+    :meth:`prepare`, :meth:`predict` and :meth:`fit` handle one chunk of
+    units ``c0:c1`` each and write disjoint entries of ``labels``,
+    ``probas`` and ``fitted``, so that a helper thread may run
+    :meth:`prepare` and :meth:`fit` while the calling thread predicts.
+    """
+
+    def __init__(self, sampler, model, instances, seeds, settings):
+        self.sampler = sampler
+        self.model = model
+        self.instances = instances
+        self.settings = settings
+        self.n_samples = settings.fit.n_samples
+        self.n_repeats = seeds.shape[1]
+        self.units = [inst for inst in instances for _ in range(self.n_repeats)]
+        self.unit_seeds = seeds.ravel()
+        self.n_units = len(self.units)
+        self.labels = np.empty(self.n_units, dtype=np.int64)
+        self.probas = [None] * self.n_units
+        self.fitted = [None] * self.n_units
+
+    def units_per_chunk(self):
+        max_rows = self.settings.max_batch_rows
+        if max_rows is None:
+            row_bytes = max(self.sampler.row_bytes(inst) for inst in self.instances)
+            max_rows = min(65536, 2**26 // row_bytes)
+        return max(1, max_rows // self.n_samples)
+
+    def prepare(self, c0, c1):
+        """The model input and the designs of units ``c0:c1``."""
+        Z, groups = self.sampler.perturb(
+            self.units[c0:c1], self.unit_seeds[c0:c1], self.n_samples
+        )
+        for _, _, des in groups:
+            # the target-free sums of the surrogates, while the model predicts
+            if (
+                isinstance(des, PackedDesign)
+                and des.gram_bytes(self.n_samples) <= 2**25
+            ):
+                _precompute_gram(des, self.settings.fit)
+        return Z, groups
+
+    def predict(self, c0, c1, Z):
+        """The model's probabilities on the samples of units ``c0:c1``."""
+        n_samples = self.n_samples
+        if self.settings.columns is not None:
+            import pandas as pd
+
+            Z = pd.DataFrame(Z, columns=self.settings.columns, copy=False)
+        proba = predict_proba(self.model, Z, (c1 - c0) * n_samples)
+        chunk_labels = np.argmax(proba[::n_samples], axis=1).astype(np.int64)
+        self.labels[c0:c1] = chunk_labels
+        for u in range(c1 - c0):
+            self.probas[c0 + u] = proba[u * n_samples]
+        return proba, chunk_labels
+
+    def fit(self, c0, groups, proba, chunk_labels):
+        """Fit the surrogates of the chunk starting at unit ``c0``."""
+        n_samples = self.n_samples
+        for g0, g1, des in groups:
+            fit = self.settings.fit
+            fit = fit._replace(n_keep=min(fit.n_keep, des.shape[1]))
+            rows = slice(g0 * n_samples, g1 * n_samples)
+            out = _fit_surrogates(des, proba[rows], chunk_labels[g0:g1], fit)
+            for u in range(g1 - g0):
+                self.fitted[c0 + g0 + u] = tuple(field[u] for field in out)
+
+    def rows(self):
+        """One ``(label, proba, features, weights, intercept, score)`` per row."""
+        return [self._row(i) for i in range(len(self.instances))]
+
+    def _row(self, i):
+        n_repeats = self.n_repeats
         us = range(i * n_repeats, (i + 1) * n_repeats)
-        label = int(labels[us[0]])
+        fitted = self.fitted
         if n_repeats == 1:
             features, weights, intercept, score = fitted[us[0]]
         else:
             k = len(fitted[us[0]][0])
-            features, weights = vote(
+            features, weights = _vote(
                 [list(zip(fitted[u][0], fitted[u][1])) for u in us], k
             )
             intercept = float(np.mean([fitted[u][2] for u in us]))
             score = float(np.mean([fitted[u][3] for u in us]))
-        rows.append(
-            (
-                label,
-                probas[us[0]],
-                features,
-                weights,
-                None if np.isnan(intercept) else float(intercept),
-                None if np.isnan(score) else float(score),
-            )
+        return (
+            int(self.labels[us[0]]),
+            self.probas[us[0]],
+            features,
+            weights,
+            None if np.isnan(intercept) else float(intercept),
+            None if np.isnan(score) else float(score),
         )
-    return rows
+
+
+def _precompute_gram(des, fit):
+    """Fill ``des.weights`` and ``des.gram`` of a :class:`PackedDesign`."""
+    d = des.n_columns
+    n_samples = fit.n_samples
+    wtab = _kernels.binary_weights(d, fit)
+    des.weights = np.empty(des.shape[0])
+    des.gram = np.empty((des.shape[0] // n_samples, d, d))
+    _kernels.binary_gram_kernel(des.masks, d, n_samples, wtab, des.weights, des.gram)
+
+
+def _fit_surrogates(des, proba, labels, fit):
+    """The :class:`~._kernels.Surrogates` of the units of one design."""
+    out = _kernels.empty_surrogates(len(labels), fit.n_keep)
+    if fit.n_keep == 0:  # nothing to explain (e.g. a document without words)
+        return out
+    if isinstance(des, PackedDesign) and des.gram is not None:
+        _kernels.binary_fit_kernel(
+            des.masks, des.n_columns, des.weights, des.gram, proba, labels, fit, out
+        )
+    elif isinstance(des, PackedDesign):
+        _kernels.binary_surrogate_kernel(
+            des.masks, des.n_columns, proba, labels, fit, out
+        )
+    else:
+        _kernels.surrogate_kernel(des, False, proba, labels, fit, out)
+    return out

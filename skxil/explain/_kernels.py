@@ -3,7 +3,7 @@
 The kernels do the per-sample work of LIME: turning random bits into perturbed
 model inputs with their interpretable (design) rows, and fitting the weighted
 ridge surrogates. They take and return plain contiguous arrays; their random
-bits come from :func:`random_words` (one seeded SFC64 stream per explained
+bits come from :func:`random_uint64` (one seeded SFC64 stream per explained
 unit), drawn beforehand or inside the kernel. They have NumPy twins in
 :mod:`._reference` that the tests check them against.
 
@@ -12,10 +12,12 @@ unit is one row explained once, so a row explained ``n_repeats`` times gives
 ``n_repeats`` units) of ``n_samples`` perturbed samples each; unit ``q`` owns
 rows ``q * n_samples`` to ``(q + 1) * n_samples - 1`` of the model input and of
 the design, and its first row is the explained instance itself (as in lime).
-Random bits come as unsigned words, ``bits[q]`` for unit ``q``: a ``b``-bit
-word ``w`` stands for the uniform number ``(w + 0.5) / 2**b``. Tabular
-kernels take 16-bit words (one per perturbed value, for its bin and its
-position in the bin), the text and image kernels 32-bit words.
+Random bits come as unsigned *draws*, ``bits[q]`` for unit ``q``: a ``b``-bit
+draw ``w`` stands for the uniform number ``(w + 0.5) / 2**b``. Tabular
+kernels take 16-bit draws (one per perturbed value, for its bin and its
+position in the bin), the text and image kernels 32-bit draws. (A "word"
+is always a document's word; packed bit masks are uint64 *lanes* or
+*blocks*.)
 
 Tabular sampling (lime's quartile discretisation) is described by per-feature
 *bins* (quartile bins of a continuous feature, or the values of a categorical
@@ -28,16 +30,17 @@ of lime's truncated normal (``v`` uniform in ``[0, 1)``)::
 is evaluated in its accurate lower tail; ``pspan_b = 0`` marks a point mass at
 ``mean_b``. To keep the per-element cost near a memory copy, the uniform range
 of each feature is cut into ``n_cells`` (a power of 2) equal *cells*, selected
-by the leading bits of a 16-bit word: a *fast* cell lies inside one bin and is
+by the leading bits of a 16-bit draw: a *fast* cell lies inside one bin and is
 evaluated by the quadratic through ``Q_b`` at its two ends and its middle
 (``cells[j, e, :3]``, its bin in ``cells[j, e, 3]``); the other, *slow*,
 cells (across a bin boundary, or where a far truncation makes ``Q_b`` steep)
-are exact: their few words are tabulated with :func:`ndtri` beforehand, or
+are exact: their few draws are tabulated with :func:`ndtri` beforehand, or
 evaluated when drawn. Which cells are fast is decided when the tables are
 built (:class:`skxil.explain._sampling.TabularTables`).
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from llvmlite import ir
@@ -45,12 +48,19 @@ from numba import njit, types
 from numba.extending import intrinsic
 
 __all__ = [
+    "BinParams",
+    "CellTables",
+    "ContinuousTables",
+    "FitSettings",
+    "Surrogates",
+    "fit_settings",
+    "empty_surrogates",
     "cell_split",
     "ndtri",
     "sfc64_next",
     "sfc64_seed",
-    "random_words",
-    "exact_words",
+    "random_uint64",
+    "exact_draws",
     "tabular_binned_kernel",
     "tabular_binned_sample",
     "tabular_continuous_kernel",
@@ -75,6 +85,111 @@ SELECT_FORWARD = 2
 # Distance metrics understood by surrogate_kernel.
 METRIC_EUCLIDEAN = 0
 METRIC_COSINE = 1
+
+
+class BinParams(NamedTuple):
+    """lime's per-bin distribution, each of shape (n_columns, n_bins), float64.
+
+    ``cum``, ``cumlo`` and ``invp`` are the upper and lower cumulative
+    probability of each bin and its inverse probability (0 for empty bins);
+    ``plo``, ``pspan``, ``sgn``, ``mean``, ``std``, ``lo`` and ``hi`` the
+    parameters of ``Q_b`` (see the module docstring).
+    """
+
+    cum: np.ndarray
+    cumlo: np.ndarray
+    invp: np.ndarray
+    plo: np.ndarray
+    pspan: np.ndarray
+    sgn: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+
+class CellTables(NamedTuple):
+    """The cell tables of :func:`tabular_binned_kernel` (``n_cells = 2**c``).
+
+    ``coef`` (n_columns, n_cells, 3), float64: per fast cell the quadratic
+    ``a + k (b + k c)`` in the draw's last ``16 - c`` bits ``k`` (the
+    quadratic of the cells through ``Q_b``, in ``k`` instead of the
+    position ``f = (k + 0.5) / 2**(16 - c)`` in the cell); for a slow cell,
+    its slot in ``exact`` in ``coef[j, e, 0]`` (-1: evaluated with
+    :func:`ndtri`). ``cell_bins`` (n_columns, n_cells), int8 or int32: the
+    bin of every fast cell, -1 for the slow ones. ``exact`` (n_columns,
+    n_slots * 2**(16 - c), 2), float64: the exact ``(value, bin)`` of each of
+    the ``2**(16 - c)`` draws of the slow cell in slot ``k`` of feature ``j``
+    at ``exact[j, k * 2**(16 - c) + (draw & mask)]`` (:func:`exact_draws`).
+    """
+
+    coef: np.ndarray
+    cell_bins: np.ndarray
+    exact: np.ndarray
+
+
+class ContinuousTables(NamedTuple):
+    """The tables of :func:`tabular_continuous_kernel`.
+
+    ``is_cat`` (n_columns,), bool: the categorical features; ``center`` and
+    ``scale`` (n_columns,), float64: the scaler of the continuous ones;
+    ``cells`` (n_columns, n_cells, 4), float64: per cell ``(value, _, _,
+    bin)`` of the categorical features (bin -1: a slow cell).
+    """
+
+    is_cat: np.ndarray
+    center: np.ndarray
+    scale: np.ndarray
+    cells: np.ndarray
+
+
+class FitSettings(NamedTuple):
+    """How the surrogate kernels fit: ``n_samples`` per unit, the distance
+    ``metric`` (``METRIC_*``) and ``distance_scale``, lime's
+    ``kernel_width``, the feature ``selection`` (``SELECT_*``) and
+    ``n_keep``, the number of features kept (k, at most the design's width).
+    Build it with :func:`fit_settings`, which fixes the scalar types (one
+    compiled kernel)."""
+
+    n_samples: int
+    metric: int
+    distance_scale: float
+    kernel_width: float
+    selection: int
+    n_keep: int
+
+
+def fit_settings(*, n_samples, metric, distance_scale, kernel_width, selection, n_keep):
+    """A :class:`FitSettings` with int and float fields."""
+    return FitSettings(
+        int(n_samples),
+        int(metric),
+        float(distance_scale),
+        float(kernel_width),
+        int(selection),
+        int(n_keep),
+    )
+
+
+class Surrogates(NamedTuple):
+    """The surrogate kernels' output, row ``q`` for unit ``q``: ``features``
+    (n_units, n_keep) int64 and their ``weights`` (n_units, n_keep), the
+    ``intercept`` and the ``score`` (R^2) (n_units,), float64."""
+
+    features: np.ndarray
+    weights: np.ndarray
+    intercept: np.ndarray
+    score: np.ndarray
+
+
+def empty_surrogates(n_units, n_keep):
+    """:class:`Surrogates` to be filled; intercept and score NaN until then."""
+    return Surrogates(
+        np.empty((n_units, n_keep), dtype=np.int64),
+        np.empty((n_units, n_keep)),
+        np.full(n_units, np.nan),
+        np.full(n_units, np.nan),
+    )
 
 
 # Coefficients of Wichura's AS 241 (PPND16), lowest order first: numerators A,
@@ -136,9 +251,9 @@ def ndtri(p):
 
 @njit(cache=True, nogil=True)
 def cell_split(n_cells):
-    """Shift, mask and scale that cut a 16-bit word into a cell and a fraction.
+    """Shift, mask and scale that cut a 16-bit draw into a cell and a fraction.
 
-    With ``n_cells = 2**c`` cells, the leading ``c`` bits of a word select the
+    With ``n_cells = 2**c`` cells, the leading ``c`` bits of a draw select the
     cell and the other ``16 - c`` bits give the position in it.
     """
     cell_bits = 0
@@ -149,38 +264,41 @@ def cell_split(n_cells):
 
 
 @njit(cache=True, nogil=True)
-def _exact_value(word, j, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi):
-    """Bin and exact value of feature ``j`` for one 16-bit word (slow path)."""
-    u = (word + 0.5) * _U16_SCALE
+def _exact_value(draw, j, bins):
+    """Bin and exact value of feature ``j`` for one 16-bit draw (slow path).
+
+    ``bins`` is a :class:`BinParams`.
+    """
+    u = (draw + 0.5) * _U16_SCALE
     b = 0
-    for t in range(cum.shape[1] - 1):
-        if u >= cum[j, t]:
+    for t in range(bins.cum.shape[1] - 1):
+        if u >= bins.cum[j, t]:
             b += 1
-    if pspan[j, b] == 0.0:
-        return b, mean[j, b]
-    v = (u - cumlo[j, b]) * invp[j, b]
+    if bins.pspan[j, b] == 0.0:
+        return b, bins.mean[j, b]
+    v = (u - bins.cumlo[j, b]) * bins.invp[j, b]
     if v < 0.0:
         v = 0.0
     elif v > 1.0:
         v = 1.0
-    value = mean[j, b] + std[j, b] * (sgn[j, b] * ndtri(plo[j, b] + v * pspan[j, b]))
-    if value < lo[j, b]:
-        value = lo[j, b]
-    elif value > hi[j, b]:
-        value = hi[j, b]
+    z = bins.sgn[j, b] * ndtri(bins.plo[j, b] + v * bins.pspan[j, b])
+    value = bins.mean[j, b] + bins.std[j, b] * z
+    if value < bins.lo[j, b]:
+        value = bins.lo[j, b]
+    elif value > bins.hi[j, b]:
+        value = bins.hi[j, b]
     return b, value
 
 
 @njit(cache=True, nogil=True)
-def exact_words(words, j, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi, out):
-    """Bin and exact value of feature ``j`` for each word: ``out[k] = (value, bin)``.
+def exact_draws(draws, j, bins, out):
+    """Bin and exact value of feature ``j`` for each draw: ``out[k] = (value, bin)``.
 
-    Used to tabulate the slow cells (see :func:`tabular_binned_kernel`).
+    Used to tabulate the slow cells (see :func:`tabular_binned_kernel`);
+    ``bins`` is a :class:`BinParams`.
     """
-    for k in range(words.shape[0]):
-        b, value = _exact_value(
-            words[k], j, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi
-        )
+    for k in range(draws.shape[0]):
+        b, value = _exact_value(draws[k], j, bins)
         out[k, 0] = value
         out[k, 1] = b
 
@@ -227,14 +345,14 @@ def sfc64_seed(seed, state):
 
 
 @njit(cache=True, nogil=True)
-def random_words(seeds, raw):
-    """Fill ``raw[q]`` with random 64-bit words from ``seeds[q]``.
+def random_uint64(seeds, raw):
+    """Fill ``raw[q]`` with random uint64 blocks from ``seeds[q]``.
 
     Two interleaved SFC64 streams per unit (``raw[q, t]`` from stream
     ``t % 2``: SFC64 is bound by its 3-cycle dependency chain, two
     streams run side by side), stream ``s`` seeded with
-    ``sfc64_seed(seed + s * 2**32)``. Viewed as 16- or 32-bit words (little
-    endian), these are the random words of unit ``q``. ``seeds`` are below
+    ``sfc64_seed(seed + s * 2**32)``. Viewed as 16- or 32-bit draws (little
+    endian), these are the random draws of unit ``q``. ``seeds`` are below
     2**31.
     """
     state = np.empty(4, dtype=np.uint64)
@@ -268,27 +386,7 @@ def random_words(seeds, raw):
 
 
 @njit(cache=True, nogil=True)
-def tabular_binned_kernel(
-    bits,
-    X,
-    xbin,
-    coef,
-    cell_bins,
-    exact,
-    cum,
-    cumlo,
-    invp,
-    plo,
-    pspan,
-    sgn,
-    mean,
-    std,
-    lo,
-    hi,
-    n_samples,
-    inv,
-    masks,
-):
+def tabular_binned_kernel(bits, X, xbin, cells, bins, n_samples, inv, masks):
     """Perturb tabular rows over lime's bins (``discretize_continuous=True``).
 
     The loops run feature by feature so that a feature's cell table stays in
@@ -297,201 +395,136 @@ def tabular_binned_kernel(
 
     Parameters
     ----------
-    bits : ndarray of shape (n_units, n_features * (n_samples - 1)), uint16
-        One random word per perturbed value, feature-major: the word of
-        feature ``j`` in sample ``i >= 1`` of unit ``q`` is
+    bits : ndarray of shape (n_units, n_columns * (n_samples - 1)), uint16
+        One random 16-bit draw per perturbed value, feature-major: the draw
+        of feature ``j`` in sample ``i >= 1`` of unit ``q`` is
         ``bits[q, j * (n_samples - 1) + i - 1]``.
-    X : ndarray of shape (n_units, n_features), float64
+    X : ndarray of shape (n_units, n_columns), float64
         The instance of each unit.
-    xbin : ndarray of shape (n_units, n_features), int64
+    xbin : ndarray of shape (n_units, n_columns), int64
         The bin of each instance value (-1 if it falls in none, e.g. an
         unseen category).
-    coef : ndarray of shape (n_features, n_cells, 3), float64
-        Per cell (``n_cells = 2**c``): the quadratic ``a + k (b + k c)`` in
-        the word's last ``16 - c`` bits ``k`` (the quadratic of ``cells``
-        below, in ``k`` instead of the position ``f = (k + 0.5) / 2**(16 - c)``
-        in the cell); for a slow cell, its slot in ``exact`` in ``coef[j, e, 0]``
-        (-1: evaluated with :func:`ndtri`).
-    cell_bins : ndarray of shape (n_features, n_cells), int8 or int32
-        The bin of every fast cell, -1 for the slow ones.
-    exact : ndarray of shape (n_features, n_slots * 2**(16 - c), 2), float64
-        Tabulated slow cells: the exact ``(value, bin)`` of each of the
-        ``2**(16 - c)`` words of the cell in slot ``k`` of feature ``j`` at
-        ``exact[j, k * 2**(16 - c) + (word & mask)]`` (:func:`exact_words`).
-    cum, cumlo, invp : ndarray of shape (n_features, n_bins), float64
-        Upper and lower cumulative probability of each bin and its inverse
-        probability (0 for empty bins).
-    plo, pspan, sgn, mean, std, lo, hi : ndarray of shape (n_features, n_bins)
-        Parameters of ``Q_b`` (see the module docstring).
+    cells : CellTables
+        The fast cells' quadratics and bins and the tabulated slow cells.
+    bins : BinParams
+        lime's distribution of every bin.
     n_samples : int
         Samples per unit, the instance included.
-    inv : ndarray of shape (n_units * n_samples, n_features), float64
+    inv : ndarray of shape (n_units * n_samples, n_columns), float64
         Output: the perturbed rows, in the input space of the model.
-    masks : ndarray of shape (n_units * n_samples, ceil(n_features / 64)), uint64
+    masks : ndarray of shape (n_units * n_samples, ceil(n_columns / 64)), uint64
         Output: the design, 1 where the sample's bin is the instance's, as
         bit masks (see :func:`pack_design`).
     """
     for q in range(X.shape[0]):
-        _binned_unit(
-            bits[q], q, X, xbin, coef, cell_bins, exact, cum, cumlo, invp, plo, pspan,
-            sgn, mean,
-            std, lo, hi, n_samples, inv, masks,
-        )  # fmt: skip
+        _binned_unit(bits[q], q, X, xbin, cells, bins, n_samples, inv, masks)
 
 
 @njit(cache=True, nogil=True)
-def tabular_binned_sample(
-    seeds,
-    X,
-    xbin,
-    coef,
-    cell_bins,
-    exact,
-    cum,
-    cumlo,
-    invp,
-    plo,
-    pspan,
-    sgn,
-    mean,
-    std,
-    lo,
-    hi,
-    n_samples,
-    inv,
-    masks,
-):
-    """:func:`tabular_binned_kernel` drawing its own words.
+def tabular_binned_sample(seeds, X, xbin, cells, bins, n_samples, inv, masks):
+    """:func:`tabular_binned_kernel` drawing its own bits.
 
-    Unit ``q`` uses the words of :func:`random_words` for ``seeds[q]``
-    (16-bit, little endian), drawn into a scratch buffer reused from unit
-    to unit, so the result equals ``tabular_binned_kernel`` on
-    ``random_words(seeds, ...).view(np.uint16)``.
+    Unit ``q`` uses the bits of :func:`random_uint64` for ``seeds[q]``
+    (16-bit draws, little endian), drawn into a scratch buffer reused from
+    unit to unit, so the result equals ``tabular_binned_kernel`` on
+    ``random_uint64(seeds, ...).view(np.uint16)``.
     """
     d = X.shape[1]
-    n_words = d * (n_samples - 1)
-    raw = np.empty((1, (n_words + 3) // 4), dtype=np.uint64)
+    n_draws = d * (n_samples - 1)
+    raw = np.empty((1, (n_draws + 3) // 4), dtype=np.uint64)
     for q in range(X.shape[0]):
-        random_words(seeds[q : q + 1], raw)
-        words = raw[0].view(np.uint16)
-        _binned_unit(
-            words, q, X, xbin, coef, cell_bins, exact, cum, cumlo, invp, plo, pspan,
-            sgn, mean,
-            std, lo, hi, n_samples, inv, masks,
-        )  # fmt: skip
+        random_uint64(seeds[q : q + 1], raw)
+        draws = raw[0].view(np.uint16)
+        _binned_unit(draws, q, X, xbin, cells, bins, n_samples, inv, masks)
 
 
 @njit(cache=True, nogil=True)
-def _first_word(c):
-    """The smallest 16-bit word ``w`` with ``(w + 0.5) / 2**16 >= c``, exactly:
+def _first_draw(c):
+    """The smallest 16-bit draw ``w`` with ``(w + 0.5) / 2**16 >= c``, exactly:
     for ``2**-17 <= c <= 1``, ``c * 2**16 - 0.5`` has no rounding error, and
     below that the ceiling is 0 either way."""
     return np.int64(math.ceil(c * 65536.0 - 0.5))
 
 
 @njit(cache=True, nogil=True)
-def _binned_unit(
-    words, q, X, xbin, coef, cell_bins, exact, cum, cumlo, invp, plo, pspan, sgn,
-    mean, std, lo, hi, n_samples, inv, masks,
-):  # fmt: skip
-    """Unit ``q`` of :func:`tabular_binned_kernel` from its words.
+def _binned_unit(draws, q, X, xbin, cells, bins, n_samples, inv, masks):
+    """Unit ``q`` of :func:`tabular_binned_kernel` from its draws.
 
     Per feature, one loop draws the values and a second, branch-free (and
-    vectorised) one sets the design bits: a word's bin is the instance's
-    bin ``b`` exactly when ``w_lo <= word < w_hi`` with ``w_lo`` the
-    smallest word whose uniform ``(word + 0.5) / 2**16`` reaches
+    vectorised) one sets the design bits: a draw's bin is the instance's
+    bin ``b`` exactly when ``w_lo <= draw < w_hi`` with ``w_lo`` the
+    smallest draw whose uniform ``(draw + 0.5) / 2**16`` reaches
     ``cum[j, b - 1]`` (0 for the first bin) and ``w_hi`` the one reaching
     ``cum[j, b]`` (``2**16`` for the last), which is how every path assigns
     bins (:func:`_exact_value`; the fast cells lie inside one bin).
     """
     d = X.shape[1]
-    frac_bits, frac_mask, frac_scale = cell_split(coef.shape[1])
+    cum = bins.cum
+    frac_bits, frac_mask, frac_scale = cell_split(cells.coef.shape[1])
     m1 = n_samples - 1
     r0 = q * n_samples
-    n_groups = masks.shape[1]
-    flat = masks.reshape(masks.shape[0] * n_groups)
-    for i in range(r0 * n_groups, (r0 + n_samples) * n_groups):
+    n_lanes = masks.shape[1]
+    flat = masks.reshape(masks.shape[0] * n_lanes)
+    for i in range(r0 * n_lanes, (r0 + n_samples) * n_lanes):
         flat[i] = 0
     last = cum.shape[1] - 1
     for j in range(d):
         inv[r0, j] = X[q, j]
         xb = xbin[q, j]
-        table = coef[j]
-        table_bins = cell_bins[j]
-        slow = exact[j]
-        unit_words = words[j * m1 : (j + 1) * m1]
+        table = cells.coef[j]
+        table_bins = cells.cell_bins[j]
+        slow = cells.exact[j]
+        unit_draws = draws[j * m1 : (j + 1) * m1]
         values = inv[r0 + 1 : r0 + n_samples, j]
         for i in range(m1):
-            word = unit_words[i]
-            e = word >> frac_bits
+            draw = unit_draws[i]
+            e = draw >> frac_bits
             if table_bins[e] >= 0:
-                k = np.float64(word & frac_mask)
+                k = np.float64(draw & frac_mask)
                 value = table[e, 0] + k * (table[e, 1] + k * table[e, 2])
             elif table[e, 0] >= 0.0:  # tabulated slow cell
-                k = np.int64(table[e, 0]) * (frac_mask + 1) + (word & frac_mask)
+                k = np.int64(table[e, 0]) * (frac_mask + 1) + (draw & frac_mask)
                 value = slow[k, 0]
             else:
-                _, value = _exact_value(
-                    word, j, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi
-                )
+                _, value = _exact_value(draw, j, bins)
             values[i] = value
         if xb < 0:  # the instance's value is in no bin: no sample shares it
             w_lo = 0
             w_hi = 0
         else:
-            w_lo = 0 if xb == 0 else _first_word(cum[j, xb - 1])
-            w_hi = 65536 if xb >= last else _first_word(cum[j, xb])
+            w_lo = 0 if xb == 0 else _first_draw(cum[j, xb - 1])
+            w_hi = 65536 if xb >= last else _first_draw(cum[j, xb])
         g = j >> 6
         shift = np.uint64(j & 63)
-        flat[r0 * n_groups + g] |= np.uint64(1) << shift
-        if n_groups == 1:  # unit stride: the loop vectorises
+        flat[r0 * n_lanes + g] |= np.uint64(1) << shift
+        if n_lanes == 1:  # unit stride: the loop vectorises
             design = flat[r0 + 1 : r0 + n_samples]
             for i in range(m1):
-                w = np.int64(unit_words[i])
+                w = np.int64(unit_draws[i])
                 design[i] |= np.uint64((w >= w_lo) & (w < w_hi)) << shift
         else:
             for i in range(m1):
-                w = np.int64(unit_words[i])
-                flat[(r0 + 1 + i) * n_groups + g] |= (
+                w = np.int64(unit_draws[i])
+                flat[(r0 + 1 + i) * n_lanes + g] |= (
                     np.uint64((w >= w_lo) & (w < w_hi)) << shift
                 )
 
 
 @njit(cache=True, nogil=True)
-def tabular_continuous_kernel(
-    bits,
-    X,
-    xbin,
-    is_cat,
-    center,
-    scale,
-    cells,
-    cum,
-    cumlo,
-    invp,
-    plo,
-    pspan,
-    sgn,
-    mean,
-    std,
-    lo,
-    hi,
-    n_samples,
-    inv,
-    des,
-):
+def tabular_continuous_kernel(bits, X, xbin, tables, bins, n_samples, inv, des):
     """Perturb tabular rows with lime's ``discretize_continuous=False``.
 
     A continuous feature ``j`` is drawn as ``center[j] + scale[j] * z`` with
-    ``z`` standard normal (the inverse CDF of the word) and enters the design
+    ``z`` standard normal (the inverse CDF of the draw) and enters the design
     as ``z``; the instance's design value is ``(x - center) / scale``. A
     categorical feature is drawn over its values exactly as in
     :func:`tabular_binned_kernel` and enters the design as 0/1. Parameters
-    are those of :func:`tabular_binned_kernel` plus ``is_cat`` (bool per
-    feature) and the scaler's ``center`` and ``scale``; ``des`` is float64.
+    are those of :func:`tabular_binned_kernel` with ``tables`` a
+    :class:`ContinuousTables` instead of the cell tables; ``des`` is float64.
     """
     n_units, d = X.shape
-    frac_bits = cell_split(cells.shape[1])[0]
+    is_cat, center, scale = tables.is_cat, tables.center, tables.scale
+    frac_bits = cell_split(tables.cells.shape[1])[0]
     m1 = n_samples - 1
     for q in range(n_units):
         r0 = q * n_samples
@@ -499,36 +532,23 @@ def tabular_continuous_kernel(
             inv[r0, j] = X[q, j]
             des[r0, j] = 1.0 if is_cat[j] else (X[q, j] - center[j]) / scale[j]
             xb = xbin[q, j]
-            table = cells[j]
-            words = bits[q, j * m1 : (j + 1) * m1]
+            table = tables.cells[j]
+            draws = bits[q, j * m1 : (j + 1) * m1]
             values = inv[r0 + 1 : r0 + n_samples, j]
             design = des[r0 + 1 : r0 + n_samples, j]
             for i in range(m1):
-                word = words[i]
+                draw = draws[i]
                 if is_cat[j]:
-                    e = word >> frac_bits
+                    e = draw >> frac_bits
                     b = np.int64(table[e, 3])
                     if b >= 0:
                         value = table[e, 0]
                     else:
-                        b, value = _exact_value(
-                            word,
-                            j,
-                            cum,
-                            cumlo,
-                            invp,
-                            plo,
-                            pspan,
-                            sgn,
-                            mean,
-                            std,
-                            lo,
-                            hi,
-                        )
+                        b, value = _exact_value(draw, j, bins)
                     values[i] = value
                     design[i] = 1.0 if b == xb else 0.0
                 else:
-                    z = ndtri((word + 0.5) * _U16_SCALE)
+                    z = ndtri((draw + 0.5) * _U16_SCALE)
                     values[i] = center[j] + scale[j] * z
                     design[i] = z
 
@@ -537,7 +557,7 @@ def tabular_continuous_kernel(
 def text_mask_kernel(bits, n_words, n_samples, des):
     """lime's text perturbation: drop a uniform number of distinct words.
 
-    Sample ``i >= 1`` of unit ``q`` reads ``n_words`` words from
+    Sample ``i >= 1`` of unit ``q`` reads ``n_words`` draws from
     ``bits[q, (i - 1) * n_words:]``: the first gives the number of words to
     remove, ``s`` uniform in ``1..n_words``; the next ``s - 1`` drive a
     partial Fisher-Yates shuffle whose first ``s`` entries are removed.
@@ -711,7 +731,7 @@ def _transpose64(a):
 
 
 @njit(cache=True, nogil=True)
-def _binary_gram_bitset(masks, ones, n_features, level_w, G):
+def _binary_gram_bitset(masks, ones, n_columns, level_w, G):
     """``G += sum_i w_i z_i z_i^T`` (upper triangle) when ``w_i = level_w[ones[i]]``.
 
     The weight of a 0/1 row depends only on its number of ones (``ones``),
@@ -720,39 +740,39 @@ def _binary_gram_bitset(masks, ones, n_features, level_w, G):
     bit transposes); ``G[j, c]`` is then the sum over levels of
     ``level_w`` times the number of common bits of columns ``j`` and ``c``
     within the level's rows (exact integer counts). About
-    ``n_features**2 / 2 * (n_rows / 64 + levels)`` word operations.
+    ``n_columns**2 / 2 * (n_rows / 64 + levels)`` uint64 operations.
     """
     n_rows, n_groups = masks.shape
-    d = n_features
+    d = n_columns
     n_levels = level_w.shape[0]
     start = np.zeros(n_levels + 1, dtype=np.int64)
     for i in range(n_rows):
         start[ones[i] + 1] += 1
     for m in range(n_levels):
         start[m + 1] += start[m]
-    n_words = (n_rows + 63) // 64
-    ordered = np.zeros((n_words * 64, n_groups), dtype=np.uint64)
+    n_blocks = (n_rows + 63) // 64  # uint64 blocks of a column bitset
+    ordered = np.zeros((n_blocks * 64, n_groups), dtype=np.uint64)
     pos = start[:n_levels].copy()
     for i in range(n_rows):
         p = pos[ones[i]]
         pos[ones[i]] += 1
         for g in range(n_groups):
             ordered[p, g] = masks[i, g]
-    bits = np.empty((d, n_words), dtype=np.uint64)
-    block = np.empty(64, dtype=np.uint64)
+    bits = np.empty((d, n_blocks), dtype=np.uint64)
+    tile = np.empty(64, dtype=np.uint64)
     for g in range(n_groups):
         width = min(64, d - 64 * g)
-        for t in range(n_words):
+        for t in range(n_blocks):
             for r in range(64):
-                block[r] = ordered[t * 64 + r, g]
-            _transpose64(block)
+                tile[r] = ordered[t * 64 + r, g]
+            _transpose64(tile)
             for c in range(width):
-                bits[64 * g + c, t] = block[c]
-    # pieces (word, mask): the words cut at the level boundaries; the pieces
+                bits[64 * g + c, t] = tile[c]
+    # pieces (block, mask): the blocks cut at the level boundaries; the pieces
     # of level m are level_start[m] to level_start[m + 1] - 1
     n_pieces = 0
-    piece_word = np.empty(n_words + n_levels, dtype=np.int64)
-    piece_mask = np.empty(n_words + n_levels, dtype=np.uint64)
+    piece_block = np.empty(n_blocks + n_levels, dtype=np.int64)
+    piece_mask = np.empty(n_blocks + n_levels, dtype=np.uint64)
     level_start = np.zeros(n_levels + 1, dtype=np.int64)
     full = np.uint64(0xFFFFFFFFFFFFFFFF)
     one = np.uint64(1)
@@ -761,11 +781,11 @@ def _binary_gram_bitset(masks, ones, n_features, level_w, G):
         a = start[m]
         b = start[m + 1]
         while a < b:
-            word = a >> 6
-            hi = min(b, (word + 1) << 6)
+            blk = a >> 6
+            hi = min(b, (blk + 1) << 6)
             span = hi - a
             mask = full if span == 64 else (one << np.uint64(span)) - one
-            piece_word[n_pieces] = word
+            piece_block[n_pieces] = blk
             piece_mask[n_pieces] = mask << np.uint64(a & 63)
             n_pieces += 1
             a = hi
@@ -779,7 +799,7 @@ def _binary_gram_bitset(masks, ones, n_features, level_w, G):
     cut = np.zeros((d, n_padded), dtype=np.uint64)
     for j in range(d):
         for t in range(n_pieces):
-            cut[j, t] = bits[j, piece_word[t]] & piece_mask[t]
+            cut[j, t] = bits[j, piece_block[t]] & piece_mask[t]
     for j in range(d):
         bj = cut[j]
         for c in range(j, d):
@@ -889,13 +909,16 @@ def _r2(ss_res, yy):
 
 
 @njit(cache=True, nogil=True)
-def _fit_unit(q, G, sz, bz, sw, swy, yy, z0, selection, n_keep, features,
-              weights, intercept, score):
+def _fit_unit(q, G, sz, bz, moments, z0, fit, out):
     """Centre the weighted sums of unit ``q``, select features, fit, write out.
 
     ``G`` holds ``sum w z z^T`` in its upper triangle, ``sz`` ``sum w z``,
-    ``bz`` ``sum w z y``; ``yy`` is ``sum w (y - ybar)**2``.
+    ``bz`` ``sum w z y``; ``moments`` is ``(sum w, sum w y, sum w (y -
+    ybar)**2)``; ``fit`` a :class:`FitSettings`, ``out`` the
+    :class:`Surrogates` that row ``q`` is written to.
     """
+    sw, swy, yy = moments
+    n_keep = fit.n_keep
     d = G.shape[0]
     ybar = swy / sw
     # centre: bz <- sum w z (y - ybar), G <- sum w (z - zbar)(z - zbar)^T
@@ -905,62 +928,55 @@ def _fit_unit(q, G, sz, bz, sw, swy, yy, z0, selection, n_keep, features,
             g = G[j, c] - sz[j] * sz[c] / sw
             G[j, c] = g
             G[c, j] = g
-    # feature selection
+    used = _select(G, bz, yy, z0, fit.selection, n_keep)
+    coef, ss_res = _fit(G, bz, yy, used, used.shape[0], 1.0)
+    b0 = ybar
+    for a in range(used.shape[0]):
+        b0 -= coef[a] * sz[used[a]] / sw
+    out.intercept[q] = b0
+    # ss_res comes from the normal equations, so a near-exact fit can round
+    # below 0; a ridge with intercept never fits worse than its mean
+    out.score[q] = min(1.0, max(0.0, _r2(ss_res, yy)))
+    order = _top(np.abs(coef), n_keep)
+    for a in range(n_keep):
+        out.features[q, a] = used[order[a]]
+        out.weights[q, a] = coef[order[a]]
+
+
+@njit(cache=True, nogil=True)
+def _select(G, bz, yy, z0, selection, n_keep):
+    """lime's feature selection on centred sums: the indices of the used features."""
+    d = G.shape[0]
     if selection == SELECT_HIGHEST_WEIGHTS:
         every = np.arange(d)
         coef_all, _ = _fit(G, bz, yy, every, d, 0.01)
         rank = np.empty(d)
         for j in range(d):
             rank[j] = abs(coef_all[j] * z0[j])
-        used = _top(rank, n_keep)
-    elif selection == SELECT_NONE:
-        used = np.arange(d)
-    else:
-        used = np.empty(n_keep, dtype=np.int64)
-        taken = np.zeros(d, dtype=np.bool_)
-        for step in range(n_keep):
-            best = 0
-            best_score = -100000000.0
-            for f in range(d):
-                if taken[f]:
-                    continue
-                used[step] = f
-                _, ss = _fit(G, bz, yy, used, step + 1, 0.0)
-                s = _r2(ss, yy)
-                if s > best_score:
-                    best = f
-                    best_score = s
-            used[step] = best
-            taken[best] = True
-    coef, ss_res = _fit(G, bz, yy, used, used.shape[0], 1.0)
-    b0 = ybar
-    for a in range(used.shape[0]):
-        b0 -= coef[a] * sz[used[a]] / sw
-    intercept[q] = b0
-    score[q] = _r2(ss_res, yy)
-    order = _top(np.abs(coef), n_keep)
-    for a in range(n_keep):
-        features[q, a] = used[order[a]]
-        weights[q, a] = coef[order[a]]
+        return _top(rank, n_keep)
+    if selection == SELECT_NONE:
+        return np.arange(d)
+    used = np.empty(n_keep, dtype=np.int64)
+    taken = np.zeros(d, dtype=np.bool_)
+    for step in range(n_keep):
+        best = 0
+        best_score = -100000000.0
+        for f in range(d):
+            if taken[f]:
+                continue
+            used[step] = f
+            _, ss = _fit(G, bz, yy, used, step + 1, 0.0)
+            s = _r2(ss, yy)
+            if s > best_score:
+                best = f
+                best_score = s
+        used[step] = best
+        taken[best] = True
+    return used
 
 
 @njit(cache=True, nogil=True)
-def surrogate_kernel(
-    des,
-    proba,
-    labels,
-    n_samples,
-    binary,
-    metric,
-    distance_scale,
-    kernel_width,
-    selection,
-    n_keep,
-    features,
-    weights,
-    intercept,
-    score,
-):
+def surrogate_kernel(des, binary, proba, labels, fit, out):
     """Fit lime's weighted ridge surrogate of every unit.
 
     For unit ``q`` with design rows ``Z`` (first row: the instance) and
@@ -978,135 +994,124 @@ def surrogate_kernel(
 
     Parameters
     ----------
-    des : ndarray of shape (n_units * n_samples, n_features), uint8 or float64
-    proba : ndarray of shape (n_units * n_samples, n_classes), float64
-    labels : ndarray of shape (n_units,), int64
-        Explained class index of each unit.
-    n_samples : int
+    des : ndarray of shape (n_units * n_samples, n_columns), uint8 or float64
     binary : bool
         The design is 0/1 with an all-ones first row, so that a sample's
         distance depends only on its number of ones (weights are tabulated).
-    metric : int
-        0 Euclidean, 1 cosine.
-    distance_scale, kernel_width : float
-    selection : int
-    n_keep : int
-        Number of features kept (k, at most ``n_features``).
-    features : ndarray of shape (n_units, n_keep), int64
-        Output: kept features by decreasing absolute weight (ties keep the
-        selection order).
-    weights : ndarray of shape (n_units, n_keep), float64
-        Output: their surrogate coefficients.
-    intercept, score : ndarray of shape (n_units,), float64
-        Output: intercept and weighted R^2 of the surrogate.
+    proba : ndarray of shape (n_units * n_samples, n_classes), float64
+    labels : ndarray of shape (n_units,), int64
+        Explained class index of each unit.
+    fit : FitSettings
+        Samples per unit, metric, distance scale, kernel width, selection
+        and the number of features kept (k, at most ``n_columns``).
+    out : Surrogates
+        Output (see :func:`empty_surrogates`): per unit, the kept features
+        by decreasing absolute weight (ties keep the selection order), their
+        surrogate coefficients, the intercept and the weighted R^2, in
+        [0, 1] (1 for a constant target, which the surrogate fits exactly).
     """
-    n_units = labels.shape[0]
     d = des.shape[1]
     if binary:
         masks = np.empty((des.shape[0], (d + 63) // 64), dtype=np.uint64)
         pack_design(des, masks)
-        binary_surrogate_kernel(
-            masks,
-            d,
-            proba,
-            labels,
-            n_samples,
-            metric,
-            distance_scale,
-            kernel_width,
-            selection,
-            n_keep,
-            features,
-            weights,
-            intercept,
-            score,
-        )
+        binary_surrogate_kernel(masks, d, proba, labels, fit, out)
         return
-    w = np.empty(n_samples)
+    n_samples = fit.n_samples
     G = np.empty((d, d))
     sz = np.empty(d)
     bz = np.empty(d)
-    idx = np.empty(d, dtype=np.int64)
-    val = np.empty(d)
     z0 = np.empty(d)
-    inv_kw2 = 1.0 / (kernel_width * kernel_width)
-    for q in range(n_units):
+    w = np.empty(n_samples)
+    for q in range(labels.shape[0]):
         r0 = q * n_samples
         label = labels[q]
-        norm0 = 0.0
         for j in range(d):
             z0[j] = des[r0, j]
-            norm0 += z0[j] * z0[j]
-        norm0 = math.sqrt(norm0) if norm0 > 0.0 else 1.0
-        for j in range(d):
-            sz[j] = 0.0
-            bz[j] = 0.0
-            for c in range(d):
-                G[j, c] = 0.0
-        sw = 0.0
-        swy = 0.0
-        for i in range(n_samples):
-            r = r0 + i
-            row = des[r]
-            m = 0
-            acc = 0.0
-            norm = 0.0
-            for j in range(d):
-                zj = row[j]
-                idx[m] = j
-                val[m] = zj
-                m += zj != 0
-                if metric == METRIC_EUCLIDEAN:
-                    diff = zj - z0[j]
-                    acc += diff * diff
-                else:
-                    acc += zj * z0[j]
-                    norm += zj * zj
-            if metric == METRIC_EUCLIDEAN:
-                dist = math.sqrt(acc) * distance_scale
-            else:
-                norm = math.sqrt(norm) if norm > 0.0 else 1.0
-                dist = (1.0 - acc / (norm * norm0)) * distance_scale
-            wi = math.sqrt(math.exp(-(dist * dist) * inv_kw2))
-            w[i] = wi
-            y = proba[r, label]
-            sw += wi
-            swy += wi * y
-            for a in range(m):
-                ja = idx[a]
-                wa = wi * val[a]
-                sz[ja] += wa
-                bz[ja] += wa * y
-                for c in range(a, m):
-                    G[ja, idx[c]] += wa * val[c]
-        ybar = swy / sw
-        yy = 0.0
-        for i in range(n_samples):
-            yc = proba[r0 + i, label] - ybar
-            yy += w[i] * yc * yc
-        _fit_unit(
-            q, G, sz, bz, sw, swy, yy, z0, selection, n_keep, features, weights,
-            intercept, score,
-        )  # fmt: skip
+        _sample_weights(des[r0 : r0 + n_samples], z0, fit, w)
+        # the targets relative to the instance's: a locally constant model
+        # gives exact zeros, so no rounding of the sums is mistaken for signal
+        y = proba[r0 : r0 + n_samples, label] - proba[r0, label]
+        moments = _dense_sums(des[r0 : r0 + n_samples], w, y, G, sz, bz)
+        _fit_unit(q, G, sz, bz, moments, z0, fit, out)
+        out.intercept[q] += proba[r0, label]
 
 
 @njit(cache=True, nogil=True)
-def binary_surrogate_kernel(
-    masks,
-    n_features,
-    proba,
-    labels,
-    n_samples,
-    metric,
-    distance_scale,
-    kernel_width,
-    selection,
-    n_keep,
-    features,
-    weights,
-    intercept,
-    score,
-):
+def _sample_weights(rows, z0, fit, w):
+    """lime's kernel weight of every row by its distance to ``z0``."""
+    d = rows.shape[1]
+    norm0 = 0.0
+    for j in range(d):
+        norm0 += z0[j] * z0[j]
+    norm0 = math.sqrt(norm0) if norm0 > 0.0 else 1.0
+    inv_kw2 = 1.0 / (fit.kernel_width * fit.kernel_width)
+    for i in range(rows.shape[0]):
+        row = rows[i]
+        acc = 0.0
+        norm = 0.0
+        for j in range(d):
+            zj = row[j]
+            if fit.metric == METRIC_EUCLIDEAN:
+                diff = zj - z0[j]
+                acc += diff * diff
+            else:
+                acc += zj * z0[j]
+                norm += zj * zj
+        if fit.metric == METRIC_EUCLIDEAN:
+            dist = math.sqrt(acc) * fit.distance_scale
+        else:
+            norm = math.sqrt(norm) if norm > 0.0 else 1.0
+            dist = (1.0 - acc / (norm * norm0)) * fit.distance_scale
+        w[i] = math.sqrt(math.exp(-(dist * dist) * inv_kw2))
+
+
+@njit(cache=True, nogil=True)
+def _dense_sums(rows, w, y, G, sz, bz):
+    """The weighted sums of a dense design: ``G``, ``sz``, ``bz`` (overwritten,
+    over the non-zeros of each row) and the moments ``(sw, swy, yy)``."""
+    d = rows.shape[1]
+    idx = np.empty(d, dtype=np.int64)
+    val = np.empty(d)
+    for j in range(d):
+        sz[j] = 0.0
+        bz[j] = 0.0
+        for c in range(d):
+            G[j, c] = 0.0
+    sw = 0.0
+    swy = 0.0
+    for i in range(rows.shape[0]):
+        row = rows[i]
+        m = 0
+        for j in range(d):
+            zj = row[j]
+            idx[m] = j
+            val[m] = zj
+            m += zj != 0
+        wi = w[i]
+        sw += wi
+        swy += wi * y[i]
+        for a in range(m):
+            ja = idx[a]
+            wa = wi * val[a]
+            sz[ja] += wa
+            bz[ja] += wa * y[i]
+            for c in range(a, m):
+                G[ja, idx[c]] += wa * val[c]
+    return sw, swy, _centred_square_sum(w, y, swy / sw)
+
+
+@njit(cache=True, nogil=True)
+def _centred_square_sum(w, y, ybar):
+    """``sum w (y - ybar)**2``."""
+    yy = 0.0
+    for i in range(y.shape[0]):
+        yc = y[i] - ybar
+        yy += w[i] * yc * yc
+    return yy
+
+
+@njit(cache=True, nogil=True)
+def binary_surrogate_kernel(masks, n_columns, proba, labels, fit, out):
     """:func:`surrogate_kernel` for a 0/1 design packed into bit masks.
 
     The first row of every unit is all ones (the instance), so a sample's
@@ -1118,48 +1123,44 @@ def binary_surrogate_kernel(
 
     Parameters
     ----------
-    masks : ndarray of shape (n_units * n_samples, ceil(n_features / 64)), uint64
+    masks : ndarray of shape (n_units * n_samples, ceil(n_columns / 64)), uint64
         The design rows as bit masks (see :func:`pack_design`).
-    n_features : int
+    n_columns : int
         Width of the design (``d``).
 
     The other parameters are those of :func:`surrogate_kernel`.
     """
     n_units = labels.shape[0]
-    wtab = binary_weights(n_features, metric, distance_scale, kernel_width)
-    w = np.empty(n_units * n_samples)
-    gram = np.empty((n_units, n_features, n_features))
-    binary_gram_kernel(masks, n_features, n_samples, wtab, w, gram)
-    binary_fit_kernel(
-        masks, n_features, w, gram, proba, labels, n_samples, selection, n_keep,
-        features, weights, intercept, score,
-    )  # fmt: skip
+    wtab = binary_weights(n_columns, fit)
+    w = np.empty(n_units * fit.n_samples)
+    gram = np.empty((n_units, n_columns, n_columns))
+    binary_gram_kernel(masks, n_columns, fit.n_samples, wtab, w, gram)
+    binary_fit_kernel(masks, n_columns, w, gram, proba, labels, fit, out)
 
 
 @njit(cache=True, nogil=True)
-def binary_weights(n_features, metric, distance_scale, kernel_width):
+def binary_weights(n_columns, fit):
     """Kernel weight of a 0/1 sample by its number of ones ``m`` (0 to d).
 
     The instance's row is all ones: Euclidean distance ``sqrt(d - m)``,
     cosine distance ``1 - sqrt(m / d)`` (1 for ``m = 0``), times
-    ``distance_scale``; weight ``sqrt(exp(-dist**2 / kernel_width**2))``.
+    ``fit.distance_scale``; weight ``sqrt(exp(-dist**2 / kernel_width**2))``.
     """
-    d = n_features
+    d = n_columns
     wtab = np.empty(d + 1)
-    inv_kw2 = 1.0 / (kernel_width * kernel_width)
+    inv_kw2 = 1.0 / (fit.kernel_width * fit.kernel_width)
     for m in range(d + 1):
-        if metric == METRIC_EUCLIDEAN:
-            dist = math.sqrt(d - m) * distance_scale
+        if fit.metric == METRIC_EUCLIDEAN:
+            dist = math.sqrt(d - m) * fit.distance_scale
         elif m == 0:
-            dist = distance_scale
+            dist = fit.distance_scale
         else:
-            dist = (1.0 - math.sqrt(m / d)) * distance_scale
+            dist = (1.0 - math.sqrt(m / d)) * fit.distance_scale
         wtab[m] = math.sqrt(math.exp(-(dist * dist) * inv_kw2))
     return wtab
 
-
 @njit(cache=True, nogil=True)
-def binary_gram_kernel(masks, n_features, n_samples, wtab, w, gram):
+def binary_gram_kernel(masks, n_columns, n_samples, wtab, w, gram):
     """The target-free part of :func:`binary_surrogate_kernel`.
 
     Writes every sample's weight ``w[r] = wtab[ones of row r]`` and every
@@ -1168,12 +1169,12 @@ def binary_gram_kernel(masks, n_features, n_samples, wtab, w, gram):
     It does not need the model's output, so it can run while the model
     predicts another chunk.
     """
-    d = n_features
-    n_groups = masks.shape[1]
+    d = n_columns
+    n_lanes = masks.shape[1]
     n_units = masks.shape[0] // n_samples
     ones = np.empty(n_samples, dtype=np.int64)
     idx = np.empty(d, dtype=np.int64)
-    n_words = (n_samples + 63) // 64
+    n_blocks = (n_samples + 63) // 64  # uint64 blocks of a column bitset
     for q in range(n_units):
         r0 = q * n_samples
         G = gram[q]
@@ -1184,14 +1185,14 @@ def binary_gram_kernel(masks, n_features, n_samples, wtab, w, gram):
         n_levels = 0
         for i in range(n_samples):
             m = 0
-            for g in range(n_groups):
+            for g in range(n_lanes):
                 m += np.int64(_popcount(masks[r0 + i, g]))
             ones[i] = m
             if m + 1 > n_levels:
                 n_levels = m + 1
             cost_sparse += m * (m + 1)
             w[r0 + i] = wtab[m]
-        cost_bitset = d * (d + 1) * (n_words + n_levels) + 64 * n_words * n_groups
+        cost_bitset = d * (d + 1) * (n_blocks + n_levels) + 64 * n_blocks * n_lanes
         rows = masks[r0 : r0 + n_samples]
         if cost_bitset < cost_sparse:
             _binary_gram_bitset(rows, ones, d, wtab[:n_levels], G)
@@ -1200,56 +1201,45 @@ def binary_gram_kernel(masks, n_features, n_samples, wtab, w, gram):
 
 
 @njit(cache=True, nogil=True)
-def binary_fit_kernel(
-    masks,
-    n_features,
-    w,
-    gram,
-    proba,
-    labels,
-    n_samples,
-    selection,
-    n_keep,
-    features,
-    weights,
-    intercept,
-    score,
-):
+def binary_fit_kernel(masks, n_columns, w, gram, proba, labels, fit, out):
     """The rest of :func:`binary_surrogate_kernel` after
     :func:`binary_gram_kernel`: the sums with the target, selection and fit.
     ``gram`` is overwritten (centred)."""
-    n_units = labels.shape[0]
-    d = n_features
-    n_groups = masks.shape[1]
+    n_samples = fit.n_samples
+    d = n_columns
     sz = np.empty(d)
     bz = np.empty(d)
     z0 = np.ones(d)
-    for q in range(n_units):
+    for q in range(labels.shape[0]):
         r0 = q * n_samples
         label = labels[q]
         G = gram[q]
         for j in range(d):
-            bz[j] = 0.0
             sz[j] = G[j, j]  # sum w z = sum w z**2 for a 0/1 z
-        sw = 0.0
-        swy = 0.0
-        for i in range(n_samples):
-            r = r0 + i
-            wi = w[r]
-            wy = wi * proba[r, label]
-            sw += wi
-            swy += wy
-            for g in range(n_groups):
-                x = np.int64(masks[r, g])  # branch-free, vectorised over the bits
-                base = 64 * g
-                for t in range(min(64, d - base)):
-                    bz[base + t] += wy * np.float64((x >> t) & 1)
-        ybar = swy / sw
-        yy = 0.0
-        for i in range(n_samples):
-            yc = proba[r0 + i, label] - ybar
-            yy += w[r0 + i] * yc * yc
-        _fit_unit(
-            q, G, sz, bz, sw, swy, yy, z0, selection, n_keep, features, weights,
-            intercept, score,
-        )  # fmt: skip
+        # targets relative to the instance's, as in surrogate_kernel
+        y = proba[r0 : r0 + n_samples, label] - proba[r0, label]
+        rows = masks[r0 : r0 + n_samples]
+        moments = _binary_target_sums(rows, d, w[r0 : r0 + n_samples], y, bz)
+        _fit_unit(q, G, sz, bz, moments, z0, fit, out)
+        out.intercept[q] += proba[r0, label]
+
+
+@njit(cache=True, nogil=True)
+def _binary_target_sums(rows, d, w, y, bz):
+    """``bz = sum w z y`` (overwritten) over packed 0/1 rows and the moments
+    ``(sw, swy, yy)``."""
+    for j in range(d):
+        bz[j] = 0.0
+    sw = 0.0
+    swy = 0.0
+    for i in range(rows.shape[0]):
+        wi = w[i]
+        wy = wi * y[i]
+        sw += wi
+        swy += wy
+        for g in range(rows.shape[1]):
+            x = np.int64(rows[i, g])  # branch-free, vectorised over the bits
+            base = 64 * g
+            for t in range(min(64, d - base)):
+                bz[base + t] += wy * np.float64((x >> t) & 1)
+    return sw, swy, _centred_square_sum(w, y, swy / sw)

@@ -1,22 +1,26 @@
 """Adapter over lime's tabular and text explainers, with repeat-and-vote."""
 
 import copy
-from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._validation import _is_dataframe
 from ._base import BaseExplainer
 from ._explanation import Explanation
+from ._lime_params import LIME_CONSTRAINTS, share_docstring
 from ._utils import (
+    _vote,
+    check_categorical,
+    check_category_codes,
     check_documents,
     check_feature_names,
     check_predict_proba,
     dense_float,
+    feature_labels,
     split_document,
     vote,
 )
@@ -24,6 +28,7 @@ from ._utils import (
 __all__ = ["LimeExplainer", "vote"]
 
 
+@share_docstring
 class LimeExplainer(BaseExplainer):
     """LIME explanations through the ``lime`` package, stabilised by voting.
 
@@ -38,38 +43,23 @@ class LimeExplainer(BaseExplainer):
     list of documents (e.g. a Pipeline starting with a vectorizer). The
     features of a document's explanation are its distinct words in order of
     first occurrence, as lime indexes them (split on ``\\W+``):
-    ``feature_names`` are those words, ``n_features`` their number and
+    ``all_feature_names`` are those words, ``n_features_in`` their number and
     ``tokens`` the document cut into words and separators.
 
     Parameters
     ----------
-    n_features : int, default=10
-        Number of features in each explanation (k).
+    %(n_features)s
 
     mode : {"tabular", "text"}, default="tabular"
         Which lime explainer to use.
 
-    n_samples : int, default=5000
-        Number of perturbed samples LIME draws per explanation.
-
-    n_repeats : int, default=1
-        Number of LIME runs per row (R); their selections are combined by
-        vote.
-
-    kernel_width : float, default=None
-        Width of LIME's exponential kernel; ``None`` means lime's default,
-        ``0.75 * sqrt(n_features_in)`` (tabular) or 25 (text).
+    %(sampling)s
 
     feature_selection : {"highest_weights", "forward_selection", "lasso_path", \
             "none", "auto"}, default="highest_weights"
         lime's feature selection method.
 
-    discretize_continuous : bool, default=True
-        Tabular mode: whether lime discretises continuous features into
-        quartiles.
-
-    categorical_features : array-like of int, default=None
-        Tabular mode: indices of categorical features, passed to lime.
+    %(tabular)s
 
     n_jobs : int, default=None
         Number of joblib jobs over rows. ``None`` means 1 unless in a
@@ -108,20 +98,13 @@ class LimeExplainer(BaseExplainer):
     """
 
     _parameter_constraints: dict = {
-        "n_features": [Interval(Integral, 1, None, closed="left")],
+        **LIME_CONSTRAINTS,
         "mode": [StrOptions({"tabular", "text"})],
-        "n_samples": [Interval(Integral, 10, None, closed="left")],
-        "n_repeats": [Interval(Integral, 1, None, closed="left")],
-        "kernel_width": [Interval(Real, 0, None, closed="neither"), None],
         "feature_selection": [
             StrOptions(
                 {"highest_weights", "forward_selection", "lasso_path", "none", "auto"}
             )
         ],
-        "discretize_continuous": ["boolean"],
-        "categorical_features": ["array-like", None],
-        "n_jobs": [Integral, None],
-        "random_state": ["random_state"],
     }
 
     def __init__(
@@ -135,6 +118,7 @@ class LimeExplainer(BaseExplainer):
         feature_selection="highest_weights",
         discretize_continuous=True,
         categorical_features=None,
+        categorical_names=None,
         n_jobs=None,
         random_state=None,
     ):
@@ -146,6 +130,7 @@ class LimeExplainer(BaseExplainer):
         self.feature_selection = feature_selection
         self.discretize_continuous = discretize_continuous
         self.categorical_features = categorical_features
+        self.categorical_names = categorical_names
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -154,8 +139,8 @@ class LimeExplainer(BaseExplainer):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, \
-                n_features), default=None
+        X : {array-like, sparse matrix, DataFrame} of shape (n_rows, \
+                n_features_in), default=None
             Background data (the learner's real training rows); needed in
             tabular mode, ignored in text mode. Sparse input is densified.
 
@@ -192,11 +177,17 @@ class LimeExplainer(BaseExplainer):
         X = dense_float(X, "The tabular LIME explainer")
         n_features = X.shape[1]
         feature_names = check_feature_names(feature_names, n_features)
+        categorical, names = check_categorical(
+            self.categorical_features, self.categorical_names, n_features
+        )
+        check_category_codes(X, names, feature_names, "the background data X")
         self.lime_explainer_ = LimeTabularExplainer(
             X,
             mode="classification",
             feature_names=feature_names,
             categorical_features=self.categorical_features,
+            # lime adds its discretiser's names to this dict: a copy of ours
+            categorical_names=dict(names),
             kernel_width=self.kernel_width,
             feature_selection=self.feature_selection,
             discretize_continuous=self.discretize_continuous,
@@ -216,7 +207,7 @@ class LimeExplainer(BaseExplainer):
             input space (text mode: on a list of documents).
 
         X : {array-like, sparse matrix, DataFrame} of shape (n_rows, \
-                n_features) or sequence of str
+                n_features_in) or sequence of str
             Rows to explain (text mode: documents).
 
         Returns
@@ -236,6 +227,10 @@ class LimeExplainer(BaseExplainer):
                     f"X has {X.shape[1]} features, but the explainer was fitted on "
                     f"{self.n_features_in_}."
                 )
+            categorical, names = check_categorical(
+                self.categorical_features, self.categorical_names, self.n_features_in_
+            )
+            check_category_codes(X, names, self.feature_names_)
             n_rows = X.shape[0]
         if n_rows == 0:
             return []
@@ -273,7 +268,13 @@ class LimeExplainer(BaseExplainer):
                 pieces, _, words = documents[i]
                 extra = dict(all_feature_names=words, tokens=pieces)
             else:
-                extra = dict(all_feature_names=self.feature_names_, instance=X[i].copy())
+                extra = dict(
+                    all_feature_names=self.feature_names_,
+                    feature_labels=feature_labels(
+                        self.feature_names_, X[i], categorical, names
+                    ),
+                    instance=X[i].copy(),
+                )
             explanations.append(
                 Explanation(
                     classes[label] if classes is not None else label,
@@ -309,5 +310,5 @@ def _explain_row(lime_explainer, x, predict_fn, label, seeds, k, n_samples):
         runs.append(exp.as_map()[label])
         intercepts.append(exp.intercept[label])
         scores.append(exp.score)
-    features, weights = vote(runs, k)
+    features, weights = _vote(runs, k)
     return features, weights, float(np.mean(intercepts)), float(np.mean(scores))

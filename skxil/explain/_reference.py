@@ -54,55 +54,42 @@ def ndtri(p):
     return out
 
 
-def _exact(words, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi):
-    """Bins and exact values of 16-bit words of shape (n, d) (feature j in column j)."""
-    u = (words + 0.5) * _U16_SCALE
-    cols = np.arange(words.shape[1])
-    b = (u[:, :, None] >= cum[None, :, :-1]).sum(axis=2)
-    v = np.clip((u - cumlo[cols, b]) * invp[cols, b], 0.0, 1.0)
-    value = mean[cols, b] + std[cols, b] * (
-        sgn[cols, b] * ndtri(plo[cols, b] + v * pspan[cols, b])
-    )
-    value = np.clip(value, lo[cols, b], hi[cols, b])
-    value = np.where(pspan[cols, b] == 0.0, mean[cols, b], value)
+def _exact(draws, bins):
+    """Bins and exact values of 16-bit draws of shape (n, d) (feature j in
+    column j); ``bins`` is a :class:`._kernels.BinParams`."""
+    u = (draws + 0.5) * _U16_SCALE
+    cols = np.arange(draws.shape[1])
+    b = (u[:, :, None] >= bins.cum[None, :, :-1]).sum(axis=2)
+    v = np.clip((u - bins.cumlo[cols, b]) * bins.invp[cols, b], 0.0, 1.0)
+    mean = bins.mean[cols, b]
+    z = bins.sgn[cols, b] * ndtri(bins.plo[cols, b] + v * bins.pspan[cols, b])
+    value = np.clip(mean + bins.std[cols, b] * z, bins.lo[cols, b], bins.hi[cols, b])
+    value = np.where(bins.pspan[cols, b] == 0.0, mean, value)
     return b, value
 
 
 def _sample_major(bits, d, n_samples):
-    """Feature-major words (n_units, d * (n_samples - 1)) as rows (., d)."""
-    words = bits.reshape(bits.shape[0], d, n_samples - 1).transpose(0, 2, 1)
-    return words.reshape(-1, d).astype(np.int64)
+    """Feature-major draws (n_units, d * (n_samples - 1)) as rows (., d)."""
+    draws = bits.reshape(bits.shape[0], d, n_samples - 1).transpose(0, 2, 1)
+    return draws.reshape(-1, d).astype(np.int64)
 
 
-def tabular_binned_kernel(
-    bits,
-    X,
-    xbin,
-    cells,
-    cum,
-    cumlo,
-    invp,
-    plo,
-    pspan,
-    sgn,
-    mean,
-    std,
-    lo,
-    hi,
-    n_samples,
-):
-    """Twin of :func:`._kernels.tabular_binned_kernel`; returns ``(inv, des)``."""
+def tabular_binned_kernel(bits, X, xbin, cells, bins, n_samples):
+    """Twin of :func:`._kernels.tabular_binned_kernel`; returns ``(inv, des)``.
+
+    Takes the cells of :class:`._sampling.TabularTables` (quadratic in the
+    position in the cell, bin in ``cells[..., 3]``) instead of the kernel's
+    :class:`._kernels.CellTables`, and evaluates every slow cell exactly.
+    """
     n_units, d = X.shape
     cols = np.arange(d)
     frac_bits, frac_mask, frac_scale = cell_split(cells.shape[1])
-    words = _sample_major(bits, d, n_samples)
-    e = words >> frac_bits
+    draws = _sample_major(bits, d, n_samples)
+    e = draws >> frac_bits
     b = cells[cols, e, 3].astype(np.int64)
-    f = ((words & frac_mask) + 0.5) * frac_scale
+    f = ((draws & frac_mask) + 0.5) * frac_scale
     value = cells[cols, e, 0] + f * (cells[cols, e, 1] + f * cells[cols, e, 2])
-    slow_b, slow_value = _exact(
-        words, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi
-    )
+    slow_b, slow_value = _exact(draws, bins)
     slow = b < 0
     b = np.where(slow, slow_b, b)
     value = np.where(slow, slow_value, value)
@@ -116,41 +103,21 @@ def tabular_binned_kernel(
     return inv.reshape(-1, d), out_des.reshape(-1, d)
 
 
-def tabular_continuous_kernel(
-    bits,
-    X,
-    xbin,
-    is_cat,
-    center,
-    scale,
-    cells,
-    cum,
-    cumlo,
-    invp,
-    plo,
-    pspan,
-    sgn,
-    mean,
-    std,
-    lo,
-    hi,
-    n_samples,
-):
+def tabular_continuous_kernel(bits, X, xbin, tables, bins, n_samples):
     """Twin of :func:`._kernels.tabular_continuous_kernel`; returns ``(inv, des)``."""
     n_units, d = X.shape
+    is_cat, center, scale, cells = tables
     cols = np.arange(d)
-    words = _sample_major(bits, d, n_samples)
-    e = words >> cell_split(cells.shape[1])[0]
+    draws = _sample_major(bits, d, n_samples)
+    e = draws >> cell_split(cells.shape[1])[0]
     b = cells[cols, e, 3].astype(np.int64)
     value = cells[cols, e, 0]
-    slow_b, slow_value = _exact(
-        words, cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi
-    )
+    slow_b, slow_value = _exact(draws, bins)
     slow = b < 0
     b = np.where(slow, slow_b, b)
     value = np.where(slow, slow_value, value)
     xb = np.repeat(xbin, n_samples - 1, axis=0)
-    z = ndtri((words + 0.5) * _U16_SCALE)
+    z = ndtri((draws + 0.5) * _U16_SCALE)
     inv_rest = np.where(is_cat, value, center + scale * z)
     des_rest = np.where(is_cat, (b == xb).astype(np.float64), z)
     inv = np.empty((n_units, n_samples, d))
@@ -218,23 +185,13 @@ def _ridge(Z, y, w, alpha):
     return coef, intercept, r2
 
 
-def surrogate_kernel(
-    des,
-    proba,
-    labels,
-    n_samples,
-    binary,
-    metric,
-    distance_scale,
-    kernel_width,
-    selection,
-    n_keep,
-):
+def surrogate_kernel(des, binary, proba, labels, fit):
     """Twin of :func:`._kernels.surrogate_kernel`.
 
     Computes every distance in full (``binary`` is ignored: it only lets the
     kernel tabulate them). Returns ``(features, weights, intercept, score)``.
     """
+    n_samples, metric, distance_scale, kernel_width, selection, n_keep = fit
     n_units = labels.shape[0]
     d = des.shape[1]
     features = np.empty((n_units, n_keep), dtype=np.int64)
@@ -244,6 +201,8 @@ def surrogate_kernel(
     for q in range(n_units):
         Z = des[q * n_samples : (q + 1) * n_samples].astype(np.float64)
         y = proba[q * n_samples : (q + 1) * n_samples, labels[q]].astype(np.float64)
+        y0 = y[0]  # as the kernel: targets relative to the instance's
+        y = y - y0
         if metric == 0:
             dist = np.sqrt(((Z - Z[0]) ** 2).sum(axis=1))
         else:
@@ -273,6 +232,6 @@ def surrogate_kernel(
         order = np.argsort(-np.abs(coef), kind="stable")[:n_keep]
         features[q] = used[order]
         weights[q] = coef[order]
-        intercept[q] = b0
-        score[q] = r2
+        intercept[q] = b0 + y0
+        score[q] = np.clip(r2, 0.0, 1.0)
     return features, weights, intercept, score

@@ -2,7 +2,7 @@
 
 A sampler knows one kind of input (tabular rows, documents, images). It turns
 the explained instances of a chunk of *units* (one unit = one row explained
-once) and their random words into the model input of all their perturbed
+once) and their random draws into the model input of all their perturbed
 samples and the interpretable design the surrogates are fitted on, by calling
 the kernels of :mod:`._kernels`.
 """
@@ -15,6 +15,7 @@ from scipy.special import ndtr
 from scipy.special import ndtri as _ndtri_exact
 
 from . import _kernels
+from ._kernels import BinParams, CellTables, ContinuousTables
 from ._utils import dense_float, split_document
 
 
@@ -25,17 +26,17 @@ class PackedDesign:
     ``np.asarray`` gives the uint8 design.
     """
 
-    def __init__(self, masks, n_features):
+    def __init__(self, masks, n_columns):
         self.masks = masks
-        self.n_features = int(n_features)
-        self.shape = (masks.shape[0], self.n_features)
+        self.n_columns = int(n_columns)
+        self.shape = (masks.shape[0], self.n_columns)
         # filled by the explainer: sample weights and per-unit sum w z z^T
         self.weights = None
         self.gram = None
 
     def gram_bytes(self, n_samples):
         """Memory of ``gram``: ``8 d**2`` bytes per unit of ``n_samples`` rows."""
-        return 8 * self.n_features**2 * (self.shape[0] // n_samples)
+        return 8 * self.n_columns**2 * (self.shape[0] // n_samples)
 
     @classmethod
     def pack(cls, des):
@@ -44,36 +45,37 @@ class PackedDesign:
         return cls(masks, des.shape[1])
 
     def __array__(self, dtype=None, copy=None):
-        des = unpack_design(self.masks, self.n_features)
+        des = unpack_design(self.masks, self.n_columns)
         return des if dtype is None else des.astype(dtype)
 
 
-def unpack_design(masks, n_features):
+def unpack_design(masks, n_columns):
     """The uint8 design of bit masks (inverse of ``pack_design``)."""
     as_bytes = masks.astype("<u8").view(np.uint8).reshape(len(masks), -1)
     bits = np.unpackbits(as_bytes, axis=1, bitorder="little")
-    return np.ascontiguousarray(bits[:, :n_features])
+    return np.ascontiguousarray(bits[:, :n_columns])
 
 
-def random_bits(seeds, n_words, dtype):
-    """Random words of a chunk: row ``u`` from unit ``u``'s own seed.
+def random_bits(seeds, n_draws, dtype):
+    """Random draws of a chunk (``dtype``: uint16 or uint32): row ``u`` from
+    unit ``u``'s own seed.
 
     One generator per unit (SFC64 seeded by SplitMix64, see
-    :func:`._kernels.random_words`) makes a unit's samples independent of
-    how units are chunked or split between jobs. ``n_words`` is a list (one
-    width per unit); units of equal width are returned as one 2-D array.
+    :func:`._kernels.random_uint64`) makes a unit's samples independent of
+    how units are chunked or split between jobs. ``n_draws`` is a list (one
+    count per unit); units of equal count are returned as one 2-D array.
     """
     seeds = np.asarray(seeds, dtype=np.int64)
-    per_raw = 8 // np.dtype(dtype).itemsize
-    if len(set(n_words)) == 1:
-        n = n_words[0]
-        raw = np.empty((len(seeds), -(-n // per_raw)), dtype=np.uint64)
-        _kernels.random_words(seeds, raw)
+    per_block = 8 // np.dtype(dtype).itemsize  # draws per uint64 block
+    if len(set(n_draws)) == 1:
+        n = n_draws[0]
+        raw = np.empty((len(seeds), -(-n // per_block)), dtype=np.uint64)
+        _kernels.random_uint64(seeds, raw)
         return np.ascontiguousarray(raw.view(dtype)[:, :n])
     rows = []
-    for seed, n in zip(seeds, n_words):
-        raw = np.empty((1, -(-n // per_raw)), dtype=np.uint64)
-        _kernels.random_words(np.array([seed], dtype=np.int64), raw)
+    for seed, n in zip(seeds, n_draws):
+        raw = np.empty((1, -(-n // per_block)), dtype=np.uint64)
+        _kernels.random_uint64(np.array([seed], dtype=np.int64), raw)
         rows.append(raw[0].view(dtype)[:n])
     return rows
 
@@ -174,34 +176,22 @@ class TabularTables:
         pspan[point] = 0.0
         mean = np.where(point & (lo == hi) & (p > 0), lo, mean)
         self.p = p
-        self.params = dict(
-            cum=cum,
-            cumlo=cumlo,
-            invp=invp,
-            plo=plo,
-            pspan=pspan,
-            sgn=sgn,
-            mean=mean,
-            std=std,
-            lo=lo,
-            hi=hi,
-        )
-        self.cells = self._cells(p, cum, cumlo, invp, point, is_cat)
+        self.bins = BinParams(cum, cumlo, invp, plo, pspan, sgn, mean, std, lo, hi)
+        self.cells = self._cells(p, point, is_cat)
         self.tabulate()
+        self.continuous_tables = ContinuousTables(
+            is_cat, self.center, self.scale, self.cells
+        )
 
     def quantile(self, j, b, v):
         """Exact ``Q_b(v)`` of feature ``j`` (scipy's ``ndtri``)."""
-        P = self.params
-        if P["pspan"][j, b] == 0:
-            return np.full(np.shape(v), P["mean"][j, b])
-        z = P["sgn"][j, b] * _ndtri_exact(
-            P["plo"][j, b] + np.asarray(v) * P["pspan"][j, b]
-        )
-        return np.clip(
-            P["mean"][j, b] + P["std"][j, b] * z, P["lo"][j, b], P["hi"][j, b]
-        )
+        B = self.bins
+        if B.pspan[j, b] == 0:
+            return np.full(np.shape(v), B.mean[j, b])
+        z = B.sgn[j, b] * _ndtri_exact(B.plo[j, b] + np.asarray(v) * B.pspan[j, b])
+        return np.clip(B.mean[j, b] + B.std[j, b] * z, B.lo[j, b], B.hi[j, b])
 
-    def _cells(self, p, cum, cumlo, invp, point, is_cat):
+    def _cells(self, p, point, is_cat):
         """The cell table: quadratic coefficients and bin of the fast cells.
 
         Fast cells are those inside one bin where the quadratic is accurate.
@@ -222,7 +212,8 @@ class TabularTables:
         checks = (np.arange(8) + 0.5) / 8
         cells = np.zeros((d, n_cells, 4))
         cells[:, :, 3] = -1.0
-        P = self.params
+        B = self.bins
+        cum, cumlo, invp = B.cum, B.cumlo, B.invp
         for j in range(d):
             if not (self.discretize or is_cat[j]):
                 continue
@@ -231,7 +222,7 @@ class TabularTables:
             for bb in np.unique(b[inside]):
                 es = np.flatnonzero(inside & (b == bb))
                 if point[j, bb]:
-                    cells[j, es, 0] = P["mean"][j, bb]
+                    cells[j, es, 0] = B.mean[j, bb]
                     cells[j, es, 3] = bb
                     continue
                 vs = (start[es] - cumlo[j, bb]) * invp[j, bb]
@@ -245,19 +236,19 @@ class TabularTables:
                 exact = self.quantile(j, bb, vs[:, None] + checks * span)
                 approx = qa[:, None] + checks * (c1[:, None] + checks * c2[:, None])
                 error = np.abs(approx - exact).max(axis=1)
-                good = error <= CELL_TOLERANCE * P["std"][j, bb]
+                good = error <= CELL_TOLERANCE * B.std[j, bb]
                 cells[j, es[good], :3] = np.stack([qa, c1, c2], axis=1)[good]
                 cells[j, es[good], 3] = bb
         return cells
 
     def tabulate(self, max_bytes=2**23):
-        """The binned kernel's tables: ``coef``, ``cell_bins`` and ``exact``.
+        """The binned kernel's ``cell_tables`` (:class:`._kernels.CellTables`).
 
         ``coef`` and ``cell_bins`` are ``cells`` in the kernel's layout: the
-        quadratic in the word's fraction bits and the bins as integers.
-        ``exact`` tabulates the slow cells: a cell has ``2**(16 - c)`` words
+        quadratic in the draw's fraction bits and the bins as integers.
+        ``exact`` tabulates the slow cells: a cell has ``2**(16 - c)`` draws
         (64 with 1024 cells), so the slow cells (bin boundaries, steep tails;
-        about 1% of the words) are looked up instead of evaluated, with the
+        about 1% of the draws) are looked up instead of evaluated, with the
         kernel's own exact path; the slot of a slow cell goes to
         ``cells[j, e, 0]`` and ``coef[j, e, 0]``. Slow cells are tabulated
         only with ``discretize=True`` and within ``max_bytes`` (the others
@@ -273,19 +264,13 @@ class TabularTables:
         if n_slots * width * d * 16 > max_bytes:
             n_slots = max_bytes // (width * d * 16)
         exact = np.zeros((d, max(n_slots, 1) * width, 2))
-        P = self.params
-        args = tuple(
-            P[k]
-            for k in ("cum", "cumlo", "invp", "plo", "pspan", "sgn", "mean", "std")
-        ) + (P["lo"], P["hi"])
         for j in range(d):
             for slot, e in enumerate(np.flatnonzero(slow[j])[:n_slots]):
-                words = (e << frac_bits) + np.arange(width, dtype=np.int64)
-                _kernels.exact_words(
-                    words, j, *args, exact[j, slot * width : (slot + 1) * width]
+                draws = (e << frac_bits) + np.arange(width, dtype=np.int64)
+                _kernels.exact_draws(
+                    draws, j, self.bins, exact[j, slot * width : (slot + 1) * width]
                 )
                 cells[j, e, 0] = slot
-        self.exact = exact
         # q0 + f q1 + f**2 q2 with f = (k + 0.5) s, as a polynomial in k
         q0, q1, q2 = cells[:, :, 0], cells[:, :, 1], cells[:, :, 2]
         sc = frac_scale
@@ -295,9 +280,9 @@ class TabularTables:
         coef[:, :, 2] = sc * sc * q2
         coef[slow] = 0.0
         coef[:, :, 0][slow] = cells[:, :, 0][slow]
-        self.coef = coef
         small = cells[:, :, 3].max() < 127  # int8 bins keep the table compact
-        self.cell_bins = cells[:, :, 3].astype(np.int8 if small else np.int32)
+        cell_bins = cells[:, :, 3].astype(np.int8 if small else np.int32)
+        self.cell_tables = CellTables(coef, cell_bins, exact)
 
     def bins_of(self, X):
         """The bin of every value of ``X`` (-1: none, or a continuous feature)."""
@@ -317,57 +302,43 @@ class TabularSampler:
 
     metric = _kernels.METRIC_EUCLIDEAN
     distance_scale = 1.0
-    word_dtype = np.uint16
+    draw_dtype = np.uint16
 
     def __init__(self, X, categorical=(), discretize=True):
         self.tables = TabularTables(X, categorical, discretize)
-        self.n_features = X.shape[1]
+        self.n_features_in = X.shape[1]
 
     def default_kernel_width(self):
-        return 0.75 * math.sqrt(self.n_features)
+        return 0.75 * math.sqrt(self.n_features_in)
 
     def row_bytes(self, instance):
         """Memory of one perturbed sample: model input, design and bits."""
-        return 11 * self.n_features
+        return 11 * self.n_features_in
 
-    def n_words(self, instance, n_samples):
-        return (n_samples - 1) * self.n_features
+    def n_draws(self, instance, n_samples):
+        return (n_samples - 1) * self.n_features_in
 
     def width(self, instance):
-        return self.n_features
+        return self.n_features_in
 
     def perturb(self, instances, seeds, n_samples):
         X = np.ascontiguousarray(instances, dtype=np.float64)
         seeds = np.asarray(seeds, dtype=np.int64)
         t = self.tables
-        P = t.params
         m, d = X.shape
         inv = np.empty((m * n_samples, d), order="F")
-        args = (
-            P["cum"],
-            P["cumlo"],
-            P["invp"],
-            P["plo"],
-            P["pspan"],
-            P["sgn"],
-            P["mean"],
-            P["std"],
-            P["lo"],
-            P["hi"],
-            n_samples,
-        )
         xbin = t.bins_of(X)
         if t.discretize:
             masks = np.empty((m * n_samples, (d + 63) // 64), dtype=np.uint64)
             _kernels.tabular_binned_sample(
-                seeds, X, xbin, t.coef, t.cell_bins, t.exact, *args, inv, masks
+                seeds, X, xbin, t.cell_tables, t.bins, n_samples, inv, masks
             )
             des = PackedDesign(masks, d)
         else:
             des = np.empty((m * n_samples, d))
-            bits = random_bits(seeds, [(n_samples - 1) * d] * m, self.word_dtype)
+            bits = random_bits(seeds, [(n_samples - 1) * d] * m, self.draw_dtype)
             _kernels.tabular_continuous_kernel(
-                bits, X, xbin, t.is_cat, t.center, t.scale, t.cells, *args, inv, des
+                bits, X, xbin, t.continuous_tables, t.bins, n_samples, inv, des
             )
         return inv, [(0, m, des)]
 
@@ -380,7 +351,7 @@ class TextSampler:
 
     metric = _kernels.METRIC_COSINE
     distance_scale = 100.0
-    word_dtype = np.uint32
+    draw_dtype = np.uint32
 
     def default_kernel_width(self):
         return 25.0
@@ -393,15 +364,15 @@ class TextSampler:
     def prepare(doc):
         return split_document(doc)
 
-    def n_words(self, instance, n_samples):
+    def n_draws(self, instance, n_samples):
         return (n_samples - 1) * len(instance[2])
 
     def width(self, instance):
         return len(instance[2])
 
     def perturb(self, instances, seeds, n_samples):
-        widths = [self.n_words(inst, n_samples) for inst in instances]
-        bits = random_bits(seeds, widths, self.word_dtype)
+        widths = [self.n_draws(inst, n_samples) for inst in instances]
+        bits = random_bits(seeds, widths, self.draw_dtype)
         texts, groups = [], []
         start = 0
         while start < len(instances):
@@ -439,7 +410,7 @@ class ImageSampler:
 
     metric = _kernels.METRIC_COSINE
     distance_scale = 1.0
-    word_dtype = np.uint32
+    draw_dtype = np.uint32
 
     def __init__(self, shape, segments=None, patch_size=None, hide_color=None):
         shape = tuple(int(s) for s in shape)
@@ -479,7 +450,7 @@ class ImageSampler:
     def row_bytes(self, instance):
         return 8 * self.component.size + 5 * self.n_components
 
-    def n_words(self, instance, n_samples):
+    def n_draws(self, instance, n_samples):
         return (n_samples - 1) * self.n_components
 
     def width(self, instance):
@@ -506,7 +477,7 @@ class ImageSampler:
     def perturb(self, instances, seeds, n_samples):
         X = np.ascontiguousarray(instances, dtype=np.float64)
         m = X.shape[0]
-        bits = random_bits(seeds, [self.n_words(None, n_samples)] * m, self.word_dtype)
+        bits = random_bits(seeds, [self.n_draws(None, n_samples)] * m, self.draw_dtype)
         hidden = np.stack([self.hidden(x) for x in X])
         des = np.empty((m * n_samples, self.n_components), dtype=np.uint8)
         _kernels.bernoulli_mask_kernel(np.ascontiguousarray(bits), n_samples, des)

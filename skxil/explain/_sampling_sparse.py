@@ -19,10 +19,10 @@ class SparseSampler:
 
     metric = _kernels.METRIC_COSINE
     distance_scale = 100.0
-    word_dtype = np.uint32
+    draw_dtype = np.uint32
 
-    def __init__(self, n_features):
-        self.n_features = int(n_features)
+    def __init__(self, n_features_in):
+        self.n_features_in = int(n_features_in)
 
     def default_kernel_width(self):
         return 25.0
@@ -38,15 +38,15 @@ class SparseSampler:
     def row_bytes(self, instance):
         return 64 + 13 * len(instance[0])
 
-    def n_words(self, instance, n_samples):
+    def n_draws(self, instance, n_samples):
         return (n_samples - 1) * len(instance[0])
 
     def width(self, instance):
         return len(instance[0])
 
     def perturb(self, instances, seeds, n_samples):
-        widths = [self.n_words(inst, n_samples) for inst in instances]
-        bits = random_bits(seeds, widths, self.word_dtype)
+        widths = [self.n_draws(inst, n_samples) for inst in instances]
+        bits = random_bits(seeds, widths, self.draw_dtype)
         blocks, groups = [], []
         start = 0
         while start < len(instances):
@@ -67,7 +67,7 @@ class SparseSampler:
             data = np.broadcast_to(vals, kept.shape)[kept]
             blocks.append(
                 sparse.csr_matrix(
-                    (data, indices, indptr), shape=(n_rows, self.n_features)
+                    (data, indices, indptr), shape=(n_rows, self.n_features_in)
                 )
             )
             groups.append((start, stop, PackedDesign.pack(des)))

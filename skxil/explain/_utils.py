@@ -1,8 +1,10 @@
 """Helpers shared by the explainers: input checks, text splitting, voting."""
 
+import numbers
 
 import numpy as np
 from scipy import sparse
+from sklearn.utils._param_validation import Interval, validate_params
 
 from ..utils._text import WORD_SPLIT, check_documents, split_document  # noqa: F401
 from ..utils._validation import _is_dataframe
@@ -54,6 +56,13 @@ def predict_proba(model, Z, n_rows):
     return np.ascontiguousarray(proba, dtype=np.float64)
 
 
+@validate_params(
+    {
+        "runs": ["array-like"],
+        "n_features": [Interval(numbers.Integral, 0, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def vote(runs, n_features):
     """Combine repeated explanations: keep the features chosen most often.
 
@@ -74,6 +83,11 @@ def vote(runs, n_features):
     weights : ndarray of float
         Mean weight of each kept feature over the runs that selected it.
     """
+    return _vote(runs, n_features)
+
+
+def _vote(runs, n_features):
+    """:func:`vote` without the parameter check, for the explainers' loops."""
     counts, sums = {}, {}
     for run in runs:
         for j, w in run:
@@ -86,3 +100,80 @@ def vote(runs, n_features):
     features = np.asarray(order, dtype=np.intp)
     weights = np.asarray([sums[j] / counts[j] for j in order], dtype=np.float64)
     return features, weights
+
+
+def check_categorical(categorical_features, categorical_names, n_features):
+    """Validated ``categorical_features`` and ``categorical_names``.
+
+    Returns the categorical feature indices (a list of int, in the given
+    order) and the names as ``{index: list of str}``; the keys of
+    ``categorical_names`` must be categorical features in ``[0, n_features)``.
+    Indices of ``categorical_features`` out of range are left to the sampler
+    (lime ignores them).
+    """
+    categorical = (
+        [] if categorical_features is None else [int(j) for j in categorical_features]
+    )
+    names = {}
+    for key, values in (categorical_names or {}).items():
+        if isinstance(key, bool) or not isinstance(key, numbers.Integral):
+            raise TypeError(
+                f"categorical_names keys must be feature indices; got {key!r}."
+            )
+        if not 0 <= key < n_features:
+            raise ValueError(
+                f"categorical_names has names for feature {key}, but the data has "
+                f"{n_features} features."
+            )
+        if int(key) not in categorical:
+            raise ValueError(
+                f"categorical_names has names for feature {key}, which is not one "
+                f"of categorical_features {categorical}."
+            )
+        if isinstance(values, str):
+            raise TypeError(
+                f"categorical_names[{key}] must be a sequence of value names, not "
+                "a str."
+            )
+        names[int(key)] = [str(value) for value in values]
+    return categorical, names
+
+
+def check_category_codes(X, names, feature_names, what="X"):
+    """Raise if a value of a named categorical feature has no name.
+
+    A categorical feature ``j`` with names takes the codes ``0`` to
+    ``len(names[j]) - 1``; its value ``v`` is named ``names[j][int(v)]``.
+    """
+    for j, values in names.items():
+        codes = np.unique(X[:, j])
+        bad = codes[(codes != np.floor(codes)) | (codes < 0) | (codes >= len(values))]
+        if bad.size:
+            raise ValueError(
+                f"Feature {feature_names[j]!r} (index {j}) of {what} has the value "
+                f"{_code(bad[0])}, but categorical_names[{j}] names only the codes "
+                f"0 to {len(values) - 1}."
+            )
+
+
+def _code(value):
+    """A category's value as text: ``2`` for ``2.0``, else the float."""
+    return str(int(value)) if float(value).is_integer() else str(float(value))
+
+
+def feature_labels(feature_names, instance, categorical, names):
+    """How each feature of ``instance`` reads in an explanation, or None.
+
+    lime's naming: a categorical feature reads ``"{name}={value name}"``
+    (``"{name}={value}"`` without ``names`` for it), every other feature
+    its name. None when there are no categorical features (the names are
+    the labels).
+    """
+    if not categorical:
+        return None
+    labels = list(feature_names)
+    for j in categorical:
+        value = instance[j]
+        shown = names[j][int(value)] if j in names else _code(value)
+        labels[j] = f"{feature_names[j]}={shown}"
+    return labels

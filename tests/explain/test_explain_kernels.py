@@ -12,7 +12,7 @@ from skxil.explain._sampling import TabularTables, unpack_design
 SELECTIONS = {"highest_weights": 0, "none": 1, "forward_selection": 2}
 
 
-def _words(shape, dtype=np.uint16, seed=0):
+def _draws(shape, dtype=np.uint16, seed=0):
     info = np.iinfo(dtype)
     return (
         np.random.RandomState(seed).randint(0, info.max + 1, size=shape).astype(dtype)
@@ -66,156 +66,102 @@ def _tabular_inputs(discretize=True, n_units=3, n_samples=200, seed=0):
     rows = X[:n_units].copy()
     rows[-1, 5] = 4.0  # a category never seen: its bin is -1
     d = X.shape[1]
-    bits = _words((n_units, d * (n_samples - 1)), seed=seed + 1)
-    P = tables.params
-    args = (
-        P["cum"],
-        P["cumlo"],
-        P["invp"],
-        P["plo"],
-        P["pspan"],
-        P["sgn"],
-        P["mean"],
-        P["std"],
-        P["lo"],
-        P["hi"],
-        n_samples,
-    )
-    return tables, rows, tables.bins_of(rows), bits, args
+    bits = _draws((n_units, d * (n_samples - 1)), seed=seed + 1)
+    return tables, rows, tables.bins_of(rows), bits, n_samples
+
+
+def _run_binned(kernel, source, tables, rows, xbin, n_samples):
+    """``kernel`` (the binned kernel or its sampling variant) on fresh outputs."""
+    n = rows.shape[0] * n_samples
+    inv = np.empty((n, rows.shape[1]), order="F")
+    masks = np.full((n, 1), 12345, dtype=np.uint64)  # overwritten, not or-ed into
+    kernel(source, rows, xbin, tables.cell_tables, tables.bins, n_samples, inv, masks)
+    return inv, masks
 
 
 @pytest.mark.parametrize("tabulated", [True, False])
 def test_tabular_binned_kernel_equals_twin(tabulated):
-    tables, rows, xbin, bits, args = _tabular_inputs()
+    tables, rows, xbin, bits, n_samples = _tabular_inputs()
     if not tabulated:  # slow cells evaluated with ndtri when drawn
         tables.tabulate(max_bytes=0)
         assert (tables.cells[:, :, 0][tables.cells[:, :, 3] < 0] == -1).all()
     else:
         assert (tables.cells[:, :, 0][tables.cells[:, :, 3] < 0] >= 0).all()
-    n = rows.shape[0] * args[-1]
-    inv = np.empty((n, rows.shape[1]), order="F")
-    masks = np.full((n, 1), 12345, dtype=np.uint64)  # overwritten, not or-ed into
-    _kernels.tabular_binned_kernel(
-        bits, rows, xbin, tables.coef, tables.cell_bins, tables.exact, *args, inv,
-        masks,
+    inv, masks = _run_binned(
+        _kernels.tabular_binned_kernel, bits, tables, rows, xbin, n_samples
     )
     des = unpack_design(masks, rows.shape[1])
     inv_ref, des_ref = _reference.tabular_binned_kernel(
-        bits, rows, xbin, tables.cells, *args
+        bits, rows, xbin, tables.cells, tables.bins, n_samples
     )
     np.testing.assert_array_equal(des, des_ref)
     np.testing.assert_allclose(inv, inv_ref, rtol=1e-14, atol=0)
-    assert xbin[-1, 5] == -1 and not des[2 * args[-1] :, 5][1:].any()
+    assert xbin[-1, 5] == -1 and not des[2 * n_samples :, 5][1:].any()
     # first row of each unit is the instance, with an all-ones design
-    np.testing.assert_array_equal(inv[:: args[-1]], rows)
-    assert (des[:: args[-1]] == 1).all()
+    np.testing.assert_array_equal(inv[::n_samples], rows)
+    assert (des[::n_samples] == 1).all()
     # the constant column and the point-mass bins never leave their values
     np.testing.assert_array_equal(inv[:, 3], 2.5)
     assert set(np.unique(inv[:, 4])) <= {0.0, 1.0, 2.0}
     assert set(np.unique(inv[:, 5])) <= {1.0, 7.0, 9.0, 4.0}
 
 
-def test_design_word_thresholds_give_every_word_its_bin():
-    """The binned kernel sets a design bit when w_lo <= word < w_hi; over all
-    2**16 words this is the bin that the exact path and the fast cells give."""
-    tables, _, _, _, args = _tabular_inputs()
-    args = args[:-1]  # without n_samples
-    P = tables.params
-    words = np.arange(2**16, dtype=np.int64)
+def test_design_draw_thresholds_give_every_draw_its_bin():
+    """The binned kernel sets a design bit when w_lo <= draw < w_hi; over all
+    2**16 draws this is the bin that the exact path and the fast cells give."""
+    tables = _tabular_inputs()[0]
+    cum = tables.bins.cum
+    draws = np.arange(2**16, dtype=np.int64)
     frac_bits, _, _ = _kernels.cell_split(tables.cells.shape[1])
-    n_bins = P["cum"].shape[1]
     for j in range(tables.cells.shape[0]):
-        out = np.empty((len(words), 2))
-        _kernels.exact_words(words, j, *args, out)
+        out = np.empty((len(draws), 2))
+        _kernels.exact_draws(draws, j, tables.bins, out)
         exact_bin = out[:, 1].astype(int)
-        cell_bin = tables.cell_bins[j][words >> frac_bits]
+        cell_bin = tables.cell_tables.cell_bins[j][draws >> frac_bits]
         fast = cell_bin >= 0
         np.testing.assert_array_equal(cell_bin[fast], exact_bin[fast])
-        edges = [0] + [_kernels._first_word(c) for c in P["cum"][j, :-1]] + [2**16]
-        for b in range(n_bins):
-            inside = (words >= edges[b]) & (words < edges[b + 1])
+        edges = [0] + [_kernels._first_draw(c) for c in cum[j, :-1]] + [2**16]
+        for b in range(cum.shape[1]):
+            inside = (draws >= edges[b]) & (draws < edges[b + 1])
             np.testing.assert_array_equal(inside, exact_bin == b)
 
 
 def test_tabular_continuous_kernel_equals_twin():
-    tables, rows, xbin, bits, args = _tabular_inputs(discretize=False)
-    n = rows.shape[0] * args[-1]
+    tables, rows, xbin, bits, n_samples = _tabular_inputs(discretize=False)
+    n = rows.shape[0] * n_samples
     inv = np.empty((n, rows.shape[1]), order="F")
     des = np.empty((n, rows.shape[1]))
-    _kernels.tabular_continuous_kernel(
-        bits,
-        rows,
-        xbin,
-        tables.is_cat,
-        tables.center,
-        tables.scale,
-        tables.cells,
-        *args,
-        inv,
-        des,
-    )
-    inv_ref, des_ref = _reference.tabular_continuous_kernel(
-        bits,
-        rows,
-        xbin,
-        tables.is_cat,
-        tables.center,
-        tables.scale,
-        tables.cells,
-        *args,
-    )
+    inputs = (bits, rows, xbin, tables.continuous_tables, tables.bins, n_samples)
+    _kernels.tabular_continuous_kernel(*inputs, inv, des)
+    inv_ref, des_ref = _reference.tabular_continuous_kernel(*inputs)
     np.testing.assert_allclose(inv, inv_ref, rtol=1e-14, atol=1e-300)
     np.testing.assert_allclose(des, des_ref, rtol=1e-14, atol=1e-300)
     np.testing.assert_array_equal(des[:, 5], des_ref[:, 5])  # 0/1 exactly
 
 
 def test_fast_cells_follow_the_exact_inverse_cdf():
-    """Every word gives the same bin as the exact path, and a value within the
+    """Every draw gives the same bin as the exact path, and a value within the
     cell tolerance of the truncated normal's exact inverse CDF."""
     X = _background()
     tables = TabularTables(X)
-    P = tables.params
     d = X.shape[1]
-    words = np.arange(65536, dtype=np.int64)
+    draws = np.arange(65536, dtype=np.int64)
     frac_bits, frac_mask, frac_scale = _kernels.cell_split(tables.cells.shape[1])
+    b_exact, v_exact = _reference._exact(
+        np.repeat(draws[:, None], d, axis=1), tables.bins
+    )
     for j in range(d):
-        e = words >> frac_bits
+        e = draws >> frac_bits
         fast = tables.cells[j, e, 3] >= 0
         assert fast.mean() > 0.9
-        b_exact, v_exact = _reference._exact(
-            np.repeat(words[:, None], d, axis=1),
-            P["cum"],
-            P["cumlo"],
-            P["invp"],
-            P["plo"],
-            P["pspan"],
-            P["sgn"],
-            P["mean"],
-            P["std"],
-            P["lo"],
-            P["hi"],
-        )
         np.testing.assert_array_equal(tables.cells[j, e, 3][fast], b_exact[fast, j])
-        f = ((words & frac_mask) + 0.5) * frac_scale
+        f = ((draws & frac_mask) + 0.5) * frac_scale
         c = tables.cells[j, e]
         approx = c[:, 0] + f * (c[:, 1] + f * c[:, 2])
-        tolerance = 2e-4 * P["std"][j, b_exact[:, j]] + 1e-12
+        tolerance = 2e-4 * tables.bins.std[j, b_exact[:, j]] + 1e-12
         assert (np.abs(approx - v_exact[:, j])[fast] <= tolerance[fast]).all()
     # bins are drawn with their training frequencies (to 1/65536)
     for j in range(d):
-        b_exact, _ = _reference._exact(
-            np.repeat(words[:, None], d, axis=1),
-            P["cum"],
-            P["cumlo"],
-            P["invp"],
-            P["plo"],
-            P["pspan"],
-            P["sgn"],
-            P["mean"],
-            P["std"],
-            P["lo"],
-            P["hi"],
-        )
         freq = np.bincount(b_exact[:, j], minlength=tables.p.shape[1]) / 65536
         np.testing.assert_allclose(freq, tables.p[j], atol=2 / 65536)
 
@@ -223,7 +169,7 @@ def test_fast_cells_follow_the_exact_inverse_cdf():
 @pytest.mark.parametrize("n_words", [1, 2, 7])
 def test_text_mask_kernel_equals_twin(n_words):
     n_units, n_samples = 2, 300
-    bits = _words((n_units, (n_samples - 1) * n_words), np.uint32)
+    bits = _draws((n_units, (n_samples - 1) * n_words), np.uint32)
     des = np.empty((n_units * n_samples, n_words), dtype=np.uint8)
     _kernels.text_mask_kernel(bits, n_words, n_samples, des)
     np.testing.assert_array_equal(
@@ -240,7 +186,7 @@ def test_text_mask_kernel_equals_twin(n_words):
 
 def test_bernoulli_and_image_kernels_equal_twins():
     n_units, n_samples, n_comp = 2, 50, 4
-    bits = _words((n_units, (n_samples - 1) * n_comp), np.uint32)
+    bits = _draws((n_units, (n_samples - 1) * n_comp), np.uint32)
     des = np.empty((n_units * n_samples, n_comp), dtype=np.uint8)
     _kernels.bernoulli_mask_kernel(bits, n_samples, des)
     np.testing.assert_array_equal(
@@ -275,17 +221,21 @@ def _surrogate_inputs(binary, n_units=3, n_samples=400, d=8, seed=0):
     return des, proba, labels, n_samples
 
 
-def _run_surrogate(des, proba, labels, n_samples, binary, metric, scale, width, sel, k):
-    n_units = len(labels)
-    out = (
-        np.empty((n_units, k), dtype=np.int64),
-        np.empty((n_units, k)),
-        np.empty(n_units),
-        np.empty(n_units),
+def _settings(n_samples, *, metric=0, width=2.1, selection="highest_weights", k=3):
+    """Fit settings of a test: lime's distance scale of the metric (1 or 100)."""
+    return _kernels.fit_settings(
+        n_samples=n_samples,
+        metric=metric,
+        distance_scale=100.0 if metric else 1.0,
+        kernel_width=width,
+        selection=SELECTIONS[selection],
+        n_keep=k,
     )
-    _kernels.surrogate_kernel(
-        des, proba, labels, n_samples, binary, metric, scale, width, sel, k, *out
-    )
+
+
+def _run_surrogate(des, binary, proba, labels, fit):
+    out = _kernels.empty_surrogates(len(labels), fit.n_keep)
+    _kernels.surrogate_kernel(des, binary, proba, labels, fit, out)
     return out
 
 
@@ -294,15 +244,10 @@ def _run_surrogate(des, proba, labels, n_samples, binary, metric, scale, width, 
 @pytest.mark.parametrize("selection", list(SELECTIONS))
 def test_surrogate_kernel_equals_twin(binary, metric, selection):
     des, proba, labels, n_samples = _surrogate_inputs(binary)
-    args = (
-        metric,
-        100.0 if metric else 1.0,
-        25.0 if metric else 2.1,
-        SELECTIONS[selection],
-        3,
-    )
-    got = _run_surrogate(des, proba, labels, n_samples, binary, *args)
-    ref = _reference.surrogate_kernel(des, proba, labels, n_samples, binary, *args)
+    width = 25.0 if metric else 2.1
+    fit = _settings(n_samples, metric=metric, width=width, selection=selection)
+    got = _run_surrogate(des, binary, proba, labels, fit)
+    ref = _reference.surrogate_kernel(des, binary, proba, labels, fit)
     np.testing.assert_array_equal(got[0], ref[0])
     for a, b in zip(got[1:], ref[1:]):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
@@ -312,7 +257,7 @@ def test_surrogate_kernel_with_a_constant_target():
     des, proba, labels, n_samples = _surrogate_inputs(True, n_units=1)
     proba[:] = [0.5, 0.25, 0.25]
     features, weights, intercept, score = _run_surrogate(
-        des, proba, labels, n_samples, True, 0, 1.0, 2.0, 0, 3
+        des, True, proba, labels, _settings(n_samples, width=2.0)
     )
     np.testing.assert_allclose(weights, 0.0, atol=1e-12)
     np.testing.assert_allclose(intercept, 0.5)
@@ -346,9 +291,8 @@ def test_surrogate_kernel_equals_lime(selection, binary):
         Z, proba, distances, 0, k, feature_selection=selection
     )
     exp = exp[:k]
-    got = _run_surrogate(
-        des, proba, labels, n_samples, binary, 0, 1.0, width, SELECTIONS[selection], k
-    )
+    fit = _settings(n_samples, width=width, selection=selection, k=k)
+    got = _run_surrogate(des, binary, proba, labels, fit)
     np.testing.assert_array_equal(got[0][0], [f for f, _ in exp])
     np.testing.assert_allclose(got[1][0], [w for _, w in exp], rtol=1e-7, atol=1e-10)
     np.testing.assert_allclose(got[2][0], intercept, rtol=1e-7)
@@ -368,9 +312,9 @@ def test_pack_design_round_trip(d):
 
 def test_transpose64():
     a = np.random.RandomState(0).randint(0, 2, size=(64, 64)).astype(np.uint8)
-    words = np.empty((64, 1), dtype=np.uint64)
-    _kernels.pack_design(a, words)
-    block = words[:, 0].copy()
+    rows = np.empty((64, 1), dtype=np.uint64)
+    _kernels.pack_design(a, rows)
+    block = rows[:, 0].copy()
     _kernels._transpose64(block)
     np.testing.assert_array_equal(unpack_design(block[:, None], 64), a.T)
 
@@ -407,18 +351,13 @@ def test_binary_surrogate_kernel_equals_twin(d, n_samples, metric, selection):
     proba[:, 0] = np.clip(proba[:, 0] + 0.3 * des[:, 1] - 0.2 * des[:, 4], 0, 1)
     proba[:, 1] = 1 - proba[:, 0]
     labels = np.array([0, 1], dtype=np.int64)
-    args = (metric, 100.0 if metric else 1.0, 25.0 if metric else 0.75 * np.sqrt(d))
-    args = args + (SELECTIONS[selection], 3)
+    width = 25.0 if metric else 0.75 * np.sqrt(d)
+    fit = _settings(n_samples, metric=metric, width=width, selection=selection)
     masks = np.empty((len(des), (d + 63) // 64), dtype=np.uint64)
     _kernels.pack_design(des, masks)
-    got = (
-        np.empty((n_units, 3), dtype=np.int64),
-        np.empty((n_units, 3)),
-        np.empty(n_units),
-        np.empty(n_units),
-    )
-    _kernels.binary_surrogate_kernel(masks, d, proba, labels, n_samples, *args, *got)
-    ref = _reference.surrogate_kernel(des, proba, labels, n_samples, True, *args)
+    got = _kernels.empty_surrogates(n_units, fit.n_keep)
+    _kernels.binary_surrogate_kernel(masks, d, proba, labels, fit, got)
+    ref = _reference.surrogate_kernel(des, True, proba, labels, fit)
     np.testing.assert_array_equal(got[0], ref[0])
     for a, b in zip(got[1:], ref[1:]):
         np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-11)
@@ -437,13 +376,13 @@ def test_sfc64_is_numpys_generator():
     np.testing.assert_array_equal(ours, numpy_gen.random_raw(500))
 
 
-def test_random_words_are_per_unit():
+def test_random_uint64_is_per_unit():
     raw = np.empty((3, 50), dtype=np.uint64)
-    _kernels.random_words(np.array([5, 6, 5]), raw)
+    _kernels.random_uint64(np.array([5, 6, 5]), raw)
     np.testing.assert_array_equal(raw[0], raw[2])
     assert not np.array_equal(raw[0], raw[1])
     alone = np.empty((1, 20), dtype=np.uint64)
-    _kernels.random_words(np.array([6]), alone)
+    _kernels.random_uint64(np.array([6]), alone)
     np.testing.assert_array_equal(alone[0], raw[1, :20])
     # roughly uniform bits
     assert abs(np.unpackbits(raw.view(np.uint8)).mean() - 0.5) < 0.02
@@ -454,28 +393,24 @@ def test_random_words_are_per_unit():
         stream = np.array([_kernels.sfc64_next(state) for _ in range(25)])
         np.testing.assert_array_equal(raw[0, s::2], stream)
     odd = np.empty((1, 7), dtype=np.uint64)
-    _kernels.random_words(np.array([5]), odd)
+    _kernels.random_uint64(np.array([5]), odd)
     np.testing.assert_array_equal(odd[0], raw[0, :7])
 
 
-def test_tabular_binned_sample_draws_random_words():
-    tables, rows, xbin, _, args = _tabular_inputs()
-    n_samples = args[-1]
+def test_tabular_binned_sample_draws_its_own_bits():
+    tables, rows, xbin, _, n_samples = _tabular_inputs()
     n_units, d = rows.shape
     seeds = np.array([11, 12, 13])
     raw = np.empty((n_units, -(-d * (n_samples - 1) // 4)), dtype=np.uint64)
-    _kernels.random_words(seeds, raw)
+    _kernels.random_uint64(seeds, raw)
     bits = np.ascontiguousarray(raw.view(np.uint16)[:, : d * (n_samples - 1)])
-    out = []
-    for kernel, source in (
-        (_kernels.tabular_binned_kernel, bits),
-        (_kernels.tabular_binned_sample, seeds),
-    ):
-        inv = np.empty((n_units * n_samples, d), order="F")
-        masks = np.empty((n_units * n_samples, 1), dtype=np.uint64)
-        tabs = (tables.coef, tables.cell_bins, tables.exact)
-        kernel(source, rows, xbin, *tabs, *args, inv, masks)
-        out.append((inv, masks))
+    out = [
+        _run_binned(kernel, source, tables, rows, xbin, n_samples)
+        for kernel, source in (
+            (_kernels.tabular_binned_kernel, bits),
+            (_kernels.tabular_binned_sample, seeds),
+        )
+    ]
     np.testing.assert_array_equal(out[0][0], out[1][0])
     np.testing.assert_array_equal(out[0][1], out[1][1])
 
@@ -485,25 +420,48 @@ def test_tabular_binned_kernel_with_many_categories():
     rng = np.random.RandomState(3)
     X = np.column_stack([rng.normal(size=600), rng.randint(0, 200, size=600)])
     tables = TabularTables(X, categorical=[1])
-    assert tables.cell_bins.dtype == np.int32
+    assert tables.cell_tables.cell_bins.dtype == np.int32
     n_samples = 300
     rows = X[:2].copy()
     xbin = tables.bins_of(rows)
-    bits = _words((2, 2 * (n_samples - 1)), seed=4)
-    P = tables.params
-    args = tuple(
-        P[k] for k in ("cum", "cumlo", "invp", "plo", "pspan", "sgn", "mean", "std")
-    ) + (P["lo"], P["hi"], n_samples)
-    inv = np.empty((2 * n_samples, 2), order="F")
-    masks = np.empty((2 * n_samples, 1), dtype=np.uint64)
-    _kernels.tabular_binned_kernel(
-        bits, rows, xbin, tables.coef, tables.cell_bins, tables.exact, *args, inv,
-        masks,
-    )  # fmt: skip
+    bits = _draws((2, 2 * (n_samples - 1)), seed=4)
+    inv, masks = _run_binned(
+        _kernels.tabular_binned_kernel, bits, tables, rows, xbin, n_samples
+    )
     inv_ref, des_ref = _reference.tabular_binned_kernel(
-        bits, rows, xbin, tables.cells, *args
+        bits, rows, xbin, tables.cells, tables.bins, n_samples
     )
     np.testing.assert_array_equal(unpack_design(masks, 2), des_ref)
     np.testing.assert_allclose(inv, inv_ref, rtol=1e-14, atol=0)
-    assert tables.cell_bins.dtype == np.int32
-    assert TabularTables(X[:, :1]).cell_bins.dtype == np.int8
+    assert TabularTables(X[:, :1]).cell_tables.cell_bins.dtype == np.int8
+
+
+@pytest.mark.parametrize("binary", [True, False])
+@pytest.mark.parametrize("variation", [0.0, 1e-15, 1e-12])
+def test_surrogate_score_of_a_nearly_constant_target_is_ridges(binary, variation):
+    """A locally (nearly) constant model: R^2 in [0, 1], as Ridge.score gives
+    on the weighted samples (1 for a constant target, fitted exactly); the
+    normal equations alone gave up to 45."""
+    des, _, labels, n_samples = _surrogate_inputs(binary, n_units=1)
+    noise = 0.3 * np.sin(np.arange(len(des)))
+    y = 0.7 + variation * (des[:, 1] - 0.5 * des[:, 4] + noise)
+    proba = np.column_stack([y, 1 - y])
+    width = 2.1
+    fit = _settings(n_samples, width=width, selection="none", k=des.shape[1])
+    features, weights, intercept, score = _run_surrogate(
+        des, binary, proba, labels[:1], fit
+    )
+    Z = des.astype(float)
+    w = np.sqrt(np.exp(-pairwise_distances(Z, Z[:1]).ravel() ** 2 / width**2))
+    # R^2 does not change with a shift of y; y - y[0] is exact, and Ridge
+    # centres it without rounding away the variation of 10 ulps of y
+    shifted = y - y[0]
+    ridge = Ridge(alpha=1.0).fit(Z, shifted, sample_weight=w)
+    expected = ridge.score(Z, shifted, sample_weight=w)
+    assert 0.0 <= score[0] <= 1.0
+    np.testing.assert_allclose(score[0], expected, atol=1e-6)
+    np.testing.assert_allclose(intercept[0], ridge.intercept_ + y[0], rtol=1e-12)
+    if variation == 0.0:
+        assert score[0] == 1.0 and (weights == 0.0).all()
+    ref = _reference.surrogate_kernel(des, binary, proba, labels[:1], fit)
+    np.testing.assert_allclose(ref[3], score, atol=1e-6)

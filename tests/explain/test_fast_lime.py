@@ -428,3 +428,172 @@ def test_prefetch_reserves_a_core_and_restores_the_thread_pools(cancer):
     if cpu_count() > 1 and before:
         assert all(n <= cpu_count() - 1 for call in seen for n in call.values())
     assert explainer.set_params(prefetch=False).explain(model, X[300:306]) == with_prefetch
+
+
+class _FlatModel:
+    """Probabilities that vary by ``variation`` at most (0: a constant model)."""
+
+    classes_ = np.array([0, 1])
+
+    def __init__(self, variation):
+        self.variation = variation
+
+    def predict_proba(self, X):
+        p = 0.7 + self.variation * np.tanh(np.asarray(X)[:, 0] - 14.0)
+        return np.column_stack([1 - p, p])
+
+
+@pytest.mark.parametrize("variation", [0.0, 1e-15, 1e-9])
+@pytest.mark.parametrize("selection", ["highest_weights", "forward_selection", "none"])
+@pytest.mark.parametrize("discretize", [True, False])
+def test_score_of_a_locally_constant_model_is_in_0_1(
+    cancer, variation, selection, discretize
+):
+    X = cancer[0]
+    explainer = _fast(
+        n_features=4,
+        n_samples=2000,
+        feature_selection=selection,
+        discretize_continuous=discretize,
+    ).fit(X)
+    explanations = explainer.explain(_FlatModel(variation), X[:6])
+    scores = np.array([e.score for e in explanations])
+    assert ((scores >= 0) & (scores <= 1)).all(), scores
+    if variation == 0.0:  # fitted exactly by the intercept
+        np.testing.assert_array_equal(scores, 1.0)
+        assert all((e.weights == 0).all() for e in explanations)
+        np.testing.assert_allclose([e.intercept for e in explanations], 0.7)
+
+
+# Explanations of X[300:302] by the cancer model with random_state=7, k=3 and
+# 300 samples, recorded before _explain_rows became _Block: the refactor (and
+# any later one) must give them bit for bit; rtol covers only libm differences.
+_RECORDED = [
+    (
+        {},
+        [
+            ([23, 10, 13], [0.23752449700070802, 0.2294589995193075, 0.22381899482540482], 0.40137963326801995, 0.25362504434081024),  # noqa: E501
+            ([22, 19, 24], [0.2560041800598759, 0.16670597640324603, 0.14569773305831832], 0.3047019854069677, 0.1543205007273215),  # noqa: E501
+        ],
+    ),
+    (
+        {"discretize_continuous": False, "categorical_features": [0]},
+        [
+            ([23, 20, 0], [0.09421970483867115, 0.07162282990695246, 0.04223366322726819], 0.603012739923219, 0.13301000267067098),  # noqa: E501
+            ([0, 23, 24], [0.13135051211939666, -0.13012497529623868, -0.06353204828369398], 0.522301243083261, 0.16346010506944664),  # noqa: E501
+        ],
+    ),
+    (
+        {"n_repeats": 3, "feature_selection": "forward_selection", "max_batch_rows": 600},  # noqa: E501
+        [
+            ([23, 10, 20], [0.21547260778038999, 0.22370129786599952, 0.2255569369286032], 0.40514406092861943, 0.21721046661237686),  # noqa: E501
+            ([15, 21, 24], [0.1755623001440557, 0.11430877082597815, 0.09330939701765445], 0.32028955933043657, 0.1009049213845143),  # noqa: E501
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize("params, expected", _RECORDED)
+def test_seeded_explanations_are_the_recorded_ones(cancer, params, expected):
+    X, _, model = cancer
+    explainer = _fast(n_features=3, random_state=7, **params).fit(X)
+    for e, (features, weights, intercept, score) in zip(
+        explainer.explain(model, X[300:302]), expected
+    ):
+        assert e.features.tolist() == features
+        np.testing.assert_allclose(e.weights, weights, rtol=1e-12)
+        np.testing.assert_allclose(
+            [e.intercept, e.score], [intercept, score], rtol=1e-12
+        )
+
+
+def _colors(seed=0):
+    """A numeric column, a colour coded 0..2 and a size coded 0..1."""
+    rng = np.random.RandomState(seed)
+    X = np.column_stack(
+        [rng.normal(size=300), rng.randint(0, 3, 300), rng.randint(0, 2, 300)]
+    ).astype(float)
+    y = ((X[:, 1] == 0) | (X[:, 0] > 1)).astype(int)
+    return X, y, LogisticRegression().fit(X, y)
+
+
+COLOR_NAMES = {1: ["red", "green", "blue"], 2: ["small", "large"]}
+
+
+@pytest.mark.parametrize("explainer_class", [FastLimeExplainer, LimeExplainer])
+def test_categorical_names_label_the_explained_values(explainer_class):
+    pytest.importorskip("lime")
+    X, _, model = _colors()
+    explainer = explainer_class(
+        n_features=3,
+        n_samples=300,
+        categorical_features=[1, 2],
+        categorical_names=COLOR_NAMES,
+        random_state=0,
+    ).fit(X, feature_names=["x", "color", "size"])
+    rows = X[:4]
+    for row, e in zip(rows, explainer.explain(model, rows)):
+        color = COLOR_NAMES[1][int(row[1])]
+        size = COLOR_NAMES[2][int(row[2])]
+        labels = dict(zip(e.feature_names, (label for label, _ in e.as_list())))
+        assert labels == {"x": "x", "color": f"color={color}", "size": f"size={size}"}
+        assert "color" in e.feature_names  # the plain column names
+    assert explainer.categorical_names == COLOR_NAMES  # not modified (lime adds to it)
+
+
+@pytest.mark.parametrize("explainer_class", [FastLimeExplainer, LimeExplainer])
+def test_categorical_features_without_names_read_name_equals_code(explainer_class):
+    pytest.importorskip("lime")
+    X, _, model = _colors()
+    explainer = explainer_class(
+        n_features=3, n_samples=300, categorical_features=[1], random_state=0
+    ).fit(X)
+    (e,) = explainer.explain(model, X[:1])
+    assert dict(e.as_list()).keys() == {"x0", f"x1={int(X[0, 1])}", "x2"}
+    # no categorical features: the labels are the names
+    (plain,) = explainer_class(n_features=3, n_samples=300, random_state=0).fit(
+        X
+    ).explain(model, X[:1])
+    assert {label for label, _ in plain.as_list()} == {"x0", "x1", "x2"}
+
+
+def test_categorical_names_leave_the_explanations_unchanged():
+    X, _, model = _colors()
+    kwargs = dict(n_features=3, n_samples=300, categorical_features=[1, 2])
+    named = _fast(categorical_names=COLOR_NAMES, **kwargs).fit(X).explain(model, X[:3])
+    plain = _fast(**kwargs).fit(X).explain(model, X[:3])
+    for a, b in zip(named, plain):
+        np.testing.assert_array_equal(a.features, b.features)
+        np.testing.assert_array_equal(a.weights, b.weights)
+
+
+@pytest.mark.parametrize("explainer_class", [FastLimeExplainer, LimeExplainer])
+def test_categorical_names_errors(explainer_class):
+    pytest.importorskip("lime")
+    X, _, model = _colors()
+
+    def fit(X=X, **kwargs):
+        kwargs.setdefault("categorical_features", [1, 2])
+        return explainer_class(n_samples=300, **kwargs).fit(
+            X, feature_names=["x", "color", "size"]
+        )
+
+    with pytest.raises(ValueError, match="feature 0, which is not one of"):
+        fit(categorical_names={0: ["a"]})
+    with pytest.raises(ValueError, match=r"feature 5, but the data has 3 features"):
+        fit(categorical_features=[1, 2, 5], categorical_names={5: ["a"]})
+    with pytest.raises(TypeError, match="keys must be feature indices"):
+        fit(categorical_names={"color": ["red"]})
+    # a code without a name, in the background data or in an explained row
+    short = {1: ["red", "green"]}
+    with pytest.raises(
+        ValueError, match=r"'color' \(index 1\) of the background data X has the "
+        r"value 2, but categorical_names\[1\] names only the codes 0 to 1"
+    ):
+        fit(categorical_names=short)
+    explainer = fit(X=X[X[:, 1] < 2], categorical_names=short)
+    row = X[X[:, 1] == 2][:1]
+    with pytest.raises(ValueError, match=r"'color' \(index 1\) of X has the value 2"):
+        explainer.explain(model, row)
+    with pytest.raises(ValueError, match="has the value 0.5"):
+        explainer.explain(model, np.array([[0.0, 0.5, 1.0]]))

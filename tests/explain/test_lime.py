@@ -79,3 +79,10 @@ def test_vote_keeps_the_most_frequent_features():
     features, weights = vote(runs, 2)
     np.testing.assert_array_equal(features, [1, 2])
     np.testing.assert_allclose(weights, [0.4, -0.15])
+
+
+def test_vote_validates_its_parameters():
+    with pytest.raises(ValueError, match="'n_features' parameter of vote must be"):
+        vote([[(1, 0.5)]], -1)
+    with pytest.raises(ValueError, match="'runs' parameter of vote must be"):
+        vote(None, 2)

@@ -22,14 +22,14 @@ def test_bins_match_limes_quartile_discretizer(cancer):
     lime = lime_tabular.LimeTabularExplainer(X, random_state=0)
     disc = lime.discretizer
     tables = TabularTables(X)
-    P = tables.params
+    B = tables.bins
     for j in range(X.shape[1]):
         n_bins = len(disc.means[j])
         np.testing.assert_array_equal(tables.thresholds[j], disc.mins[j][1:])
-        np.testing.assert_allclose(P["lo"][j, :n_bins], disc.mins[j])
-        np.testing.assert_allclose(P["hi"][j, :n_bins], disc.maxs[j])
-        np.testing.assert_allclose(P["mean"][j, :n_bins], disc.means[j])
-        np.testing.assert_allclose(P["std"][j, :n_bins], disc.stds[j])
+        np.testing.assert_allclose(B.lo[j, :n_bins], disc.mins[j])
+        np.testing.assert_allclose(B.hi[j, :n_bins], disc.maxs[j])
+        np.testing.assert_allclose(B.mean[j, :n_bins], disc.means[j])
+        np.testing.assert_allclose(B.std[j, :n_bins], disc.stds[j])
         freq = np.zeros(n_bins)
         freq[np.asarray(lime.feature_values[j], dtype=int)] = lime.feature_frequencies[
             j
