@@ -10,7 +10,6 @@ identical arrays. The private functions below only compute.
 import inspect
 import numbers
 import os
-import sys
 import warnings
 from typing import NamedTuple
 
@@ -19,6 +18,7 @@ import scipy.sparse as sp
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from ..utils._validation import external_stacklevel
 from . import _kernels, _reference
 
 __all__ = ["make_counterexamples", "COUNTEREXAMPLE_STRATEGIES"]
@@ -506,28 +506,6 @@ def _check_output_size(X, k, n_ce, per_feature):
 # warnings
 
 
-def _external_stacklevel():
-    """``stacklevel`` that points ``warnings.warn`` at the caller's code.
-
-    Counted from the function that calls ``warnings.warn`` (the caller of
-    this helper): the first frame outside the skxil package and outside
-    scikit-learn's ``validate_params`` wrapper, however deep the call came
-    (``skip_file_prefixes`` needs Python 3.12).
-    """
-    skip = (
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,
-        os.path.abspath(inspect.getfile(validate_params)),
-    )
-    frame = sys._getframe(1)
-    level = 1
-    while frame is not None:
-        if not os.path.abspath(frame.f_code.co_filename).startswith(skip):
-            break
-        frame = frame.f_back
-        level += 1
-    return level
-
-
 def _warn_unchanged(strategy, features):
     """One warning per call naming every feature that kept its value."""
     if not features:
@@ -539,7 +517,7 @@ def _warn_unchanged(strategy, features):
             "observed value in X_train; they were left unchanged in their "
             "counterexamples.",
             UserWarning,
-            stacklevel=_external_stacklevel(),
+            stacklevel=external_stacklevel(),
         )
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import StrOptions, validate_params
 
+from ..utils._validation import external_stacklevel
 from ..utils._text import check_documents, check_text_corrections, split_document
 from ._generator import (
     _COMMON_CONSTRAINTS,
@@ -19,7 +20,6 @@ from ._generator import (
     _check_n_counterexamples,
     _check_row_index,
     _context_keywords,
-    _external_stacklevel,
 )
 
 __all__ = ["make_text_counterexamples", "TEXT_COUNTEREXAMPLE_STRATEGIES"]
@@ -226,7 +226,7 @@ def make_text_counterexamples(
             "Some corrected words do not occur in their document (words are "
             f"matched exactly, case included) and were ignored: {listed}{more}.",
             UserWarning,
-            stacklevel=_external_stacklevel(),
+            stacklevel=external_stacklevel(),
         )
     source = np.asarray(source, dtype=np.intp)
     X_ce = np.empty(len(out), dtype=object)

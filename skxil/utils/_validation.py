@@ -9,16 +9,23 @@ from scipy import sparse
 from sklearn.utils._param_validation import Interval, validate_params
 
 
-def warn_external(message, category=UserWarning):
-    """Warn, pointing at the first caller outside skxil (the user's line).
+def external_stacklevel():
+    """``stacklevel`` that points ``warnings.warn`` at the caller's code.
 
-    Frames of skxil and of scikit-learn's parameter-validation wrapper are
-    skipped, however deep the call.
+    Counted from the function that calls ``warnings.warn`` (the caller of
+    this helper): the first frame outside skxil and outside scikit-learn's
+    ``validate_params`` wrapper, however deep the call came
+    (``skip_file_prefixes`` needs Python 3.12).
     """
-    frame, level = sys._getframe(1), 1
+    frame, level = sys._getframe(2), 2
     while frame is not None and _internal(frame.f_globals.get("__name__", "")):
         frame, level = frame.f_back, level + 1
-    warnings.warn(message, category, stacklevel=level + 1)
+    return level
+
+
+def warn_external(message, category=UserWarning):
+    """Warn, pointing at the first caller outside skxil (the user's line)."""
+    warnings.warn(message, category, stacklevel=external_stacklevel())
 
 
 def _internal(module):
