@@ -24,8 +24,8 @@ import argparse
 import time
 
 import numpy as np
-
 from _breast_cancer import load, models
+
 from skxil.explain import FastLimeExplainer, LimeExplainer
 from skxil.explain._lime import vote
 

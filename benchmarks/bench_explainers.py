@@ -39,10 +39,10 @@ import argparse
 import time
 
 import numpy as np
+from _breast_cancer import load, models
 from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 
-from _breast_cancer import load, models
 from skxil.explain import FastLimeExplainer, LimeExplainer
 
 LIME_REFERENCE = {"LogReg pipeline": 46.0, "RandomForest(100)": 2.8}

@@ -13,7 +13,11 @@ import warnings
 import numpy as np
 from scipy import sparse
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_consistent_length, column_or_1d, validate_data
+from sklearn.utils.validation import (
+    check_consistent_length,
+    column_or_1d,
+    validate_data,
+)
 
 from ._frames import FrameEncoder, frame_labels, frame_like
 from ._training_set import like, numeric_background

@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from skxil._frames import FrameEncoder, frame_from_state, frame_labels, frame_like, frame_state
+from skxil._frames import (
+    FrameEncoder,
+    frame_from_state,
+    frame_labels,
+    frame_like,
+    frame_state,
+)
 
 pd = pytest.importorskip("pandas")
 

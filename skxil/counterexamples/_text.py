@@ -12,8 +12,8 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import StrOptions, validate_params
 
-from ..utils._validation import external_stacklevel
 from ..utils._text import check_documents, check_text_corrections, split_document
+from ..utils._validation import external_stacklevel
 from ._generator import (
     _COMMON_CONSTRAINTS,
     _check_labels,
