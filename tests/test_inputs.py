@@ -54,3 +54,13 @@ def test_strategies_that_do_not_apply_name_the_kind():
     learner = CaipiClassifier(counterexample_strategy="remove", random_state=0)
     with pytest.raises(ValueError, match="'remove' removes words.*for rows of features"):
         learner.fit(X, [0, 1, 0, 1], corrections=[[0], None, None, None])
+
+
+def test_a_huge_counterexample_count_fails_first_and_changes_nothing():
+    X = np.arange(8.0).reshape(4, 2)
+    learner = CaipiClassifier(random_state=0).fit(X, [0, 1, 0, 1])
+    before = learner.training_set_
+    learner.set_params(n_counterexamples=10**9)
+    with pytest.raises(ValueError, match="would return 1000000000 counterexample rows"):
+        learner.teach(X[:1], [0], corrections=[[1]])
+    assert learner.training_set_ is before

@@ -32,3 +32,7 @@ def test_readme_python_examples_run(capsys, tmp_path, monkeypatch):
     assert namespace["learner"].training_set_.n_real == 30
     assert 0.0 <= namespace["pipe"].score(namespace["X_test"], namespace["y_test"]) <= 1.0
     assert (tmp_path / "explanation.png").stat().st_size > 0
+    table = namespace["table_learner"]  # the mixed-table example
+    assert table.training_set_.n_real == 30 and table.training_set_.n_counterexamples > 0
+    assert (table.training_set_.X.dtypes == namespace["T_train"].dtypes).all()
+    assert "site=" in out

@@ -20,7 +20,7 @@ from sklearn.preprocessing import (
     RobustScaler,
     StandardScaler,
 )
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, validate_params
 
 from .._frames import frame_labels
 from ..utils._validation import _is_dataframe
@@ -176,6 +176,7 @@ def _n_in(step):
     return int(getattr(step, "n_features_in_", 1))
 
 
+@validate_params({"estimator": "no_validation"}, prefer_skip_nested_validation=True)
 def is_linear_model(estimator):
     """Whether :class:`LinearExplainer` can explain a fitted estimator.
 

@@ -10,6 +10,7 @@ import time
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
 from .._inputs import is_documents
@@ -167,16 +168,6 @@ def _progress_bar(progress, total):
     return tqdm(total=total, desc="CAIPI", leave=False)
 
 
-def _check_int(value, name, low, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer; got {value!r}.")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}; got {value}.")
-    return int(value)
-
-
 def _relevant_rows(user, X, positions, n_features):
     if n_features is None:  # documents: one mask per document over its words
         masks = []
@@ -199,6 +190,26 @@ def _relevant_rows(user, X, positions, n_features):
     ).reshape(len(positions), n_features)
 
 
+@validate_params(
+    {
+        "learner": [HasMethods(["query", "explain", "teach"])],
+        "X_pool": "no_validation",  # checked by the learner, any of its kinds
+        "y_pool": ["array-like"],
+        "user": [SimulatedUser],
+        "n_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "X_test": "no_validation",
+        "y_test": ["array-like", None],
+        "relevant_test": ["array-like", None],
+        "explain_from": [Interval(numbers.Integral, 0, None, closed="left"), None],
+        "eval_every": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_explain_test": [Interval(numbers.Integral, 0, None, closed="left")],
+        "exclude": ["array-like", None],
+        "n_instances": [Interval(numbers.Integral, 1, None, closed="left")],
+        "progress": ["boolean"],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=False,  # it fits the user's estimator
+)
 def simulate(
     learner,
     X_pool,
@@ -310,11 +321,6 @@ def simulate(
     (3, 13)
     """
     # ------------------------------------------------------------ checks
-    if not all(hasattr(learner, m) for m in ("query", "explain", "teach")):
-        raise TypeError(
-            "learner must be a CaipiClassifier (with query, explain and teach); "
-            f"got {type(learner).__name__}."
-        )
     check_is_fitted(
         learner,
         msg=(
@@ -322,13 +328,6 @@ def simulate(
             "learner.fit(X_init, y_init) with a few rows of each class first."
         ),
     )
-    if not isinstance(user, SimulatedUser):
-        raise TypeError(f"user must be a SimulatedUser; got {type(user).__name__}.")
-    n_iter = _check_int(n_iter, "n_iter", 1)
-    eval_every = _check_int(eval_every, "eval_every", 1)
-    n_instances = _check_int(n_instances, "n_instances", 1)
-    n_explain_test = _check_int(n_explain_test, "n_explain_test", 0)
-    explain_from = _check_int(explain_from, "explain_from", 0, allow_none=True)
     y_pool = np.asarray(y_pool)
     n_pool = _num_samples(X_pool)
     if y_pool.shape != (n_pool,):
