@@ -15,13 +15,17 @@ names the class's site in training and is random in test. Two parts:
    without the ``site`` column), mean and standard deviation over seeds.
 2. **Explainer speed.** Explaining test rows over the original columns
    (n_samples=5000, k=5): ``FastLimeExplainer`` (what ``explainer="fast_lime"``
-   runs, categorical columns perturbed from their observed frequencies),
+   runs, categorical columns perturbed from their observed frequencies;
+   ``serial``: the same with ``prefetch=False``),
    lime's ``LimeTabularExplainer`` with ``categorical_features`` (through
    ``LimeExplainer``, on the same codes and the same decoding model), and the
    model's own ``predict_proba`` on 5000 rows per explanation given as a
    DataFrame with the user's dtypes (the decoding included), in one call as
    the explainer makes it. Milliseconds per explanation, best of a few runs,
-   and the ratios.
+   and the ratios. With prefetch, a multi-chunk call gives the sampling
+   thread a core of its own and limits the model's thread pools to the
+   other one: this pays for a BLAS model, and costs a model that uses both
+   cores itself (HistGradientBoosting's OpenMP), which ``serial`` shows.
 
 Run ``python benchmarks/bench_mixed.py`` (``--quick`` for a smaller run).
 """
@@ -109,15 +113,21 @@ def speed(make_model, prepare, settings):
     fast = CaipiClassifier(
         make_model(), explainer=FastLimeExplainer(n_features=5), random_state=0
     ).fit(X, y)
+    serial = CaipiClassifier(
+        make_model(),
+        explainer=FastLimeExplainer(n_features=5, prefetch=False),
+        random_state=0,
+    ).fit(X, y)
     lime = CaipiClassifier(
         make_model(),
         explainer=LimeExplainer(n_features=5, n_samples=5000),
         random_state=0,
     ).fit(X, y)
-    fast.explain(rows[:1])  # compile or load the kernels, build the explainer
-    lime.explain(rows[:1])
+    for learner in (fast, serial, lime):
+        learner.explain(rows[:1])  # compile or load the kernels, build the explainer
     repeats = settings["repeats"]
     t_fast = best_time(lambda: fast.explain(rows), repeats) / len(rows)
+    t_serial = best_time(lambda: serial.explain(rows), repeats) / len(rows)
     few = rows[: settings["n_lime"]]
     t_lime = best_time(lambda: lime.explain(few), repeats) / len(few)
     # The bare model: 5000 rows of codes per explained row, in one call as the
@@ -128,7 +138,7 @@ def speed(make_model, prepare, settings):
     pick = np.random.RandomState(0).randint(len(space.background), size=5000 * len(rows))
     Z = space.background[pick]
     t_bare = best_time(lambda: model.predict_proba(Z), repeats) / len(rows)
-    return t_fast, t_lime, t_bare
+    return t_fast, t_serial, t_lime, t_bare
 
 
 def main():
@@ -152,13 +162,13 @@ def main():
     print()
     print("Explaining over the original columns (n_samples=5000, k=5), "
           "ms per explanation")
-    print(f"{'model':<22} {'fast':>8} {'lime':>9} {'lime/fast':>10} "
-          f"{'bare':>8} {'fast/bare':>10}")
+    print(f"{'model':<22} {'fast':>7} {'serial':>7} {'lime':>7} {'lime/fast':>10} "
+          f"{'bare':>7} {'fast/bare':>10} {'serial/bare':>12}")
     for name, (make_model, prepare) in MODELS.items():
-        t_fast, t_lime, t_bare = speed(make_model, prepare, settings)
-        print(f"{name:<22} {1e3 * t_fast:>8.1f} {1e3 * t_lime:>9.1f} "
-              f"{t_lime / t_fast:>9.1f}x {1e3 * t_bare:>8.1f} "
-              f"{t_fast / t_bare:>9.2f}x")
+        t_fast, t_serial, t_lime, t_bare = speed(make_model, prepare, settings)
+        print(f"{name:<22} {1e3 * t_fast:>7.1f} {1e3 * t_serial:>7.1f} "
+              f"{1e3 * t_lime:>7.1f} {t_lime / t_fast:>9.1f}x {1e3 * t_bare:>7.1f} "
+              f"{t_fast / t_bare:>9.2f}x {t_serial / t_bare:>11.2f}x")
 
 
 if __name__ == "__main__":
