@@ -121,7 +121,9 @@ def _transform(estimator, X):
     """modAL's ``transform_without_estimating``: every step but the model's."""
     pipes = [estimator]
     if not isinstance(estimator, Pipeline):
-        pipes = [e for e in getattr(estimator, "estimators_", []) if isinstance(e, Pipeline)]
+        pipes = [
+            e for e in getattr(estimator, "estimators_", []) if isinstance(e, Pipeline)
+        ]
         if isinstance(getattr(estimator, "estimators_", None), np.ndarray):
             pipes = []  # homogeneous ensembles (bagging) have no pipelines to use
     Xt = [pipe[:-1].transform(X) for pipe in pipes if isinstance(pipe, Pipeline)]
@@ -203,7 +205,9 @@ def _vote_entropy_sampling(committee, X, n_instances=1):
     except NotFittedError:
         entropy = np.zeros(n_pool)
     else:
-        p_vote = np.stack([(votes == c).mean(axis=1) for c in committee.classes_], axis=1)
+        p_vote = np.stack(
+            [(votes == c).mean(axis=1) for c in committee.classes_], axis=1
+        )
         entropy = entr(p_vote).sum(axis=1)
     query_idx = np.argsort(-entropy, kind="stable")[:n_instances]
     return query_idx, entropy[query_idx]
@@ -351,7 +355,9 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.corrections_training = []
         self._validate_params()
         # modAL fits in the constructor; the seeds of later fits derive from this one.
-        self._seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+        self._seed = int(
+            check_random_state(random_state).randint(np.iinfo(np.int32).max)
+        )
         self._n_fits = 0
         if X_training is None:
             if y_training is not None:
@@ -363,7 +369,12 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             raise ValueError("X_training was given without y_training.")
         self._set(
             self._fitted(
-                X_training, y_training, corrections, bootstrap_init, fit_kwargs, keep=True
+                X_training,
+                y_training,
+                corrections,
+                bootstrap_init,
+                fit_kwargs,
+                keep=True,
             )
         )
 
@@ -552,11 +563,15 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """
         self._validate_params()
         self._set(
-            self._fitted(X, y, corrections, bootstrap, fit_kwargs, keep=True, reset=True)
+            self._fitted(
+                X, y, corrections, bootstrap, fit_kwargs, keep=True, reset=True
+            )
         )
         return self
 
-    def teach(self, X, y, bootstrap=False, only_new=False, corrections=None, **fit_kwargs):
+    def teach(
+        self, X, y, bootstrap=False, only_new=False, corrections=None, **fit_kwargs
+    ):
         """Add labelled rows (with their corrections) and refit.
 
         Parameters
@@ -796,7 +811,9 @@ class Committee(BaseEstimator):
         "on_transformed": ["boolean"],
     }
 
-    def __init__(self, learner_list, query_strategy=_vote_entropy_sampling, on_transformed=False):
+    def __init__(
+        self, learner_list, query_strategy=_vote_entropy_sampling, on_transformed=False
+    ):
         self.learner_list = learner_list
         self.query_strategy = query_strategy
         self.on_transformed = on_transformed
@@ -887,7 +904,9 @@ class Committee(BaseEstimator):
             )
         )
 
-    def teach(self, X, y, bootstrap=False, only_new=False, corrections=None, **fit_kwargs):
+    def teach(
+        self, X, y, bootstrap=False, only_new=False, corrections=None, **fit_kwargs
+    ):
         """Teach every member the new rows and their corrections.
 
         Parameters
@@ -935,10 +954,16 @@ class Committee(BaseEstimator):
         """
         for i, m in enumerate(self.learner_list):
             if m.X_training is None:
-                raise NotFittedError(f"learner_list[{i}] has no training rows to rebag.")
+                raise NotFittedError(
+                    f"learner_list[{i}] has no training rows to rebag."
+                )
         return self._all(
             lambda m: m._fitted(
-                m.X_training, m.y_training, m.corrections_training, True, fit_kwargs,
+                m.X_training,
+                m.y_training,
+                m.corrections_training,
+                True,
+                fit_kwargs,
                 keep=True,
             )
         )
@@ -978,7 +1003,9 @@ class Committee(BaseEstimator):
                 f"return_metrics must be a bool, got {return_metrics!r}; pass the "
                 "number of rows as n_instances=..."
             )
-        return _run_strategy(self, X_pool, query_args, bool(return_metrics), query_kwargs)
+        return _run_strategy(
+            self, X_pool, query_args, bool(return_metrics), query_kwargs
+        )
 
     def transform_without_estimating(self, X):
         """Each member's pipeline transform of ``X``, side by side (modAL's hook).
@@ -1014,7 +1041,9 @@ class Committee(BaseEstimator):
         votes : ndarray of shape (n_samples, n_learners)
             Labels, in the labels' own dtype (modAL casts them to float).
         """
-        return np.column_stack([m.predict(X, **predict_kwargs) for m in self.learner_list])
+        return np.column_stack(
+            [m.predict(X, **predict_kwargs) for m in self.learner_list]
+        )
 
     def vote_proba(self, X, **predict_proba_kwargs):
         """Each member's class probabilities, aligned on :attr:`classes_`.
@@ -1075,7 +1104,9 @@ class Committee(BaseEstimator):
         y : ndarray of shape (n_samples,)
             Labels.
         """
-        return self.classes_[np.argmax(self.predict_proba(X, **predict_proba_kwargs), axis=1)]
+        return self.classes_[
+            np.argmax(self.predict_proba(X, **predict_proba_kwargs), axis=1)
+        ]
 
     def score(self, X, y, sample_weight=None):
         """Accuracy of the consensus prediction.

@@ -20,8 +20,8 @@ from skxil.modal import ActiveLearner, Committee
 from skxil.query import entropy_sampling, margin_sampling, uncertainty_sampling
 
 modAL = pytest.importorskip("modAL")
-from modAL import batch, density, disagreement, uncertainty  # noqa: E402
-from modAL.models import Committee as ModALCommittee  # noqa: E402
+from modAL import batch, density, disagreement, uncertainty
+from modAL.models import Committee as ModALCommittee
 
 X, y = load_iris(return_X_y=True)
 INIT = [0, 50, 100]
@@ -40,14 +40,23 @@ CONTAINERS = {
 
 
 def _learner(estimator=None, rows=INIT, **kwargs):
-    estimator = RandomForestClassifier(n_estimators=10, random_state=0) if estimator is None else estimator
+    estimator = (
+        RandomForestClassifier(n_estimators=10, random_state=0)
+        if estimator is None
+        else estimator
+    )
     return ActiveLearner(estimator, X_training=X[rows], y_training=y[rows], **kwargs)
 
 
 def _committee(n=3, **kwargs):
     return Committee(
         [
-            _learner(RandomForestClassifier(n_estimators=10, random_state=i), rows=[0, 1, 50, 51, 100, 101], bootstrap_init=True, random_state=i)
+            _learner(
+                RandomForestClassifier(n_estimators=10, random_state=i),
+                rows=[0, 1, 50, 51, 100, 101],
+                bootstrap_init=True,
+                random_state=i,
+            )
             for i in range(n)
         ],
         **kwargs,
@@ -63,7 +72,7 @@ def test_constructor_without_training_rows_is_unfitted():
     with pytest.raises(NotFittedError, match="ActiveLearner is not fitted"):
         learner.predict(X)
     # skxil's strategy answers for an unfitted learner; teach starts the training set
-    idx, rows = learner.query(X)
+    _idx, rows = learner.query(X)
     assert rows.shape == (1, 4)
     learner.teach(X[INIT], y[INIT])
     assert learner.X_training.shape == (3, 4)
@@ -73,7 +82,9 @@ def test_constructor_without_training_rows_is_unfitted():
 
 def test_constructor_with_training_rows_fits_and_estimator_is_fitted_model():
     template = LogisticRegression()
-    learner = ActiveLearner(template, X_training=X[INIT], y_training=y[INIT], random_state=0)
+    learner = ActiveLearner(
+        template, X_training=X[INIT], y_training=y[INIT], random_state=0
+    )
     assert learner.estimator is learner.caipi_.estimator_
     assert learner.estimator is not template
     assert isinstance(learner.caipi_, CaipiClassifier)
@@ -82,13 +93,17 @@ def test_constructor_with_training_rows_fits_and_estimator_is_fitted_model():
     np.testing.assert_array_equal(learner.y_training, y[INIT])
     assert learner.corrections_training == [None, None, None]
     assert learner.score(X, y) == learner.estimator.score(X, y)
-    np.testing.assert_allclose(learner.predict_proba(X), learner.estimator.predict_proba(X))
+    np.testing.assert_allclose(
+        learner.predict_proba(X), learner.estimator.predict_proba(X)
+    )
     assert learner.query_strategy is uncertainty_sampling
     assert learner.on_transformed is False
 
 
 def test_constructor_corrections_make_counterexamples():
-    learner = _learner(corrections=[[0], None, [1, 2]], n_counterexamples=2, random_state=0)
+    learner = _learner(
+        corrections=[[0], None, [1, 2]], n_counterexamples=2, random_state=0
+    )
     assert learner.caipi_.training_set_.n_counterexamples == 4
     assert learner.corrections_training == [[0], None, [1, 2]]
 
@@ -111,16 +126,18 @@ def test_constructor_fit_kwargs_reach_the_estimator():
             self.note_ = note
             return super().fit(X, y, **kw)
 
-    learner = ActiveLearner(Recorder(), X_training=X[INIT], y_training=y[INIT], note="hi")
+    learner = ActiveLearner(
+        Recorder(), X_training=X[INIT], y_training=y[INIT], note="hi"
+    )
     assert learner.estimator.note_ == "hi"
 
 
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(y_training=y[INIT]), "y_training was given without X_training"),
-        (dict(X_training=X[INIT]), "X_training was given without y_training"),
-        (dict(corrections=[[0]]), "corrections was given without X_training"),
+        ({"y_training": y[INIT]}, "y_training was given without X_training"),
+        ({"X_training": X[INIT]}, "X_training was given without y_training"),
+        ({"corrections": [[0]]}, "corrections was given without X_training"),
     ],
 )
 def test_constructor_errors_name_the_parameter(kwargs, match):
@@ -167,14 +184,21 @@ def test_teach_returns_self_and_refits():
 
 def test_teach_only_new_fits_on_the_new_rows_only():
     learner = _learner(LogisticRegression(), random_state=0)
-    learner.teach(X[[1, 51, 101, 2]], y[[1, 51, 101, 2]], only_new=True, corrections=[[0], None, None, None])
+    learner.teach(
+        X[[1, 51, 101, 2]],
+        y[[1, 51, 101, 2]],
+        only_new=True,
+        corrections=[[0], None, None, None],
+    )
     assert learner.X_training.shape == (3, 4)  # not added, as in modAL
     ts = learner.caipi_.training_set_
     np.testing.assert_array_equal(ts.X_real, X[[1, 51, 101, 2]])
     assert ts.n_counterexamples == 3
     # the next ordinary teach refits on X_training plus the new rows
     learner.teach(X[[3]], y[[3]])
-    np.testing.assert_array_equal(learner.caipi_.training_set_.X_real, X[[0, 50, 100, 3]])
+    np.testing.assert_array_equal(
+        learner.caipi_.training_set_.X_real, X[[0, 50, 100, 3]]
+    )
 
 
 def test_teach_bootstrap_resamples_all_training_rows():
@@ -189,11 +213,16 @@ def test_teach_bootstrap_resamples_all_training_rows():
 
 
 def test_teach_bootstrap_carries_corrections_with_their_rows():
-    learner = _learner(LogisticRegression(), corrections=[[0], [0], [0]], random_state=1, n_counterexamples=1)
+    learner = _learner(
+        LogisticRegression(),
+        corrections=[[0], [0], [0]],
+        random_state=1,
+        n_counterexamples=1,
+    )
     learner.teach(X[[1]], y[[1]], bootstrap=True, corrections=[[2]])
     ts = learner.caipi_.training_set_
     assert ts.n_counterexamples == 4  # every resampled row is corrected once
-    origin_rows = ts.X_real[ts.origin[ts.n_real:]]
+    origin_rows = ts.X_real[ts.origin[ts.n_real :]]
     # a counterexample differs from its source row only in the corrected feature
     for ce, src in zip(ts.X_ce, origin_rows):
         changed = np.flatnonzero(ce != src)
@@ -219,7 +248,12 @@ def test_explain_gives_one_explanation_per_row():
 @pytest.mark.parametrize("kind", CONTAINERS)
 def test_teach_with_corrections_on_every_container(kind):
     make = CONTAINERS[kind]
-    learner = ActiveLearner(LogisticRegression(), X_training=make(X[INIT]), y_training=y[INIT], random_state=0)
+    learner = ActiveLearner(
+        LogisticRegression(),
+        X_training=make(X[INIT]),
+        y_training=y[INIT],
+        random_state=0,
+    )
     idx, rows = learner.query(make(X), n_instances=2)
     assert type(rows) is type(make(X[:1]))
     names = [["sl"], ["pw"]] if kind == "frame" else [[0], [3]]
@@ -245,7 +279,13 @@ def test_teach_with_a_boolean_mask_of_corrections():
 
 # ------------------------------------------------------- all-or-nothing
 def _state(learner):
-    return (learner.X_training.copy(), learner.y_training.copy(), list(learner.corrections_training), learner.caipi_, learner.estimator)
+    return (
+        learner.X_training.copy(),
+        learner.y_training.copy(),
+        list(learner.corrections_training),
+        learner.caipi_,
+        learner.estimator,
+    )
 
 
 @pytest.mark.parametrize(
@@ -254,11 +294,23 @@ def _state(learner):
         (lambda l: l.teach(X[[1]], y[[1]], corrections=[[7]]), ValueError, "7"),
         (lambda l: l.teach(X[[1]], y[[1, 2]]), ValueError, "1 rows but y has 2"),
         (lambda l: l.teach(X[[1], :2], y[[1]]), ValueError, "2 features"),
-        (lambda l: l.teach(X[[1]], y[[1]], corrections=[[0], [1]]), ValueError, "corrections has 2"),
+        (
+            lambda l: l.teach(X[[1]], y[[1]], corrections=[[0], [1]]),
+            ValueError,
+            "corrections has 2",
+        ),
         (lambda l: l.teach(X[[1]], y[[1]], bootstrap="yes"), TypeError, "bootstrap"),
         (lambda l: l.teach(X[[1]], y[[1]], only_new=1), TypeError, "only_new"),
-        (lambda l: l.teach(X[[1]], y[[1]], bootstrap=True, corrections=[[9]]), ValueError, "9"),
-        (lambda l: l.fit(X[INIT], y[INIT], corrections=np.ones((3, 4))), ValueError, "boolean mask"),
+        (
+            lambda l: l.teach(X[[1]], y[[1]], bootstrap=True, corrections=[[9]]),
+            ValueError,
+            "9",
+        ),
+        (
+            lambda l: l.fit(X[INIT], y[INIT], corrections=np.ones((3, 4))),
+            ValueError,
+            "boolean mask",
+        ),
         (lambda l: l.query(X, return_metrics="no"), TypeError, "return_metrics"),
     ],
 )
@@ -321,7 +373,10 @@ def test_query_return_metrics_and_query_args():
 
 @pytest.mark.parametrize(
     "result, error, match",
-    [(np.array([0.5]), TypeError, "integer row indices"), (np.array([999]), ValueError, "999")],
+    [
+        (np.array([0.5]), TypeError, "integer row indices"),
+        (np.array([999]), ValueError, "999"),
+    ],
 )
 def test_query_checks_the_strategy_result(result, error, match):
     learner = _learner(query_strategy=lambda clf, X_pool: result)
@@ -329,9 +384,11 @@ def test_query_checks_the_strategy_result(result, error, match):
         learner.query(X)
 
 
-@pytest.mark.parametrize("strategy", [uncertainty_sampling, margin_sampling, entropy_sampling])
+@pytest.mark.parametrize(
+    "strategy", [uncertainty_sampling, margin_sampling, entropy_sampling]
+)
 def test_skxil_strategies_run_on_the_learner(strategy):
-    idx, rows = _learner(query_strategy=strategy).query(X, n_instances=4)
+    idx, _rows = _learner(query_strategy=strategy).query(X, n_instances=4)
     assert idx.shape == (4,)
 
 
@@ -365,16 +422,21 @@ def test_modal_learner_strategies(strategy, kind):
 
 
 def test_batch_sampling_on_an_unfitted_learner_cold_starts():
-    learner = ActiveLearner(LogisticRegression(), query_strategy=batch.uncertainty_batch_sampling)
-    idx, rows = learner.query(X, n_instances=3)
+    learner = ActiveLearner(
+        LogisticRegression(), query_strategy=batch.uncertainty_batch_sampling
+    )
+    idx, _rows = learner.query(X, n_instances=3)
     assert idx.shape == (3,)
 
 
 def test_batch_sampling_on_transformed_uses_the_pipeline():
     pipe = make_pipeline(StandardScaler(), LogisticRegression())
-    learner = ActiveLearner(pipe, batch.uncertainty_batch_sampling, X[INIT], y[INIT], on_transformed=True)
+    learner = ActiveLearner(
+        pipe, batch.uncertainty_batch_sampling, X[INIT], y[INIT], on_transformed=True
+    )
     np.testing.assert_allclose(
-        learner.transform_without_estimating(X[:3]), learner.estimator[:-1].transform(X[:3])
+        learner.transform_without_estimating(X[:3]),
+        learner.estimator[:-1].transform(X[:3]),
     )
     idx, _ = learner.query(X, n_instances=3)
     assert idx.shape == (3,)
@@ -405,7 +467,7 @@ def test_committee_attributes_and_default_strategy():
     assert list(committee) == committee.learner_list
     assert committee.X_training.shape == (18, 4)
     assert committee.y_training.shape == (18,)
-    idx, rows, metrics = committee.query(X, n_instances=2, return_metrics=True)
+    idx, _rows, metrics = committee.query(X, n_instances=2, return_metrics=True)
     assert idx.shape == metrics.shape == (2,)
     # the default picks the rows of highest vote entropy
     votes = committee.vote(X)
@@ -413,7 +475,9 @@ def test_committee_attributes_and_default_strategy():
     assert disputed[idx].min() == disputed.max()
     proba = committee.predict_proba(X)
     np.testing.assert_allclose(proba, committee.vote_proba(X).mean(axis=1))
-    np.testing.assert_array_equal(committee.predict(X), committee.classes_[proba.argmax(axis=1)])
+    np.testing.assert_array_equal(
+        committee.predict(X), committee.classes_[proba.argmax(axis=1)]
+    )
     assert committee.score(X, y) == np.mean(committee.predict(X) == y)
 
 
@@ -428,8 +492,16 @@ def test_committee_with_an_unfitted_member_has_no_classes():
 
 def test_committee_vote_keeps_string_labels_and_aligns_classes():
     labels = np.array(["setosa", "versicolor", "virginica"])[y]
-    a = ActiveLearner(LogisticRegression(), X_training=X[[0, 1, 50, 51]], y_training=labels[[0, 1, 50, 51]])
-    b = ActiveLearner(LogisticRegression(), X_training=X[[0, 1, 100, 101]], y_training=labels[[0, 1, 100, 101]])
+    a = ActiveLearner(
+        LogisticRegression(),
+        X_training=X[[0, 1, 50, 51]],
+        y_training=labels[[0, 1, 50, 51]],
+    )
+    b = ActiveLearner(
+        LogisticRegression(),
+        X_training=X[[0, 1, 100, 101]],
+        y_training=labels[[0, 1, 100, 101]],
+    )
     committee = Committee([a, b])
     assert committee.classes_.tolist() == ["setosa", "versicolor", "virginica"]
     votes = committee.vote(X[:3])
@@ -481,11 +553,17 @@ COMMITTEE_STRATEGIES = [
 
 
 @pytest.mark.parametrize("kind", ["array", "sparse", "frame"])
-@pytest.mark.parametrize("strategy", COMMITTEE_STRATEGIES, ids=lambda f: f"{f.__module__}.{f.__name__}")
+@pytest.mark.parametrize(
+    "strategy", COMMITTEE_STRATEGIES, ids=lambda f: f"{f.__module__}.{f.__name__}"
+)
 def test_committee_strategies(strategy, kind):
     make = CONTAINERS[kind]
     members = [
-        ActiveLearner(RandomForestClassifier(n_estimators=5, random_state=i), X_training=make(X[INIT]), y_training=y[INIT])
+        ActiveLearner(
+            RandomForestClassifier(n_estimators=5, random_state=i),
+            X_training=make(X[INIT]),
+            y_training=y[INIT],
+        )
         for i in range(2)
     ]
     committee = Committee(members, query_strategy=strategy)
@@ -520,7 +598,10 @@ def test_committee_errors_name_the_parameter():
 
 
 def test_modal_own_committee_drives_skxil_learners():
-    members = [_learner(RandomForestClassifier(n_estimators=5, random_state=i), random_state=i) for i in range(2)]
+    members = [
+        _learner(RandomForestClassifier(n_estimators=5, random_state=i), random_state=i)
+        for i in range(2)
+    ]
     committee = ModALCommittee(members)
     np.testing.assert_array_equal(committee.classes_, [0, 1, 2])
     idx, rows = committee.query(X)
