@@ -616,3 +616,22 @@ def test_knn_members_with_few_rows():
     learner = _learner(KNeighborsClassifier(n_neighbors=1))
     idx, _ = learner.query(X, n_instances=2)
     assert idx.shape == (2,)
+
+
+def test_without_corrections_the_loop_equals_a_plain_scikit_learn_loop():
+    rng = np.random.RandomState(0)
+    train = list(rng.choice(150, size=5, replace=False))
+    pool = np.delete(np.arange(150), train)
+    learner = ActiveLearner(
+        KNeighborsClassifier(n_neighbors=3), X_training=X[train], y_training=y[train]
+    )
+    model = KNeighborsClassifier(n_neighbors=3).fit(X[train], y[train])
+    for _ in range(8):
+        idx, _ = learner.query(X[pool])
+        best = int(np.argmax(1 - model.predict_proba(X[pool]).max(axis=1)))
+        assert idx.tolist() == [best]
+        learner.teach(X[pool[idx]], y[pool[idx]])
+        train.append(pool[best])
+        model = KNeighborsClassifier(n_neighbors=3).fit(X[train], y[train])
+        pool = np.delete(pool, best)
+    np.testing.assert_array_equal(learner.predict_proba(X), model.predict_proba(X))
