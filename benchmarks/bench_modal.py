@@ -256,6 +256,22 @@ def _data():
     return X, y, [0, 1, 50, 51, 100, 101]
 
 
+def _model(models, strategy, committee, X_init, y_init):
+    """One learner, or a committee of two, of ``models`` (skxil.modal or modAL)."""
+    members = [
+        models.ActiveLearner(
+            RandomForestClassifier(n_estimators=5, random_state=i),
+            X_training=X_init,
+            y_training=y_init,
+        )
+        for i in range(2 if committee else 1)
+    ]
+    if committee:
+        return models.Committee(members, query_strategy=strategy)
+    members[0].query_strategy = strategy
+    return members[0]
+
+
 def _on_skxil(strategy, committee):
     """Query and teach on an array, a sparse and a DataFrame pool."""
     import pandas as pd
@@ -268,19 +284,7 @@ def _on_skxil(strategy, committee):
     }
     ok, failed = [], []
     for kind, make in containers.items():
-        members = [
-            modal.ActiveLearner(
-                RandomForestClassifier(n_estimators=5, random_state=i),
-                X_training=make(X[init]),
-                y_training=y[init],
-            )
-            for i in range(2 if committee else 1)
-        ]
-        model = members[0]
-        if committee:
-            model = modal.Committee(members, query_strategy=strategy)
-        else:
-            model.query_strategy = strategy
+        model = _model(modal, strategy, committee, make(X[init]), y[init])
         try:
             idx, rows = model.query(make(X), n_instances=2)
             model.teach(rows, y[idx])
@@ -295,19 +299,7 @@ def _in_modal(strategy, committee):
     X, y, init = _data()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        members = [
-            modal_models.ActiveLearner(
-                RandomForestClassifier(n_estimators=5, random_state=i),
-                X_training=X[init],
-                y_training=y[init],
-            )
-            for i in range(2 if committee else 1)
-        ]
-        model = members[0]
-        if committee:
-            model = modal_models.Committee(members, query_strategy=strategy)
-        else:
-            model.query_strategy = strategy
+        model = _model(modal_models, strategy, committee, X[init], y[init])
         idx, rows = model.query(X, n_instances=2)
         try:
             model.teach(rows, y[idx])

@@ -127,11 +127,14 @@ def _transform(estimator, X):
         if isinstance(getattr(estimator, "estimators_", None), np.ndarray):
             pipes = []  # homogeneous ensembles (bagging) have no pipelines to use
     Xt = [pipe[:-1].transform(X) for pipe in pipes if isinstance(pipe, Pipeline)]
-    if not Xt:
-        return X
-    if any(sparse.issparse(b) for b in Xt):
-        return sparse.hstack(Xt, format="csr")
-    return np.hstack([np.asarray(b) for b in Xt])
+    return _hstack(Xt) if Xt else X
+
+
+def _hstack(blocks):
+    """Blocks of columns side by side (sparse if any block is)."""
+    if any(sparse.issparse(b) for b in blocks):
+        return sparse.hstack(blocks, format="csr")
+    return np.hstack([np.asarray(b) for b in blocks])
 
 
 def _run_strategy(model, X_pool, query_args, return_metrics, query_kwargs):
@@ -1020,10 +1023,7 @@ class Committee(BaseEstimator):
         Xt : ndarray or sparse matrix
             The concatenated transforms.
         """
-        blocks = [m.transform_without_estimating(X) for m in self.learner_list]
-        if any(sparse.issparse(b) for b in blocks):
-            return sparse.hstack(blocks, format="csr")
-        return np.hstack([np.asarray(b) for b in blocks])
+        return _hstack([m.transform_without_estimating(X) for m in self.learner_list])
 
     def vote(self, X, **predict_kwargs):
         """Each member's predicted label for each row.
