@@ -204,7 +204,7 @@ def _cold_start(n_instances):
 
 
 def _discordant_pairs(explanations, similarity):
-    """Pairs ``(i, j)``, ``i < j``, with different predicted classes, best first.
+    """Pairs ``(i, j)``, ``i < j``, with different predictions, best first.
 
     Ranked by the similarity of their explanations (largest first), ties by
     ``i`` then ``j``. Returns the pairs and their explanation similarities.
@@ -216,6 +216,8 @@ def _discordant_pairs(explanations, similarity):
     B = predicted[:, None] != predicted[None, :]  # different predictions
     i, j = np.nonzero(np.triu(B, k=1))
     C = A[i, j]  # similar explanations, different predictions
+    similar = C > 0  # pairs whose explanations share no feature are not similar
+    i, j, C = i[similar], j[similar], C[similar]
     order = np.lexsort((j, i, -C))
     return i[order], j[order], C[order]
 
@@ -331,8 +333,10 @@ def explanation_pair_sampling(
     has the same features (arrays, DataFrames), and by name otherwise (the
     words of documents).
 
-    When no pair of explained rows has different predicted classes (all
-    predicted alike, or fewer than two rows explained), the strategy falls
+    Only pairs with a positive explanation similarity are used. When no pair
+    of explained rows has different predicted classes and explanations that
+    share a feature (all predicted alike, or fewer than two rows explained),
+    the strategy falls
     back to :func:`~skxil.query.uncertainty_sampling` on the whole pool, and
     returns its indices and scores.
 
