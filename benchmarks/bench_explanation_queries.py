@@ -56,8 +56,8 @@ from skxil.query import (
 BATCH = 10
 N_EXPLAINED = 100
 SETTINGS = {
-    "quick": dict(n_seeds=2, n_batches=10),
-    "full": dict(n_seeds=5, n_batches=30),
+    "quick": {"n_seeds": 2, "n_batches": 10},
+    "full": {"n_seeds": 5, "n_batches": 30},
 }
 STRATEGIES = {
     "explanation pairs": lambda clf, X, n, seed: explanation_pair_sampling(

@@ -140,7 +140,7 @@ def test_pair_sampling_round_robin_over_pairs():
     idx, scores = explanation_pair_sampling(clf, X, 4, n_explained=4, random_state=0)
     assert_allclose(scores, [9.0, 1.0, 9.0, 1.0])
     assert len(set(idx.tolist())) == 4
-    idx2, scores2 = explanation_pair_sampling(
+    _idx2, scores2 = explanation_pair_sampling(
         clf, X, 4, n_explained=4, n_retrieved=2, random_state=0
     )
     assert_allclose(scores2, [9.0, 9.0, 1.0, 1.0])
@@ -150,7 +150,7 @@ def test_pair_sampling_no_similar_pair_falls_back():
     # different predictions, but the explanations share no feature
     clf = StubExplainer([0, 1, 0, 1], [[1, 0, 0], [0, 1, 0], [1, 0, 0], [0, 0, 1]])
     X = _id_pool(4)
-    idx, scores = explanation_pair_sampling(clf, X, 2, n_explained=4, random_state=0)
+    idx, _scores = explanation_pair_sampling(clf, X, 2, n_explained=4, random_state=0)
     ref = uncertainty_sampling(clf, X, 2)
     assert_array_equal(idx, ref[0])
 
@@ -277,7 +277,7 @@ def test_pair_sampling_dataframe_pool_uses_pipeline():
         LogisticRegression(),
     )
     learner = CaipiClassifier(pipe, random_state=0).fit(df[:30], y[:30])
-    idx, scores = explanation_pair_sampling(learner, df, 5, n_explained=30, random_state=0)
+    idx, _scores = explanation_pair_sampling(learner, df, 5, n_explained=30, random_state=0)
     assert idx.shape == (5,) and len(set(idx.tolist())) == 5
 
 
@@ -417,7 +417,7 @@ def test_wrong_reason_dataframe_pool():
         df[:30], y[:30], corrections=[["c"]] + [None] * 29
     )
     assert _corrected_feature_counts(learner.training_set_) == {2: 1}
-    idx, scores = wrong_reason_sampling(learner, df[30:], 3)
+    _idx, scores = wrong_reason_sampling(learner, df[30:], 3)
     assert scores[0] > 0
 
 
