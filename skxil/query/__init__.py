@@ -5,6 +5,16 @@ Each takes ``(classifier, X, n_instances=1, ...)`` and returns
 ``(query_idx, scores)``, most informative row first.
 """
 
+from ._batch import ranked_batch_sampling
+from ._committee import (
+    consensus_entropy,
+    consensus_entropy_sampling,
+    max_disagreement,
+    max_disagreement_sampling,
+    vote_entropy,
+    vote_entropy_sampling,
+)
+from ._density import density_weighted_sampling, information_density
 from ._strategies import (
     entropy_sampling,
     margin_sampling,
@@ -13,8 +23,17 @@ from ._strategies import (
 )
 
 __all__ = [
+    "consensus_entropy",
+    "consensus_entropy_sampling",
+    "density_weighted_sampling",
     "entropy_sampling",
+    "information_density",
     "margin_sampling",
+    "max_disagreement",
+    "max_disagreement_sampling",
     "random_sampling",
+    "ranked_batch_sampling",
     "uncertainty_sampling",
+    "vote_entropy",
+    "vote_entropy_sampling",
 ]
