@@ -5,7 +5,6 @@
 
 from numbers import Integral, Real
 
-import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 
 from ._distances import mean_similarities, numeric_views

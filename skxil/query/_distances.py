@@ -13,6 +13,8 @@ array of strings) raises a :class:`TypeError` that asks for a numeric encoding.
 # Authors: The skxil developers
 # License: BSD 3 clause
 
+from itertools import pairwise
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.metrics import pairwise_distances_argmin_min, pairwise_distances_chunked
@@ -62,7 +64,7 @@ def _one_hot_frames(frames):
     encoded = pd.get_dummies(stacked, columns=categorical, dtype=np.float64)
     values = encoded.to_numpy(dtype=np.float64)
     bounds = np.cumsum([0, *sizes])
-    return [values[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    return [values[a:b] for a, b in pairwise(bounds)]
 
 
 def numeric_views(X, X_labelled, caller):

@@ -310,7 +310,9 @@ ABOVE_POOL = r"n_instances must be between 1 and the pool size \(5 samples\), "
 )
 def test_n_instances_out_of_range(strategy, n_instances, message):
     with pytest.raises(ValueError, match=message):
-        strategy(FixedProbaClassifier(BINARY), np.zeros((5, 1)), n_instances=n_instances)
+        strategy(
+            FixedProbaClassifier(BINARY), np.zeros((5, 1)), n_instances=n_instances
+        )
 
 
 @pytest.mark.parametrize("strategy", ALL_STRATEGIES)
