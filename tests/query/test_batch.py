@@ -55,7 +55,7 @@ def test_matches_the_definition(data, metric):
 def test_agrees_with_modal(data, metric, n_jobs):
     modal_batch = pytest.importorskip("modAL.batch")
     modal_models = pytest.importorskip("modAL.models")
-    clf, X_lab, y_lab, X_pool = data
+    _, X_lab, y_lab, X_pool = data
     learner = modal_models.ActiveLearner(
         LogisticRegression(), X_training=X_lab, y_training=y_lab
     )
@@ -114,7 +114,7 @@ def test_cold_start_picks_the_most_central_row():
     rng = np.random.RandomState(0)
     X_pool = rng.normal(size=(50, 3))
     clf = LogisticRegression()  # unfitted: uncertainty 1 everywhere
-    idx, scores = ranked_batch_sampling(clf, X_pool, n_instances=3)
+    idx, _ = ranked_batch_sampling(clf, X_pool, n_instances=3)
     assert idx[0] == np.argmin(pairwise_distances(X_pool).mean(axis=1))
     assert len(set(idx)) == 3
     # An empty labelled set is a cold start too.
