@@ -103,8 +103,9 @@ def ranked_batch_sampling(
         nearest-row distances with
         :func:`sklearn.metrics.pairwise_distances_argmin_min`, like modAL.
 
-    X_labelled : {array-like, sparse matrix, DataFrame} of shape (n_labelled, n_features), default=None
-        Labelled rows to use instead of those stored in ``classifier``.
+    X_labelled : array-like of shape (n_labelled, n_features), default=None
+        Labelled rows to use instead of those stored in ``classifier``: an
+        array, a sparse matrix, or a DataFrame with the columns of ``X``.
 
     random_tie_break : bool, default=False
         If False, among rows with equal scores the one with the lowest index is
@@ -115,7 +116,9 @@ def ranked_batch_sampling(
 
     chunk_size : int, default=None
         Number of rows passed to ``predict_proba`` at a time. None scores the
-        whole pool in one call. The result does not depend on it. Distances are
+        whole pool in one call.
+        The result does not depend on it, up to the rounding of the
+        classifier's own arithmetic on fewer rows. Distances are
         always computed in blocks of bounded memory.
 
     **predict_proba_kwargs : dict

@@ -122,7 +122,10 @@ def _max_disagreement(members, classes, X, n_rows, kwargs):
 
 
 def _disagreement(measure, committee, X, chunk_size, kwargs):
-    """Score the pool with ``measure`` a chunk at a time; zeros if a member is unfitted."""
+    """Score the pool with ``measure`` a chunk at a time.
+
+    Every row scores 0 if a member is not fitted, as in modAL.
+    """
     members = _members(committee)
     n_pool = _pool_size(X)
     scores = np.empty(n_pool)
@@ -191,7 +194,9 @@ _SAMPLING_DOC = """Parameters
 
     chunk_size : int, default=None
         Number of rows passed to the members at a time. None passes the whole
-        pool at once. The result does not depend on it.
+        pool at once.
+        The result does not depend on it, up to the rounding of the
+        classifier's own arithmetic on fewer rows.
 
     **predict_kwargs : dict
         Keyword arguments passed to each member's ``%(method)s``.
@@ -210,8 +215,8 @@ _EXAMPLE_SETUP = """>>> import numpy as np
     >>> from sklearn.tree import DecisionTreeClassifier
     >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
     >>> y = [0, 0, 1, 1]
-    >>> committee = [LogisticRegression().fit(X, y),
-    ...              DecisionTreeClassifier(random_state=0).fit(X[[0, 1, 3]], [0, 1, 1])]"""
+    >>> tree = DecisionTreeClassifier(random_state=0).fit(X[[0, 1, 3]], [0, 1, 1])
+    >>> committee = [LogisticRegression().fit(X, y), tree]"""
 
 
 def _doc(template, **fields):

@@ -146,7 +146,9 @@ def density_weighted_sampling(
 
     chunk_size : int, default=None
         Number of rows passed to ``predict_proba`` at a time. None scores the
-        whole pool in one call. The result does not depend on it.
+        whole pool in one call.
+        The result does not depend on it, up to the rounding of the
+        classifier's own arithmetic on fewer rows.
 
     **predict_proba_kwargs : dict
         Keyword arguments passed to ``classifier.predict_proba``.

@@ -102,7 +102,10 @@ def numeric_views(X, X_labelled, caller):
 
 
 def min_distances(X, Y, metric, n_jobs):
-    """Distance from each row of ``X`` to its nearest row of ``Y``, in bounded memory."""
+    """Distance from each row of ``X`` to its nearest row of ``Y``.
+
+    Computed in blocks of bounded memory.
+    """
     if n_jobs is None or n_jobs == 1:
         # Chunked internally (scikit-learn's working_memory), like modAL.
         return pairwise_distances_argmin_min(X, Y, metric=metric)[1]

@@ -202,7 +202,9 @@ _POOL_PARAMETERS_DOC = """X : {array-like, sparse matrix, DataFrame} of shape (n
     chunk_size : int, default=None
         Number of rows passed to ``predict_proba`` at a time, which bounds the
         memory held for class probabilities on a large pool. None scores the
-        whole pool in one call. The result does not depend on it.
+        whole pool in one call.
+        The result does not depend on it, up to the rounding of the
+        classifier's own arithmetic on fewer rows.
 
     **predict_proba_kwargs : dict
         Keyword arguments passed to ``classifier.predict_proba``."""
