@@ -9,7 +9,13 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ._distances import mean_distances, min_distances, numeric_views, row
+from ._distances import (
+    distances_to_row,
+    mean_distances,
+    min_distances,
+    numeric_views,
+    row,
+)
 from ._strategies import (
     _PROBA_CONSTRAINTS,
     _UNCERTAINTY,
@@ -212,6 +218,6 @@ def ranked_batch_sampling(
         query_idx[step] = i
         query_scores[step] = score
         if step + 1 < n_instances:
-            to_pick = min_distances(X_num, row(X_num, i), metric, n_jobs)
+            to_pick = distances_to_row(X_num, row(X_num, i), metric, n_jobs)
             nearest = to_pick if nearest is None else np.minimum(nearest, to_pick)
     return query_idx, query_scores

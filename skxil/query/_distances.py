@@ -17,7 +17,11 @@ from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.metrics import pairwise_distances_argmin_min, pairwise_distances_chunked
+from sklearn.metrics import (
+    pairwise_distances,
+    pairwise_distances_argmin_min,
+    pairwise_distances_chunked,
+)
 from sklearn.utils import check_array
 
 from .._frames import is_categorical_dtype
@@ -117,6 +121,15 @@ def min_distances(X, Y, metric, n_jobs):
         n_jobs=n_jobs,
     )
     return np.concatenate(list(chunks))
+
+
+def distances_to_row(X, x, metric, n_jobs):
+    """Distance from each row of ``X`` to the single row ``x``, as a 1-D array.
+
+    One column of distances is small, so it is computed in one call (the
+    set-up of :func:`min_distances` costs more than the distances here).
+    """
+    return pairwise_distances(X, x, metric=metric, n_jobs=n_jobs).ravel()
 
 
 def mean_similarities(X, metric, n_jobs):
