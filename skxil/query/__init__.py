@@ -3,6 +3,16 @@
 modAL-compatible functions that choose which pool rows to ask the user about.
 Each takes ``(classifier, X, n_instances=1, ...)`` and returns
 ``(query_idx, scores)``, most informative row first.
+
+- by class probabilities: uncertainty, margin and entropy sampling;
+- baseline: random sampling;
+- diverse batches: ranked batch-mode sampling (uncertainty and distance to the
+  labelled and already picked rows);
+- representativeness: information density and density-weighted sampling;
+- query by committee: vote entropy, consensus entropy and maximum disagreement.
+
+Only ranked batch-mode sampling makes batches (``n_instances > 1``) diverse;
+the others query the ``n_instances`` best-scored rows.
 """
 
 from ._batch import ranked_batch_sampling

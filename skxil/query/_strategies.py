@@ -189,7 +189,10 @@ _POOL_PARAMETERS_DOC = """X : {array-like, sparse matrix, DataFrame} of shape (n
         The pool to query from. It is passed to ``predict_proba`` unchanged.
 
     n_instances : int, default=1
-        Number of rows to query, between 1 and ``n_samples``.
+        Number of rows to query, between 1 and ``n_samples``. The batch is the
+        ``n_instances`` best-scored rows and is **not diverse**: near-duplicate
+        rows score alike and are queried together. See
+        :func:`~skxil.query.ranked_batch_sampling` for diverse batches.
 
     random_tie_break : bool, default=False
         If False, rows with equal scores are returned in increasing row order.
@@ -480,7 +483,9 @@ def random_sampling(classifier, X, n_instances=1, *, random_state=None):
         The pool to query from. Only its number of rows is used.
 
     n_instances : int, default=1
-        Number of rows to query, between 1 and ``n_samples``.
+        Number of rows to query, between 1 and ``n_samples``. A random batch
+        is diverse only by chance; see
+        :func:`~skxil.query.ranked_batch_sampling` for diverse batches.
 
     random_state : int, RandomState instance or None, default=None
         Controls which rows are drawn. Pass an int for reproducible results.
