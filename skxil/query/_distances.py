@@ -71,6 +71,12 @@ def _one_hot_frames(frames):
     return [values[a:b] for a, b in pairwise(bounds)]
 
 
+# Blocks of distances of at most this many MiB: small enough to stay in cache
+# while they are reduced, which is several times faster on a large pool than
+# scikit-learn's default working_memory (1 GiB).
+_WORKING_MEMORY = 64
+
+
 def numeric_views(X, X_labelled, caller):
     """Numeric views of the pool ``X`` and the labelled rows (``None`` if absent).
 
@@ -119,6 +125,7 @@ def min_distances(X, Y, metric, n_jobs):
         reduce_func=lambda D, start: D.min(axis=1),
         metric=metric,
         n_jobs=n_jobs,
+        working_memory=_WORKING_MEMORY,
     )
     return np.concatenate(list(chunks))
 
@@ -135,15 +142,15 @@ def distances_to_row(X, x, metric, n_jobs):
 def mean_similarities(X, metric, n_jobs):
     """Mean of ``1 / (1 + d(x, x'))`` over all rows ``x'`` of ``X`` (itself included).
 
-    The ``n_samples ** 2`` distances are computed a block of rows at a time
-    (scikit-learn's ``working_memory``), so memory stays bounded; time is
-    quadratic in the number of rows.
+    The ``n_samples ** 2`` distances are computed in blocks of rows of at most
+    64 MiB, so memory stays bounded; time is quadratic in the number of rows.
     """
     chunks = pairwise_distances_chunked(
         X,
         reduce_func=lambda D, start: (1.0 / (1.0 + D)).mean(axis=1),
         metric=metric,
         n_jobs=n_jobs,
+        working_memory=_WORKING_MEMORY,
     )
     return np.concatenate(list(chunks))
 
@@ -155,6 +162,7 @@ def mean_distances(X, metric, n_jobs):
         reduce_func=lambda D, start: D.mean(axis=1),
         metric=metric,
         n_jobs=n_jobs,
+        working_memory=_WORKING_MEMORY,
     )
     return np.concatenate(list(chunks))
 
