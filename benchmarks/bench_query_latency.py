@@ -80,7 +80,9 @@ def full_sort_select(scores, n_instances, largest):
 
 
 def row(name, n_pool, k, query, select="", full="", ratio=""):
-    return f"{name:<16} {n_pool:>9} {k:>4} {query:>11} {select:>10} {full:>10} {ratio:>7}"
+    return (
+        f"{name:<16} {n_pool:>9} {k:>4} {query:>11} {select:>10} {full:>10} {ratio:>7}"
+    )
 
 
 def fmt(ms):
@@ -168,9 +170,7 @@ def main(argv=None):
         f"LogisticRegression on {N_LABELLED} rows in CaipiClassifier, "
         f"{N_FEATURES} features"
     )
-    header = row(
-        "strategy", "n_pool", "k", "query ms", "select", "full sort", "ratio"
-    )
+    header = row("strategy", "n_pool", "k", "query ms", "select", "full sort", "ratio")
     print(header)
     print("-" * len(header))
     lines, density_small = bench_pool(small, args.n_instances, repeat, None, small)

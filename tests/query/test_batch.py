@@ -265,3 +265,14 @@ def test_does_not_modify_inputs(data):
     ranked_batch_sampling(clf, X_pool, n_instances=5, X_labelled=X_lab)
     assert_array_equal(X_pool, X_pool_copy)
     assert_array_equal(X_lab, X_lab_copy)
+
+
+def test_usable_as_caipi_query_strategy(data):
+    _, X_lab, y_lab, X_pool = data
+    caipi = CaipiClassifier(
+        LogisticRegression(), query_strategy=ranked_batch_sampling
+    ).fit(X_lab, y_lab)
+    query_idx, X_query = caipi.query(X_pool, n_instances=4)
+    expected, _ = ranked_batch_sampling(caipi, X_pool, n_instances=4)
+    assert_array_equal(query_idx, expected)
+    assert_array_equal(X_query, X_pool[expected])
