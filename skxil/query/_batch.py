@@ -22,6 +22,7 @@ from ._strategies import (
     _check_n_instances,
     _pool_scores,
     _pool_size,
+    with_ranking_parameters,
 )
 
 __all__ = ["ranked_batch_sampling"]
@@ -48,6 +49,7 @@ def _labelled_rows(classifier, X_labelled):
     },
     prefer_skip_nested_validation=False,
 )
+@with_ranking_parameters
 def ranked_batch_sampling(
     classifier,
     X,
@@ -97,7 +99,8 @@ def ranked_batch_sampling(
         Number of rows to query, between 1 and ``n_samples``.
 
     metric : str or callable, default="euclidean"
-        Distance passed to :func:`sklearn.metrics.pairwise_distances`.
+        Distance passed to :func:`sklearn.metrics.pairwise_distances`. The
+        distances are computed in blocks of bounded memory.
 
     alpha : "auto" or float in [0, 1], default="auto"
         Weight of the dissimilarity against the uncertainty. "auto" is
@@ -113,19 +116,7 @@ def ranked_batch_sampling(
         Labelled rows to use instead of those stored in ``classifier``: an
         array, a sparse matrix, or a DataFrame with the columns of ``X``.
 
-    random_tie_break : bool, default=False
-        If False, among rows with equal scores the one with the lowest index is
-        picked (like modAL's ``argmax``). If True, ties are broken at random.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds the tie breaking when ``random_tie_break=True``; ignored otherwise.
-
-    chunk_size : int, default=None
-        Number of rows passed to ``predict_proba`` at a time. None scores the
-        whole pool in one call.
-        The result does not depend on it, up to the rounding of the
-        classifier's own arithmetic on fewer rows. Distances are
-        always computed in blocks of bounded memory.
+    %(ranking_parameters)s
 
     **predict_proba_kwargs : dict
         Keyword arguments passed to ``classifier.predict_proba``.

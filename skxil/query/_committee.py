@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import validate_params
 
 from ._strategies import (
     _PROBA_CONSTRAINTS,
+    RANKING_PARAMETERS_DOC,
     _check_n_instances,
     _pool_size,
     _row_chunks,
@@ -169,7 +170,8 @@ _MEASURE_DOC = """Parameters
     %(name)s : ndarray of shape (n_samples,), dtype=float64
         %(returns)s"""
 
-_SAMPLING_DOC = """Parameters
+_SAMPLING_DOC = (
+    """Parameters
     ----------
     committee : object with ``learner_list``, or list of classifiers
         The committee: a modAL ``Committee`` or a list of fitted classifiers,
@@ -185,18 +187,9 @@ _SAMPLING_DOC = """Parameters
         ``n_instances`` highest scores and is **not diverse**; see
         :func:`ranked_batch_sampling` for diverse batches.
 
-    random_tie_break : bool, default=False
-        If False, rows with equal scores are returned in increasing row order.
-        If True, ties are broken at random using ``random_state``.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds the tie breaking when ``random_tie_break=True``; ignored otherwise.
-
-    chunk_size : int, default=None
-        Number of rows passed to the members at a time. None passes the whole
-        pool at once.
-        The result does not depend on it, up to the rounding of the
-        classifier's own arithmetic on fewer rows.
+    """
+    + RANKING_PARAMETERS_DOC
+    + """
 
     **predict_kwargs : dict
         Keyword arguments passed to each member's ``%(method)s``.
@@ -208,6 +201,7 @@ _SAMPLING_DOC = """Parameters
 
     scores : ndarray of shape (n_instances,), dtype=float64
         %(returns)s"""
+)
 
 
 _EXAMPLE_SETUP = """>>> import numpy as np

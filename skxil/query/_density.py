@@ -15,6 +15,7 @@ from ._strategies import (
     _pool_scores,
     _pool_size,
     _select,
+    with_ranking_parameters,
 )
 
 __all__ = ["density_weighted_sampling", "information_density"]
@@ -84,6 +85,7 @@ def information_density(X, metric="euclidean", *, n_jobs=None):
     },
     prefer_skip_nested_validation=False,
 )
+@with_ranking_parameters
 def density_weighted_sampling(
     classifier,
     X,
@@ -137,18 +139,7 @@ def density_weighted_sampling(
     n_jobs : int, default=None
         Number of jobs for the distance computations.
 
-    random_tie_break : bool, default=False
-        If False, rows with equal scores are returned in increasing row order.
-        If True, ties are broken at random using ``random_state``.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds the tie breaking when ``random_tie_break=True``; ignored otherwise.
-
-    chunk_size : int, default=None
-        Number of rows passed to ``predict_proba`` at a time. None scores the
-        whole pool in one call.
-        The result does not depend on it, up to the rounding of the
-        classifier's own arithmetic on fewer rows.
+    %(ranking_parameters)s
 
     **predict_proba_kwargs : dict
         Keyword arguments passed to ``classifier.predict_proba``.

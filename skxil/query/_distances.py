@@ -111,6 +111,22 @@ def numeric_views(X, X_labelled, caller):
     return X_num, L_num
 
 
+def _reduce_rows(X, Y, reduce, metric, n_jobs):
+    """``reduce(D, axis=1)`` of the distances ``D`` from ``X`` to ``Y`` (or ``X``).
+
+    ``D`` is computed in blocks of rows of at most ``_WORKING_MEMORY`` MiB.
+    """
+    chunks = pairwise_distances_chunked(
+        X,
+        Y,
+        reduce_func=lambda D, start: reduce(D, axis=1),
+        metric=metric,
+        n_jobs=n_jobs,
+        working_memory=_WORKING_MEMORY,
+    )
+    return np.concatenate(list(chunks))
+
+
 def min_distances(X, Y, metric, n_jobs):
     """Distance from each row of ``X`` to its nearest row of ``Y``.
 
@@ -119,15 +135,7 @@ def min_distances(X, Y, metric, n_jobs):
     if n_jobs is None or n_jobs == 1:
         # Chunked internally (scikit-learn's working_memory), like modAL.
         return pairwise_distances_argmin_min(X, Y, metric=metric)[1]
-    chunks = pairwise_distances_chunked(
-        X,
-        Y,
-        reduce_func=lambda D, start: D.min(axis=1),
-        metric=metric,
-        n_jobs=n_jobs,
-        working_memory=_WORKING_MEMORY,
-    )
-    return np.concatenate(list(chunks))
+    return _reduce_rows(X, Y, np.min, metric, n_jobs)
 
 
 def distances_to_row(X, x, metric, n_jobs):
@@ -145,26 +153,14 @@ def mean_similarities(X, metric, n_jobs):
     The ``n_samples ** 2`` distances are computed in blocks of rows of at most
     64 MiB, so memory stays bounded; time is quadratic in the number of rows.
     """
-    chunks = pairwise_distances_chunked(
-        X,
-        reduce_func=lambda D, start: (1.0 / (1.0 + D)).mean(axis=1),
-        metric=metric,
-        n_jobs=n_jobs,
-        working_memory=_WORKING_MEMORY,
+    return _reduce_rows(
+        X, None, lambda D, axis: np.mean(1.0 / (1.0 + D), axis=axis), metric, n_jobs
     )
-    return np.concatenate(list(chunks))
 
 
 def mean_distances(X, metric, n_jobs):
     """Mean distance from each row of ``X`` to all rows of ``X``, in bounded memory."""
-    chunks = pairwise_distances_chunked(
-        X,
-        reduce_func=lambda D, start: D.mean(axis=1),
-        metric=metric,
-        n_jobs=n_jobs,
-        working_memory=_WORKING_MEMORY,
-    )
-    return np.concatenate(list(chunks))
+    return _reduce_rows(X, None, np.mean, metric, n_jobs)
 
 
 def row(X, i):

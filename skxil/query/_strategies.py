@@ -183,6 +183,34 @@ _PROBA_CONSTRAINTS = {
 }
 
 
+# How ties are broken and how many rows are scored at once: the same for every
+# strategy that ranks the pool by a score (this module, _batch, _density,
+# _committee).
+RANKING_PARAMETERS_DOC = """random_tie_break : bool, default=False
+        If False, rows with equal scores are returned in increasing row order.
+        If True, ties are broken at random using ``random_state``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the tie breaking when ``random_tie_break=True``; ignored
+        otherwise. Pass an int for reproducible results.
+
+    chunk_size : int, default=None
+        Number of pool rows scored at a time, which bounds the memory held for
+        class probabilities (or predictions) on a large pool.
+        None scores the whole pool in one call. The result does not depend on
+        it, up to the rounding of the classifier's own arithmetic on fewer
+        rows."""
+
+
+def with_ranking_parameters(func):
+    """Fill ``%(ranking_parameters)s`` into ``func``'s docstring."""
+    if func.__doc__ is not None:  # python -OO strips docstrings
+        func.__doc__ = func.__doc__.replace(
+            "%(ranking_parameters)s", RANKING_PARAMETERS_DOC
+        )
+    return func
+
+
 # The parameters after ``classifier`` mean the same for the three strategies
 # that rank by class probabilities; their docstrings share one description.
 _POOL_PARAMETERS_DOC = """X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
@@ -194,20 +222,7 @@ _POOL_PARAMETERS_DOC = """X : {array-like, sparse matrix, DataFrame} of shape (n
         rows score alike and are queried together. See
         :func:`~skxil.query.ranked_batch_sampling` for diverse batches.
 
-    random_tie_break : bool, default=False
-        If False, rows with equal scores are returned in increasing row order.
-        If True, ties are broken at random using ``random_state``.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds the tie breaking when ``random_tie_break=True``; ignored
-        otherwise. Pass an int for reproducible results.
-
-    chunk_size : int, default=None
-        Number of rows passed to ``predict_proba`` at a time, which bounds the
-        memory held for class probabilities on a large pool. None scores the
-        whole pool in one call.
-        The result does not depend on it, up to the rounding of the
-        classifier's own arithmetic on fewer rows.
+%(ranking_parameters)s
 
     **predict_proba_kwargs : dict
         Keyword arguments passed to ``classifier.predict_proba``."""
@@ -216,7 +231,11 @@ _POOL_PARAMETERS_DOC = """X : {array-like, sparse matrix, DataFrame} of shape (n
 def _with_pool_parameters(func):
     """Fill the shared parameter descriptions into ``func``'s docstring."""
     if func.__doc__ is not None:  # python -OO strips docstrings
-        func.__doc__ = func.__doc__ % {"pool_parameters": _POOL_PARAMETERS_DOC}
+        func.__doc__ = func.__doc__ % {
+            "pool_parameters": _POOL_PARAMETERS_DOC.replace(
+                "%(ranking_parameters)s", RANKING_PARAMETERS_DOC
+            )
+        }
     return func
 
 

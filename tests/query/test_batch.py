@@ -159,35 +159,20 @@ def test_ties_lowest_index_or_random():
     clf = LogisticRegression()  # unfitted: all uncertainties equal
     idx, _ = ranked_batch_sampling(clf, X_pool, n_instances=1, X_labelled=X_lab)
     assert_array_equal(idx, [0])
-    firsts = {
-        ranked_batch_sampling(
+
+    def shuffled(seed, n_instances):
+        return ranked_batch_sampling(
             clf,
             X_pool,
-            n_instances=1,
+            n_instances=n_instances,
             X_labelled=X_lab,
             random_tie_break=True,
             random_state=seed,
-        )[0][0]
-        for seed in range(20)
-    }
-    assert len(firsts) > 1
-    a = ranked_batch_sampling(
-        clf,
-        X_pool,
-        n_instances=4,
-        X_labelled=X_lab,
-        random_tie_break=True,
-        random_state=3,
-    )
-    b = ranked_batch_sampling(
-        clf,
-        X_pool,
-        n_instances=4,
-        X_labelled=X_lab,
-        random_tie_break=True,
-        random_state=3,
-    )
-    assert_array_equal(a[0], b[0])
+        )[0]
+
+    assert len({shuffled(seed, 1)[0] for seed in range(20)}) > 1
+    assert_array_equal(shuffled(3, 4), shuffled(3, 4))
+    assert sorted(shuffled(3, 4).tolist()) == [0, 1, 2, 3]
 
 
 @pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
