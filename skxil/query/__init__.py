@@ -3,8 +3,31 @@
 modAL-compatible functions that choose which pool rows to ask the user about.
 Each takes ``(classifier, X, n_instances=1, ...)`` and returns
 ``(query_idx, scores)``, most informative row first.
+
+- by class probabilities: uncertainty, margin and entropy sampling;
+- baseline: random sampling;
+- diverse batches: ranked batch-mode sampling (uncertainty and distance to the
+  labelled and already picked rows);
+- representativeness: information density and density-weighted sampling;
+- query by committee: vote entropy, consensus entropy and maximum disagreement;
+- by explanations: pairs of rows with different predictions and similar
+  explanations (Nguyen & Ghose), and rows whose explanations rely on features
+  the person corrected before.
+
+Only ranked batch-mode sampling makes batches (``n_instances > 1``) diverse;
+the others query the ``n_instances`` best-scored rows.
 """
 
+from ._batch import ranked_batch_sampling
+from ._committee import (
+    consensus_entropy,
+    consensus_entropy_sampling,
+    max_disagreement,
+    max_disagreement_sampling,
+    vote_entropy,
+    vote_entropy_sampling,
+)
+from ._density import density_weighted_sampling, information_density
 from ._explanation_based import explanation_pair_sampling, wrong_reason_sampling
 from ._strategies import (
     entropy_sampling,
@@ -14,10 +37,19 @@ from ._strategies import (
 )
 
 __all__ = [
+    "consensus_entropy",
+    "consensus_entropy_sampling",
+    "density_weighted_sampling",
     "entropy_sampling",
     "explanation_pair_sampling",
+    "information_density",
     "margin_sampling",
+    "max_disagreement",
+    "max_disagreement_sampling",
     "random_sampling",
+    "ranked_batch_sampling",
     "uncertainty_sampling",
+    "vote_entropy",
+    "vote_entropy_sampling",
     "wrong_reason_sampling",
 ]

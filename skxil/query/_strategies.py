@@ -13,9 +13,10 @@ from collections import namedtuple
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import entr
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import check_random_state
+from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import _num_samples
 
@@ -77,22 +78,63 @@ def _predict_proba(classifier, X, n_pool, predict_proba_kwargs):
     return proba
 
 
+def _top_n(keys, n_instances):
+    """Indices of the ``n_instances`` smallest ``keys``, smallest first.
+
+    Equals ``np.argsort(keys, kind="stable")[:n_instances]`` (ties in increasing
+    index order, NaN last) but costs O(n + k log k) instead of O(n log n): a
+    partition finds the ``n_instances``-th smallest key, every key below it is
+    kept and the ties at it are filled in by increasing index, and only those
+    ``n_instances`` rows are sorted.
+    """
+    n_pool = keys.shape[0]
+    if n_instances >= n_pool:
+        return np.argsort(keys, kind="stable")
+    kth = np.partition(keys, n_instances - 1)[n_instances - 1]
+    if np.isnan(kth):
+        # Fewer than n_instances numbers: the NaN rows are needed, by index.
+        return np.argsort(keys, kind="stable")[:n_instances]
+    below = np.flatnonzero(keys < kth)
+    tied = np.flatnonzero(keys == kth)[: n_instances - below.shape[0]]
+    candidates = np.concatenate([below, tied])
+    candidates.sort()
+    return candidates[np.argsort(keys[candidates], kind="stable")]
+
+
 def _select(scores, n_instances, *, largest, random_tie_break, random_state):
     """Indices of the ``n_instances`` best scores, best first.
 
     Ties keep the order of the rows (lowest index first) unless
     ``random_tie_break`` is True, in which case the rows are shuffled with
     ``random_state`` before a stable sort, so tied rows come out in random order.
+    Only the selected rows are sorted (see :func:`_top_n`); the result is that
+    of a full stable sort.
     """
     keys = -scores if largest else scores
     if random_tie_break:
         rng = check_random_state(random_state)
         permutation = rng.permutation(scores.shape[0])
-        order = permutation[np.argsort(keys[permutation], kind="stable")]
+        order = permutation[_top_n(keys[permutation], n_instances)]
     else:
-        order = np.argsort(keys, kind="stable")
+        order = _top_n(keys, n_instances)
     query_idx = np.asarray(order[:n_instances], dtype=np.intp)
     return query_idx, scores[query_idx]
+
+
+def _row_chunks(X, n_pool, chunk_size):
+    """``(start, stop, rows)`` of consecutive slices of at most ``chunk_size`` rows.
+
+    ``chunk_size=None`` yields the whole pool unchanged, in one piece. Sparse
+    formats without row slicing (COO, DIA) are converted to CSR once.
+    """
+    if chunk_size is None or chunk_size >= n_pool:
+        yield 0, n_pool, X
+        return
+    if sp.issparse(X) and X.format not in ("csr", "csc", "lil", "dok"):
+        X = X.tocsr()
+    for start in range(0, n_pool, chunk_size):
+        stop = min(start + chunk_size, n_pool)
+        yield start, stop, _safe_indexing(X, slice(start, stop))
 
 
 def _uncertainty(proba):
@@ -134,7 +176,39 @@ _CONSTRAINTS = {
     "n_instances": [Interval(Integral, 1, None, closed="left")],
     "random_state": ["random_state"],
 }
-_PROBA_CONSTRAINTS = {**_CONSTRAINTS, "random_tie_break": ["boolean"]}
+_PROBA_CONSTRAINTS = {
+    **_CONSTRAINTS,
+    "random_tie_break": ["boolean"],
+    "chunk_size": [Interval(Integral, 1, None, closed="left"), None],
+}
+
+
+# How ties are broken and how many rows are scored at once: the same for every
+# strategy that ranks the pool by a score (this module, _batch, _density,
+# _committee).
+RANKING_PARAMETERS_DOC = """random_tie_break : bool, default=False
+        If False, rows with equal scores are returned in increasing row order.
+        If True, ties are broken at random using ``random_state``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the tie breaking when ``random_tie_break=True``; ignored
+        otherwise. Pass an int for reproducible results.
+
+    chunk_size : int, default=None
+        Number of pool rows scored at a time, which bounds the memory held for
+        class probabilities (or predictions) on a large pool.
+        None scores the whole pool in one call. The result does not depend on
+        it, up to the rounding of the classifier's own arithmetic on fewer
+        rows."""
+
+
+def with_ranking_parameters(func):
+    """Fill ``%(ranking_parameters)s`` into ``func``'s docstring."""
+    if func.__doc__ is not None:  # python -OO strips docstrings
+        func.__doc__ = func.__doc__.replace(
+            "%(ranking_parameters)s", RANKING_PARAMETERS_DOC
+        )
+    return func
 
 
 # The parameters after ``classifier`` mean the same for the three strategies
@@ -143,15 +217,12 @@ _POOL_PARAMETERS_DOC = """X : {array-like, sparse matrix, DataFrame} of shape (n
         The pool to query from. It is passed to ``predict_proba`` unchanged.
 
     n_instances : int, default=1
-        Number of rows to query, between 1 and ``n_samples``.
+        Number of rows to query, between 1 and ``n_samples``. The batch is the
+        ``n_instances`` best-scored rows and is **not diverse**: near-duplicate
+        rows score alike and are queried together. See
+        :func:`~skxil.query.ranked_batch_sampling` for diverse batches.
 
-    random_tie_break : bool, default=False
-        If False, rows with equal scores are returned in increasing row order.
-        If True, ties are broken at random using ``random_state``.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds the tie breaking when ``random_tie_break=True``; ignored
-        otherwise. Pass an int for reproducible results.
+%(ranking_parameters)s
 
     **predict_proba_kwargs : dict
         Keyword arguments passed to ``classifier.predict_proba``."""
@@ -160,21 +231,45 @@ _POOL_PARAMETERS_DOC = """X : {array-like, sparse matrix, DataFrame} of shape (n
 def _with_pool_parameters(func):
     """Fill the shared parameter descriptions into ``func``'s docstring."""
     if func.__doc__ is not None:  # python -OO strips docstrings
-        func.__doc__ = func.__doc__ % {"pool_parameters": _POOL_PARAMETERS_DOC}
+        func.__doc__ = func.__doc__ % {
+            "pool_parameters": _POOL_PARAMETERS_DOC.replace(
+                "%(ranking_parameters)s", RANKING_PARAMETERS_DOC
+            )
+        }
     return func
 
 
+def _pool_scores(measure, classifier, X, n_pool, chunk_size, kwargs):
+    """Score every pool row with ``measure``, ``chunk_size`` rows at a time.
+
+    Only one chunk's class probabilities are held at once; the scores are
+    those of a single call on the whole pool. The cold-start score is used for
+    every row if the classifier is not fitted.
+    """
+    scores = np.empty(n_pool)
+    for start, stop, rows in _row_chunks(X, n_pool, chunk_size):
+        proba = _predict_proba(classifier, rows, stop - start, kwargs)
+        if proba is None:
+            scores.fill(measure.cold_start)
+            break
+        scores[start:stop] = measure.score(proba)
+    return scores
+
+
 def _rank_by(
-    measure, classifier, X, n_instances, random_tie_break, random_state, kwargs
+    measure,
+    classifier,
+    X,
+    n_instances,
+    random_tie_break,
+    random_state,
+    kwargs,
+    chunk_size=None,
 ):
     """Query the ``n_instances`` rows of ``X`` that ``measure`` ranks first."""
     n_pool = _pool_size(X)
     n_instances = _check_n_instances(n_instances, n_pool)
-    proba = _predict_proba(classifier, X, n_pool, kwargs)
-    if proba is None:
-        scores = np.full(n_pool, measure.cold_start)
-    else:
-        scores = measure.score(proba)
+    scores = _pool_scores(measure, classifier, X, n_pool, chunk_size, kwargs)
     return _select(
         scores,
         n_instances,
@@ -195,6 +290,7 @@ def uncertainty_sampling(
     *,
     random_tie_break=False,
     random_state=None,
+    chunk_size=None,
     **predict_proba_kwargs,
 ):
     """Query the rows whose most probable class is the least probable.
@@ -248,6 +344,7 @@ def uncertainty_sampling(
         random_tie_break,
         random_state,
         predict_proba_kwargs,
+        chunk_size,
     )
 
 
@@ -260,6 +357,7 @@ def margin_sampling(
     *,
     random_tie_break=False,
     random_state=None,
+    chunk_size=None,
     **predict_proba_kwargs,
 ):
     """Query the rows with the smallest margin between the two likeliest classes.
@@ -314,6 +412,7 @@ def margin_sampling(
         random_tie_break,
         random_state,
         predict_proba_kwargs,
+        chunk_size,
     )
 
 
@@ -326,6 +425,7 @@ def entropy_sampling(
     *,
     random_tie_break=False,
     random_state=None,
+    chunk_size=None,
     **predict_proba_kwargs,
 ):
     """Query the rows whose predicted class distribution has the largest entropy.
@@ -381,6 +481,7 @@ def entropy_sampling(
         random_tie_break,
         random_state,
         predict_proba_kwargs,
+        chunk_size,
     )
 
 
@@ -401,7 +502,9 @@ def random_sampling(classifier, X, n_instances=1, *, random_state=None):
         The pool to query from. Only its number of rows is used.
 
     n_instances : int, default=1
-        Number of rows to query, between 1 and ``n_samples``.
+        Number of rows to query, between 1 and ``n_samples``. A random batch
+        is diverse only by chance; see
+        :func:`~skxil.query.ranked_batch_sampling` for diverse batches.
 
     random_state : int, RandomState instance or None, default=None
         Controls which rows are drawn. Pass an int for reproducible results.

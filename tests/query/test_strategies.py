@@ -310,7 +310,9 @@ ABOVE_POOL = r"n_instances must be between 1 and the pool size \(5 samples\), "
 )
 def test_n_instances_out_of_range(strategy, n_instances, message):
     with pytest.raises(ValueError, match=message):
-        strategy(FixedProbaClassifier(BINARY), np.zeros((5, 1)), n_instances=n_instances)
+        strategy(
+            FixedProbaClassifier(BINARY), np.zeros((5, 1)), n_instances=n_instances
+        )
 
 
 @pytest.mark.parametrize("strategy", ALL_STRATEGIES)
@@ -406,3 +408,110 @@ def test_random_tie_break_must_be_boolean(strategy):
 def test_bad_random_state(strategy):
     with pytest.raises(ValueError, match=r"'random_state' parameter of \w+ must be"):
         strategy(FixedProbaClassifier(BINARY), np.zeros((5, 1)), random_state="0")
+
+
+# Partial sort and chunked scoring ------------------------------------------
+
+
+def _full_sort(scores, n_instances, largest, random_tie_break=False, seed=None):
+    """The reference ranking: a full stable sort, as _select did before."""
+    keys = -scores if largest else scores
+    if random_tie_break:
+        permutation = np.random.RandomState(seed).permutation(scores.shape[0])
+        return permutation[np.argsort(keys[permutation], kind="stable")][:n_instances]
+    return np.argsort(keys, kind="stable")[:n_instances]
+
+
+@pytest.mark.parametrize("largest", [True, False])
+@pytest.mark.parametrize("random_tie_break", [False, True])
+@pytest.mark.parametrize("n_levels", [1, 2, 5, 1000])
+def test_partial_sort_equals_full_sort_with_ties(largest, random_tie_break, n_levels):
+    from skxil.query._strategies import _select
+
+    rng = np.random.RandomState(n_levels)
+    # Few distinct values: most scores tie, including at the cut.
+    scores = rng.randint(n_levels, size=500).astype(float) / n_levels
+    for n_instances in [1, 2, 37, 250, 499, 500]:
+        idx, got = _select(
+            scores,
+            n_instances,
+            largest=largest,
+            random_tie_break=random_tie_break,
+            random_state=7,
+        )
+        expected = _full_sort(scores, n_instances, largest, random_tie_break, seed=7)
+        assert idx.dtype == np.intp
+        assert_array_equal(idx, expected)
+        assert_array_equal(got, scores[expected])
+
+
+def test_partial_sort_with_nan_and_signed_zeros():
+    from skxil.query._strategies import _top_n
+
+    keys = np.array([0.0, np.nan, -0.0, 1.0, np.nan, 0.0, -1.0])
+    for n_instances in range(1, keys.shape[0] + 1):
+        assert_array_equal(
+            _top_n(keys, n_instances), np.argsort(keys, kind="stable")[:n_instances]
+        )
+
+
+@pytest.mark.parametrize("strategy", PROBA_STRATEGIES)
+@pytest.mark.parametrize("chunk_size", [1, 3, 4, 5, 100])
+def test_chunk_size_gives_identical_results(strategy, chunk_size):
+    X, y = make_classification(n_samples=200, n_features=5, random_state=0)
+    clf = LogisticRegression().fit(X[:50], y[:50])
+    expected = strategy(clf, X, n_instances=20)
+    got = strategy(clf, X, n_instances=20, chunk_size=chunk_size)
+    assert_array_equal(got[0], expected[0])
+    # predict_proba on one row may round differently (BLAS matrix-vector
+    # product instead of matrix-matrix): the scores agree to the last bits.
+    assert_allclose(got[1], expected[1], rtol=1e-13)
+
+
+class ChunkRecorder(FixedProbaClassifier):
+    """Returns rows of a fixed table by the first feature; records the chunk sizes."""
+
+    def predict_proba(self, X, **kwargs):
+        self.sizes_ = [*getattr(self, "sizes_", []), _n_rows(X)]
+        rows = np.asarray(X.toarray() if sp.issparse(X) else X)[:, 0].astype(int)
+        return np.asarray(self.proba, dtype=float)[rows]
+
+
+def _n_rows(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+@pytest.mark.parametrize("strategy", PROBA_STRATEGIES)
+@pytest.mark.parametrize("container", ["array", "dataframe", "csr", "coo", "list"])
+def test_chunks_of_any_container(strategy, container):
+    proba = np.random.RandomState(0).dirichlet([1, 1, 1], size=10)
+    X = np.arange(10, dtype=float)[:, None]
+    if container == "dataframe":
+        X = pytest.importorskip("pandas").DataFrame(X, columns=["row"])
+    elif container in ("csr", "coo"):
+        X = sp.csr_matrix(X).asformat(container)
+    elif container == "list":
+        X = X.tolist()
+    expected = strategy(FixedProbaClassifier(proba), np.zeros((10, 1)), n_instances=4)
+    clf = ChunkRecorder(proba)
+    got = strategy(clf, X, n_instances=4, chunk_size=4)
+    assert clf.sizes_ == [4, 4, 2]
+    assert_array_equal(got[0], expected[0])
+    assert_allclose(got[1], expected[1])
+
+
+@pytest.mark.parametrize("strategy", PROBA_STRATEGIES)
+def test_chunk_size_cold_start_and_errors(strategy):
+    X = np.zeros((6, 2))
+    idx, _ = strategy(UnfittedClassifier(), X, n_instances=3, chunk_size=2)
+    assert_array_equal(idx, [0, 1, 2])
+    with pytest.raises(ValueError, match="chunk_size"):
+        strategy(FixedProbaClassifier(BINARY), X[:5], chunk_size=0)
+    with pytest.raises(ValueError, match="chunk_size"):
+        strategy(FixedProbaClassifier(BINARY), X[:5], chunk_size=1.5)
+
+
+@pytest.mark.parametrize("strategy", PROBA_STRATEGIES)
+def test_n_instances_equal_to_pool(strategy):
+    idx, _ = strategy(FixedProbaClassifier(BINARY), np.zeros((5, 2)), n_instances=5)
+    assert sorted(idx.tolist()) == [0, 1, 2, 3, 4]
