@@ -12,6 +12,11 @@ calls, in milliseconds:
 - full sort: the same ranking with the full stable ``np.argsort`` used before,
   and the ratio full sort / select. Both rankings are checked to be equal.
 
+Explanation pairs (``explanation_pair_sampling``: 100 rows explained in one
+call, here by the exact linear explainer, then the pool ranked by similarity
+to the chosen pairs), wrong reasons (``wrong_reason_sampling`` on a learner
+taught with corrections, 10 000 rows explained) and vote entropy over a
+committee of three logistic regressions are timed on every pool too.
 Ranked batch sampling (``n_instances=10``) is timed on every pool; its cost is
 ``n_pool * (n_labelled + n_instances)`` distances. Density-weighted sampling
 needs all ``n_pool ** 2`` distances: it is timed on the smaller pool and
@@ -32,10 +37,13 @@ from skxil import CaipiClassifier
 from skxil.query import (
     density_weighted_sampling,
     entropy_sampling,
+    explanation_pair_sampling,
     margin_sampling,
     random_sampling,
     ranked_batch_sampling,
     uncertainty_sampling,
+    vote_entropy_sampling,
+    wrong_reason_sampling,
 )
 from skxil.query._strategies import (
     _ENTROPY,
@@ -64,6 +72,23 @@ def make_problem(n_pool, seed=0):
     return caipi, X_pool
 
 
+def corrected_and_committee(seed=0):
+    """A learner taught with corrections (for wrong_reason_sampling) and a
+    committee of three learners fitted on bootstrap samples."""
+    rng = np.random.RandomState(seed)
+    coef = rng.normal(size=N_FEATURES)
+    X_lab = rng.normal(size=(N_LABELLED, N_FEATURES))
+    y_lab = (X_lab @ coef + rng.normal(size=N_LABELLED) > 0).astype(int)
+    corrections = [[0, 1]] * 20 + [None] * (N_LABELLED - 20)
+    corrected = CaipiClassifier(LogisticRegression(), random_state=seed)
+    corrected.fit(X_lab, y_lab, corrections=corrections)
+    committee = []
+    for k in range(3):
+        rows = rng.randint(N_LABELLED, size=N_LABELLED)
+        committee.append(LogisticRegression().fit(X_lab[rows], y_lab[rows]))
+    return corrected, committee
+
+
 def median_ms(func, repeat):
     times = []
     result = None
@@ -90,6 +115,7 @@ def fmt(ms):
 
 
 def bench_pool(n_pool, n_instances, repeat, density_ms_small, n_small):
+    corrected, committee = corrected_and_committee()
     caipi, X = make_problem(n_pool)
     lines = []
     for name, (strategy, measure) in PROBA_STRATEGIES.items():
@@ -132,6 +158,28 @@ def bench_pool(n_pool, n_instances, repeat, density_ms_small, n_small):
         lambda: ranked_batch_sampling(caipi, X, n_instances=10), max(1, repeat // 2)
     )
     lines.append(row("ranked batch", n_pool, 10, fmt(batch_ms)))
+
+    # explanation-based: 100 rows explained in one batched (linear) call, then
+    # the pool ranked by similarity to the chosen pairs
+    pairs_ms, _ = median_ms(
+        lambda: explanation_pair_sampling(
+            caipi, X, n_instances=n_instances, random_state=0
+        ),
+        max(1, repeat // 2),
+    )
+    lines.append(row("expl. pairs", n_pool, n_instances, fmt(pairs_ms)))
+    wrong_ms, _ = median_ms(
+        lambda: wrong_reason_sampling(
+            corrected, X, n_instances=n_instances, n_explained=min(n_pool, 10_000),
+            random_state=0,
+        ),
+        max(1, repeat // 2),
+    )
+    lines.append(row("wrong reasons", n_pool, n_instances, fmt(wrong_ms)))
+    committee_ms, _ = median_ms(
+        lambda: vote_entropy_sampling(committee, X, n_instances=n_instances), repeat
+    )
+    lines.append(row("vote entropy x3", n_pool, n_instances, fmt(committee_ms)))
 
     if density_ms_small is None:
         density_ms, _ = median_ms(
