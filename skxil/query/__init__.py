@@ -8,6 +8,7 @@ Each takes ``(classifier, X, n_instances=1, ...)`` and returns
 - baseline: random sampling;
 - diverse batches: ranked batch-mode sampling (uncertainty and distance to the
   labelled and already picked rows);
+- expected error reduction (Roy and McCallum), which refits per candidate;
 - representativeness: information density and density-weighted sampling;
 - query by committee: vote entropy, consensus entropy and maximum disagreement;
 - by explanations: pairs of rows with different predictions and similar
@@ -28,6 +29,7 @@ from ._committee import (
     vote_entropy_sampling,
 )
 from ._density import density_weighted_sampling, information_density
+from ._expected_error import expected_error_reduction
 from ._explanation_based import explanation_pair_sampling, wrong_reason_sampling
 from ._strategies import (
     entropy_sampling,
@@ -41,6 +43,7 @@ __all__ = [
     "consensus_entropy_sampling",
     "density_weighted_sampling",
     "entropy_sampling",
+    "expected_error_reduction",
     "explanation_pair_sampling",
     "information_density",
     "margin_sampling",
