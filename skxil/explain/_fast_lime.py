@@ -14,7 +14,7 @@ from threadpoolctl import ThreadpoolController
 
 from . import _kernels
 from ._base import BaseExplainer
-from ._kinds import fit_kind
+from ._kinds import check_fitted_mode, fit_kind
 from ._lime_params import LIME_CONSTRAINTS, share_docstring
 from ._sampling import PackedDesign
 from ._utils import _vote, check_predict_proba, predict_proba
@@ -283,12 +283,7 @@ class FastLimeExplainer(BaseExplainer):
         """
         check_is_fitted(self, "sampler_")
         self._validate_params()
-        fitted_mode = self._kind.mode
-        if fitted_mode != self.mode:
-            raise ValueError(
-                f"The explainer was fitted with mode={fitted_mode!r} but mode is now "
-                f"{self.mode!r}; call fit again."
-            )
+        check_fitted_mode(self)
         check_predict_proba(model)
         instances, columns = self._kind.check_instances(X)
         n_rows = len(instances)
@@ -312,8 +307,7 @@ class FastLimeExplainer(BaseExplainer):
         results = [row for block in blocks for row in block]
         classes = getattr(model, "classes_", None)
         return [
-            self._explanation(instances[i], classes, results[i])
-            for i in range(n_rows)
+            self._explanation(instances[i], classes, results[i]) for i in range(n_rows)
         ]
 
     def _block_settings(self, columns, n_blocks):

@@ -1,4 +1,4 @@
-"""The kinds of input of the fast LIME explainer, one class each.
+"""The kinds of input of the LIME explainers, one class each.
 
 A kind owns what differs between dense tabular rows, sparse rows, documents
 and images: building its sampler from the background data at ``fit`` (with
@@ -7,6 +7,8 @@ row's surrogate into an :class:`~._explanation.Explanation`.
 :class:`~._fast_lime.FastLimeExplainer` picks the kind once at ``fit``
 (:func:`fit_kind`) and never branches on the kind of input itself; a new kind
 of input is one new class here and one entry of ``_KINDS``.
+:class:`~._lime.LimeExplainer`'s kinds (tabular rows and documents through
+lime) extend those of this module.
 """
 
 import numpy as np
@@ -32,7 +34,17 @@ def fit_kind(explainer, X, feature_names):
     return kind.fit(explainer, X, feature_names)
 
 
-def _check_n_features(n_features, n_features_in):
+def check_fitted_mode(explainer):
+    """Raise if the explainer's ``mode`` changed since ``fit``."""
+    fitted_mode = explainer._kind.mode
+    if fitted_mode != explainer.mode:
+        raise ValueError(
+            f"The explainer was fitted with mode={fitted_mode!r} but mode is now "
+            f"{explainer.mode!r}; call fit again."
+        )
+
+
+def check_n_features(n_features, n_features_in):
     if n_features != n_features_in:
         raise ValueError(
             f"X has {n_features} features, but the explainer was fitted "
@@ -51,7 +63,8 @@ class _Kind:
     Parameters
     ----------
     sampler : object
-        The fitted sampler (see :mod:`._sampling`).
+        What draws the perturbations: a fitted sampler of :mod:`._sampling`,
+        or lime's explainer for :class:`~._lime.LimeExplainer`.
 
     n_features_in : int, default=None
         Number of features (values per image); None for documents.
@@ -62,6 +75,8 @@ class _Kind:
 
     #: The explainer's ``mode`` this kind belongs to.
     mode = None
+    #: The explainer's fitted attribute holding ``sampler``.
+    sampler_attribute = "sampler_"
 
     def __init__(self, sampler, n_features_in=None, feature_names=None):
         self.sampler = sampler
@@ -76,7 +91,7 @@ class _Kind:
     def fitted_attributes(self):
         """The explainer's public fitted attributes that this kind sets."""
         return {
-            "sampler_": self.sampler,
+            self.sampler_attribute: self.sampler,
             "n_features_in_": self.n_features_in,
             "feature_names_": self.feature_names,
         }
@@ -99,6 +114,8 @@ class DenseRows(_Kind):
     """
 
     mode = "tabular"
+    #: The explainer's name in the error messages.
+    explainer_name = "FastLimeExplainer"
 
     def __init__(self, sampler, n_features_in, feature_names, categorical, names):
         super().__init__(sampler, n_features_in, feature_names)
@@ -107,26 +124,40 @@ class DenseRows(_Kind):
 
     @classmethod
     def fit(cls, explainer, X, feature_names):
+        X, feature_names, categorical, names = cls.check_background(
+            explainer, X, feature_names
+        )
+        sampler = TabularSampler(X, categorical, explainer.discretize_continuous)
+        return cls(sampler, X.shape[1], feature_names, categorical, names)
+
+    @classmethod
+    def check_background(cls, explainer, X, feature_names):
+        """The background data as float64, the feature names and the checked
+        categorical features and names."""
         if X is None:
-            raise ValueError("FastLimeExplainer(mode='tabular').fit needs X.")
+            raise ValueError(f"{cls.explainer_name}(mode='tabular').fit needs X.")
         if feature_names is None and _is_dataframe(X):
             feature_names = list(X.columns)
-        X = dense_float(X)
-        if not np.isfinite(X).all():
-            raise ValueError("The background data X contains NaN or infinity.")
+        X = cls._dense_background(X)
         n_features = X.shape[1]
         feature_names = check_feature_names(feature_names, n_features)
         categorical, names = check_categorical(
             explainer.categorical_features, explainer.categorical_names, n_features
         )
         check_category_codes(X, names, feature_names, "the background data X")
-        sampler = TabularSampler(X, categorical, explainer.discretize_continuous)
-        return cls(sampler, n_features, feature_names, categorical, names)
+        return X, feature_names, categorical, names
+
+    @staticmethod
+    def _dense_background(X):
+        X = dense_float(X)
+        if not np.isfinite(X).all():
+            raise ValueError("The background data X contains NaN or infinity.")
+        return X
 
     def check_instances(self, X):
         columns = list(X.columns) if _is_dataframe(X) else None
         rows = dense_float(X)
-        _check_n_features(rows.shape[1], self.n_features_in)
+        check_n_features(rows.shape[1], self.n_features_in)
         _check_finite(rows)
         check_category_codes(rows, self.names, self.feature_names)
         return list(rows.copy()), columns  # copies: explanations keep their rows
@@ -169,7 +200,7 @@ class SparseRows(_Kind):
         rows = X if sparse.issparse(X) else sparse.csr_matrix(dense_float(X))
         rows = sparse.csr_matrix(rows, dtype=np.float64, copy=True)
         rows.sum_duplicates()
-        _check_n_features(rows.shape[1], self.n_features_in)
+        check_n_features(rows.shape[1], self.n_features_in)
         _check_finite(rows.data)
         return [SparseSampler.prepare(rows, i) for i in range(rows.shape[0])], None
 
@@ -203,7 +234,7 @@ class Documents(_Kind):
         return cls(TextSampler())
 
     def fitted_attributes(self):
-        return {"sampler_": self.sampler}
+        return {self.sampler_attribute: self.sampler}
 
     def check_instances(self, X):
         return [TextSampler.prepare(doc) for doc in check_documents(X)], None
