@@ -57,6 +57,13 @@ def _check_finite(values):
         raise ValueError("LIME cannot explain rows with NaN or infinity.")
 
 
+def _copies_and_columns(rows, X):
+    """The checked 2-D ``rows`` as a list of copies (explanations keep their
+    rows), and the DataFrame columns of ``X`` for the model input (or None)."""
+    columns = list(X.columns) if _is_dataframe(X) else None
+    return list(rows.copy()), columns
+
+
 class _Kind:
     """What every kind of input provides to the fast LIME explainer.
 
@@ -155,12 +162,11 @@ class DenseRows(_Kind):
         return X
 
     def check_instances(self, X):
-        columns = list(X.columns) if _is_dataframe(X) else None
         rows = dense_float(X)
         check_n_features(rows.shape[1], self.n_features_in)
         _check_finite(rows)
         check_category_codes(rows, self.names, self.feature_names)
-        return list(rows.copy()), columns  # copies: explanations keep their rows
+        return _copies_and_columns(rows, X)
 
     def explanation(self, instance, predicted, features, weights, **common):
         return Explanation(
@@ -283,10 +289,9 @@ class Images(_Kind):
         return cls(sampler, int(np.prod(shape)), sampler.feature_names, shape)
 
     def check_instances(self, X):
-        columns = list(X.columns) if _is_dataframe(X) else None
         rows = check_image_rows(X, self.shape)
         _check_finite(rows)
-        return list(rows.copy()), columns  # copies: explanations keep their rows
+        return _copies_and_columns(rows, X)
 
     def explanation(self, instance, predicted, features, weights, **common):
         return Explanation(
