@@ -7,36 +7,17 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 from joblib import Parallel, cpu_count, delayed, effective_n_jobs
-from scipy import sparse
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController
 
-from ..utils._validation import _is_dataframe
 from . import _kernels
 from ._base import BaseExplainer
-from ._explanation import Explanation
+from ._kinds import check_fitted_mode, fit_kind
 from ._lime_params import LIME_CONSTRAINTS, share_docstring
-from ._sampling import (
-    ImageSampler,
-    PackedDesign,
-    TabularSampler,
-    TextSampler,
-    check_image_rows,
-)
-from ._sampling_sparse import SparseSampler
-from ._utils import (
-    _vote,
-    check_categorical,
-    check_category_codes,
-    check_documents,
-    check_feature_names,
-    check_predict_proba,
-    dense_float,
-    feature_labels,
-    predict_proba,
-)
+from ._sampling import PackedDesign
+from ._utils import _vote, check_predict_proba, predict_proba
 
 _SELECTION = {
     "highest_weights": _kernels.SELECT_HIGHEST_WEIGHTS,
@@ -272,57 +253,9 @@ class FastLimeExplainer(BaseExplainer):
             The fitted explainer.
         """
         self._validate_params()
-        if self.mode == "tabular" and sparse.issparse(X):
-            # Sparse rows (e.g. vectorised text) are explained by their
-            # non-zero features, switched off as lime switches off words.
-            n_features = X.shape[1]
-            if X.dtype.kind not in "biuf" or not np.isfinite(X.data).all():
-                raise ValueError(
-                    "The background data X must be numeric, without NaN or infinity."
-                )
-            feature_names = check_feature_names(feature_names, n_features)
-            self.sampler_ = SparseSampler(n_features)
-            self.n_features_in_ = n_features
-            self.feature_names_ = feature_names
-        elif self.mode == "tabular":
-            if X is None:
-                raise ValueError("FastLimeExplainer(mode='tabular').fit needs X.")
-            if feature_names is None and _is_dataframe(X):
-                feature_names = list(X.columns)
-            X = dense_float(X)
-            if not np.isfinite(X).all():
-                raise ValueError("The background data X contains NaN or infinity.")
-            n_features = X.shape[1]
-            feature_names = check_feature_names(feature_names, n_features)
-            categorical, names = check_categorical(
-                self.categorical_features, self.categorical_names, n_features
-            )
-            check_category_codes(X, names, feature_names, "the background data X")
-            self.sampler_ = TabularSampler(X, categorical, self.discretize_continuous)
-            self.n_features_in_ = n_features
-            self.feature_names_ = feature_names
-        elif self.mode == "image":
-            if self.shape is None or len(self.shape) not in (2, 3):
-                raise ValueError(
-                    "FastLimeExplainer(mode='image') needs shape=(height, width) or "
-                    f"(height, width, channels); got shape={self.shape!r}."
-                )
-            if self.segments is not None and np.shape(self.segments) != tuple(
-                self.shape[:2]
-            ):
-                raise ValueError(
-                    f"segments has shape {np.shape(self.segments)}, expected the "
-                    f"image's (height, width) = {tuple(self.shape[:2])}."
-                )
-            if X is not None:
-                check_image_rows(X, self.shape)
-            self.sampler_ = ImageSampler(
-                self.shape, self.segments, self.patch_size, self.hide_color
-            )
-            self.n_features_in_ = int(np.prod(self.shape))
-            self.feature_names_ = self.sampler_.feature_names
-        else:
-            self.sampler_ = TextSampler()
+        self._kind = fit_kind(self, X, feature_names)
+        for name, value in self._kind.fitted_attributes().items():
+            setattr(self, name, value)
         return self
 
     def explain(self, model, X):
@@ -350,20 +283,9 @@ class FastLimeExplainer(BaseExplainer):
         """
         check_is_fitted(self, "sampler_")
         self._validate_params()
-        modes = {
-            TabularSampler: "tabular",
-            SparseSampler: "tabular",
-            TextSampler: "text",
-            ImageSampler: "image",
-        }
-        fitted_mode = modes[type(self.sampler_)]
-        if fitted_mode != self.mode:
-            raise ValueError(
-                f"The explainer was fitted with mode={fitted_mode!r} but mode is now "
-                f"{self.mode!r}; call fit again."
-            )
+        check_fitted_mode(self)
         check_predict_proba(model)
-        instances, columns = self._check_instances(X)
+        instances, columns = self._kind.check_instances(X)
         n_rows = len(instances)
         if n_rows == 0:
             return []
@@ -384,10 +306,8 @@ class FastLimeExplainer(BaseExplainer):
             )
         results = [row for block in blocks for row in block]
         classes = getattr(model, "classes_", None)
-        labels = self._feature_labels(instances)
         return [
-            self._explanation(instances[i], classes, results[i], labels[i])
-            for i in range(n_rows)
+            self._explanation(instances[i], classes, results[i]) for i in range(n_rows)
         ]
 
     def _block_settings(self, columns, n_blocks):
@@ -421,111 +341,19 @@ class FastLimeExplainer(BaseExplainer):
             reserve_core=n_blocks == 1,
         )
 
-    def _is_dense_tabular(self):
-        return self.mode == "tabular" and not isinstance(self.sampler_, SparseSampler)
-
-    def _categorical(self):
-        return check_categorical(
-            self.categorical_features, self.categorical_names, self.n_features_in_
-        )
-
-    def _feature_labels(self, instances):
-        """lime's label of every feature of every row (None: the names)."""
-        if not self._is_dense_tabular():
-            return [None] * len(instances)
-        categorical, names = self._categorical()
-        return [
-            feature_labels(self.feature_names_, row, categorical, names)
-            for row in instances
-        ]
-
-    def _check_instances(self, X):
-        if self.mode == "text":
-            return [TextSampler.prepare(doc) for doc in check_documents(X)], None
-        if isinstance(self.sampler_, SparseSampler):
-            rows = X if sparse.issparse(X) else sparse.csr_matrix(dense_float(X))
-            rows = sparse.csr_matrix(rows, dtype=np.float64, copy=True)
-            rows.sum_duplicates()
-            if rows.shape[1] != self.n_features_in_:
-                raise ValueError(
-                    f"X has {rows.shape[1]} features, but the explainer was fitted "
-                    f"on {self.n_features_in_}."
-                )
-            if not np.isfinite(rows.data).all():
-                raise ValueError("LIME cannot explain rows with NaN or infinity.")
-            return [SparseSampler.prepare(rows, i) for i in range(rows.shape[0])], None
-        columns = list(X.columns) if _is_dataframe(X) else None
-        if self.mode == "image":
-            rows = check_image_rows(X, self.shape)
-        else:
-            rows = dense_float(X)
-            if rows.shape[1] != self.n_features_in_:
-                raise ValueError(
-                    f"X has {rows.shape[1]} features, but the explainer was fitted "
-                    f"on {self.n_features_in_}."
-                )
-        if not np.isfinite(rows).all():
-            raise ValueError("LIME cannot explain rows with NaN or infinity.")
-        if self.mode == "tabular":
-            check_category_codes(rows, self._categorical()[1], self.feature_names_)
-        return list(rows.copy()), columns  # copies: explanations keep their rows
-
-    def _explanation(self, instance, classes, result, labels):
+    def _explanation(self, instance, classes, result):
         """The Explanation of one row from its ``_Block.rows()`` entry."""
         label, proba, features, weights, intercept, score = result
-        common = dict(
+        predicted = classes[label] if classes is not None else label
+        return self._kind.explanation(
+            instance,
+            predicted,
+            features,
+            weights,
             class_index=label,
             proba=proba[label],
             intercept=intercept,
             score=score,
-        )
-        predicted = classes[label] if classes is not None else label
-        if self.mode == "text":
-            pieces, _, words = instance
-            return Explanation(
-                predicted,
-                features,
-                weights,
-                len(words),
-                all_feature_names=words,
-                tokens=pieces,
-                **common,
-            )
-        if self.mode == "image":
-            return Explanation(
-                predicted,
-                features,
-                weights,
-                self.sampler_.n_components,
-                all_feature_names=self.feature_names_,
-                shape=tuple(self.shape),
-                segments=self.sampler_.segments.copy(),
-                instance=instance,
-                **common,
-            )
-        if isinstance(self.sampler_, SparseSampler):
-            columns, values = instance
-            order = np.asarray(features, dtype=np.int64)
-            dense = np.zeros(self.n_features_in_)
-            dense[columns] = values
-            return Explanation(
-                predicted,
-                columns[order],
-                weights,
-                self.n_features_in_,
-                all_feature_names=self.feature_names_,
-                instance=dense,
-                **common,
-            )
-        return Explanation(
-            predicted,
-            features,
-            weights,
-            self.n_features_in_,
-            all_feature_names=self.feature_names_,
-            feature_labels=labels,
-            instance=instance,
-            **common,
         )
 
 

@@ -8,19 +8,15 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils._validation import _is_dataframe
 from ._base import BaseExplainer
-from ._explanation import Explanation
+from ._kinds import DenseRows, Documents, check_n_features, check_fitted_mode
 from ._lime_params import LIME_CONSTRAINTS, share_docstring
 from ._utils import (
     _vote,
-    check_categorical,
     check_category_codes,
     check_documents,
-    check_feature_names,
     check_predict_proba,
     dense_float,
-    feature_labels,
     split_document,
     vote,
 )
@@ -157,44 +153,9 @@ class LimeExplainer(BaseExplainer):
             The fitted explainer.
         """
         self._validate_params()
-        if self.mode == "text":
-            from lime.lime_text import LimeTextExplainer
-
-            self.lime_explainer_ = LimeTextExplainer(
-                kernel_width=25 if self.kernel_width is None else self.kernel_width,
-                feature_selection=self.feature_selection,
-                bow=True,
-                random_state=np.random.RandomState(0),
-            )
-            return self
-
-        from lime.lime_tabular import LimeTabularExplainer
-
-        if X is None:
-            raise ValueError("LimeExplainer(mode='tabular').fit needs X.")
-        if feature_names is None and _is_dataframe(X):
-            feature_names = list(X.columns)
-        X = dense_float(X, "The tabular LIME explainer")
-        n_features = X.shape[1]
-        feature_names = check_feature_names(feature_names, n_features)
-        categorical, names = check_categorical(
-            self.categorical_features, self.categorical_names, n_features
-        )
-        check_category_codes(X, names, feature_names, "the background data X")
-        self.lime_explainer_ = LimeTabularExplainer(
-            X,
-            mode="classification",
-            feature_names=feature_names,
-            categorical_features=self.categorical_features,
-            # lime adds its discretiser's names to this dict: a copy of ours
-            categorical_names=dict(names),
-            kernel_width=self.kernel_width,
-            feature_selection=self.feature_selection,
-            discretize_continuous=self.discretize_continuous,
-            random_state=np.random.RandomState(0),
-        )
-        self.n_features_in_ = n_features
-        self.feature_names_ = feature_names
+        self._kind = _LIME_KINDS[self.mode].fit(self, X, feature_names)
+        for name, value in self._kind.fitted_attributes().items():
+            setattr(self, name, value)
         return self
 
     def explain(self, model, X):
@@ -216,22 +177,10 @@ class LimeExplainer(BaseExplainer):
             One per row, explaining the predicted class.
         """
         check_is_fitted(self, "lime_explainer_")
+        check_fitted_mode(self)
         check_predict_proba(model)
-        if self.mode == "text":
-            X = check_documents(X)
-            n_rows = len(X)
-        else:
-            X = dense_float(X, "The tabular LIME explainer")
-            if X.shape[1] != self.n_features_in_:
-                raise ValueError(
-                    f"X has {X.shape[1]} features, but the explainer was fitted on "
-                    f"{self.n_features_in_}."
-                )
-            categorical, names = check_categorical(
-                self.categorical_features, self.categorical_names, self.n_features_in_
-            )
-            check_category_codes(X, names, self.feature_names_)
-            n_rows = X.shape[0]
+        X, instances = self._kind.check_rows(X)
+        n_rows = len(instances)
         if n_rows == 0:
             return []
         rng = check_random_state(self.random_state)
@@ -243,11 +192,6 @@ class LimeExplainer(BaseExplainer):
         def predict_fn(Z):
             return model.predict_proba(Z)
 
-        if self.mode == "text":
-            documents = [split_document(doc) for doc in X]
-            widths = [len(words) for _, _, words in documents]
-        else:
-            widths = [self.n_features_in_] * n_rows
         results = Parallel(n_jobs=self.n_jobs)(
             delayed(_explain_row)(
                 self.lime_explainer_,
@@ -255,7 +199,7 @@ class LimeExplainer(BaseExplainer):
                 predict_fn,
                 int(labels[i]),
                 seeds[i],
-                min(self.n_features, widths[i]),
+                min(self.n_features, self._kind.width(instances[i])),
                 self.n_samples,
             )
             for i in range(n_rows)
@@ -263,32 +207,97 @@ class LimeExplainer(BaseExplainer):
         explanations = []
         for i, (features, weights, intercept, score) in enumerate(results):
             label = int(labels[i])
-            extra = {}
-            if self.mode == "text":
-                pieces, _, words = documents[i]
-                extra = dict(all_feature_names=words, tokens=pieces)
-            else:
-                extra = dict(
-                    all_feature_names=self.feature_names_,
-                    feature_labels=feature_labels(
-                        self.feature_names_, X[i], categorical, names
-                    ),
-                    instance=X[i].copy(),
-                )
             explanations.append(
-                Explanation(
+                self._kind.explanation(
+                    instances[i],
                     classes[label] if classes is not None else label,
                     features,
                     weights,
-                    widths[i],
                     class_index=label,
                     proba=proba[i, label],
                     intercept=intercept,
                     score=score,
-                    **extra,
                 )
             )
         return explanations
+
+
+class _LimeRows(DenseRows):
+    """Dense tabular rows through ``LimeTabularExplainer`` (sparse rows are
+    densified)."""
+
+    explainer_name = "LimeExplainer"
+    sampler_attribute = "lime_explainer_"
+
+    @classmethod
+    def fit(cls, explainer, X, feature_names):
+        from lime.lime_tabular import LimeTabularExplainer
+
+        X, feature_names, categorical, names = cls.check_background(
+            explainer, X, feature_names
+        )
+        lime_explainer = LimeTabularExplainer(
+            X,
+            mode="classification",
+            feature_names=feature_names,
+            categorical_features=explainer.categorical_features,
+            # lime adds its discretiser's names to this dict: a copy of ours
+            categorical_names=dict(names),
+            kernel_width=explainer.kernel_width,
+            feature_selection=explainer.feature_selection,
+            discretize_continuous=explainer.discretize_continuous,
+            random_state=np.random.RandomState(0),
+        )
+        return cls(lime_explainer, X.shape[1], feature_names, categorical, names)
+
+    @staticmethod
+    def _dense_background(X):
+        return dense_float(X, _TABULAR)
+
+    def check_rows(self, X):
+        """The rows to explain as lime and the model take them, and the rows
+        prepared for :meth:`explanation`."""
+        X = dense_float(X, _TABULAR)
+        check_n_features(X.shape[1], self.n_features_in)
+        check_category_codes(X, self.names, self.feature_names)
+        return X, list(X.copy())  # copies: explanations keep their rows
+
+    def width(self, instance):
+        """The number of interpretable features of a prepared row."""
+        return self.n_features_in
+
+
+class _LimeDocuments(Documents):
+    """Raw documents through ``LimeTextExplainer`` (bag of words)."""
+
+    sampler_attribute = "lime_explainer_"
+
+    @classmethod
+    def fit(cls, explainer, X, feature_names):
+        from lime.lime_text import LimeTextExplainer
+
+        kernel_width = explainer.kernel_width
+        return cls(
+            LimeTextExplainer(
+                kernel_width=25 if kernel_width is None else kernel_width,
+                feature_selection=explainer.feature_selection,
+                bow=True,
+                random_state=np.random.RandomState(0),
+            )
+        )
+
+    def check_rows(self, X):
+        X = check_documents(X)
+        return X, [split_document(doc) for doc in X]
+
+    def width(self, instance):
+        return len(instance[2])
+
+
+_TABULAR = "The tabular LIME explainer"
+
+#: The kind of each ``mode``.
+_LIME_KINDS = {"tabular": _LimeRows, "text": _LimeDocuments}
 
 
 def _explain_row(lime_explainer, x, predict_fn, label, seeds, k, n_samples):
