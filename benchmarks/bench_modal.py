@@ -373,8 +373,9 @@ STRATEGIES = [
 ]
 
 EXTRA_EQUIVALENTS = {
-    "vote_entropy_sampling": "Committee's default (private vote entropy)",
     "classifier_uncertainty": "1 - predict_proba max (inside skxil.query.uncertainty_sampling)",
+    "uncertainty_batch_sampling": "skxil.query.ranked_batch_sampling",
+    "KL_max_disagreement": "skxil.query.max_disagreement",
 }
 
 
@@ -394,7 +395,7 @@ def run_strategies():
                 )
             )
             continue
-        equivalent = _equivalent(name) or EXTRA_EQUIVALENTS.get(name, "-")
+        equivalent = EXTRA_EQUIVALENTS.get(name) or _equivalent(name) or "-"
         if kind.startswith("out of scope"):
             rows.append((f"{module_name}.{name}", kind, "not run", equivalent))
             continue

@@ -27,7 +27,6 @@ from numbers import Integral
 
 import numpy as np
 from scipy import sparse
-from scipy.special import entr
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import accuracy_score
@@ -37,7 +36,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _num_features, _num_samples, column_or_1d
 
 from ._caipi import _EXPLAINERS, CaipiClassifier
-from .query import uncertainty_sampling
+from .query import uncertainty_sampling, vote_entropy_sampling
 
 __all__ = ["ActiveLearner", "Committee"]
 
@@ -165,55 +164,6 @@ def _run_strategy(model, X_pool, query_args, return_metrics, query_kwargs):
             stacklevel=3,
         )
     return query_idx, rows, metrics
-
-
-def _vote_entropy_sampling(committee, X, n_instances=1):
-    """Committee's default query strategy: the rows whose votes disagree most.
-
-    The vote entropy of a row is the entropy of the distribution of the
-    members' predicted labels (McCallum and Nigam, 1998), as in
-    :func:`modAL.disagreement.vote_entropy_sampling`. Ties keep pool order.
-
-    Parameters
-    ----------
-    committee : Committee
-        The committee whose members vote.
-
-    X : {array-like, sparse matrix, DataFrame} of shape (n_pool, n_features)
-        The pool.
-
-    n_instances : int, default=1
-        Number of rows to pick.
-
-    Returns
-    -------
-    query_idx : ndarray of shape (n_instances,)
-        The chosen rows, most disputed first.
-
-    scores : ndarray of shape (n_instances,)
-        Their vote entropies.
-    """
-    n_pool = _num_samples(X)
-    if (
-        not isinstance(n_instances, Integral)
-        or isinstance(n_instances, bool)
-        or not 1 <= n_instances <= n_pool
-    ):
-        raise ValueError(
-            f"n_instances must be an integer between 1 and the pool size ({n_pool}), "
-            f"got {n_instances!r}."
-        )
-    try:
-        votes = committee.vote(X)
-    except NotFittedError:
-        entropy = np.zeros(n_pool)
-    else:
-        p_vote = np.stack(
-            [(votes == c).mean(axis=1) for c in committee.classes_], axis=1
-        )
-        entropy = entr(p_vote).sum(axis=1)
-    query_idx = np.argsort(-entropy, kind="stable")[:n_instances]
-    return query_idx, entropy[query_idx]
 
 
 # ----------------------------------------------------------- ActiveLearner
@@ -761,11 +711,11 @@ class Committee(BaseEstimator):
     learner_list : list of ActiveLearner
         The members, :class:`skxil.modal.ActiveLearner` objects.
 
-    query_strategy : callable, default=vote entropy
-        ``f(committee, X_pool, *query_args, **query_kwargs)``. The default is
-        a private vote-entropy sampler (the rows whose predicted labels are
-        most evenly split among members, as
-        :func:`modAL.disagreement.vote_entropy_sampling`); modAL's
+    query_strategy : callable, default=skxil.query.vote_entropy_sampling
+        ``f(committee, X_pool, *query_args, **query_kwargs)``. The default
+        queries the rows whose predicted labels are most evenly split among
+        the members (as :func:`modAL.disagreement.vote_entropy_sampling`);
+        the other committee strategies of :mod:`skxil.query` and modAL's
         disagreement and uncertainty functions can be passed too.
 
     on_transformed : bool, default=False
@@ -815,7 +765,7 @@ class Committee(BaseEstimator):
     }
 
     def __init__(
-        self, learner_list, query_strategy=_vote_entropy_sampling, on_transformed=False
+        self, learner_list, query_strategy=vote_entropy_sampling, on_transformed=False
     ):
         self.learner_list = learner_list
         self.query_strategy = query_strategy

@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseExplainer
-from ._kinds import DenseRows, Documents, check_n_features, check_fitted_mode
+from ._kinds import DenseRows, Documents, check_fitted_mode, check_n_features
 from ._lime_params import LIME_CONSTRAINTS, share_docstring
 from ._utils import (
     _vote,

@@ -1,6 +1,5 @@
 """make_counterexamples: semantics, randomness, validation and errors."""
 
-import re
 import warnings
 
 import numpy as np

@@ -1,6 +1,5 @@
 """make_text_counterexamples: strategies, words, edge cases and errors."""
 
-import re
 
 import numpy as np
 import pytest

@@ -1,6 +1,5 @@
 """make_confounded_table: a mixed-type table with a string decoy."""
 
-import numpy as np
 import pytest
 from sklearn.compose import make_column_selector, make_column_transformer
 from sklearn.linear_model import LogisticRegression
