@@ -45,6 +45,7 @@ from . import query as _query
 from ._inputs import DocumentsInput, check_labels, input_kind
 from ._training_set import TrainingSet
 from .counterexamples import COUNTEREXAMPLE_STRATEGIES, TEXT_COUNTEREXAMPLE_STRATEGIES
+from .utils._validation import check_query_result
 
 _QUERY_STRATEGIES = {
     "uncertainty": _query.uncertainty_sampling,
@@ -568,20 +569,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         else:
             strategy = self.query_strategy
         result = strategy(self, X_pool, n_instances=n_instances, **strategy_kwargs)
-        if isinstance(result, tuple) and len(result) == 2 and np.ndim(result[0]) == 1:
-            result = result[0]
-        query_idx = np.asarray(result).reshape(-1)
-        n_pool = _num_samples(X_pool)
-        if query_idx.dtype.kind not in "iu":
-            raise TypeError(
-                "The query strategy must return integer row indices; got dtype "
-                f"{query_idx.dtype}."
-            )
-        if query_idx.size and (query_idx.min() < 0 or query_idx.max() >= n_pool):
-            raise ValueError(
-                f"The query strategy returned index {int(query_idx.max())} (or a "
-                f"negative one) for a pool of {n_pool} rows."
-            )
+        query_idx, _ = check_query_result(result, _num_samples(X_pool))
         if sparse.issparse(X_pool) and X_pool.format not in ("csr", "csc"):
             X_pool = X_pool.tocsr()  # COO and friends cannot be indexed by row
         return query_idx, _safe_indexing(X_pool, query_idx)

@@ -37,6 +37,7 @@ from sklearn.utils.validation import _num_features, _num_samples, column_or_1d
 
 from ._caipi import _EXPLAINERS, CaipiClassifier
 from .query import uncertainty_sampling, vote_entropy_sampling
+from .utils._validation import check_query_result
 
 __all__ = ["ActiveLearner", "Committee"]
 
@@ -139,21 +140,7 @@ def _hstack(blocks):
 def _run_strategy(model, X_pool, query_args, return_metrics, query_kwargs):
     """Call the query strategy once; return modAL's tuple."""
     result = model.query_strategy(model, X_pool, *query_args, **query_kwargs)
-    metrics = None
-    if isinstance(result, tuple) and len(result) == 2:
-        result, metrics = result
-    query_idx = np.asarray(result).reshape(-1)
-    n_pool = _num_samples(X_pool)
-    if query_idx.dtype.kind not in "iu":
-        raise TypeError(
-            "The query strategy must return integer row indices; got dtype "
-            f"{query_idx.dtype}."
-        )
-    if query_idx.size and (query_idx.min() < 0 or query_idx.max() >= n_pool):
-        raise ValueError(
-            f"The query strategy returned index {int(query_idx.max())} (or a "
-            f"negative one) for a pool of {n_pool} rows."
-        )
+    query_idx, metrics = check_query_result(result, _num_samples(X_pool))
     rows = _rows(X_pool, query_idx)
     if not return_metrics:
         return query_idx, rows

@@ -35,6 +35,29 @@ def _internal(module):
 _VALIDATION_WRAPPER = "sklearn.utils._param_validation"
 
 
+def check_query_result(result, n_pool):
+    """A query strategy's return value as ``(query_idx, scores or None)``.
+
+    Strategies return indices, or ``(indices, scores)`` (modAL's convention);
+    the indices must be integers into a pool of ``n_pool`` rows.
+    """
+    scores = None
+    if isinstance(result, tuple) and len(result) == 2 and np.ndim(result[0]) == 1:
+        result, scores = result
+    query_idx = np.asarray(result).reshape(-1)
+    if query_idx.dtype.kind not in "iu":
+        raise TypeError(
+            "The query strategy must return integer row indices; got dtype "
+            f"{query_idx.dtype}."
+        )
+    if query_idx.size and (query_idx.min() < 0 or query_idx.max() >= n_pool):
+        raise ValueError(
+            f"The query strategy returned index {int(query_idx.max())} (or a "
+            f"negative one) for a pool of {n_pool} rows."
+        )
+    return query_idx, scores
+
+
 def _is_dataframe(X):
     return hasattr(X, "iloc") and hasattr(X, "columns") and hasattr(X, "dtypes")
 
