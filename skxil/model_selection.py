@@ -16,13 +16,11 @@ fold's corrections through scikit-learn's metadata routing.
 from numbers import Integral
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.metrics import accuracy_score
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metadata_routing import UNCHANGED, _routing_enabled
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_sample_weight, _num_samples, check_array
 
 from ._inputs import DocumentsInput, input_kind
@@ -183,6 +181,8 @@ class RightReasonsScorer(BaseEstimator):
         kind = input_kind(X)
         X_rows = self._check_rows(X, kind)
         n = _num_samples(X_rows)
+        if n == 0:
+            raise ValueError("X has 0 rows; the scorer needs at least one.")
         y = np.asarray(y)
         if y.ndim != 1 or len(y) != n:
             raise ValueError(
@@ -192,8 +192,6 @@ class RightReasonsScorer(BaseEstimator):
         weight = _check_sample_weight(sample_weight, np.empty(n), dtype=np.float64)
         corrections = self._check_corrections(corrections, X_rows, n)
         score_func = accuracy_score if self.score_func is None else self.score_func
-        if n == 0:
-            raise ValueError("X has 0 rows; the scorer needs at least one.")
 
         made = None
         if corrections is not None:
@@ -247,16 +245,17 @@ class RightReasonsScorer(BaseEstimator):
         feature_names = None
         if _is_dataframe(X):
             feature_names = np.asarray(X.columns, dtype=object)
-        common = dict(
-            feature_names=feature_names,
-            y_train=y,
-            n_counterexamples=self.n_draws,
-            strategy=self.strategy,
-            per_feature=self.per_feature,
-            row_index=np.arange(len(y)),
-            random_state=check_random_state(self.random_state),
-        )
-        made = kind.counterexamples(TrainingSet(X, y, None), np.arange(len(y)), corrections, common)
+        rows = np.arange(len(y))
+        common = {
+            "feature_names": feature_names,
+            "y_train": y,
+            "n_counterexamples": self.n_draws,
+            "strategy": self.strategy,
+            "per_feature": self.per_feature,
+            "row_index": rows,
+            "random_state": check_random_state(self.random_state),
+        }
+        made = kind.counterexamples(TrainingSet(X, y, None), rows, corrections, common)
         if made is None or len(made[1]) == 0:
             return None
         return made
