@@ -296,3 +296,29 @@ def test_bad_corrections_name_the_problem(data, table):
     T, _, t, _ = table
     with pytest.raises(ValueError, match="nope"):
         scorer(_table_model().fit(T, t), T, t, corrections=[["nope"]] * len(T))
+
+
+def test_parallel_search_scores_as_the_serial_one(data, routing):
+    X, _, y, _, mask = data
+    learner = _learner().set_fit_request(corrections=True)
+    grid = {"n_counterexamples": [0, 3]}
+    results = [
+        GridSearchCV(learner, grid, scoring=_routed_scorer(), n_jobs=n_jobs)
+        .fit(X, y, corrections=mask)
+        .cv_results_["mean_test_score"]
+        for n_jobs in (1, 2)
+    ]
+    np.testing.assert_array_equal(*results)
+
+
+def test_clone_keeps_the_request_and_search_score_takes_corrections(data, routing):
+    X, X_test, y, y_test, mask = data
+    scorer = sklearn.base.clone(_routed_scorer())
+    assert scorer.get_metadata_routing().score.requests["corrections"] is True
+    search = GridSearchCV(
+        _learner().set_fit_request(corrections=True), {"n_counterexamples": [3]},
+        scoring=scorer,
+    ).fit(X, y, corrections=mask)
+    mask_test = np.zeros(X_test.shape, dtype=bool)
+    mask_test[:, -1] = True
+    assert search.score(X_test, y_test, corrections=mask_test) > 0.75
