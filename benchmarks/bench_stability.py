@@ -28,7 +28,7 @@ stability). And decoy Fashion-MNIST (``load_fashion_mnist``, Ross et al.'s
 explained in image mode over a 7 x 7 grid of 4 x 4 patches
 (``n_samples=1000``) on decoyed test images; skipped with a message when the
 data is not installed. ``time x`` is the cost of run a with the bootstrap
-over run a without.
+over run a without (best of two timings each).
 
 Usage::
 
@@ -62,9 +62,13 @@ def _auc(differs, warning):
 
 
 def _timed(explainer, model, X):
-    start = time.perf_counter()
-    out = explainer.explain(model, X)
-    return out, time.perf_counter() - start
+    """The explanations and the best of two timings."""
+    times = []
+    for _ in range(2):
+        start = time.perf_counter()
+        out = explainer.explain(model, X)
+        times.append(time.perf_counter() - start)
+    return out, min(times)
 
 
 def measure(make, model, X_fit, X, bootstrap=True):
