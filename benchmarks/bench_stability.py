@@ -107,9 +107,7 @@ def measure(make, model, X_fit, X, bootstrap=True):
         "vote score": _auc(differs, [-e.stability.score for e in rep]),
         "surrogate R^2": _auc(differs, [-(e.score or 0.0) for e in a]),
         "time x": t_boot / t_plain,
-        "mean stab": (
-            np.mean([e.stability.score for e in a]) if bootstrap else np.nan
-        ),
+        "mean stab": (np.mean([e.stability.score for e in a]) if bootstrap else np.nan),
     }
     return row
 
@@ -149,9 +147,7 @@ def fashion(n_rows, n_train, epochs):
     X_test, _ = add_decoy(X_test[:n_rows], y_test[:n_rows], train=False, random_state=1)
     model = make_pipeline(
         FunctionTransformer(lambda Z: np.asarray(Z, dtype=float) / 255.0),
-        MLPClassifier(
-            hidden_layer_sizes=(50, 30), max_iter=epochs, random_state=0
-        ),
+        MLPClassifier(hidden_layer_sizes=(50, 30), max_iter=epochs, random_state=0),
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -159,7 +155,12 @@ def fashion(n_rows, n_train, epochs):
 
     def make(**kw):
         return FastLimeExplainer(
-            n_features=K, mode="image", shape=(28, 28), patch_size=4, n_samples=1000, **kw
+            n_features=K,
+            mode="image",
+            shape=(28, 28),
+            patch_size=4,
+            n_samples=1000,
+            **kw,
         )
 
     X = np.asarray(X_test, dtype=float)

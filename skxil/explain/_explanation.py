@@ -5,6 +5,7 @@ import copy
 import numpy as np
 
 from ._stability import Stability
+from ._utils import paired_vectors
 
 
 def _names(names, n_features, what):
@@ -173,13 +174,9 @@ class Explanation:
         tokens=None,
         stability=None,
     ):
-        features = np.asarray(features, dtype=np.intp).reshape(-1)
-        weights = np.asarray(weights, dtype=np.float64).reshape(-1)
-        if features.shape != weights.shape:
-            raise ValueError(
-                f"features and weights must have the same length; got "
-                f"{features.shape[0]} and {weights.shape[0]}."
-            )
+        features, weights = paired_vectors(
+            features, weights, ("features", "weights"), (np.intp, np.float64)
+        )
         n_features = int(n_features_in)
         if features.size and (features.min() < 0 or features.max() >= n_features):
             raise ValueError(
@@ -354,9 +351,7 @@ class Explanation:
         if isinstance(predicted, np.generic):
             predicted = predicted.item()  # 0, not np.int64(0)
         stability = (
-            ""
-            if self.stability is None
-            else f", stability={self.stability.score:.3g}"
+            "" if self.stability is None else f", stability={self.stability.score:.3g}"
         )
         return f"Explanation(predicted_class={predicted!r}, [{pairs}]{stability})"
 

@@ -206,9 +206,7 @@ class LimeExplainer(BaseExplainer):
             for i in range(n_rows)
         )
         explanations = []
-        for i, (features, weights, intercept, score, stability) in enumerate(
-            results
-        ):
+        for i, (features, weights, intercept, score, stability) in enumerate(results):
             label = int(labels[i])
             explanations.append(
                 self._kind.explanation(

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from ._utils import paired_vectors
+
 
 class Stability:
     """The stability of an explanation's top k over repeated surrogate fits.
@@ -63,17 +65,14 @@ class Stability:
     """
 
     def __init__(self, frequency, weight_std, agreement, n_runs, method="repeats"):
-        frequency = np.asarray(frequency, dtype=np.float64).reshape(-1)
-        weight_std = np.asarray(weight_std, dtype=np.float64).reshape(-1)
-        if frequency.shape != weight_std.shape:
-            raise ValueError(
-                f"frequency and weight_std must have the same length; got "
-                f"{frequency.shape[0]} and {weight_std.shape[0]}."
-            )
+        frequency, weight_std = paired_vectors(
+            frequency,
+            weight_std,
+            ("frequency", "weight_std"),
+            (np.float64, np.float64),
+        )
         if np.any((frequency < 0) | (frequency > 1)):
-            raise ValueError(
-                f"frequency must lie in [0, 1]; got {frequency.tolist()}."
-            )
+            raise ValueError(f"frequency must lie in [0, 1]; got {frequency.tolist()}.")
         agreement = float(agreement)
         if not 0.0 <= agreement <= 1.0:
             raise ValueError(f"agreement must lie in [0, 1]; got {agreement}.")

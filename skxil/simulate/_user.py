@@ -206,9 +206,7 @@ class SimulatedUser:
                 f"{min_stability!r}."
             )
         if not 0.0 <= min_stability <= 1.0:
-            raise ValueError(
-                f"min_stability must lie in [0, 1]; got {min_stability}."
-            )
+            raise ValueError(f"min_stability must lie in [0, 1]; got {min_stability}.")
 
     def is_stable(self, explanation):
         """Whether the user would correct ``explanation``, by its stability.

@@ -114,7 +114,10 @@ def test_stability_is_shown_in_repr_html_and_plot():
         n_features_in=3,
         stability=Stability.from_runs([2, 0], RUNS),
     )
-    assert repr(e) == "Explanation(predicted_class='spam', [x2: +0.7, x0: -0.2], stability=0.875)"
+    assert (
+        repr(e)
+        == "Explanation(predicted_class='spam', [x2: +0.7, x0: -0.2], stability=0.875)"
+    )
     assert "stability" not in repr(plain)
     assert e == plain  # the stability is not part of the explanation's content
     html = e._repr_html_()
@@ -175,10 +178,10 @@ def test_lime_repeats_measure_the_runs(cancer):
 @pytest.mark.parametrize(
     "params",
     [
-        dict(),
-        dict(n_repeats=3),
-        dict(discretize_continuous=False),
-        dict(feature_selection="forward_selection"),
+        {},
+        {"n_repeats": 3},
+        {"discretize_continuous": False},
+        {"feature_selection": "forward_selection"},
     ],
 )
 def test_bootstrap_keeps_features_and_weights(cancer, params):
@@ -207,7 +210,9 @@ def test_bootstrap_does_not_depend_on_chunks_or_jobs(cancer):
             other = explainer.fit(X).explain(model, rows)
         for a, b in zip(ref, other):
             np.testing.assert_array_equal(a.stability.frequency, b.stability.frequency)
-            np.testing.assert_array_equal(a.stability.weight_std, b.stability.weight_std)
+            np.testing.assert_array_equal(
+                a.stability.weight_std, b.stability.weight_std
+            )
 
 
 def test_bootstrap_sees_a_dominant_feature_as_stable():
@@ -224,7 +229,9 @@ def test_bootstrap_sees_a_dominant_feature_as_stable():
 def test_bootstrap_of_sparse_rows_text_and_images():
     docs = ["free money now", "team meeting today", "win free prize", "lunch meeting"]
     labels = [1, 0, 1, 0]
-    text_model = make_pipeline(CountVectorizer(), LogisticRegression()).fit(docs, labels)
+    text_model = make_pipeline(CountVectorizer(), LogisticRegression()).fit(
+        docs, labels
+    )
     text = _fast(mode="text", n_features=2, n_bootstrap=4).fit()
     plain = _fast(mode="text", n_features=2).fit()
     batch = ["free money at the meeting", ""]
@@ -241,7 +248,7 @@ def test_bootstrap_of_sparse_rows_text_and_images():
 
     X, y = load_digits(return_X_y=True)
     model = LogisticRegression(max_iter=2000).fit(X[:500], y[:500])
-    params = dict(mode="image", shape=(8, 8), patch_size=2, n_features=3)
+    params = {"mode": "image", "shape": (8, 8), "patch_size": 2, "n_features": 3}
     a = _fast(n_bootstrap=6, **params).fit(X).explain(model, X[600:602])
     b = _fast(**params).fit(X).explain(model, X[600:602])
     assert _same(a, b) and all(e.stability.n_runs == 6 for e in a)

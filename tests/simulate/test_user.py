@@ -176,7 +176,7 @@ def test_min_stability_withholds_corrections_of_unstable_explanations():
     unstable = _stable(1, [4, 0], [0.8, 0.6])  # score 0.7
     stable = _stable(1, [4, 0], [1.0, 0.6])  # score 0.8: at the threshold
     assert user.answer(None, 1, unstable) == (1, None)
-    label, correction = user.answer(None, 1, stable)
+    _label, correction = user.answer(None, 1, stable)
     np.testing.assert_array_equal(correction, [4])
     assert user.n_unstable_ == 1 and user.n_answers_ == 2
     assert not user.is_stable(unstable) and user.is_stable(stable)
@@ -199,7 +199,7 @@ def test_min_stability_leaves_wrong_predictions_and_counts_alone():
     user = SimulatedUser(RELEVANT, min_stability=0.9)
     assert user.answer(None, 0, _stable(1, [4], [0.1])) == (0, None)
     assert user.n_unstable_ == 0
-    labels, corrections = user.answer_batch(
+    _labels, corrections = user.answer_batch(
         np.zeros((2, 5)), [1, 1], [_stable(1, [4], [0.5]), _stable(1, [4], [1.0])]
     )
     assert corrections[0] is None
