@@ -79,7 +79,8 @@ class SimulatedUser:
         stability was not measured (``stability is None``, e.g. a single
         LIME run or an exact :class:`~skxil.explain.LinearExplainer`
         explanation) counts as stable. ``None`` means every explanation is
-        corrected.
+        corrected. A label-only answer for an unstable explanation draws no
+        noise.
 
     random_state : int, RandomState instance or None, default=None
         Draws which answers are noisy and their random features. The user
