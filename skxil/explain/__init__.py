@@ -4,7 +4,8 @@
   repeat-and-vote;
 - :class:`FastLimeExplainer`: the same procedure (tabular, text, image) in
   numba kernels with one batched model call;
-- :class:`LinearExplainer`: exact contributions ``coef_ * x`` of linear models.
+- :class:`LinearExplainer`: exact contributions ``coef_ * x`` of linear models;
+- :class:`Stability`: how stable an explanation's top k is over repeated fits.
 """
 
 from ._base import BaseExplainer
@@ -12,6 +13,7 @@ from ._explanation import Explanation
 from ._fast_lime import FastLimeExplainer
 from ._lime import LimeExplainer
 from ._linear import LinearExplainer, is_linear_model
+from ._stability import Stability
 
 __all__ = [
     "BaseExplainer",
@@ -19,5 +21,6 @@ __all__ = [
     "FastLimeExplainer",
     "LimeExplainer",
     "LinearExplainer",
+    "Stability",
     "is_linear_model",
 ]

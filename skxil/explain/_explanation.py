@@ -4,6 +4,9 @@ import copy
 
 import numpy as np
 
+from ._stability import Stability
+from ._utils import paired_vectors
+
 
 def _names(names, n_features, what):
     """``names`` as a list of ``n_features`` str, or None."""
@@ -80,6 +83,11 @@ class Explanation:
         ``"".join(tokens)`` is the document; a token equal to
         ``all_feature_names[j]`` is an occurrence of word ``j``.
 
+    stability : Stability, default=None
+        How stable the top k is over repeated fits of the surrogate (see
+        :class:`Stability`); its ``frequency`` and ``weight_std`` follow the
+        order of ``features``. ``None`` means not measured.
+
     Attributes
     ----------
     features : ndarray of shape (k,), dtype=intp
@@ -100,13 +108,26 @@ class Explanation:
         The explained document (``"".join(tokens)``), ``None`` unless
         ``tokens`` were given.
 
+    stability : Stability or None
+        How stable the explanation is: ``stability.score`` is the mean
+        selection frequency of the shown features over ``stability.n_runs``
+        fits, in [0, 1]. Set by :class:`FastLimeExplainer` and
+        :class:`LimeExplainer` when ``n_repeats > 1`` (the runs they vote
+        over) and by :class:`FastLimeExplainer` when ``n_bootstrap > 0``
+        (bootstrap resamples of the surrogate); ``None`` when not measured,
+        as for a single run and for :class:`LinearExplainer`, whose exact
+        explanations do not vary. A consumer that thresholds it (e.g.
+        ``SimulatedUser(min_stability=...)``) treats ``None`` as stable.
+        Not compared by ``==``.
+
     Notes
     -----
     In a notebook an explanation shows itself (``_repr_html_``) as a signed
     bar chart, as the document with its words highlighted (text), or as a
     heat map over the image (``shape`` given); :meth:`plot` draws the same
     with matplotlib. Blue marks evidence for the predicted class, red
-    against it.
+    against it. A measured stability is shown in the title, and each
+    feature's selection frequency beside its weight.
 
     Examples
     --------
@@ -121,6 +142,17 @@ class Explanation:
     {0: [(2, 0.7), (0, -0.2)]}
     >>> e.as_mask()
     array([ True, False,  True])
+
+    With the stability of the top k over three runs:
+
+    >>> from skxil.explain import Stability
+    >>> runs = [([2, 0], [0.7, -0.2]), ([2, 1], [0.6, 0.1]), ([2, 0], [0.8, -0.2])]
+    >>> e = Explanation("spam", [2, 0], [0.7, -0.2], n_features_in=3,
+    ...                 stability=Stability.from_runs([2, 0], runs))
+    >>> e
+    Explanation(predicted_class='spam', [x2: +0.7, x0: -0.2], stability=0.833)
+    >>> e.stability.frequency.round(3)
+    array([1.   , 0.667])
     """
 
     def __init__(
@@ -140,14 +172,11 @@ class Explanation:
         segments=None,
         instance=None,
         tokens=None,
+        stability=None,
     ):
-        features = np.asarray(features, dtype=np.intp).reshape(-1)
-        weights = np.asarray(weights, dtype=np.float64).reshape(-1)
-        if features.shape != weights.shape:
-            raise ValueError(
-                f"features and weights must have the same length; got "
-                f"{features.shape[0]} and {weights.shape[0]}."
-            )
+        features, weights = paired_vectors(
+            features, weights, ("features", "weights"), (np.intp, np.float64)
+        )
         n_features = int(n_features_in)
         if features.size and (features.min() < 0 or features.max() >= n_features):
             raise ValueError(
@@ -191,6 +220,17 @@ class Explanation:
                 )
         if tokens is not None:
             tokens = [str(token) for token in tokens]
+        if stability is not None:
+            if not isinstance(stability, Stability):
+                raise TypeError(
+                    f"stability must be a Stability or None; got "
+                    f"{type(stability).__name__}."
+                )
+            if stability.frequency.shape != features.shape:
+                raise ValueError(
+                    f"stability has {stability.frequency.shape[0]} frequencies, "
+                    f"expected one per feature ({features.shape[0]})."
+                )
         self.predicted_class = predicted_class
         self.features = features
         self.weights = weights
@@ -209,6 +249,7 @@ class Explanation:
         self.segments = segments
         self.instance = instance
         self.tokens = tokens
+        self.stability = stability
 
     @property
     def text(self):
@@ -309,7 +350,10 @@ class Explanation:
         predicted = self.predicted_class
         if isinstance(predicted, np.generic):
             predicted = predicted.item()  # 0, not np.int64(0)
-        return f"Explanation(predicted_class={predicted!r}, [{pairs}])"
+        stability = (
+            "" if self.stability is None else f", stability={self.stability.score:.3g}"
+        )
+        return f"Explanation(predicted_class={predicted!r}, [{pairs}]{stability})"
 
     def __eq__(self, other):
         if not isinstance(other, Explanation):

@@ -16,7 +16,8 @@ from . import _kernels
 from ._base import BaseExplainer
 from ._kinds import check_fitted_mode, fit_kind
 from ._lime_params import LIME_CONSTRAINTS, share_docstring
-from ._sampling import PackedDesign
+from ._sampling import PackedDesign, unpack_design
+from ._stability import Stability
 from ._utils import _vote, check_predict_proba, predict_proba
 
 _SELECTION = {
@@ -94,6 +95,17 @@ class FastLimeExplainer(BaseExplainer):
         ``|coef * x|`` in a ridge on all features (alpha 0.01); greedy forward
         selection by weighted R^2; all features (the k largest weights are
         kept); or forward selection when k <= 6, highest weights otherwise.
+
+    n_bootstrap : int, default=0
+        Number of bootstrap resamples of each surrogate that measure the
+        explanation's stability without more model calls: the perturbed
+        samples of a run (the instance kept first) are drawn again with
+        replacement and the surrogate is fitted again, with the same
+        feature selection, on each resample. The explanation's
+        ``stability`` is then measured over these ``n_repeats *
+        n_bootstrap`` fits; with ``n_bootstrap=0`` it is measured over the
+        ``n_repeats`` runs when there are several, and is ``None`` for a
+        single run. The features and weights do not depend on it.
 
     %(tabular)s
 
@@ -185,6 +197,7 @@ class FastLimeExplainer(BaseExplainer):
         "segments": ["array-like", None],
         "patch_size": [Interval(Integral, 1, None, closed="left"), "array-like", None],
         "hide_color": [Real, None],
+        "n_bootstrap": [Interval(Integral, 0, None, closed="left")],
         "max_batch_rows": [Interval(Integral, 1, None, closed="left"), None],
         "prefetch": ["boolean"],
     }
@@ -198,6 +211,7 @@ class FastLimeExplainer(BaseExplainer):
         n_repeats=1,
         kernel_width=None,
         feature_selection="highest_weights",
+        n_bootstrap=0,
         discretize_continuous=True,
         categorical_features=None,
         categorical_names=None,
@@ -216,6 +230,7 @@ class FastLimeExplainer(BaseExplainer):
         self.n_repeats = n_repeats
         self.kernel_width = kernel_width
         self.feature_selection = feature_selection
+        self.n_bootstrap = n_bootstrap
         self.discretize_continuous = discretize_continuous
         self.categorical_features = categorical_features
         self.categorical_names = categorical_names
@@ -335,6 +350,7 @@ class FastLimeExplainer(BaseExplainer):
             max_batch_rows=self.max_batch_rows,
             prefetch=bool(self.prefetch),
             columns=columns,
+            n_bootstrap=int(self.n_bootstrap),
             # With one block, the prefetch thread takes a core of its own: the
             # model's thread pools (BLAS, OpenMP) get the others, instead of
             # contending with it (measured in benchmarks/bench_explainers.py).
@@ -343,7 +359,7 @@ class FastLimeExplainer(BaseExplainer):
 
     def _explanation(self, instance, classes, result):
         """The Explanation of one row from its ``_Block.rows()`` entry."""
-        label, proba, features, weights, intercept, score = result
+        label, proba, features, weights, intercept, score, stability = result
         predicted = classes[label] if classes is not None else label
         return self._kind.explanation(
             instance,
@@ -354,6 +370,7 @@ class FastLimeExplainer(BaseExplainer):
             proba=proba[label],
             intercept=intercept,
             score=score,
+            stability=stability,
         )
 
 
@@ -404,12 +421,14 @@ class _BlockSettings(NamedTuple):
     """What :func:`_explain_rows` needs besides the rows: the surrogates'
     :class:`~._kernels.FitSettings` (``n_keep`` is the requested k), the
     chunking and prefetch options, the DataFrame ``columns`` of the model
-    input (or None), and whether the prefetch thread reserves a core."""
+    input (or None), the number of bootstrap resamples of every surrogate,
+    and whether the prefetch thread reserves a core."""
 
     fit: _kernels.FitSettings
     max_batch_rows: Optional[int]
     prefetch: bool
     columns: Optional[list]
+    n_bootstrap: int
     reserve_core: bool
 
 
@@ -422,7 +441,8 @@ def _explain_rows(sampler, model, instances, seeds, settings):
     ``prefetch``, a helper thread draws and perturbs the next chunk while the
     model predicts the current one (the kernels release the GIL; the model is
     only ever called from the calling thread). Returns one
-    ``(label, proba, features, weights, intercept, score)`` per row.
+    ``(label, proba, features, weights, intercept, score, stability)`` per
+    row.
     """
     block = _Block(sampler, model, instances, seeds, settings)
     per_chunk = block.units_per_chunk()
@@ -498,6 +518,7 @@ class _Block:
         self.labels = np.empty(self.n_units, dtype=np.int64)
         self.probas = [None] * self.n_units
         self.fitted = [None] * self.n_units
+        self.bootstrap = [None] * self.n_units
 
     def units_per_chunk(self):
         max_rows = self.settings.max_batch_rows
@@ -544,9 +565,22 @@ class _Block:
             out = _fit_surrogates(des, proba[rows], chunk_labels[g0:g1], fit)
             for u in range(g1 - g0):
                 self.fitted[c0 + g0 + u] = tuple(field[u] for field in out)
+            if self.settings.n_bootstrap:
+                for u in range(g1 - g0):
+                    q = c0 + g0 + u
+                    self.bootstrap[q] = _bootstrap_runs(
+                        des,
+                        u,
+                        proba[rows],
+                        int(chunk_labels[g0 + u]),
+                        fit,
+                        self.settings.n_bootstrap,
+                        int(self.unit_seeds[q]),
+                    )
 
     def rows(self):
-        """One ``(label, proba, features, weights, intercept, score)`` per row."""
+        """One ``(label, proba, features, weights, intercept, score,
+        stability)`` per row."""
         return [self._row(i) for i in range(len(self.instances))]
 
     def _row(self, i):
@@ -562,6 +596,14 @@ class _Block:
             )
             intercept = float(np.mean([fitted[u][2] for u in us]))
             score = float(np.mean([fitted[u][3] for u in us]))
+        if self.settings.n_bootstrap:
+            runs = [run for u in us for run in self.bootstrap[u]]
+            stability = Stability.from_runs(features, runs, "bootstrap")
+        elif n_repeats > 1:
+            runs = [fitted[u][:2] for u in us]
+            stability = Stability.from_runs(features, runs, "repeats")
+        else:
+            stability = None
         return (
             int(self.labels[us[0]]),
             self.probas[us[0]],
@@ -569,7 +611,44 @@ class _Block:
             weights,
             None if np.isnan(intercept) else float(intercept),
             None if np.isnan(score) else float(score),
+            stability,
         )
+
+
+def _bootstrap_runs(des, u, proba, label, fit, n_bootstrap, seed):
+    """The top k of ``n_bootstrap`` surrogates of unit ``u`` of ``des``, each
+    fitted on a resample of the unit's samples.
+
+    The first sample (the instance, from which distances are measured) stays
+    first; the other ``n_samples - 1`` are drawn with replacement from all
+    ``n_samples``, by a generator seeded with the unit's seed (so results do
+    not depend on chunking), outside the kernel. Returns a list of
+    ``(features, weights)``.
+    """
+    n_samples = fit.n_samples
+    if fit.n_keep == 0:
+        return [(np.empty(0, dtype=np.int64), np.empty(0))] * n_bootstrap
+    r0 = u * n_samples
+    if isinstance(des, PackedDesign):
+        design = unpack_design(des.masks[r0 : r0 + n_samples], des.n_columns)
+        binary = True
+    else:
+        design = np.asarray(des[r0 : r0 + n_samples])
+        binary = False
+    rng = np.random.default_rng((seed, 1))
+    draws = rng.integers(0, n_samples, size=(n_bootstrap, n_samples))
+    draws[:, 0] = 0
+    draws = draws.ravel()
+    out = _kernels.empty_surrogates(n_bootstrap, fit.n_keep)
+    _kernels.surrogate_kernel(
+        np.ascontiguousarray(design[draws]),
+        binary,
+        np.ascontiguousarray(proba[r0 : r0 + n_samples][draws]),
+        np.full(n_bootstrap, label, dtype=np.int64),
+        fit,
+        out,
+    )
+    return [(out.features[b], out.weights[b]) for b in range(n_bootstrap)]
 
 
 def _precompute_gram(des, fit):

@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import BaseExplainer
 from ._kinds import DenseRows, Documents, check_fitted_mode, check_n_features
 from ._lime_params import LIME_CONSTRAINTS, share_docstring
+from ._stability import Stability
 from ._utils import (
     _vote,
     check_category_codes,
@@ -205,7 +206,7 @@ class LimeExplainer(BaseExplainer):
             for i in range(n_rows)
         )
         explanations = []
-        for i, (features, weights, intercept, score) in enumerate(results):
+        for i, (features, weights, intercept, score, stability) in enumerate(results):
             label = int(labels[i])
             explanations.append(
                 self._kind.explanation(
@@ -217,6 +218,7 @@ class LimeExplainer(BaseExplainer):
                     proba=proba[i, label],
                     intercept=intercept,
                     score=score,
+                    stability=stability,
                 )
             )
         return explanations
@@ -303,12 +305,15 @@ _LIME_KINDS = {"tabular": _LimeRows, "text": _LimeDocuments}
 def _explain_row(lime_explainer, x, predict_fn, label, seeds, k, n_samples):
     """Run lime ``len(seeds)`` times on one row and vote.
 
+    Returns the voted features and weights, the mean intercept and score,
+    and the :class:`Stability` of the vote over the runs (None for one run).
+
     lime's explainer, discretiser and surrogate share one RandomState object;
     reseeding it in place seeds a whole run. The explainer is copied first so
     that concurrent rows (threading backend) never share that state.
     """
     if k == 0:  # a document without words: nothing to perturb
-        return np.empty(0, dtype=np.intp), np.empty(0), None, None
+        return np.empty(0, dtype=np.intp), np.empty(0), None, None, None
     lime_explainer = copy.deepcopy(lime_explainer)
     runs, intercepts, scores = [], [], []
     for seed in seeds:
@@ -320,4 +325,15 @@ def _explain_row(lime_explainer, x, predict_fn, label, seeds, k, n_samples):
         intercepts.append(exp.intercept[label])
         scores.append(exp.score)
     features, weights = _vote(runs, k)
-    return features, weights, float(np.mean(intercepts)), float(np.mean(scores))
+    stability = None
+    if len(runs) > 1:
+        stability = Stability.from_runs(
+            features, [([j for j, _ in run], [w for _, w in run]) for run in runs]
+        )
+    return (
+        features,
+        weights,
+        float(np.mean(intercepts)),
+        float(np.mean(scores)),
+        stability,
+    )

@@ -36,7 +36,8 @@ n_samples : int, default=5000
 
 n_repeats : int, default=1
     Number of LIME runs per row (R); their selections are combined by
-    vote.
+    vote. With R > 1 the explanation's ``stability`` measures how often
+    the runs selected each shown feature (see :class:`Stability`).
 
 kernel_width : float, default=None
     Width of lime's exponential kernel; ``None`` means lime's default for

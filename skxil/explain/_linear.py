@@ -241,6 +241,11 @@ class LinearExplainer(BaseExplainer):
     per-feature contribution: :meth:`explain` raises a ValueError and
     :class:`FastLimeExplainer` is the one to use.
 
+    The explanations are exact and deterministic: there are no runs whose
+    spread could be measured, so their ``stability`` is ``None`` (not
+    measured), which thresholds such as ``SimulatedUser(min_stability=...)``
+    treat as stable.
+
     Parameters
     ----------
     n_features : int, default=10

@@ -23,7 +23,16 @@ def _title(e):
     title = f"Predicted: {e.predicted_class}"
     if e.proba is not None:
         title += f" (p = {e.proba:.3f})"
+    if e.stability is not None:
+        title += f", stability {e.stability.score:.2f}"
     return title
+
+
+def _frequencies(e):
+    """Each shown feature's selection frequency as text (``"80%"``), or None."""
+    if e.stability is None:
+        return None
+    return [f"{100 * f:.0f}%" for f in e.stability.frequency]
 
 
 def _labels(e):
@@ -107,6 +116,9 @@ def _bars_svg(e, width=520, row=22):
         return "<p><em>No features.</em></p>"
     scale = max(abs(w) for w in e.weights) or 1.0
     label_w, value_w = 220, 64
+    frequencies = _frequencies(e)
+    if frequencies is not None:
+        value_w += 44
     half = (width - label_w - value_w) / 2
     center = label_w + half
     parts = [
@@ -127,6 +139,12 @@ def _bars_svg(e, width=520, row=22):
             f'<text x="{width - 4}" y="{y + row * 0.68:.1f}" text-anchor="end">'
             f"{w:+.3g}</text>"
         )
+        if frequencies is not None:
+            parts.append(
+                f'<text x="{width - 68}" y="{y + row * 0.68:.1f}" '
+                f'text-anchor="end" fill="#777">{frequencies[i]}<title>'
+                "selected in this share of the runs</title></text>"
+            )
     parts.append(
         f'<line x1="{center}" x2="{center}" y1="0" y2="{row * len(labels) + 6}" '
         'stroke="#444" stroke-width="1"/></svg>'
@@ -206,6 +224,10 @@ def plot_explanation(e, ax=None):
         ax.set_yticks([])
     else:
         labels = _labels(e)
+        frequencies = _frequencies(e)
+        if frequencies is not None:
+            # each feature's selection frequency over the runs
+            labels = [f"{label} [{f}]" for label, f in zip(labels, frequencies)]
         positions = np.arange(len(labels))
         colors = [
             tuple(c / 255 for c in (POSITIVE if w >= 0 else NEGATIVE))

@@ -102,6 +102,21 @@ def _vote(runs, n_features):
     return features, weights
 
 
+def paired_vectors(first, second, names, dtypes):
+    """``first`` and ``second`` as 1-D arrays of ``dtypes``, of one length.
+
+    ``names`` name them in the error message.
+    """
+    first = np.asarray(first, dtype=dtypes[0]).reshape(-1)
+    second = np.asarray(second, dtype=dtypes[1]).reshape(-1)
+    if first.shape != second.shape:
+        raise ValueError(
+            f"{names[0]} and {names[1]} must have the same length; got "
+            f"{first.shape[0]} and {second.shape[0]}."
+        )
+    return first, second
+
+
 def check_categorical(categorical_features, categorical_names, n_features):
     """Validated ``categorical_features`` and ``categorical_names``.
 

@@ -27,6 +27,12 @@ class SimulatedUser:
     - otherwise (wrong prediction, or right prediction with a right
       explanation) gives no correction.
 
+    With ``min_stability`` set, the user also gives no correction (label
+    only) for an explanation whose measured stability
+    (``explanation.stability.score``, see :class:`~skxil.explain.Stability`)
+    is below it: correcting an explanation that would look different on
+    the next run wastes the user's time.
+
     With ``noise`` set, a share ``noise_rate`` of the answers to right
     predictions carries a faulty correction instead, following the typology
     of user feedback of Friedrich et al. (2023). The label is never noisy.
@@ -67,6 +73,15 @@ class SimulatedUser:
         Probability, in [0, 1], that an answer to a right prediction is
         noisy. Must be 0 when ``noise`` is None.
 
+    min_stability : float, default=None
+        Least stability, in [0, 1], of an explanation the user corrects;
+        below it the answer is the label only. An explanation whose
+        stability was not measured (``stability is None``, e.g. a single
+        LIME run or an exact :class:`~skxil.explain.LinearExplainer`
+        explanation) counts as stable. ``None`` means every explanation is
+        corrected. A label-only answer for an unstable explanation draws no
+        noise.
+
     random_state : int, RandomState instance or None, default=None
         Draws which answers are noisy and their random features. The user
         keeps one generator across answers (:meth:`reset` starts it afresh);
@@ -77,6 +92,10 @@ class SimulatedUser:
     ----------
     n_answers_ : int
         Number of answers given so far.
+
+    n_unstable_ : int
+        Number of answers without a correction because the explanation's
+        stability was below ``min_stability``.
 
     See Also
     --------
@@ -101,15 +120,37 @@ class SimulatedUser:
     (1, array([2]))
     >>> user.answer(None, 0, explanation)  # wrong prediction: label only
     (0, None)
+
+    An unstable explanation gets the label only:
+
+    >>> from skxil.explain import Stability
+    >>> runs = [([2, 0], [0.9, 0.3]), ([1, 0], [0.8, 0.3])]
+    >>> unstable = Explanation(1, [2, 0], [0.9, 0.3], n_features_in=3,
+    ...                        stability=Stability.from_runs([2, 0], runs))
+    >>> unstable.stability.score
+    0.75
+    >>> SimulatedUser(np.array([True, True, False]),
+    ...               min_stability=0.9).answer(None, 1, unstable)
+    (1, None)
     """
 
-    def __init__(self, relevant, *, noise=None, noise_rate=0.0, random_state=None):
+    def __init__(
+        self,
+        relevant,
+        *,
+        noise=None,
+        noise_rate=0.0,
+        min_stability=None,
+        random_state=None,
+    ):
         self.relevant = relevant
         self.noise = noise
         self.noise_rate = noise_rate
+        self.min_stability = min_stability
         self.random_state = random_state
         self._relevant = self._check_relevant(relevant)
         self._check_noise(noise, noise_rate)
+        self._check_min_stability(min_stability)
         self.reset()
 
     @property
@@ -154,6 +195,40 @@ class SimulatedUser:
                 f"{NOISE_MODES}."
             )
 
+    @staticmethod
+    def _check_min_stability(min_stability):
+        if min_stability is None:
+            return
+        if isinstance(min_stability, bool) or not isinstance(
+            min_stability, numbers.Real
+        ):
+            raise TypeError(
+                f"min_stability must be None or a float in [0, 1]; got "
+                f"{min_stability!r}."
+            )
+        if not 0.0 <= min_stability <= 1.0:
+            raise ValueError(f"min_stability must lie in [0, 1]; got {min_stability}.")
+
+    def is_stable(self, explanation):
+        """Whether the user would correct ``explanation``, by its stability.
+
+        Parameters
+        ----------
+        explanation : Explanation
+            An explanation, with or without ``stability``.
+
+        Returns
+        -------
+        stable : bool
+            False when ``min_stability`` is set and the explanation's
+            measured ``stability.score`` is below it; True otherwise
+            (including when its stability was not measured).
+        """
+        stability = getattr(explanation, "stability", None)
+        if self.min_stability is None or stability is None:
+            return True
+        return stability.score >= self.min_stability
+
     def reset(self):
         """Start the answers afresh: a new generator and no answers given.
 
@@ -167,6 +242,7 @@ class SimulatedUser:
                 self._rng.randint(np.iinfo(np.int32).max)
             )
         self.n_answers_ = 0
+        self.n_unstable_ = 0
         return self
 
     # ------------------------------------------------------------- answers
@@ -251,7 +327,8 @@ class SimulatedUser:
 
         correction : ndarray of int, list of str or None
             Sorted indices of the features the model should not rely on, or
-            ``None`` when there is nothing to correct. For a text explanation,
+            ``None`` when there is nothing to correct (or the explanation is
+            less stable than ``min_stability``). For a text explanation,
             the words themselves (as :meth:`CaipiClassifier.teach` takes them
             for documents), in the order of the indices.
         """
@@ -263,6 +340,9 @@ class SimulatedUser:
         )
         self.n_answers_ += 1
         if explanation.predicted_class != y_true:
+            return y_true, None
+        if not self.is_stable(explanation):
+            self.n_unstable_ += 1
             return y_true, None
         shown = np.unique(np.asarray(explanation.features, dtype=np.intp))
         wrong = shown[~relevant[shown]]
@@ -337,7 +417,8 @@ class SimulatedUser:
         relevant = "callable" if callable(self.relevant) else "mask"
         return (
             f"SimulatedUser(relevant=<{relevant}>, noise={self.noise!r}, "
-            f"noise_rate={self.noise_rate!r}, random_state={self.random_state!r})"
+            f"noise_rate={self.noise_rate!r}, min_stability={self.min_stability!r}, "
+            f"random_state={self.random_state!r})"
         )
 
 

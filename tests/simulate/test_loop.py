@@ -265,3 +265,28 @@ def test_history_container():
         history.column("accuracy")
     assert repr(history) == "History(2 records)"
     assert copy.deepcopy(history).records == history.records
+
+
+class _HalfStableExplainer(OcclusionExplainer):
+    """The occlusion explainer, with every explanation half stable."""
+
+    def explain(self, model, X):
+        from skxil.explain import Stability
+
+        out = OcclusionExplainer.explain(self, model, X)
+        for e in out:
+            k = len(e.features)
+            e.stability = Stability(np.full(k, 0.5), np.zeros(k), 0.0, 2)
+        return out
+
+
+def test_min_stability_of_the_user_withholds_corrections_in_the_loop(data):
+    X, y, X_test, y_test, relevant, X0, y0 = data
+    runs = {}
+    for threshold in (None, 0.4, 0.6):
+        learner = _learner(X0, y0, explainer=_HalfStableExplainer(3))
+        user = SimulatedUser(relevant, min_stability=threshold)
+        history = _run(data, learner=learner, user=user)
+        runs[threshold] = history.column("n_corrections")[-1]
+    assert runs[None] == runs[0.4] > 0
+    assert runs[0.6] == 0

@@ -158,3 +158,70 @@ def test_bad_relevant():
     bad = SimulatedUser(lambda x: [0, 1])
     with pytest.raises(TypeError, match="must return a boolean mask"):
         bad.answer([0, 0], 1, Explanation(1, [0], [1.0], n_features_in=2))
+
+
+# ---------------------------------------------------------------- stability
+def _stable(predicted, features, frequency):
+    from skxil.explain import Stability
+
+    k = len(features)
+    stability = Stability(frequency, np.zeros(k), 1.0, 5)
+    return Explanation(
+        predicted, features, np.ones(k), n_features_in=5, stability=stability
+    )
+
+
+def test_min_stability_withholds_corrections_of_unstable_explanations():
+    user = SimulatedUser(RELEVANT, min_stability=0.8)
+    unstable = _stable(1, [4, 0], [0.8, 0.6])  # score 0.7
+    stable = _stable(1, [4, 0], [1.0, 0.6])  # score 0.8: at the threshold
+    assert user.answer(None, 1, unstable) == (1, None)
+    _label, correction = user.answer(None, 1, stable)
+    np.testing.assert_array_equal(correction, [4])
+    assert user.n_unstable_ == 1 and user.n_answers_ == 2
+    assert not user.is_stable(unstable) and user.is_stable(stable)
+
+
+def test_min_stability_treats_unmeasured_stability_as_stable():
+    user = SimulatedUser(RELEVANT, min_stability=1.0)
+    _, correction = user.answer(None, 1, _expl(1, [4, 0]))
+    np.testing.assert_array_equal(correction, [4])
+    assert user.n_unstable_ == 0
+
+
+def test_without_min_stability_unstable_explanations_are_corrected():
+    user = SimulatedUser(RELEVANT)
+    _, correction = user.answer(None, 1, _stable(1, [4, 0], [0.2, 0.2]))
+    np.testing.assert_array_equal(correction, [4])
+
+
+def test_min_stability_leaves_wrong_predictions_and_counts_alone():
+    user = SimulatedUser(RELEVANT, min_stability=0.9)
+    assert user.answer(None, 0, _stable(1, [4], [0.1])) == (0, None)
+    assert user.n_unstable_ == 0
+    _labels, corrections = user.answer_batch(
+        np.zeros((2, 5)), [1, 1], [_stable(1, [4], [0.5]), _stable(1, [4], [1.0])]
+    )
+    assert corrections[0] is None
+    np.testing.assert_array_equal(corrections[1], [4])
+    assert user.n_unstable_ == 1
+    user.reset()
+    assert user.n_unstable_ == 0
+
+
+@pytest.mark.parametrize(
+    "value, error, message",
+    [
+        ("high", TypeError, "min_stability must be None or a float"),
+        (True, TypeError, "min_stability must be None or a float"),
+        (1.5, ValueError, r"min_stability must lie in \[0, 1\]"),
+        (-0.1, ValueError, r"min_stability must lie in \[0, 1\]"),
+    ],
+)
+def test_invalid_min_stability(value, error, message):
+    with pytest.raises(error, match=message):
+        SimulatedUser(RELEVANT, min_stability=value)
+
+
+def test_repr_shows_min_stability():
+    assert "min_stability=0.5" in repr(SimulatedUser(RELEVANT, min_stability=0.5))
