@@ -533,12 +533,18 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         reordered = TrainingSet(
             take_rows(training_set.X_real, order), training_set.y_real[order]
         )
-        made = self._make_counterexamples(
-            reordered,
-            np.arange(others.size, n_real),
-            corrections,
-            self._seed_for(update, _REVIEW),
-        )
+        try:
+            made = self._make_counterexamples(
+                reordered,
+                np.arange(others.size, n_real),
+                corrections,
+                self._seed_for(update, _REVIEW),
+            )
+        except ValueError as error:
+            raise ValueError(
+                f"{error} In review, row j of the corrections is training row "
+                f"indices[j]; indices = {rows.tolist()}. The learner is unchanged."
+            ) from error
         if made is None:
             return training_set
         X_ce, y_ce, source = made
