@@ -462,7 +462,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             check_is_fitted(self)
         with self._all_or_nothing():
             training_set = self.training_set_
-            rows = self._check_review_indices(indices, training_set.n_real)
+            rows = self._check_review_indices(indices, training_set)
             if corrections is None and labels is None:
                 raise ValueError(
                     "review needs corrections, labels or both for the rows "
@@ -481,35 +481,17 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return self
 
     @staticmethod
-    def _check_review_indices(indices, n_real):
+    def _check_review_indices(indices, training_set):
         """The reviewed rows as an int array: in range and each at most once."""
         if isinstance(indices, (Integral, np.integer)):
             raise TypeError(
                 f"indices must be an array-like of row indices, got the scalar "
                 f"{indices!r}; write [{indices!r}] to review one row."
             )
-        rows = np.asarray(indices)
-        if rows.ndim != 1:
-            raise ValueError(
-                f"indices must be 1-D (one index per reviewed row), got shape "
-                f"{rows.shape}."
-            )
+        rows = training_set.check_real_rows(indices)
         if rows.size == 0:
             raise ValueError("indices is empty: give at least one row to review.")
-        if rows.dtype.kind not in "iu":
-            raise TypeError(
-                "indices must hold integer row indices of the training set, got "
-                f"dtype {rows.dtype} (e.g. {rows[0]!r})."
-            )
-        bad = np.flatnonzero((rows < 0) | (rows >= n_real))
-        if bad.size:
-            i = int(bad[0])
-            raise ValueError(
-                f"indices[{i}] = {rows[i]} is not a row of the training set, "
-                f"which has {n_real} real rows (indices 0 to {n_real - 1}). "
-                "The learner is unchanged."
-            )
-        values, first, counts = np.unique(rows, return_index=True, return_counts=True)
+        values, counts = np.unique(rows, return_counts=True)
         if (counts > 1).any():
             value = values[counts > 1][0]
             where = np.flatnonzero(rows == value)[:2].tolist()

@@ -201,6 +201,32 @@ class TrainingSet:
             np.concatenate([self.source, source]).astype(np.intp),
         )
 
+    def check_real_rows(self, indices, name="indices"):
+        """Validate indices into the real rows; return them as an int array.
+
+        Raises a ``TypeError`` for non-integer indices and a ``ValueError``
+        naming the first index that is not a real row (negative ones
+        included). ``name`` is the parameter the message names.
+        """
+        rows = np.asarray(indices)
+        if rows.ndim != 1:
+            raise ValueError(
+                f"{name} must be 1-D (one index per row), got shape {rows.shape}."
+            )
+        if rows.size and rows.dtype.kind not in "iu":
+            raise TypeError(
+                f"{name} must hold integer row indices of the training set, got "
+                f"dtype {rows.dtype} (e.g. {rows[0]!r})."
+            )
+        bad = np.flatnonzero((rows < 0) | (rows >= self.n_real))
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(
+                f"{name}[{i}] = {rows[i]} is not a row of the training set, "
+                f"which has {self.n_real} real rows (indices 0 to {self.n_real - 1})."
+            )
+        return rows.astype(np.intp)
+
     def drop_counterexamples(self, sources):
         """A new training set without the counterexamples of real rows ``sources``.
 

@@ -207,16 +207,7 @@ def rank_for_review(
     n_real = ts.n_real
     candidates = np.arange(n_real)
     if exclude is not None:
-        exclude = np.asarray(exclude)
-        if exclude.size and exclude.dtype.kind not in "iu":
-            raise TypeError(f"exclude must hold integer row indices, got dtype {exclude.dtype}.")
-        bad = np.flatnonzero((exclude < 0) | (exclude >= n_real))
-        if bad.size:
-            i = int(bad[0])
-            raise ValueError(
-                f"exclude[{i}] = {exclude[i]} is not a row of the training set, "
-                f"which has {n_real} real rows."
-            )
+        exclude = ts.check_real_rows(exclude, "exclude")
         candidates = np.setdiff1d(candidates, exclude)
     if candidates.size == 0:
         return candidates.astype(np.intp)
