@@ -43,9 +43,9 @@ from sklearn.utils.validation import (
 
 from . import query as _query
 from ._inputs import DocumentsInput, check_labels, input_kind
-from ._training_set import TrainingSet
+from ._training_set import TrainingSet, take_rows
 from .counterexamples import COUNTEREXAMPLE_STRATEGIES, TEXT_COUNTEREXAMPLE_STRATEGIES
-from .utils._validation import check_query_result
+from .utils._validation import check_corrections, check_query_result
 
 _QUERY_STRATEGIES = {
     "uncertainty": _query.uncertainty_sampling,
@@ -58,7 +58,7 @@ _EXPLAINERS = ("auto", "linear", "fast_lime", "lime")
 
 # Tags of the random streams derived from the learner's seed. SeedSequence pads
 # keys with zeros, so every key ends in a non-zero tag to keep streams apart.
-_COUNTEREXAMPLES, _QUERY, _EXPLAIN = 1, 2, 3
+_COUNTEREXAMPLES, _QUERY, _EXPLAIN, _REVIEW = 1, 2, 3, 4
 
 
 def _wrapped_has(attr):
@@ -144,6 +144,17 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         Sample weight of counterexample rows (real rows weigh 1 or their
         ``sample_weight``); below 1 it down-weights noisy corrections. It
         reaches ``estimator.fit`` as ``sample_weight``.
+
+    always_correct : array-like of int or str, default=None
+        Global corrections: features (indices, or column names when fitted
+        on a DataFrame) the model must never rely on. They join the
+        correction set of every row as it enters the training set: every
+        row given to :meth:`fit`, every row given to :meth:`teach`, and every
+        row :meth:`review` gives new corrections. Rows already in the
+        training set when the parameter is changed with ``set_params`` keep
+        their counterexamples until they are refitted with :meth:`fit` or
+        reviewed with corrections. Not supported for documents (correct the
+        words per document).
 
     n_jobs : int, default=None
         Number of joblib jobs used by the explainer. ``None`` means 1 unless
@@ -236,6 +247,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         ],
         "per_feature": ["boolean"],
         "counterexample_weight": [Interval(Real, 0, None, closed="neither")],
+        "always_correct": ["array-like", None],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -251,6 +263,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         counterexample_strategy="randomize",
         per_feature=False,
         counterexample_weight=1.0,
+        always_correct=None,
         n_jobs=None,
         random_state=None,
         verbose=0,
@@ -262,6 +275,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.counterexample_strategy = counterexample_strategy
         self.per_feature = per_feature
         self.counterexample_weight = counterexample_weight
+        self.always_correct = always_correct
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -381,6 +395,165 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             self._commit(training_set, refit=refit)
         return self
 
+    def review(self, indices, *, corrections=None, labels=None, refit=True):
+        """Answer for rows already in the training set, and refit.
+
+        Feedback after training (Bekkemoen and Langseth): a reviewer is shown
+        training rows (see :func:`skxil.review.rank_for_review`) with their
+        explanations and corrects them, relabels them, or accepts them.
+
+        - A correction *replaces* the row's counterexamples: those it had are
+          dropped and new ones are made from the new correction set (plus
+          ``always_correct``). An empty correction (``None`` or ``[]``)
+          accepts the explanation and only removes the row's counterexamples.
+        - A new label relabels the row; its counterexamples, old or new, take
+          the new label.
+        - ``corrections=None`` leaves every reviewed row's counterexamples as
+          they are (only their labels follow ``labels``).
+
+        Nothing is duplicated: a row reviewed twice has only the
+        counterexamples of its latest correction, and
+        ``training_set_.source`` keeps pointing at the right real row. The
+        random draws come from a seed derived from ``random_state`` and the
+        number of updates, so the same calls give the same result.
+        All-or-nothing: after an error the learner is exactly as before.
+
+        Parameters
+        ----------
+        indices : array-like of int of shape (n_rows,)
+            Indices of the reviewed rows among the real training rows
+            (``0 <= index < training_set_.n_real``), each at most once.
+
+        corrections : sequence or mask of shape (n_rows, n_features), \
+                default=None
+            The new correction set of each reviewed row, in the forms of
+            :meth:`fit` (one entry per index, in the order of ``indices``).
+            ``None`` keeps the rows' counterexamples.
+
+        labels : array-like of shape (n_rows,), default=None
+            New labels of the reviewed rows, of the type of the training
+            labels. ``None`` keeps the labels.
+
+        refit : bool, default=True
+            If False, only update the training set; the next refit (by
+            ``teach`` or ``review``) trains on it.
+
+        Returns
+        -------
+        self : CaipiClassifier
+            The updated learner.
+
+        Examples
+        --------
+        >>> from skxil import CaipiClassifier
+        >>> from skxil.datasets import make_confounded_classification
+        >>> X, _, y, _, relevant = make_confounded_classification(
+        ...     60, random_state=0)
+        >>> learner = CaipiClassifier(random_state=0).fit(X, y)
+        >>> learner = learner.review([3, 7], corrections=[[5], [5]])
+        >>> learner.training_set_.source.tolist()
+        [3, 3, 3, 7, 7, 7]
+        >>> learner = learner.review([3], corrections=[None])  # accept row 3
+        >>> learner.training_set_.source.tolist()
+        [7, 7, 7]
+        """
+        self._validate_params()
+        if not hasattr(self, "training_set_"):
+            check_is_fitted(self)
+        with self._all_or_nothing():
+            training_set = self.training_set_
+            rows = self._check_review_indices(indices, training_set)
+            if corrections is None and labels is None:
+                raise ValueError(
+                    "review needs corrections, labels or both for the rows "
+                    f"{rows.tolist()}; the learner is unchanged."
+                )
+            if labels is not None:
+                labels = check_labels(labels, len(rows), training_set.y_real)
+                training_set = training_set.relabel(rows, labels)
+            update = self._n_updates + 1
+            if corrections is not None:
+                training_set = self._review_counterexamples(
+                    training_set.drop_counterexamples(rows), rows, corrections, update
+                )
+            self._n_updates = update
+            self._commit(training_set, refit=refit)
+        return self
+
+    @staticmethod
+    def _check_review_indices(indices, training_set):
+        """The reviewed rows as an int array: in range and each at most once."""
+        if isinstance(indices, (Integral, np.integer)):
+            raise TypeError(
+                f"indices must be an array-like of row indices, got the scalar "
+                f"{indices!r}; write [{indices!r}] to review one row."
+            )
+        rows = training_set.check_real_rows(indices)
+        if rows.size == 0:
+            raise ValueError("indices is empty: give at least one row to review.")
+        values, counts = np.unique(rows, return_counts=True)
+        if (counts > 1).any():
+            value = values[counts > 1][0]
+            where = np.flatnonzero(rows == value)[:2].tolist()
+            raise ValueError(
+                f"indices has row {value} twice (at positions {where[0]} and "
+                f"{where[1]}); review each row at most once per call. The "
+                "learner is unchanged."
+            )
+        return rows.astype(np.intp)
+
+    def _review_counterexamples(self, training_set, rows, corrections, update):
+        """New counterexamples of the reviewed real ``rows`` (any order).
+
+        The stage-4 inputs take the corrected rows last, so the generator sees
+        the real rows reordered, the reviewed ones at the end; ``source`` is
+        mapped back to the real rows' own indices.
+        """
+        n_real = training_set.n_real
+        others = np.setdiff1d(np.arange(n_real), rows)
+        order = np.concatenate([others, rows]).astype(np.intp)
+        reordered = TrainingSet(
+            take_rows(training_set.X_real, order), training_set.y_real[order]
+        )
+        try:
+            made = self._make_counterexamples(
+                reordered,
+                np.arange(others.size, n_real),
+                corrections,
+                self._seed_for(update, _REVIEW),
+            )
+        except ValueError as error:
+            raise ValueError(
+                f"{error} In review, row j of the corrections is training row "
+                f"indices[j]; indices = {rows.tolist()}. The learner is unchanged."
+            ) from error
+        if made is None:
+            return training_set
+        X_ce, y_ce, source = made
+        return training_set.add_counterexamples(X_ce, y_ce, order[source])
+
+    def suggest_corrections(self, explanations):
+        """Features to pre-fill in a correction form: those corrected elsewhere.
+
+        For each explanation, the features it shows that were corrected on
+        rows of the training set, most often corrected first (see
+        :func:`skxil.review.suggest_corrections`).
+
+        Parameters
+        ----------
+        explanations : list of Explanation
+            Explanations from :meth:`explain`.
+
+        Returns
+        -------
+        suggestions : list of list
+            One list per explanation: feature indices, or column names when
+            the learner was fitted on a DataFrame (words for documents).
+        """
+        from .review import suggest_corrections
+
+        return suggest_corrections(self, explanations)
+
     def _commit(self, training_set, refit):
         """Refit on the new training set, then make it the learner's."""
         if refit:
@@ -475,8 +648,23 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """
         n_real = training_set.n_real
         rows = np.arange(n_real - (n_real if n_new is None else n_new), n_real)
+        made = self._make_counterexamples(
+            training_set, rows, corrections, self._seed_for(update, _COUNTEREXAMPLES)
+        )
+        if made is None:
+            return training_set
+        return training_set.add_counterexamples(*made)
+
+    def _make_counterexamples(self, training_set, rows, corrections, seed):
+        """Counterexamples ``(X_ce, y_ce, source)`` of the trailing real ``rows``.
+
+        The global corrections (``always_correct``) join every row's set.
+        """
         self._input.check_strategy(self.counterexample_strategy)
-        made = self._input.counterexamples(
+        corrections = self._with_global_corrections(
+            corrections, len(rows), training_set.X_real
+        )
+        return self._input.counterexamples(
             training_set,
             rows,
             corrections,
@@ -487,14 +675,83 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 strategy=self.counterexample_strategy,
                 per_feature=self.per_feature,
                 row_index=rows,
-                random_state=np.random.RandomState(
-                    self._seed_for(update, _COUNTEREXAMPLES)
-                ),
+                random_state=np.random.RandomState(seed),
             ),
         )
-        if made is None:
-            return training_set
-        return training_set.add_counterexamples(*made)
+
+    def _global_features(self, X_real):
+        """Indices of the ``always_correct`` features (None when there are none)."""
+        if self.always_correct is None:
+            return None
+        if isinstance(self._input, DocumentsInput):
+            raise ValueError(
+                "always_correct is not supported for documents: their features "
+                "are each document's own words. Give the words to strike out as "
+                "per-document corrections instead."
+            )
+        values = np.asarray(self.always_correct, dtype=object).ravel().tolist()
+        n_features = X_real.shape[1]
+        names = getattr(self, "feature_names_in_", None)
+        indices = []
+        for i, value in enumerate(values):
+            if isinstance(value, str):
+                if names is None or value not in set(names):
+                    raise ValueError(
+                        f"always_correct[{i}] = {value!r} is not a feature name "
+                        + (
+                            "of the training DataFrame."
+                            if names is not None
+                            else "(the learner was fitted without column names; "
+                            "give feature indices)."
+                        )
+                    )
+                indices.append(int(np.flatnonzero(names == value)[0]))
+            elif isinstance(value, (Integral, np.integer)) and not isinstance(
+                value, (bool, np.bool_)
+            ):
+                if not 0 <= value < n_features:
+                    raise ValueError(
+                        f"always_correct[{i}] = {value} is not a feature index: "
+                        f"the learner has {n_features} features (0 to "
+                        f"{n_features - 1})."
+                    )
+                indices.append(int(value))
+            else:
+                raise TypeError(
+                    f"always_correct[{i}] = {value!r} is neither a feature index "
+                    "nor a column name."
+                )
+        return np.unique(np.asarray(indices, dtype=np.intp))
+
+    def _with_global_corrections(self, corrections, n_rows, X_real):
+        """The correction sets of ``n_rows`` rows, with ``always_correct`` added."""
+        features = self._global_features(X_real)
+        if features is None or features.size == 0:
+            return corrections
+        n_features = X_real.shape[1]
+        names = getattr(self, "feature_names_in_", None)
+        if sparse.issparse(X_real):
+            mask = sparse.csr_matrix(
+                check_corrections(
+                    corrections, n_rows, n_features, names, accept_sparse=True
+                ),
+                dtype=bool,
+            )
+            extra = sparse.csr_matrix(
+                (
+                    np.ones(n_rows * features.size, dtype=bool),
+                    (
+                        np.repeat(np.arange(n_rows), features.size),
+                        np.tile(features, n_rows),
+                    ),
+                ),
+                shape=(n_rows, n_features),
+            )
+            return (mask + extra).astype(bool).tocsr()
+        mask = check_corrections(corrections, n_rows, n_features, names)
+        mask = np.array(mask, dtype=bool, copy=True)
+        mask[:, features] = True
+        return mask
 
     def _fit_estimator(self, training_set):
         """Stage 5: fit a fresh clone of the estimator on the training set."""

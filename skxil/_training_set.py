@@ -28,6 +28,19 @@ def concat_rows(a, b):
     return np.concatenate([a, b], axis=0)
 
 
+def take_rows(X, indices):
+    """Rows ``indices`` of a container (ndarray, sparse matrix or DataFrame).
+
+    A DataFrame keeps its columns and dtypes and gets a fresh 0..n-1 index.
+    """
+    indices = np.asarray(indices, dtype=np.intp)
+    if _is_dataframe(X):
+        return X.iloc[indices].reset_index(drop=True)
+    if sparse.issparse(X):
+        return X.tocsr()[indices] if X.format not in ("csr", "csc") else X[indices]
+    return X[indices]
+
+
 def like(X, reference):
     """Convert rows ``X`` to the container kind of ``reference``.
 
@@ -186,6 +199,87 @@ class TrainingSet:
             concat_rows(self.X_ce, X_ce),
             np.concatenate([self.y_ce, y_ce]),
             np.concatenate([self.source, source]).astype(np.intp),
+        )
+
+    def check_real_rows(self, indices, name="indices"):
+        """Validate indices into the real rows; return them as an int array.
+
+        Raises a ``TypeError`` for non-integer indices and a ``ValueError``
+        naming the first index that is not a real row (negative ones
+        included). ``name`` is the parameter the message names.
+        """
+        rows = np.asarray(indices)
+        if rows.ndim != 1:
+            raise ValueError(
+                f"{name} must be 1-D (one index per row), got shape {rows.shape}."
+            )
+        if rows.size and rows.dtype.kind not in "iu":
+            raise TypeError(
+                f"{name} must hold integer row indices of the training set, got "
+                f"dtype {rows.dtype} (e.g. {rows[0]!r})."
+            )
+        bad = np.flatnonzero((rows < 0) | (rows >= self.n_real))
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(
+                f"{name}[{i}] = {rows[i]} is not a row of the training set, "
+                f"which has {self.n_real} real rows (indices 0 to {self.n_real - 1})."
+            )
+        return rows.astype(np.intp)
+
+    def drop_counterexamples(self, sources):
+        """A new training set without the counterexamples of real rows ``sources``.
+
+        Parameters
+        ----------
+        sources : array-like of int
+            Indices of real rows whose counterexamples are removed; the
+            other counterexamples keep their order and provenance.
+
+        Returns
+        -------
+        training_set : TrainingSet
+            ``self`` when there is nothing to drop, otherwise a new object;
+            ``self`` is never modified.
+        """
+        drop = np.isin(self.source, np.asarray(sources, dtype=np.intp))
+        if not drop.any():
+            return self
+        keep = np.flatnonzero(~drop)
+        return TrainingSet(
+            self.X_real,
+            self.y_real,
+            self.weight_real,
+            take_rows(self.X_ce, keep) if keep.size else None,
+            self.y_ce[keep],
+            self.source[keep],
+        )
+
+    def counterexamples_of(self, row):
+        """Positions, among the counterexamples, of those made from real row ``row``."""
+        return np.flatnonzero(self.source == row)
+
+    def relabel(self, rows, labels):
+        """A new training set in which real rows ``rows`` have the labels ``labels``.
+
+        Their counterexamples take the new labels too (a counterexample always
+        has its source row's label). The label array is promoted when needed
+        (a longer str does not get cut).
+        """
+        rows = np.asarray(rows, dtype=np.intp)
+        labels = np.asarray(labels)
+        dtype = (
+            object
+            if object in (self.y_real.dtype, labels.dtype)
+            else np.result_type(self.y_real.dtype, labels.dtype)
+        )
+        y_real = self.y_real.astype(dtype, copy=True)
+        y_real[rows] = labels
+        y_ce = self.y_ce.astype(dtype, copy=True)
+        if self.n_counterexamples:
+            y_ce[:] = y_real[self.source]
+        return TrainingSet(
+            self.X_real, y_real, self.weight_real, self.X_ce, y_ce, self.source
         )
 
     def __getstate__(self):
