@@ -156,6 +156,15 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         reviewed with corrections. Not supported for documents (correct the
         words per document).
 
+    min_stability : float in [0, 1], default=None
+        Do not ask for corrections on explanations less stable than this:
+        :meth:`asks_for_correction` is False for an explanation whose
+        measured ``stability.score`` (see :class:`~skxil.explain.Stability`;
+        measured with ``n_repeats > 1`` or ``n_bootstrap > 0``) is below it,
+        and :func:`~skxil.simulate.simulate` then takes the label only. An
+        interface should show such an explanation without asking for
+        corrections. ``None`` asks on every explanation.
+
     n_jobs : int, default=None
         Number of joblib jobs used by the explainer. ``None`` means 1 unless
         in a :func:`joblib.parallel_config` context.
@@ -248,6 +257,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         "per_feature": ["boolean"],
         "counterexample_weight": [Interval(Real, 0, None, closed="neither")],
         "always_correct": ["array-like", None],
+        "min_stability": [Interval(Real, 0, 1, closed="both"), None],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -264,6 +274,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         per_feature=False,
         counterexample_weight=1.0,
         always_correct=None,
+        min_stability=None,
         n_jobs=None,
         random_state=None,
         verbose=0,
@@ -276,6 +287,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.per_feature = per_feature
         self.counterexample_weight = counterexample_weight
         self.always_correct = always_correct
+        self.min_stability = min_stability
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -899,6 +911,28 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         space = self._explainer_cache[1][1]
         explanations = explainer.explain(space.model(self.estimator_), space.rows(X))
         return space.relabel(explanations, X)
+
+    def asks_for_correction(self, explanation):
+        """Whether to ask the person to correct ``explanation``.
+
+        Parameters
+        ----------
+        explanation : Explanation
+            An explanation returned by :meth:`explain`.
+
+        Returns
+        -------
+        ask : bool
+            False when ``min_stability`` is set and the explanation's measured
+            stability is below it (an explanation that would look different on
+            the next run is not worth a person's correction); True otherwise,
+            also when its stability was not measured.
+        """
+        self._validate_params()
+        stability = getattr(explanation, "stability", None)
+        if self.min_stability is None or stability is None:
+            return True
+        return stability.score >= self.min_stability
 
     # ----------------------------------------------------------- delegation
     def _routed(self, method, params):

@@ -429,3 +429,31 @@ def test_rank_errors(data):
         rank_for_review(learner, exclude=[0, 99])
     with pytest.raises(Exception, match="not fitted"):
         rank_for_review(CaipiClassifier())
+
+
+def test_min_stability_decides_which_explanations_ask_for_corrections():
+    from skxil.datasets import make_confounded_classification
+    from skxil.explain import Explanation, FastLimeExplainer, Stability
+    from skxil.simulate import SimulatedUser, simulate
+
+    runs = [([2, 0], [0.7, -0.2]), ([2, 1], [0.6, 0.1])]
+    unstable = Explanation(1, [2, 0], [0.7, -0.2], 3,
+                           stability=Stability.from_runs([2, 0], runs))
+    plain = Explanation(1, [2, 0], [0.7, -0.2], 3)
+    learner = CaipiClassifier(min_stability=0.9)
+    assert not learner.asks_for_correction(unstable)
+    assert learner.asks_for_correction(plain)  # not measured: ask
+    assert CaipiClassifier().asks_for_correction(unstable)
+    with pytest.raises(ValueError, match="min_stability"):
+        CaipiClassifier(min_stability=2.0).asks_for_correction(plain)
+
+    X, X_test, y, y_test, relevant = make_confounded_classification(300, random_state=0)
+    explainer = FastLimeExplainer(n_features=3, n_samples=200, n_repeats=3)
+    counts = []
+    for threshold in (None, 1.0):
+        learner = CaipiClassifier(explainer=explainer, min_stability=threshold,
+                                  random_state=0).fit(X[:10], y[:10])
+        history = simulate(learner, X[10:], y[10:], SimulatedUser(relevant), n_iter=8,
+                           progress=False, random_state=0)
+        counts.append(history[-1]["n_corrections"])
+    assert counts[1] < counts[0]

@@ -412,6 +412,11 @@ def simulate(
             labels, corrections = user.answer_batch(
                 rows, y_pool[positions], explanations, indices=positions
             )
+            if hasattr(learner, "asks_for_correction"):
+                corrections = [
+                    c if learner.asks_for_correction(e) else None
+                    for c, e in zip(corrections, explanations)
+                ]
             teach_corrections = None
             if explain_from is not None and t >= explain_from:
                 if any(c is not None for c in corrections):
