@@ -597,7 +597,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         # The explainer is rebuilt on demand (deterministically) from the
         # training set; not storing it keeps pickles and skops files small
         # and free of thread pools and numba state.
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: never change the learner
         state.pop("_explainer_cache", None)
         return state
 

@@ -144,9 +144,11 @@ class FrameEncoder:
     def decode(self, codes, exact=False):
         """A DataFrame with the reference's columns and dtypes from codes.
 
-        Numeric columns come back as float64 unless ``exact``, in which case
-        they take their dtype again (counterexamples are new training rows;
-        perturbed samples for an explainer need not be integral).
+        Numeric columns take their dtype again when ``exact``
+        (counterexamples are new training rows). Otherwise (an explainer's
+        perturbed samples, which need not be integral) float columns keep
+        their float dtype and integer columns, nullable ones included, come
+        as float64. Other columns always take their dtype.
         """
         pd = _pandas()
         codes = np.asarray(codes, dtype=np.float64)
@@ -156,6 +158,8 @@ class FrameEncoder:
                 data[j] = self._decode_column(j, codes[:, j], dtype)
             elif exact:
                 data[j] = _numeric_column(codes[:, j], dtype)
+            elif isinstance(dtype, np.dtype) and dtype.kind == "f":
+                data[j] = codes[:, j].astype(dtype, copy=False)
             else:
                 data[j] = codes[:, j]
         frame = pd.DataFrame(data, copy=False)
@@ -172,8 +176,8 @@ class FrameEncoder:
         table = np.empty(len(values), dtype=object)
         table[:] = [None if v is MISSING else v for v in values]
         column = table[idx]
-        if dtype == object:
-            return column
+        if dtype == object:  # pandas 3 would infer str from an object array
+            return pd.Series(column, dtype=object, copy=False)
         return pd.array(column, dtype=dtype)
 
 
@@ -296,7 +300,7 @@ def frame_from_state(state):
             dtype = pd.CategoricalDtype(list(entry["categories"]), entry["ordered"])
             data[j] = pd.Categorical(values, dtype=dtype)
         elif entry["dtype"] == "object":
-            data[j] = values
+            data[j] = pd.Series(values, dtype=object, copy=False)
         elif values.dtype != object:
             data[j] = values.astype(np.dtype(entry["dtype"]))
         else:

@@ -203,7 +203,8 @@ class SparseInput(ArrayInput):
 class FrameInput(_Input):
     """A pandas DataFrame of any column types: numeric, str, category, bool.
 
-    The wrapped estimator always gets DataFrames with the user's dtypes.
+    The wrapped estimator gets DataFrames with the user's dtypes (in an
+    explainer's perturbed samples, integer columns come as float64).
     Explainers that sample and counterexamples work on codes
     (:class:`~skxil._frames.FrameEncoder`): a non-numeric column is one
     categorical feature whose values are drawn among those observed.

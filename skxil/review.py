@@ -226,7 +226,10 @@ def rank_for_review(
         first = learner.explain(take_rows(X, [0]))[0]
         if getattr(first, "stability", None) is not None:
             stability = np.array(
-                [float(getattr(e, "stability", np.inf)) for e in learner.explain(X)]
+                [
+                    np.inf if e.stability is None else e.stability.score
+                    for e in learner.explain(X)
+                ]
             )
             order = np.lexsort((candidates, margin, stability))
         else:

@@ -238,3 +238,23 @@ def test_simulate_on_a_mixed_table(table):
     history = simulate(learner, X[10:120], y[10:120].to_numpy(), SimulatedUser(relevant),
                        n_iter=10, X_test=X_test, y_test=y_test.to_numpy(), random_state=0)
     assert history.records[-1]["n_corrections"] > 0
+
+
+def test_object_columns_stay_object_and_pickling_leaves_the_learner_alone():
+    from sklearn.dummy import DummyClassifier
+
+    df = pd.DataFrame({"num": np.arange(40.0),
+                       "shop": pd.Series(list("ab") * 20, dtype=object),
+                       "f32": np.linspace(0, 1, 40).astype(np.float32)})
+    learner = CaipiClassifier(DummyClassifier(), random_state=0)
+    learner.fit(df, np.arange(40) % 2, corrections=[["shop"]] * 40)
+    assert learner.training_set_.X_ce["shop"].dtype == object
+    learner.explain(df.iloc[:1])
+    cache = learner._explainer_cache
+    again = pickle.loads(pickle.dumps(learner))
+    assert learner._explainer_cache is cache  # pickling does not change the learner
+    assert again.training_set_.X_real["shop"].dtype == object
+    pd.testing.assert_frame_equal(again.training_set_.X_real, learner.training_set_.X_real)
+    space = learner._explainer_cache[1][1]
+    samples = space.encoder.decode(space.background[:5])
+    assert samples["shop"].dtype == object and samples["f32"].dtype == np.float32

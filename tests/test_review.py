@@ -373,6 +373,8 @@ def test_rank_uncertain_is_the_margin_order(data):
 
 
 def test_rank_uncertain_prefers_stability_when_present(data):
+    from skxil.explain import Stability
+
     X, _, y, _ = data
     learner = fitted(X, y)
     explain = learner.explain
@@ -380,7 +382,9 @@ def test_rank_uncertain_prefers_stability_when_present(data):
     def with_stability(rows):
         explanations = explain(rows)
         for e, x in zip(explanations, np.asarray(rows)):
-            e.stability = float(x[0])  # least stable = smallest first feature
+            # least stable = smallest first feature
+            p = 1.0 / (1.0 + np.exp(-x[0]))  # in (0, 1), increasing in x[0]
+            e.stability = Stability([p], [0.0], p, 2)
         return explanations
 
     learner.explain = with_stability
@@ -457,3 +461,16 @@ def test_min_stability_decides_which_explanations_ask_for_corrections():
                            progress=False, random_state=0)
         counts.append(history[-1]["n_corrections"])
     assert counts[1] < counts[0]
+
+
+def test_rank_uncertain_with_measured_stability():
+    from skxil.datasets import make_confounded_classification
+    from skxil.explain import FastLimeExplainer
+    from skxil.review import rank_for_review
+
+    X, _, y, _, _ = make_confounded_classification(60, random_state=0)
+    learner = CaipiClassifier(explainer=FastLimeExplainer(n_repeats=3, n_samples=200),
+                              random_state=0).fit(X, y)
+    order = rank_for_review(learner, 5)
+    scores = [e.stability.score for e in learner.explain(X[order])]
+    assert len(order) == 5 and scores == sorted(scores)
