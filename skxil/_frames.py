@@ -123,21 +123,24 @@ class FrameEncoder:
         return out
 
     def _encode_column(self, j, column, extend):
+        pd = _pandas()
         codes, values = self._codes[j], self.values[j]
-        raw = column.to_numpy(dtype=object)
-        missing = column.isna().to_numpy()
-        out = np.empty(raw.shape[0], dtype=np.float64)
-        for i, v in enumerate(raw.tolist()):
-            key = _key(MISSING if missing[i] else v)
+        raw = column.to_numpy(dtype=object, copy=True)  # never the caller's memory
+        raw[column.isna().to_numpy()] = MISSING
+        # one hashed lookup per value, in pandas; only values never seen
+        # before (rows to explain may hold a new shop) go one by one
+        out = np.array(pd.Series(raw, dtype=object).map(codes), dtype=np.float64)
+        for i in np.flatnonzero(np.isnan(out)).tolist():
+            key = raw[i]
             code = codes.get(key)
             if code is None:
                 if not extend:
                     raise ValueError(
-                        f"Row {i}, column {self.columns[j]!r}: value {v!r} was "
+                        f"Row {i}, column {self.columns[j]!r}: value {key!r} was "
                         "not observed in the training rows."
                     )
                 code = codes[key] = len(values)
-                values.append(MISSING if missing[i] else v)
+                values.append(key)
             out[i] = code
         return out
 

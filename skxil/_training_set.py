@@ -10,6 +10,7 @@ import numpy as np
 from scipy import sparse
 
 from ._frames import frame_from_state, frame_like, frame_state
+from .utils._text import document_words
 from .utils._validation import _is_dataframe
 
 
@@ -70,6 +71,32 @@ def numeric_background(X):
             "str or category columns re-drawn among their observed values."
         )
     return X
+
+
+def _changed_cells(a, b):
+    """Row and column indices where two containers of the same shape differ.
+
+    Missing values equal missing values.
+    """
+    if sparse.issparse(a):
+        diff = sparse.csr_matrix(a - sparse.csr_matrix(b))
+        diff.eliminate_zeros()
+        return diff.nonzero()
+    if _is_dataframe(a):
+        a, b = a.reset_index(drop=True), b.reset_index(drop=True)
+        changed = np.column_stack(
+            [
+                np.asarray(a.iloc[:, j].ne(b.iloc[:, j]), dtype=bool)
+                & ~np.asarray(a.iloc[:, j].isna() & b.iloc[:, j].isna(), dtype=bool)
+                for j in range(a.shape[1])
+            ]
+        )
+        return np.nonzero(changed)
+    a, b = np.asarray(a), np.asarray(b)
+    changed = a != b
+    if a.dtype.kind == "f" or b.dtype.kind == "f":
+        changed &= ~(np.isnan(a.astype(float)) & np.isnan(b.astype(float)))
+    return np.nonzero(changed)
 
 
 class TrainingSet:
@@ -281,6 +308,34 @@ class TrainingSet:
         return TrainingSet(
             self.X_real, y_real, self.weight_real, self.X_ce, y_ce, self.source
         )
+
+    def corrected_features(self):
+        """The corrected features of each real row, read from its counterexamples.
+
+        A counterexample differs from its source row exactly in the features
+        that were re-drawn, so a row's corrected features are those on which
+        one of its counterexamples differs from it (a feature re-drawn to its
+        own value is not seen).
+
+        Returns
+        -------
+        corrected : dict
+            Maps each real row that has counterexamples to the set of its
+            corrected features: column positions, or words for documents.
+        """
+        if self.n_counterexamples == 0:
+            return {}
+        source = self.source
+        corrected = {int(r): set() for r in np.unique(source)}
+        X_src = take_rows(self.X_real, source)
+        if isinstance(X_src, np.ndarray) and X_src.ndim == 1:  # documents
+            for i, r in enumerate(source.tolist()):
+                lost = set(document_words(X_src[i])) - set(document_words(self.X_ce[i]))
+                corrected[r] |= lost
+            return corrected
+        for i, j in zip(*_changed_cells(X_src, self.X_ce)):
+            corrected[int(source[i])].add(int(j))
+        return corrected
 
     def __getstate__(self):
         state = self.__dict__.copy()

@@ -16,7 +16,6 @@ from collections import Counter
 from numbers import Integral
 
 import numpy as np
-from scipy import sparse
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     HasMethods,
@@ -28,8 +27,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._inputs import DocumentsInput
 from ._training_set import take_rows
-from .utils import document_words
-from .utils._validation import _is_dataframe
 
 __all__ = ["corrected_features", "rank_for_review", "suggest_corrections"]
 
@@ -83,41 +80,7 @@ def corrected_features(learner):
     >>> corrected_features(learner)
     {0: {5}}
     """
-    ts = _check_learner(learner)
-    if ts.n_counterexamples == 0:
-        return {}
-    source = ts.source
-    corrected = {int(r): set() for r in np.unique(source)}
-    X_src = take_rows(ts.X_real, source)
-    if _is_documents(learner):
-        for i, r in enumerate(source):
-            lost = set(document_words(X_src[i])) - set(document_words(ts.X_ce[i]))
-            corrected[int(r)] |= lost
-        return corrected
-    if sparse.issparse(X_src):
-        diff = sparse.csr_matrix(X_src - sparse.csr_matrix(ts.X_ce))
-        diff.eliminate_zeros()
-        rows, cols = diff.nonzero()
-    else:
-        if _is_dataframe(X_src):
-            a = X_src.reset_index(drop=True)
-            b = ts.X_ce.reset_index(drop=True)
-            changed = np.column_stack(
-                [
-                    np.asarray(a.iloc[:, j].ne(b.iloc[:, j]), dtype=bool)
-                    & ~np.asarray(a.iloc[:, j].isna() & b.iloc[:, j].isna(), dtype=bool)
-                    for j in range(a.shape[1])
-                ]
-            )
-        else:
-            a, b = np.asarray(X_src), np.asarray(ts.X_ce)
-            changed = a != b
-            if a.dtype.kind == "f" or b.dtype.kind == "f":
-                changed &= ~(np.isnan(a.astype(float)) & np.isnan(b.astype(float)))
-        rows, cols = np.nonzero(changed)
-    for i, j in zip(rows.tolist(), cols.tolist()):
-        corrected[int(source[i])].add(int(j))
-    return corrected
+    return _check_learner(learner).corrected_features()
 
 
 def _counts(corrected):

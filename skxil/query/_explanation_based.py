@@ -29,7 +29,6 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ..utils._text import document_words
 from ..utils._validation import _is_dataframe
 from ._strategies import _check_n_instances, _pool_size, uncertainty_sampling
 
@@ -415,46 +414,6 @@ def explanation_pair_sampling(
 # wrong reasons
 
 
-def _changed_features(training_set):
-    """Per corrected row, the features its counterexamples changed.
-
-    Returns a list of sets of feature keys (column indices for arrays and
-    sparse matrices, column names for DataFrames, words for documents), one
-    per distinct source row with counterexamples; a set lists the features
-    that differ between the source row and any of its counterexamples.
-    """
-    if training_set is None or training_set.n_counterexamples == 0:
-        return []
-    X_ce, X_real, source = training_set.X_ce, training_set.X_real, training_set.source
-    changed = {}
-    if _is_dataframe(X_real):
-        ce = X_ce.reset_index(drop=True)
-        real = X_real.iloc[source].reset_index(drop=True)
-        for k, column in enumerate(X_real.columns):
-            a, b = ce[column], real[column]
-            differ = (a != b).to_numpy() & ~(a.isna() & b.isna()).to_numpy()
-            for r in np.flatnonzero(differ):
-                changed.setdefault(int(source[r]), set()).add(k)
-    elif sparse.issparse(X_real):
-        X_real = X_real.tocsr()
-        diff = (sparse.csr_matrix(X_ce) - X_real[source]).tocoo()
-        for r, k, v in zip(diff.row, diff.col, diff.data):
-            if v != 0:
-                changed.setdefault(int(source[r]), set()).add(int(k))
-    elif np.ndim(X_real) == 1:  # documents: the words a counterexample lost
-        for r, s in enumerate(source):
-            lost = set(document_words(X_real[s])) - set(document_words(X_ce[r]))
-            changed.setdefault(int(s), set()).update(lost)
-    else:
-        a, b = np.asarray(X_ce), np.asarray(X_real)[source]
-        differ = a != b
-        if a.dtype.kind == "f" and b.dtype.kind == "f":
-            differ &= ~(np.isnan(a) & np.isnan(b))
-        for r, k in zip(*np.nonzero(differ)):
-            changed.setdefault(int(source[r]), set()).add(int(k))
-    return [changed[s] for s in sorted(changed)]
-
-
 def _corrected_feature_counts(training_set, n_features=None):
     """How often each feature was corrected, read from the counterexamples.
 
@@ -466,7 +425,9 @@ def _corrected_feature_counts(training_set, n_features=None):
     counts.
     """
     counts = {}
-    for features in _changed_features(training_set):
+    if training_set is None:
+        return counts
+    for features in training_set.corrected_features().values():
         for key in features:
             counts[key] = counts.get(key, 0) + 1
     return counts
