@@ -561,6 +561,16 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         suggestions : list of list
             One list per explanation: feature indices, or column names when
             the learner was fitted on a DataFrame (words for documents).
+
+        Examples
+        --------
+        >>> from skxil import CaipiClassifier
+        >>> from skxil.datasets import make_confounded_classification
+        >>> X, X_test, y, _, _ = make_confounded_classification(60, random_state=0)
+        >>> learner = CaipiClassifier(random_state=0).fit(
+        ...     X, y, corrections=[[5], [5], [4]] + [None] * 27)
+        >>> learner.suggest_corrections(learner.explain(X_test[:1]))
+        [[5, 4]]
         """
         from .review import suggest_corrections
 
@@ -927,6 +937,18 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             stability is below it (an explanation that would look different on
             the next run is not worth a person's correction); True otherwise,
             also when its stability was not measured.
+
+        Examples
+        --------
+        >>> from skxil import CaipiClassifier
+        >>> from skxil.explain import Explanation, Stability
+        >>> runs = [([2, 0], [0.7, -0.2]), ([2, 1], [0.6, 0.1])]
+        >>> shaky = Explanation(1, [2, 0], [0.7, -0.2], 3,
+        ...                     stability=Stability.from_runs([2, 0], runs))
+        >>> CaipiClassifier(min_stability=0.9).asks_for_correction(shaky)
+        False
+        >>> CaipiClassifier().asks_for_correction(shaky)
+        True
         """
         self._validate_params()
         stability = getattr(explanation, "stability", None)

@@ -322,6 +322,15 @@ class TrainingSet:
         corrected : dict
             Maps each real row that has counterexamples to the set of its
             corrected features: column positions, or words for documents.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skxil import TrainingSet
+        >>> ts = TrainingSet(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([0, 1]))
+        >>> ts = ts.add_counterexamples(np.array([[1.0, 9.0]]), np.array([0]), [0])
+        >>> ts.corrected_features()
+        {0: {1}}
         """
         if self.n_counterexamples == 0:
             return {}
