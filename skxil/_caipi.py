@@ -44,6 +44,7 @@ from sklearn.utils.validation import (
 from . import query as _query
 from ._inputs import DocumentsInput, check_labels, input_kind
 from ._training_set import TrainingSet, take_rows
+from ._loss_feedback import accepted_masks, fit_with_masks
 from .counterexamples import COUNTEREXAMPLE_STRATEGIES, TEXT_COUNTEREXAMPLE_STRATEGIES
 from .utils._validation import check_corrections, check_query_result
 
@@ -294,7 +295,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, *, corrections=None, sample_weight=None, **fit_params):
+    def fit(self, X, y, *, corrections=None, focus=None, sample_weight=None, **fit_params):
         """Fit on labelled rows, with counterexamples for the corrected ones.
 
         Forgets any earlier training set.
@@ -321,6 +322,21 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             the text explainers cut words; see
             :func:`skxil.utils.check_text_corrections`.
 
+        focus : sequence or mask of shape (n_samples, n_features), \
+                default=None
+            "Focus here" feedback, in the forms of ``corrections``: for each
+            row, the features the model *should* rely on (the right
+            reasons). A row's counterexamples keep them and re-draw every
+            other feature (on sparse rows and documents, every other feature
+            the row has). A feature cannot be in both sets of a row.
+
+            Both kinds of feedback also go into the loss of an estimator
+            whose ``fit`` takes ``ignore`` or ``focus`` masks (such as
+            :class:`~skxil.neural.RRRClassifier`, also at the end of a
+            Pipeline of feature-wise steps): it gets the masks of every
+            training row, counterexamples carrying their source row's, so
+            ``n_counterexamples=0`` is feedback through the loss alone.
+
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the rows; counterexamples weigh
             ``counterexample_weight``.
@@ -344,11 +360,15 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             self._fit_params = self._check_fit_params(fit_params, _num_samples(X))
             X_raw, y = self._check_rows(X, y, reset=True)
             training_set = TrainingSet(X_raw, y, self._check_weight(sample_weight, X_raw))
-            training_set = self._with_counterexamples(training_set, corrections, update=0)
+            training_set = self._with_feedback(
+                training_set, corrections, focus, update=0
+            )
             self._commit(training_set, refit=True)
         return self
 
-    def teach(self, X, y, *, corrections=None, sample_weight=None, refit=True):
+    def teach(
+        self, X, y, *, corrections=None, focus=None, sample_weight=None, refit=True
+    ):
         """Add labelled rows, with counterexamples for the corrected ones, and refit.
 
         This is the user's answer to a query. All-or-nothing: if anything
@@ -368,6 +388,9 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         corrections : sequence or mask of shape (n_rows, n_features), \
                 default=None
             Correction sets, as in :meth:`fit`.
+
+        focus : sequence or mask of shape (n_rows, n_features), default=None
+            The features each row should rely on, as in :meth:`fit`.
 
         sample_weight : array-like of shape (n_rows,), default=None
             Weights of the new rows.
@@ -400,14 +423,16 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             else:
                 training_set = TrainingSet(X_raw, y, weight)
             update = self._n_updates + 1
-            training_set = self._with_counterexamples(
-                training_set, corrections, update=update, n_new=len(y)
+            training_set = self._with_feedback(
+                training_set, corrections, focus, update=update, n_new=len(y)
             )
             self._n_updates = update
             self._commit(training_set, refit=refit)
         return self
 
-    def review(self, indices, *, corrections=None, labels=None, refit=True):
+    def review(
+        self, indices, *, corrections=None, focus=None, labels=None, refit=True
+    ):
         """Answer for rows already in the training set, and refit.
 
         Feedback after training (Bekkemoen and Langseth): a reviewer is shown
@@ -440,7 +465,14 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 default=None
             The new correction set of each reviewed row, in the forms of
             :meth:`fit` (one entry per index, in the order of ``indices``).
-            ``None`` keeps the rows' counterexamples.
+            ``None`` keeps the rows' counterexamples (unless ``focus`` is
+            given).
+
+        focus : sequence or mask of shape (n_rows, n_features), default=None
+            The features each reviewed row should rely on, as in :meth:`fit`;
+            with ``corrections`` it replaces the rows' feedback (their
+            counterexamples and their masks). This is how a trained network
+            is fine-tuned from a few annotated explanations.
 
         labels : array-like of shape (n_rows,), default=None
             New labels of the reviewed rows, of the type of the training
@@ -475,18 +507,19 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         with self._all_or_nothing():
             training_set = self.training_set_
             rows = self._check_review_indices(indices, training_set)
-            if corrections is None and labels is None:
+            if corrections is None and focus is None and labels is None:
                 raise ValueError(
-                    "review needs corrections, labels or both for the rows "
+                    "review needs corrections, focus or labels for the rows "
                     f"{rows.tolist()}; the learner is unchanged."
                 )
             if labels is not None:
                 labels = check_labels(labels, len(rows), training_set.y_real)
                 training_set = training_set.relabel(rows, labels)
             update = self._n_updates + 1
-            if corrections is not None:
-                training_set = self._review_counterexamples(
-                    training_set.drop_counterexamples(rows), rows, corrections, update
+            if corrections is not None or focus is not None:
+                training_set = self._review_feedback(
+                    training_set.drop_counterexamples(rows), rows,
+                    (corrections, focus), update,
                 )
             self._n_updates = update
             self._commit(training_set, refit=refit)
@@ -514,12 +547,13 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             )
         return rows.astype(np.intp)
 
-    def _review_counterexamples(self, training_set, rows, corrections, update):
-        """New counterexamples of the reviewed real ``rows`` (any order).
+    def _review_feedback(self, training_set, rows, answers, update):
+        """New masks and counterexamples of the reviewed real ``rows`` (any order).
 
-        The stage-4 inputs take the corrected rows last, so the generator sees
-        the real rows reordered, the reviewed ones at the end; ``source`` is
-        mapped back to the real rows' own indices.
+        ``answers`` is ``(corrections, focus)``. The stage-4 inputs take the
+        corrected rows last, so the generator sees the real rows reordered,
+        the reviewed ones at the end; ``source`` is mapped back to the real
+        rows' own indices.
         """
         n_real = training_set.n_real
         others = np.setdiff1d(np.arange(n_real), rows)
@@ -528,10 +562,11 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             take_rows(training_set.X_real, order), training_set.y_real[order]
         )
         try:
+            feedback = self._feedback(training_set, rows, *answers)
             made = self._make_counterexamples(
                 reordered,
                 np.arange(others.size, n_real),
-                corrections,
+                feedback.redraw,
                 self._seed_for(update, _REVIEW),
             )
         except ValueError as error:
@@ -539,6 +574,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 f"{error} In review, row j of the corrections is training row "
                 f"indices[j]; indices = {rows.tolist()}. The learner is unchanged."
             ) from error
+        training_set = training_set.with_masks(rows, feedback.ignore, feedback.focus)
         if made is None:
             return training_set
         X_ce, y_ce, source = made
@@ -663,33 +699,45 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """A seed derived from the learner's seed and ``keys``."""
         return int(np.random.SeedSequence([self._seed, *keys]).generate_state(1)[0])
 
-    def _with_counterexamples(self, training_set, corrections, update, n_new=None):
-        """Stage 4: append the counterexamples of the last ``n_new`` real rows.
+    def _with_feedback(self, training_set, corrections, focus, update, n_new=None):
+        """Stages 4a and 4b for the last ``n_new`` real rows.
 
+        Stores the rows' feedback masks and appends their counterexamples.
         ``n_new=None`` means every real row (``fit``).
         """
         n_real = training_set.n_real
         rows = np.arange(n_real - (n_real if n_new is None else n_new), n_real)
+        feedback = self._feedback(training_set, rows, corrections, focus)
+        training_set = training_set.with_masks(rows, feedback.ignore, feedback.focus)
         made = self._make_counterexamples(
-            training_set, rows, corrections, self._seed_for(update, _COUNTEREXAMPLES)
+            training_set, rows, feedback.redraw, self._seed_for(update, _COUNTEREXAMPLES)
         )
         if made is None:
             return training_set
         return training_set.add_counterexamples(*made)
 
-    def _make_counterexamples(self, training_set, rows, corrections, seed):
-        """Counterexamples ``(X_ce, y_ce, source)`` of the trailing real ``rows``.
+    def _feedback(self, training_set, rows, corrections, focus):
+        """The validated feedback (:class:`skxil._inputs.Feedback`) of real ``rows``.
 
         The global corrections (``always_correct``) join every row's set.
         """
-        self._input.check_strategy(self.counterexample_strategy)
-        corrections = self._with_global_corrections(
-            corrections, len(rows), training_set.X_real
+        X_real = training_set.X_real
+        corrections = self._with_global_corrections(corrections, len(rows), X_real)
+        return self._input.feedback(
+            take_rows(X_real, rows), corrections, focus,
+            getattr(self, "feature_names_in_", None),
         )
+
+    def _make_counterexamples(self, training_set, rows, redraw, seed):
+        """Counterexamples ``(X_ce, y_ce, source)`` of the trailing real ``rows``.
+
+        ``redraw`` says which features of each row are re-drawn.
+        """
+        self._input.check_strategy(self.counterexample_strategy)
         return self._input.counterexamples(
             training_set,
             rows,
-            corrections,
+            redraw,
             dict(
                 feature_names=getattr(self, "feature_names_in_", None),
                 y_train=training_set.y_real,
@@ -776,12 +824,24 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return mask
 
     def _fit_estimator(self, training_set):
-        """Stage 5: fit a fresh clone of the estimator on the training set."""
+        """Stage 5: fit a fresh clone of the estimator on the training set.
+
+        Feedback masks go into its loss when its fit takes them (stage 4b).
+        """
         estimator = clone(self._base_estimator())
         params = dict(self._fit_params)
         weight = training_set.sample_weight(self.counterexample_weight)
         if weight is not None:
             params.update(self._sample_weight_params(estimator, weight))
+        masks = accepted_masks(estimator, training_set.masks())
+        if masks:
+            if _routing_enabled() and isinstance(estimator, Pipeline):
+                raise ValueError(
+                    "Feedback masks cannot be routed through a Pipeline with "
+                    "metadata routing enabled; disable it for this fit, or wrap "
+                    "the final estimator directly."
+                )
+            return fit_with_masks(estimator, training_set.X, training_set.y, masks, params)
         estimator.fit(training_set.X, training_set.y, **params)
         return estimator
 

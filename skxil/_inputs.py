@@ -9,6 +9,7 @@ on the kind of input itself; a new kind of input is one new class here.
 """
 
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -28,7 +29,7 @@ from .counterexamples import (
     make_text_counterexamples,
 )
 from .explain import FastLimeExplainer, LimeExplainer, LinearExplainer, is_linear_model
-from .utils._text import check_documents
+from .utils._text import check_documents, check_text_corrections, document_words
 from .utils._validation import _is_dataframe, check_corrections
 
 _ACCEPT_SPARSE = ["csr", "csc"]
@@ -57,6 +58,31 @@ def is_documents(X):
     else:
         return False
     return any(isinstance(v, (str, bytes)) for v in values)
+
+
+class Feedback(NamedTuple):
+    """One answer's feedback on some rows, validated.
+
+    ``ignore`` and ``focus`` are CSR masks of shape (n_rows, n_features)
+    (None for documents); ``redraw`` is what the counterexamples re-draw, in
+    the form the kind's :meth:`counterexamples` takes.
+    """
+
+    ignore: object
+    focus: object
+    redraw: object
+
+
+def _check_disjoint(ignore, keep, feature_names):
+    """A feature cannot be both a wrong reason and a right one for a row."""
+    both = ignore.multiply(keep).tocoo()
+    if both.nnz:
+        i, j = int(both.row[0]), int(both.col[0])
+        name = f"{feature_names[j]!r}" if feature_names is not None else str(j)
+        raise ValueError(
+            f"Row {i}: feature {name} is both in corrections (ignore) and in "
+            "focus; a feature is either a wrong reason or a right one."
+        )
 
 
 def input_kind(X):
@@ -120,6 +146,35 @@ class _Input:
     def like(self, X_new, X_real):
         """Checked rows ``X_new`` in the container of the real rows."""
         return like(X_new, X_real)
+
+    def feedback(self, X_rows, corrections, focus, feature_names):
+        """Validate one answer's feedback on the rows ``X_rows``.
+
+        Returns a :class:`Feedback`: the features to ignore and to focus on
+        (CSR masks over the rows' features, what a loss penalises) and the
+        features to re-draw in counterexamples: the ignored ones, and on a
+        row with a focus set every feature outside it.
+        """
+        n_rows, n_features = X_rows.shape
+        ignore = check_corrections(
+            corrections, n_rows, n_features, feature_names, accept_sparse=True
+        )
+        keep = check_corrections(
+            focus, n_rows, n_features, feature_names, accept_sparse=True,
+            name="focus",
+        )
+        _check_disjoint(ignore, keep, feature_names)
+        redraw = (ignore + self._outside_focus(keep, X_rows)).astype(bool).tocsr()
+        return Feedback(ignore, keep, redraw)
+
+    @staticmethod
+    def _outside_focus(keep, X_rows):
+        """Every feature outside the focus set, on the rows that have one."""
+        has_focus = np.diff(keep.indptr) > 0
+        outside = np.zeros(keep.shape, dtype=bool)
+        outside[has_focus] = True
+        outside[keep.nonzero()] = False
+        return sparse.csr_matrix(outside)
 
     def default_explainer(self, name, estimator):
         """The explainer a string shortcut stands for, unfitted."""
@@ -198,6 +253,18 @@ class SparseInput(ArrayInput):
     """Rows of a scipy sparse matrix (e.g. vectorised text); kept sparse."""
 
     accept_sparse = True
+
+    @staticmethod
+    def _outside_focus(keep, X_rows):
+        # On wide sparse rows (a vocabulary) "every other feature" would be
+        # dense; the features a row has stand for the others, as for words.
+        present = sparse.csr_matrix(X_rows, copy=True).astype(bool)
+        present.eliminate_zeros()
+        has_focus = (np.diff(keep.indptr) > 0)[:, None]
+        outside = present.multiply(has_focus).astype(bool) - present.multiply(keep)
+        outside = sparse.csr_matrix(outside, dtype=bool)
+        outside.eliminate_zeros()
+        return outside
 
 
 class FrameInput(_Input):
@@ -292,6 +359,30 @@ class DocumentsInput(_Input):
 
     def like(self, X_new, X_real):
         return X_new
+
+    def feedback(self, X_rows, corrections, focus, feature_names):
+        """Words to strike out: the corrected ones, and those outside a focus.
+
+        Documents have no common features, so there are no masks for a loss.
+        """
+        docs = list(X_rows)
+        ignore = check_text_corrections(corrections, docs)
+        try:
+            keep = check_text_corrections(focus, docs)
+        except ValueError as error:
+            raise ValueError(f"focus: {error}") from error
+        redraw = []
+        for i, (doc, wrong, right) in enumerate(zip(docs, ignore, keep)):
+            both = sorted(set(wrong) & set(right))
+            if both:
+                raise ValueError(
+                    f"Document {i}: the word {both[0]!r} is both in corrections "
+                    "(ignore) and in focus; a word is either a wrong or a right "
+                    "reason."
+                )
+            outside = [w for w in document_words(doc) if right and w not in right]
+            redraw.append(list(dict.fromkeys(wrong + outside)))
+        return Feedback(None, None, redraw)
 
     def default_explainer(self, name, estimator):
         if name == "linear":

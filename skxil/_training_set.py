@@ -73,6 +73,35 @@ def numeric_background(X):
     return X
 
 
+def _extend(mask, n_new):
+    """A mask with ``n_new`` empty rows appended (None stays None)."""
+    if mask is None:
+        return None
+    return sparse.vstack(
+        [mask, sparse.csr_matrix((n_new, mask.shape[1]), dtype=bool)], format="csr"
+    )
+
+
+def _set_rows(mask, rows, new, n_real):
+    """``mask`` (or an empty one) with rows ``rows`` replaced by ``new``."""
+    if new is None:  # a kind of input without masks (documents)
+        return mask
+    if mask is None:
+        if new.nnz == 0:
+            return None
+        mask = sparse.csr_matrix((n_real, new.shape[1]), dtype=bool)
+    keep = np.ones(n_real, dtype=np.int8)
+    keep[rows] = 0
+    place = sparse.csr_matrix(
+        (np.ones(rows.size, dtype=np.int8), (rows, np.arange(rows.size))),
+        shape=(n_real, rows.size),
+    )
+    out = mask.multiply(keep[:, None]).astype(np.int8) + place @ new.astype(np.int8)
+    out = sparse.csr_matrix(out != 0)
+    out.eliminate_zeros()
+    return out
+
+
 def _changed_cells(a, b):
     """Row and column indices where two containers of the same shape differ.
 
@@ -123,6 +152,13 @@ class TrainingSet:
         Index, into the real rows, of the row each counterexample was made
         from.
 
+    ignore, focus : CSR matrix of shape (n_real, n_features) or None
+        Feedback masks of the real rows: the features each row must not rely
+        on (its correction set, with ``always_correct``) and those it should
+        rely on. ``None`` when no row has any (and for documents, which have
+        no common features). A counterexample carries its source row's
+        masks (see :meth:`masks`).
+
     Attributes
     ----------
     X, y : the rows used to fit: real rows first, then counterexamples.
@@ -131,7 +167,24 @@ class TrainingSet:
         counterexample was made from.
     """
 
-    def __init__(self, X_real, y_real, weight_real=None, X_ce=None, y_ce=None, source=None):
+    # Defaults for training sets pickled before masks existed.
+    ignore = None
+    focus = None
+
+    def __init__(
+        self,
+        X_real,
+        y_real,
+        weight_real=None,
+        X_ce=None,
+        y_ce=None,
+        source=None,
+        *,
+        ignore=None,
+        focus=None,
+    ):
+        self.ignore = ignore
+        self.focus = focus
         self.X_real = X_real
         self.y_real = y_real
         self.weight_real = weight_real
@@ -203,13 +256,13 @@ class TrainingSet:
             old = np.ones(self.n_real) if self.weight_real is None else self.weight_real
             new = np.ones(y.shape[0]) if weight is None else weight
             weight_real = np.concatenate([old, new])
-        return TrainingSet(
-            concat_rows(self.X_real, X),
-            np.concatenate([self.y_real, y]),
-            weight_real,
-            self.X_ce,
-            self.y_ce,
-            self.source,
+        n_new = y.shape[0]
+        return self._replace(
+            X_real=concat_rows(self.X_real, X),
+            y_real=np.concatenate([self.y_real, y]),
+            weight_real=weight_real,
+            ignore=_extend(self.ignore, n_new),
+            focus=_extend(self.focus, n_new),
         )
 
     def add_counterexamples(self, X_ce, y_ce, source):
@@ -219,14 +272,65 @@ class TrainingSet:
         """
         if X_ce is None or len(source) == 0:
             return self
-        return TrainingSet(
-            self.X_real,
-            self.y_real,
-            self.weight_real,
-            concat_rows(self.X_ce, X_ce),
-            np.concatenate([self.y_ce, y_ce]),
-            np.concatenate([self.source, source]).astype(np.intp),
+        return self._replace(
+            X_ce=concat_rows(self.X_ce, X_ce),
+            y_ce=np.concatenate([self.y_ce, y_ce]),
+            source=np.concatenate([self.source, source]).astype(np.intp),
         )
+
+    def with_masks(self, rows, ignore, focus):
+        """A new training set in which real rows ``rows`` have these masks.
+
+        Parameters
+        ----------
+        rows : array-like of int of shape (n_rows,)
+            Indices of real rows.
+
+        ignore, focus : sparse matrix of shape (n_rows, n_features) or None
+            Their new masks, replacing the old ones (``None``: no feedback
+            of that kind, e.g. for documents).
+
+        Returns
+        -------
+        training_set : TrainingSet
+            ``self`` is never modified.
+        """
+        rows = np.asarray(rows, dtype=np.intp)
+        return self._replace(
+            ignore=_set_rows(self.ignore, rows, ignore, self.n_real),
+            focus=_set_rows(self.focus, rows, focus, self.n_real),
+        )
+
+    def masks(self):
+        """The feedback masks of every row of :attr:`X`, for a loss.
+
+        Returns
+        -------
+        masks : dict
+            ``{"ignore": mask, "focus": mask}`` with CSR masks of shape
+            (len(self), n_features): real rows first, then each
+            counterexample with its source row's mask. Kinds of feedback no
+            row has are left out.
+        """
+        masks = {}
+        for name in ("ignore", "focus"):
+            mask = getattr(self, name)
+            if mask is None or mask.nnz == 0:
+                continue
+            if self.n_counterexamples:
+                mask = sparse.vstack([mask, mask[self.source]], format="csr")
+            masks[name] = mask
+        return masks
+
+    def _replace(self, **changes):
+        """A copy with some fields replaced (a TrainingSet is immutable)."""
+        fields = dict(
+            X_real=self.X_real, y_real=self.y_real, weight_real=self.weight_real,
+            X_ce=self.X_ce, y_ce=self.y_ce, source=self.source,
+            ignore=self.ignore, focus=self.focus,
+        )
+        fields.update(changes)
+        return TrainingSet(**fields)
 
     def check_real_rows(self, indices, name="indices"):
         """Validate indices into the real rows; return them as an int array.
@@ -273,13 +377,10 @@ class TrainingSet:
         if not drop.any():
             return self
         keep = np.flatnonzero(~drop)
-        return TrainingSet(
-            self.X_real,
-            self.y_real,
-            self.weight_real,
-            take_rows(self.X_ce, keep) if keep.size else None,
-            self.y_ce[keep],
-            self.source[keep],
+        return self._replace(
+            X_ce=take_rows(self.X_ce, keep) if keep.size else None,
+            y_ce=self.y_ce[keep],
+            source=self.source[keep],
         )
 
     def counterexamples_of(self, row):
@@ -305,9 +406,7 @@ class TrainingSet:
         y_ce = self.y_ce.astype(dtype, copy=True)
         if self.n_counterexamples:
             y_ce[:] = y_real[self.source]
-        return TrainingSet(
-            self.X_real, y_real, self.weight_real, self.X_ce, y_ce, self.source
-        )
+        return self._replace(y_real=y_real, y_ce=y_ce)
 
     def corrected_features(self):
         """The corrected features of each real row, read from its counterexamples.

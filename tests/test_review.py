@@ -159,7 +159,7 @@ def test_review_without_refit_keeps_the_estimator(data):
         ({"indices": 3, "corrections": [[0]]}, TypeError, r"\[3\]"),
         ({"indices": [1.5], "corrections": [[0]]}, TypeError, "integer"),
         ({"indices": [[1, 2]], "corrections": [[0]]}, ValueError, "1-D"),
-        ({"indices": [1]}, ValueError, "corrections, labels or both"),
+        ({"indices": [1]}, ValueError, "corrections, focus or labels"),
         ({"indices": [1], "labels": ["1"]}, ValueError, "type str"),
         ({"indices": [1, 2], "labels": [1]}, ValueError, "inconsistent"),
         (

@@ -73,7 +73,13 @@ def _is_dataframe(X):
     prefer_skip_nested_validation=True,
 )
 def check_corrections(
-    corrections, n_samples, n_features, feature_names=None, *, accept_sparse=False
+    corrections,
+    n_samples,
+    n_features,
+    feature_names=None,
+    *,
+    accept_sparse=False,
+    name="corrections",
 ):
     """Turn user-given correction sets into a boolean mask.
 
@@ -112,6 +118,10 @@ def check_corrections(
         data (e.g. a vocabulary of 10^5 words) never needs an
         ``n_samples x n_features`` array.
 
+    name : str, default="corrections"
+        The parameter the error messages name (e.g. ``"focus"`` for the
+        features the model should rely on, given in the same forms).
+
     Returns
     -------
     mask : ndarray or CSR matrix of shape (n_samples, n_features), dtype=bool
@@ -135,7 +145,7 @@ def check_corrections(
     >>> check_corrections([["age"]], 1, 2, feature_names=["age", "zip"])
     array([[ True, False]])
     """
-    mask = _corrections_mask(corrections, n_samples, n_features, feature_names)
+    mask = _corrections_mask(corrections, n_samples, n_features, feature_names, name)
     if accept_sparse:
         mask = sparse.csr_matrix(mask, dtype=bool, copy=True)
         mask.eliminate_zeros()
@@ -147,15 +157,16 @@ def check_corrections(
     return mask
 
 
-def _corrections_mask(corrections, n_samples, n_features, feature_names):
+def _corrections_mask(corrections, n_samples, n_features, feature_names, name):
     """A dense mask or a sparse matrix (non-zero = corrected)."""
+    one = "correction" if name == "corrections" else name
     if corrections is None:
         return sparse.csr_matrix((n_samples, n_features), dtype=bool)
 
     if sparse.issparse(corrections):
         if corrections.shape != (n_samples, n_features):
             raise ValueError(
-                f"The correction mask has shape {corrections.shape}, expected "
+                f"The {one} mask has shape {corrections.shape}, expected "
                 f"(n_samples, n_features) = {(n_samples, n_features)}."
             )
         corrections = sparse.csr_matrix(corrections, copy=True)
@@ -168,7 +179,7 @@ def _corrections_mask(corrections, n_samples, n_features, feature_names):
 
         if not all(is_bool_dtype(d) for d in corrections.dtypes):
             raise ValueError(
-                "A DataFrame of corrections must hold booleans (a mask of shape "
+                f"A DataFrame of {name} must hold booleans (a mask of shape "
                 "(n_samples, n_features)); got dtypes "
                 f"{sorted(set(map(str, corrections.dtypes)))}."
             )
@@ -177,35 +188,35 @@ def _corrections_mask(corrections, n_samples, n_features, feature_names):
     if isinstance(corrections, np.ndarray) and corrections.ndim == 2:
         if corrections.dtype != bool:
             raise ValueError(
-                "A 2-D array of corrections must be a boolean mask of shape "
+                f"A 2-D array of {name} must be a boolean mask of shape "
                 f"(n_samples, n_features); got dtype {corrections.dtype}. Use "
                 "mask.astype(bool), or one list of feature indices per row."
             )
         if corrections.shape != (n_samples, n_features):
             raise ValueError(
-                f"The correction mask has shape {corrections.shape}, "
+                f"The {one} mask has shape {corrections.shape}, "
                 "expected (n_samples, n_features) = "
                 f"{(n_samples, n_features)}."
             )
         return corrections.copy()
     elif isinstance(corrections, np.ndarray) and corrections.ndim != 1:
         raise ValueError(
-            "corrections must be a boolean mask of shape (n_samples, n_features) "
+            f"{name} must be a boolean mask of shape (n_samples, n_features) "
             f"or one collection per row; got an array with {corrections.ndim} "
             "dimensions."
         )
 
     if isinstance(corrections, (str, bytes)) or not hasattr(corrections, "__len__"):
         raise ValueError(
-            "corrections must be None, a boolean mask of shape "
+            f"{name} must be None, a boolean mask of shape "
             "(n_samples, n_features) or a sequence with one correction set per "
             f"row; got {type(corrections).__name__}."
         )
     if len(corrections) != n_samples:
         raise ValueError(
-            f"corrections has {len(corrections)} entries but X has {n_samples} "
-            "rows: give one correction set per row (None or [] for rows "
-            "without correction), e.g. [[3, 4]] for a single row."
+            f"{name} has {len(corrections)} entries but X has {n_samples} "
+            "rows: give one feature set per row (None or [] for rows "
+            "without one), e.g. [[3, 4]] for a single row."
         )
 
     names = None
@@ -218,7 +229,7 @@ def _corrections_mask(corrections, n_samples, n_features, feature_names):
             continue
         if isinstance(entry, (str, bytes)) or not hasattr(entry, "__iter__"):
             raise ValueError(
-                f"The correction of row {i} must be a collection of features "
+                f"The {one} of row {i} must be a collection of features "
                 f"(e.g. [{entry!r}]), not a single value {entry!r}."
             )
         if sparse.issparse(entry):
@@ -230,13 +241,13 @@ def _corrections_mask(corrections, n_samples, n_features, feature_names):
             continue
         if entry_arr.ndim != 1:
             raise ValueError(
-                f"The correction of row {i} must be one-dimensional; got shape "
+                f"The {one} of row {i} must be one-dimensional; got shape "
                 f"{entry_arr.shape}."
             )
         if entry_arr.dtype == bool:
             if entry_arr.shape[0] != n_features:
                 raise ValueError(
-                    f"The boolean correction mask of row {i} has "
+                    f"The boolean {one} mask of row {i} has "
                     f"{entry_arr.shape[0]} entries, expected n_features = "
                     f"{n_features}."
                 )

@@ -1,0 +1,82 @@
+"""Stage 4b: feedback masks handed to the loss of an estimator that takes them.
+
+An estimator whose ``fit`` has ``ignore`` or ``focus`` parameters (such as
+:class:`~skxil.neural.RRRClassifier`) penalises, per row, its input gradient
+on the features a person marked. Behind a Pipeline the masks must follow the
+features through the earlier steps: feature-wise steps keep them (a one-hot
+encoder spreads a column's mark over its indicator columns); a step that
+mixes features (PCA, polynomial features, a vectorizer) leaves no input
+feature to mark, which is refused.
+"""
+
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import has_fit_parameter
+
+from .explain._linear import _owners
+
+MASK_PARAMS = ("ignore", "focus")
+
+
+def _final(estimator):
+    """The step that is fitted last (the estimator itself unless a Pipeline)."""
+    if isinstance(estimator, Pipeline):
+        return _final(estimator.steps[-1][1])
+    return estimator
+
+
+def accepted_masks(estimator, masks):
+    """The masks of ``masks`` whose name the final step's ``fit`` takes."""
+    final = _final(estimator)
+    return {
+        name: mask for name, mask in masks.items() if has_fit_parameter(final, name)
+    }
+
+
+def fit_with_masks(estimator, X, y, masks, params):
+    """Fit ``estimator`` with feedback masks in its loss; return it.
+
+    ``masks`` maps ``"ignore"`` / ``"focus"`` to masks over the columns of
+    ``X``; ``params`` are the other fit parameters, in Pipeline form
+    (``step__name``) for a Pipeline.
+    """
+    if not isinstance(estimator, Pipeline):
+        return estimator.fit(X, y, **params, **masks)
+    # The masks are over the raw columns: fit the featurizing steps first, so
+    # that their fitted state says which raw column each output column reads.
+    name, final = estimator.steps[-1]
+    head = estimator[:-1]
+    own = {k[len(name) + 2 :]: v for k, v in params.items() if k.startswith(name + "__")}
+    rest = {k: v for k, v in params.items() if not k.startswith(name + "__")}
+    Xt = head.fit_transform(X, y, **rest) if len(head) else X
+    owner = _owners(head, X.shape[1]) if len(head) else None
+    if len(head) and owner is None:
+        raise ValueError(_mixing_message(head, X.shape[1], final, masks))
+    if owner is not None:
+        if len(owner) != Xt.shape[1]:
+            raise ValueError(_mixing_message(head, X.shape[1], final, masks))
+        masks = {k: m[:, owner] for k, m in masks.items()}
+    if isinstance(final, Pipeline):
+        fit_with_masks(final, Xt, y, masks, own)
+    else:
+        final.fit(Xt, y, **own, **masks)
+    return estimator
+
+
+def _mixing_message(head, n_in, final, masks):
+    culprit = next(
+        (
+            f"step {step_name!r} ({type(step).__name__})"
+            for step_name, step in head.steps
+            if _owners(step, getattr(step, "n_features_in_", n_in)) is None
+        ),
+        "an earlier step",
+    )
+    kinds = " and ".join(f"'{k}'" for k in masks)
+    return (
+        f"{type(final).__name__}.fit takes {kinds} masks, which mark input "
+        f"features, but {culprit} mixes features: a column of its output has "
+        "no single input feature, so the masks cannot follow it. Put only "
+        "feature-wise steps (scalers, imputers, one-hot encoding, column "
+        "selection) before the model, or use an estimator without masks to "
+        "get the feedback as counterexamples."
+    )
