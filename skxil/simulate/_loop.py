@@ -158,6 +158,35 @@ class ExcludeRows:
 # the loop
 
 
+def _answers(user, learner, rows, y_true, explanations, positions):
+    """The user's labels and feedback, as ``teach`` keywords.
+
+    Feedback on an explanation the learner does not ask to correct (see
+    ``asks_for_correction``) is dropped; kinds no row has are left out.
+    """
+    labels, *given = user.answer_batch(rows, y_true, explanations, indices=positions)
+    names = ["corrections", "focus"]  # answer_batch's order; focus may be absent
+    asks = [
+        learner.asks_for_correction(e) if hasattr(learner, "asks_for_correction")
+        else True
+        for e in explanations
+    ]
+    feedback = {}
+    for name, sets in zip(names, given):
+        sets = [c if ask else None for c, ask in zip(sets, asks)]
+        if any(c is not None for c in sets):
+            feedback[name] = sets
+    return labels, feedback
+
+
+def _n_corrected(feedback):
+    """Rows with any feedback."""
+    sets = list(feedback.values())
+    if not sets:
+        return 0
+    return sum(any(s[i] is not None for s in sets) for i in range(len(sets[0])))
+
+
 def _progress_bar(progress, total):
     if not progress:
         return None
@@ -409,20 +438,12 @@ def simulate(
             idx, rows = learner.query(_safe_indexing(X_pool, remaining), n_instances=k)
             positions = remaining[idx]
             explanations = learner.explain(rows)
-            labels, corrections = user.answer_batch(
-                rows, y_pool[positions], explanations, indices=positions
-            )
-            if hasattr(learner, "asks_for_correction"):
-                corrections = [
-                    c if learner.asks_for_correction(e) else None
-                    for c, e in zip(corrections, explanations)
-                ]
-            teach_corrections = None
-            if explain_from is not None and t >= explain_from:
-                if any(c is not None for c in corrections):
-                    teach_corrections = corrections
-                    n_corrections += sum(c is not None for c in corrections)
-            learner.teach(rows, labels, corrections=teach_corrections)
+            labels, feedback = _answers(user, learner, rows, y_pool[positions],
+                                        explanations, positions)
+            if explain_from is None or t < explain_from:
+                feedback = {}
+            n_corrections += _n_corrected(feedback)
+            learner.teach(rows, labels, **feedback)
             remaining = np.delete(remaining, idx)
             seconds += time.perf_counter() - start
 

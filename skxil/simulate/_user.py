@@ -12,6 +12,7 @@ from sklearn.utils import check_random_state
 __all__ = ["SimulatedUser"]
 
 NOISE_MODES = ("incomplete", "random", "adversarial", "wrong")
+FEEDBACK_KINDS = ("ignore", "focus", "both")
 
 
 class SimulatedUser:
@@ -32,6 +33,10 @@ class SimulatedUser:
     (``explanation.stability.score``, see :class:`~skxil.explain.Stability`)
     is below it: correcting an explanation that would look different on
     the next run wastes the user's time.
+
+    With ``feedback="focus"`` the user says instead which features the
+    model *should* rely on (all the row's relevant features, "focus here");
+    with ``feedback="both"`` the user gives both.
 
     With ``noise`` set, a share ``noise_rate`` of the answers to right
     predictions carries a faulty correction instead, following the typology
@@ -57,6 +62,13 @@ class SimulatedUser:
         as words, which is what :meth:`CaipiClassifier.teach` takes for
         documents.
 
+    feedback : {"ignore", "focus", "both"}, default="ignore"
+        What a correction says: the explained features that are irrelevant
+        (``"ignore"``, CAIPI's correction set), the row's relevant features
+        (``"focus"``), or both. With ``"focus"`` or ``"both"``,
+        :meth:`answer` returns a third item, the focus set, and
+        :func:`~skxil.simulate.simulate` passes it to ``teach(focus=...)``.
+
     noise : {"incomplete", "random", "adversarial", "wrong"}, default=None
         Kind of faulty correction given by a noisy answer:
 
@@ -67,7 +79,9 @@ class SimulatedUser:
         - ``"adversarial"``: every feature;
         - ``"wrong"``: the relevant features of the row.
 
-        ``None`` means a noiseless user.
+        A noisy focus set is, likewise, a strict subset of the relevant
+        features, as many random features, no feature, or the wrong
+        features. ``None`` means a noiseless user.
 
     noise_rate : float, default=0.0
         Probability, in [0, 1], that an answer to a right prediction is
@@ -121,6 +135,12 @@ class SimulatedUser:
     >>> user.answer(None, 0, explanation)  # wrong prediction: label only
     (0, None)
 
+    "Focus here" feedback names the relevant features instead:
+
+    >>> SimulatedUser(np.array([True, True, False]), feedback="focus").answer(
+    ...     None, 1, explanation)
+    (1, None, array([0, 1]))
+
     An unstable explanation gets the label only:
 
     >>> from skxil.explain import Stability
@@ -138,17 +158,23 @@ class SimulatedUser:
         self,
         relevant,
         *,
+        feedback="ignore",
         noise=None,
         noise_rate=0.0,
         min_stability=None,
         random_state=None,
     ):
         self.relevant = relevant
+        self.feedback = feedback
         self.noise = noise
         self.noise_rate = noise_rate
         self.min_stability = min_stability
         self.random_state = random_state
         self._relevant = self._check_relevant(relevant)
+        if feedback not in FEEDBACK_KINDS:
+            raise ValueError(
+                f"feedback must be one of {FEEDBACK_KINDS}; got {feedback!r}."
+            )
         self._check_noise(noise, noise_rate)
         self._check_min_stability(min_stability)
         self.reset()
@@ -330,30 +356,64 @@ class SimulatedUser:
             ``None`` when there is nothing to correct (or the explanation is
             less stable than ``min_stability``). For a text explanation,
             the words themselves (as :meth:`CaipiClassifier.teach` takes them
-            for documents), in the order of the indices.
+            for documents), in the order of the indices. Always ``None``
+            with ``feedback="focus"``.
+
+        focus : ndarray of int, list of str or None
+            Only with ``feedback="focus"`` or ``"both"``: the features the
+            model should rely on (the row's relevant features) when the
+            explanation is wrong, in the same form; else ``None``.
         """
         if explanation is None:
-            return y_true, None
+            return self._reply(y_true, None, None, explanation)
         n_features = int(explanation.n_features_in)
         relevant = self.relevant_mask(
             x, n_features, index=index, feature_names=explanation.all_feature_names
         )
         self.n_answers_ += 1
         if explanation.predicted_class != y_true:
-            return y_true, None
+            return self._reply(y_true, None, None, explanation)
         if not self.is_stable(explanation):
             self.n_unstable_ += 1
-            return y_true, None
+            return self._reply(y_true, None, None, explanation)
         shown = np.unique(np.asarray(explanation.features, dtype=np.intp))
         wrong = shown[~relevant[shown]]
+        relevant_idx = np.flatnonzero(relevant)
+        right = relevant_idx if wrong.size else relevant_idx[:0]
         if self.noise is not None and self._rng.uniform() < self.noise_rate:
-            wrong = self._noisy(wrong, shown, relevant)
-        if wrong.size == 0:
-            return y_true, None
-        wrong = np.sort(wrong).astype(np.intp)
+            if self.feedback != "focus":
+                wrong = self._noisy(wrong, shown, relevant)
+            if self.feedback != "ignore":
+                right = self._noisy_focus(shown[~relevant[shown]], relevant_idx, relevant)
+        return self._reply(y_true, wrong, right, explanation)
+
+    def _reply(self, y_true, wrong, right, explanation):
+        """The answer tuple: ``(label, ignore)`` or ``(label, ignore, focus)``."""
+        ignore = None if self.feedback == "focus" else self._features(wrong, explanation)
+        if self.feedback == "ignore":
+            return y_true, ignore
+        return y_true, ignore, self._features(right, explanation)
+
+    @staticmethod
+    def _features(found, explanation):
+        """Sorted feature indices (words for a text explanation), or None."""
+        if found is None or found.size == 0:
+            return None
+        found = np.sort(found).astype(np.intp)
         if getattr(explanation, "tokens", None) is not None:
-            return y_true, [explanation.all_feature_names[j] for j in wrong]
-        return y_true, wrong
+            return [explanation.all_feature_names[j] for j in found]
+        return found
+
+    def _noisy_focus(self, wrong, right, relevant):
+        """A faulty focus set instead of the relevant features ``right``."""
+        rng = self._rng
+        if self.noise == "incomplete":
+            return rng.choice(right, size=rng.randint(right.size), replace=False)
+        if self.noise == "random":
+            return rng.choice(relevant.shape[0], size=right.size, replace=False)
+        if self.noise == "adversarial":
+            return right[:0]
+        return wrong  # "wrong"
 
     def _noisy(self, wrong, shown, relevant):
         """A faulty correction instead of ``wrong``."""
@@ -396,6 +456,10 @@ class SimulatedUser:
         corrections : list of (ndarray or None)
             One correction per row, as :meth:`CaipiClassifier.teach` takes
             them.
+
+        focus : list of (ndarray or None)
+            Only with ``feedback="focus"`` or ``"both"``: one focus set per
+            row, for ``teach(focus=...)``.
         """
         y_true = np.asarray(y_true)
         n_rows = y_true.shape[0]
@@ -405,18 +469,19 @@ class SimulatedUser:
             )
         if indices is not None and len(indices) != n_rows:
             raise ValueError(f"Got {len(indices)} indices for {n_rows} labels.")
-        corrections = []
+        answers = []
         for i in range(n_rows):
-            x = _row(X, i)
             index = None if indices is None else int(indices[i])
-            _, correction = self.answer(x, y_true[i], explanations[i], index=index)
-            corrections.append(correction)
-        return y_true.copy(), corrections
+            answers.append(self.answer(_row(X, i), y_true[i], explanations[i], index=index))
+        n_sets = 1 if self.feedback == "ignore" else 2
+        feedback = [[a[k] for a in answers] for k in range(1, 1 + n_sets)]
+        return (y_true.copy(), *feedback)
 
     def __repr__(self):
         relevant = "callable" if callable(self.relevant) else "mask"
         return (
-            f"SimulatedUser(relevant=<{relevant}>, noise={self.noise!r}, "
+            f"SimulatedUser(relevant=<{relevant}>, feedback={self.feedback!r}, "
+            f"noise={self.noise!r}, "
             f"noise_rate={self.noise_rate!r}, min_stability={self.min_stability!r}, "
             f"random_state={self.random_state!r})"
         )

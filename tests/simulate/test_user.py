@@ -225,3 +225,67 @@ def test_invalid_min_stability(value, error, message):
 
 def test_repr_shows_min_stability():
     assert "min_stability=0.5" in repr(SimulatedUser(RELEVANT, min_stability=0.5))
+
+
+# ------------------------------------------------------------ focus feedback
+def _explanation(predicted=1):
+    from skxil.explain import Explanation
+
+    return Explanation(predicted, [2, 0], [0.9, 0.3], n_features_in=4)
+
+
+@pytest.mark.parametrize(
+    "feedback, expected",
+    [
+        ("ignore", (1, [2])),
+        ("focus", (1, None, [0, 1])),
+        ("both", (1, [2], [0, 1])),
+    ],
+)
+def test_feedback_kinds(feedback, expected):
+    user = SimulatedUser(np.array([True, True, False, False]), feedback=feedback)
+    answer = user.answer(None, 1, _explanation())
+    assert len(answer) == len(expected)
+    got = [None if a is None else np.asarray(a).tolist() for a in answer[1:]]
+    assert [answer[0], *got] == list(expected)
+
+
+def test_focus_user_gives_nothing_for_right_reasons_or_wrong_predictions():
+    user = SimulatedUser(np.array([True, True, True, False]), feedback="both")
+    assert user.answer(None, 1, _explanation()) == (1, None, None)
+    assert user.answer(None, 0, _explanation()) == (0, None, None)
+
+
+def test_answer_batch_returns_focus_sets():
+    user = SimulatedUser(np.array([True, True, False, False]), feedback="focus")
+    labels, corrections, focus = user.answer_batch(
+        np.zeros((2, 4)), [1, 0], [_explanation(), _explanation()]
+    )
+    assert corrections == [None, None]
+    assert focus[0].tolist() == [0, 1] and focus[1] is None
+
+
+def test_bad_feedback_kind():
+    with pytest.raises(ValueError, match="feedback must be one of"):
+        SimulatedUser(np.array([True]), feedback="here")
+
+
+def test_simulate_passes_focus_to_teach():
+    from skxil import CaipiClassifier
+    from skxil.datasets import make_confounded_classification
+    from skxil.simulate import simulate
+
+    X, X_pool, y, y_pool, relevant = make_confounded_classification(
+        200, random_state=0
+    )
+    user = SimulatedUser(relevant, feedback="focus")
+    learner = CaipiClassifier(random_state=0).fit(X[:10], y[:10])
+    history = simulate(learner, X_pool, y_pool, user, n_iter=10, progress=False)
+    assert history.records[-1]["n_corrections"] > 0
+    ts = history.learner.training_set_
+    assert ts.focus is not None and ts.focus.nnz > 0
+    assert ts.ignore is None or ts.ignore.nnz == 0
+    # focus rows keep their relevant features in every counterexample
+    for i, src in enumerate(ts.source):
+        kept = np.flatnonzero(relevant)
+        np.testing.assert_array_equal(ts.X_ce[i, kept], ts.X_real[src, kept])
