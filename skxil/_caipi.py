@@ -44,6 +44,7 @@ from sklearn.utils.validation import (
 from . import query as _query
 from ._inputs import DocumentsInput, check_labels, input_kind
 from ._training_set import TrainingSet, take_rows
+from ._incremental import how_to_update, partial_fit_takes, partial_update, warm_update
 from ._loss_feedback import accepted_masks, fit_with_masks
 from .counterexamples import COUNTEREXAMPLE_STRATEGIES, TEXT_COUNTEREXAMPLE_STRATEGIES
 from .utils._validation import check_corrections, check_query_result
@@ -59,7 +60,7 @@ _EXPLAINERS = ("auto", "linear", "fast_lime", "lime")
 
 # Tags of the random streams derived from the learner's seed. SeedSequence pads
 # keys with zeros, so every key ends in a non-zero tag to keep streams apart.
-_COUNTEREXAMPLES, _QUERY, _EXPLAIN, _REVIEW = 1, 2, 3, 4
+_COUNTEREXAMPLES, _QUERY, _EXPLAIN, _REVIEW, _REPLAY = 1, 2, 3, 4, 5
 
 
 def _wrapped_has(attr):
@@ -166,6 +167,32 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         interface should show such an explanation without asking for
         corrections. ``None`` asks on every explanation.
 
+    incremental : bool, default=False
+        If True, :meth:`teach` updates the fitted estimator instead of
+        fitting a fresh clone, when it can continue from its current state:
+
+        - with ``partial_fit`` (SGD classifiers, MLPs,
+          :class:`~skxil.neural.RRRClassifier`; the last step of a Pipeline,
+          whose earlier steps stay as fitted), one call on the new rows,
+          their counterexamples and ``n_replay`` earlier training rows drawn
+          at random, so that the model is not pulled toward the newest rows;
+        - otherwise with ``warm_start`` (e.g. LogisticRegression), a fit on
+          the whole training set that starts from the current weights.
+
+        Other estimators, a teach that brings a new class, and sample
+        weights that ``partial_fit`` does not take get a full refit.
+        :meth:`fit` and :meth:`review` always refit. An incremental update
+        trades some accuracy for speed; ``full_refit_every`` bounds the
+        drift.
+
+    n_replay : int, default=256
+        Number of earlier training rows (real rows and counterexamples)
+        replayed with each ``partial_fit`` update.
+
+    full_refit_every : int, default=None
+        With ``incremental=True``, refit from scratch after this many
+        incremental updates. ``None`` never does.
+
     n_jobs : int, default=None
         Number of joblib jobs used by the explainer. ``None`` means 1 unless
         in a :func:`joblib.parallel_config` context.
@@ -259,6 +286,9 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         "counterexample_weight": [Interval(Real, 0, None, closed="neither")],
         "always_correct": ["array-like", None],
         "min_stability": [Interval(Real, 0, 1, closed="both"), None],
+        "incremental": ["boolean"],
+        "n_replay": [Interval(Integral, 0, None, closed="left")],
+        "full_refit_every": [Interval(Integral, 1, None, closed="left"), None],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -276,6 +306,9 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         counterexample_weight=1.0,
         always_correct=None,
         min_stability=None,
+        incremental=False,
+        n_replay=256,
+        full_refit_every=None,
         n_jobs=None,
         random_state=None,
         verbose=0,
@@ -289,6 +322,9 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.counterexample_weight = counterexample_weight
         self.always_correct = always_correct
         self.min_stability = min_stability
+        self.incremental = incremental
+        self.n_replay = n_replay
+        self.full_refit_every = full_refit_every
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -427,7 +463,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 training_set, corrections, focus, update=update, n_new=len(y)
             )
             self._n_updates = update
-            self._commit(training_set, refit=refit)
+            self._commit(training_set, refit=refit, incremental=self.incremental)
         return self
 
     def review(
@@ -612,12 +648,18 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
         return suggest_corrections(self, explanations)
 
-    def _commit(self, training_set, refit):
-        """Refit on the new training set, then make it the learner's."""
+    def _commit(self, training_set, refit, incremental=False):
+        """Refit (or update) on the new training set, then make it the learner's."""
         if refit:
-            estimator = self._fit_estimator(training_set)
+            estimator = self._updated_estimator(training_set) if incremental else None
+            if estimator is None:
+                estimator = self._fit_estimator(training_set)
+                self._n_incremental = 0
+            else:
+                self._n_incremental += 1
             self.estimator_ = estimator
             self.classes_ = estimator.classes_
+            self._fitted_rows = (training_set.n_real, training_set.n_counterexamples)
         self.training_set_ = training_set
         self._explainer_cache = None
         if self.verbose:
@@ -823,12 +865,39 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         mask[:, features] = True
         return mask
 
-    def _fit_estimator(self, training_set):
+    def _updated_estimator(self, training_set):
+        """The fitted estimator updated with the new rows, or None to refit."""
+        if not hasattr(self, "_fitted_rows") or (
+            self.full_refit_every is not None
+            and self._n_incremental >= self.full_refit_every
+        ):
+            return None
+        how = how_to_update(self.estimator_)
+        if how is None or not np.isin(training_set.y, self.classes_).all():
+            return None
+        if how == "warm_start":
+            return warm_update(
+                self.estimator_, lambda est: self._fit_estimator(training_set, est)
+            )
+        weight = training_set.sample_weight(self.counterexample_weight)
+        if weight is not None and not partial_fit_takes(self.estimator_, "sample_weight"):
+            return None
+        update = dict(
+            n_replay=self.n_replay,
+            random_state=np.random.RandomState(self._seed_for(self._n_updates, _REPLAY)),
+            weight=weight,
+            classes=self.classes_,
+        )
+        return partial_update(self.estimator_, training_set, self._fitted_rows, update)
+
+    def _fit_estimator(self, training_set, estimator=None):
         """Stage 5: fit a fresh clone of the estimator on the training set.
 
         Feedback masks go into its loss when its fit takes them (stage 4b).
+        ``estimator`` fits that object instead of a clone (a warm start).
         """
-        estimator = clone(self._base_estimator())
+        if estimator is None:
+            estimator = clone(self._base_estimator())
         params = dict(self._fit_params)
         weight = training_set.sample_weight(self.counterexample_weight)
         if weight is not None:

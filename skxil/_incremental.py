@@ -1,0 +1,94 @@
+"""Stage 5, incrementally: update a fitted estimator with the rows a teach added.
+
+A full refit costs as much as the first fit, so with a network on thousands
+of rows every answer would wait seconds. An estimator that can continue
+from its current state (``partial_fit``, or ``warm_start``) is updated
+instead: with ``partial_fit`` on the new rows, their counterexamples and a
+random *replay* sample of earlier rows (so the model is not pulled toward
+the newest rows alone); with ``warm_start`` by a fit on the whole training
+set that starts from the current weights.
+"""
+
+import copy
+import inspect
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+
+from ._loss_feedback import MASK_PARAMS
+from ._training_set import take_rows
+
+
+def _final(estimator):
+    return estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+
+
+def how_to_update(estimator):
+    """``"partial_fit"``, ``"warm_start"`` or None for a fitted estimator."""
+    final = _final(estimator)
+    if hasattr(final, "partial_fit"):
+        return "partial_fit"
+    if "warm_start" in final.get_params(deep=False):
+        return "warm_start"
+    return None
+
+
+def new_positions(training_set, fitted_rows):
+    """Positions in ``training_set.X`` of the rows added since ``fitted_rows``.
+
+    ``fitted_rows`` is ``(n_real, n_counterexamples)`` when the estimator was
+    last fitted; rows are only ever appended between two fits.
+    """
+    n_real_old, n_ce_old = fitted_rows
+    n_real = training_set.n_real
+    real = np.arange(n_real_old, n_real)
+    ce = n_real + np.arange(n_ce_old, training_set.n_counterexamples)
+    old = np.concatenate([np.arange(n_real_old), n_real + np.arange(n_ce_old)])
+    return np.concatenate([real, ce]).astype(np.intp), old.astype(np.intp)
+
+
+def partial_update(estimator, training_set, fitted_rows, update):
+    """A copy of ``estimator`` updated by ``partial_fit``; the original is kept.
+
+    ``update`` carries ``n_replay``, ``random_state`` (a RandomState),
+    ``weight`` (the sample weights of ``training_set.X`` or None) and
+    ``classes``.
+    """
+    new, old = new_positions(training_set, fitted_rows)
+    n_replay = min(update["n_replay"], old.size)
+    replay = update["random_state"].choice(old, size=n_replay, replace=False)
+    rows = np.concatenate([new, np.sort(replay)]).astype(np.intp)
+    estimator = copy.deepcopy(estimator)
+    final = _final(estimator)
+    X = take_rows(training_set.X, rows)
+    if isinstance(estimator, Pipeline) and len(estimator) > 1:
+        X = estimator[:-1].transform(X)
+    params = {"classes": update["classes"]}
+    if update["weight"] is not None:
+        params["sample_weight"] = update["weight"][rows]
+    masks = training_set.masks()
+    for name in MASK_PARAMS:
+        if name in masks and _takes(final.partial_fit, name):
+            params[name] = masks[name][rows]
+    final.partial_fit(X, training_set.y[rows], **params)
+    return estimator
+
+
+def warm_update(estimator, fit):
+    """A copy of ``estimator`` with ``warm_start=True``, refitted by ``fit``."""
+    estimator = copy.deepcopy(estimator)
+    _final(estimator).set_params(warm_start=True)
+    fit(estimator)
+    return estimator
+
+
+def _takes(method, name):
+    try:
+        return name in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def partial_fit_takes(estimator, name):
+    """Whether the final step's ``partial_fit`` takes the parameter ``name``."""
+    return _takes(_final(estimator).partial_fit, name)

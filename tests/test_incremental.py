@@ -1,0 +1,164 @@
+"""Incremental updates of the wrapped estimator in ``teach``."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
+
+from skxil import CaipiClassifier
+from skxil.datasets import make_confounded_classification
+
+
+class RecordingSGD(SGDClassifier):
+    """Records what each partial_fit call received."""
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None, ignore=None):
+        self.calls_ = getattr(self, "calls_", []) + [
+            (X.shape[0], None if ignore is None else ignore.nnz)
+        ]
+        return super().partial_fit(X, y, classes=classes, sample_weight=sample_weight)
+
+    def fit(self, X, y, sample_weight=None, ignore=None, **kw):
+        self.calls_ = []
+        return super().fit(X, y, sample_weight=sample_weight, **kw)
+
+
+class FailingUpdate(SGDClassifier):
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        raise RuntimeError("update failed")
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, X_pool, y, y_pool, relevant = make_confounded_classification(
+        300, random_state=0
+    )
+    return X[:100], y[:100], X_pool, y_pool
+
+
+def test_partial_fit_update_gets_new_rows_counterexamples_and_replay(data):
+    X, y, X_pool, y_pool = data
+    learner = CaipiClassifier(
+        RecordingSGD(random_state=0), incremental=True, n_replay=50, random_state=0
+    ).fit(X, y)
+    t_before = learner.estimator_.t_
+    learner.teach(X_pool[:2], y_pool[:2], corrections=[[5], None])
+    # 2 new rows + 3 counterexamples + 50 replayed rows, in one call
+    assert learner.estimator_.calls_ == [(55, 4)]
+    assert learner.estimator_.t_ > t_before  # continued, not restarted
+
+
+def test_rows_taught_without_refit_join_the_next_update(data):
+    X, y, X_pool, y_pool = data
+    learner = CaipiClassifier(
+        RecordingSGD(random_state=0), incremental=True, n_replay=0, random_state=0
+    ).fit(X, y)
+    learner.teach(X_pool[:1], y_pool[:1], refit=False)
+    learner.teach(X_pool[1:3], y_pool[1:3])
+    assert learner.estimator_.calls_ == [(3, None)]
+
+
+def test_the_original_estimator_is_never_changed(data):
+    X, y, X_pool, y_pool = data
+    learner = CaipiClassifier(SGDClassifier(random_state=0), incremental=True).fit(X, y)
+    before = learner.estimator_
+    coef = before.coef_.copy()
+    learner.teach(X_pool[:3], y_pool[:3])
+    assert learner.estimator_ is not before
+    np.testing.assert_array_equal(before.coef_, coef)
+
+
+def test_failed_update_leaves_learner_unchanged(data):
+    X, y, X_pool, y_pool = data
+    learner = CaipiClassifier(FailingUpdate(random_state=0), incremental=True).fit(X, y)
+    state = (learner.estimator_, learner.training_set_, learner._n_updates)
+    with pytest.raises(RuntimeError, match="update failed"):
+        learner.teach(X_pool[:1], y_pool[:1])
+    assert (learner.estimator_, learner.training_set_, learner._n_updates) == state
+
+
+def test_full_refit_every_gives_a_full_refit(data):
+    X, y, X_pool, y_pool = data
+    inc = CaipiClassifier(
+        SGDClassifier(random_state=0), incremental=True, full_refit_every=2,
+        random_state=0,
+    ).fit(X, y)
+    full = CaipiClassifier(SGDClassifier(random_state=0), random_state=0).fit(X, y)
+    for i in range(3):
+        rows = slice(2 * i, 2 * i + 2)
+        inc.teach(X_pool[rows], y_pool[rows])
+        full.teach(X_pool[rows], y_pool[rows])
+        same = np.array_equal(inc.estimator_.coef_, full.estimator_.coef_)
+        assert same == (i == 2)  # updates 1 and 2 incremental, the third refits
+
+
+def test_incremental_is_deterministic(data):
+    X, y, X_pool, y_pool = data
+
+    def run():
+        learner = CaipiClassifier(
+            SGDClassifier(random_state=0), incremental=True, random_state=3
+        ).fit(X, y)
+        for i in range(3):
+            learner.teach(X_pool[i : i + 1], y_pool[i : i + 1], corrections=[[5]])
+        return learner.estimator_.coef_
+
+    np.testing.assert_array_equal(run(), run())
+
+
+def test_a_new_class_gets_a_full_refit():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(40, 3)), np.repeat([0, 1], 20)
+    learner = CaipiClassifier(
+        RecordingSGD(random_state=0), incremental=True, random_state=0
+    ).fit(X, y)
+    learner.teach(rng.normal(size=(1, 3)), [2])
+    assert learner.estimator_.calls_ == []  # fit, not partial_fit
+    assert learner.classes_.tolist() == [0, 1, 2]
+
+
+def test_pipeline_updates_its_last_step_only(data):
+    X, y, X_pool, y_pool = data
+    learner = CaipiClassifier(
+        make_pipeline(StandardScaler(), RecordingSGD(random_state=0)),
+        incremental=True, n_replay=10, random_state=0,
+    ).fit(X, y)
+    mean = learner.estimator_[0].mean_.copy()
+    learner.teach(X_pool[:4], y_pool[:4])
+    np.testing.assert_array_equal(learner.estimator_[0].mean_, mean)
+    assert learner.estimator_[-1].calls_ == [(14, None)]
+
+
+def test_warm_start_estimators_continue_from_their_weights(data):
+    X, y, X_pool, y_pool = data
+    est = LogisticRegression(max_iter=1000)
+    inc = CaipiClassifier(est, incremental=True, random_state=0).fit(X, y)
+    full = CaipiClassifier(clone(est), random_state=0).fit(X, y)
+    inc.teach(X_pool[:5], y_pool[:5])
+    full.teach(X_pool[:5], y_pool[:5])
+    assert inc.estimator_.warm_start and not full.estimator_.warm_start
+    np.testing.assert_allclose(
+        inc.predict_proba(X_pool), full.predict_proba(X_pool), atol=1e-3
+    )
+
+
+def test_estimators_that_cannot_continue_are_refitted(data):
+    X, y, X_pool, y_pool = data
+    inc = CaipiClassifier(
+        DecisionTreeClassifier(random_state=0), incremental=True, random_state=0
+    ).fit(X, y)
+    full = CaipiClassifier(DecisionTreeClassifier(random_state=0), random_state=0).fit(X, y)
+    inc.teach(X_pool[:5], y_pool[:5])
+    full.teach(X_pool[:5], y_pool[:5])
+    np.testing.assert_array_equal(inc.predict(X_pool), full.predict(X_pool))
+
+
+def test_bad_incremental_parameters():
+    X, y = np.zeros((4, 2)), [0, 1, 0, 1]
+    with pytest.raises(ValueError, match="n_replay"):
+        CaipiClassifier(n_replay=-1).fit(X, y)
+    with pytest.raises(ValueError, match="full_refit_every"):
+        CaipiClassifier(full_refit_every=0).fit(X, y)
