@@ -62,7 +62,7 @@ def main(argv=None):
         args.n_labelled, args.n_answers, args.epochs = 1000, 5, 10
 
     X_train, y_train, X_test, y_test = load_fashion_mnist(args.path)
-    X_train, y_train = X_train.reshape(len(X_train), -1), y_train
+    X_train = X_train.reshape(len(X_train), -1)
     X_test = X_test.reshape(len(X_test), -1)
     X_train, mask = add_decoy(X_train, y_train, patch=4, train=True, random_state=0)
     X_test, _ = add_decoy(X_test, y_test, patch=4, train=False, random_state=1)

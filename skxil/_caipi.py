@@ -42,10 +42,10 @@ from sklearn.utils.validation import (
 )
 
 from . import query as _query
-from ._inputs import DocumentsInput, check_labels, input_kind
-from ._training_set import TrainingSet, take_rows
 from ._incremental import how_to_update, partial_fit_takes, partial_update, warm_update
+from ._inputs import DocumentsInput, check_labels, input_kind
 from ._loss_feedback import accepted_masks, fit_with_masks
+from ._training_set import TrainingSet, take_rows
 from .counterexamples import COUNTEREXAMPLE_STRATEGIES, TEXT_COUNTEREXAMPLE_STRATEGIES
 from .utils._validation import check_corrections, check_query_result
 
