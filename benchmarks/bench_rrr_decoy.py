@@ -33,11 +33,11 @@ import copy
 import time
 
 import numpy as np
-from skxil.neural import RRRClassifier
 
 from skxil import CaipiClassifier
 from skxil.datasets import add_decoy, load_fashion_mnist
 from skxil.metrics import dice_score, wrong_reason_score
+from skxil.neural import RRRClassifier
 
 PAPER = {"none": 0.482, "rrr": 0.853, "caipi c=3": 0.851}
 
