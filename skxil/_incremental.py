@@ -13,6 +13,7 @@ import copy
 import inspect
 
 import numpy as np
+from sklearn.ensemble import BaseEnsemble
 from sklearn.pipeline import Pipeline
 
 from ._loss_feedback import MASK_PARAMS
@@ -24,13 +25,24 @@ def _final(estimator):
 
 
 def how_to_update(estimator):
-    """``"partial_fit"``, ``"warm_start"`` or None for a fitted estimator."""
+    """``"partial_fit"``, ``"warm_start"`` or None for a fitted estimator.
+
+    An ensemble's ``warm_start`` only adds members (trees, boosting
+    iterations) and leaves the fitted ones as they are, so it would not
+    learn the new rows: ensembles are refitted.
+    """
     final = _final(estimator)
     if hasattr(final, "partial_fit"):
         return "partial_fit"
-    if "warm_start" in final.get_params(deep=False):
+    if "warm_start" in final.get_params(deep=False) and not _is_ensemble(final):
         return "warm_start"
     return None
+
+
+def _is_ensemble(estimator):
+    return isinstance(estimator, BaseEnsemble) or type(estimator).__module__.startswith(
+        "sklearn.ensemble"
+    )
 
 
 def new_positions(training_set, fitted_rows):

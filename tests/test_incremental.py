@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -33,7 +34,7 @@ class FailingUpdate(SGDClassifier):
 
 @pytest.fixture(scope="module")
 def data():
-    X, X_pool, y, y_pool, relevant = make_confounded_classification(
+    X, X_pool, y, y_pool, _ = make_confounded_classification(
         300, random_state=0
     )
     return X[:100], y[:100], X_pool, y_pool
@@ -145,12 +146,19 @@ def test_warm_start_estimators_continue_from_their_weights(data):
     )
 
 
-def test_estimators_that_cannot_continue_are_refitted(data):
+@pytest.mark.parametrize(
+    "model",
+    [
+        DecisionTreeClassifier(random_state=0),
+        # warm_start only adds trees: the fitted ones would never see new rows
+        RandomForestClassifier(n_estimators=5, random_state=0),
+        HistGradientBoostingClassifier(max_iter=5, random_state=0),
+    ],
+)
+def test_estimators_that_cannot_continue_are_refitted(data, model):
     X, y, X_pool, y_pool = data
-    inc = CaipiClassifier(
-        DecisionTreeClassifier(random_state=0), incremental=True, random_state=0
-    ).fit(X, y)
-    full = CaipiClassifier(DecisionTreeClassifier(random_state=0), random_state=0).fit(X, y)
+    inc = CaipiClassifier(clone(model), incremental=True, random_state=0).fit(X, y)
+    full = CaipiClassifier(clone(model), random_state=0).fit(X, y)
     inc.teach(X_pool[:5], y_pool[:5])
     full.teach(X_pool[:5], y_pool[:5])
     np.testing.assert_array_equal(inc.predict(X_pool), full.predict(X_pool))
