@@ -1,5 +1,6 @@
 """Explanations of differentiable models by their input gradients."""
 
+import copy
 from numbers import Integral
 from typing import NamedTuple, Optional
 
@@ -575,22 +576,50 @@ class GradientExplainer(BaseExplainer):
         label, proba, weights = _input_gradients(net, rows, self.target)
         if self.method == "gradient_x_input":
             weights = weights * rows
-        k = rows.shape[1] if self.n_features is None else min(self.n_features, rows.shape[1])
-        # stable sort: ties keep the feature order, as LinearExplainer's
-        order = np.argsort(-np.abs(weights), axis=1, kind="stable")[:, :k]
-        top = np.take_along_axis(weights, order, axis=1)
-        shape = None if self.shape is None else tuple(self.shape)
+        n_in = rows.shape[1]
+        k = n_in if self.n_features is None else min(self.n_features, n_in)
+        order = _top_k(weights, k)
+        top = np.take_along_axis(weights, order, axis=1).astype(np.float64)
+        values = rows.astype(np.float64)  # a copy: never a view of the caller's X
+        template = Explanation(
+            None,
+            [],
+            [],
+            n_in,
+            all_feature_names=names,
+            shape=None if self.shape is None else tuple(self.shape),
+            instance=values[0] if len(values) else None,
+        )
         return [
-            Explanation(
-                net.classes[label[i]],
-                order[i],
-                top[i],
-                rows.shape[1],
-                class_index=label[i],
-                all_feature_names=names,
-                proba=proba[i],
-                shape=shape,
-                instance=rows[i].copy(),  # never a view of the caller's X
-            )
-            for i in range(rows.shape[0])
+            _like(template, net.classes[c], c, order[i], top[i], proba[i], values[i])
+            for i, c in enumerate(label)
         ]
+
+
+def _top_k(weights, k):
+    """Per row, the ``k`` largest ``|weights|``, largest first (ties: by index)."""
+    magnitude = -np.abs(weights)
+    if k < weights.shape[1]:
+        part = np.argpartition(magnitude, k - 1, axis=1)[:, :k]
+    else:
+        part = np.broadcast_to(np.arange(weights.shape[1]), weights.shape)
+    keys = np.take_along_axis(magnitude, part, axis=1)
+    return np.take_along_axis(part, np.lexsort((part, keys), axis=1), axis=1)
+
+
+def _like(template, predicted, class_index, features, weights, proba, instance):
+    """An Explanation like ``template`` (checked once per block) for one row.
+
+    The constructor's checks are O(n_features) in Python (the names): for a
+    batch of exact explanations whose indices are in range by construction
+    they would cost more than the gradients.
+    """
+    e = copy.copy(template)
+    e.predicted_class = predicted
+    e.class_index = int(class_index)
+    e.features = features
+    e.weights = weights
+    e.proba = float(proba)
+    e.instance = instance
+    e.all_feature_names = list(template.all_feature_names)  # each its own list
+    return e

@@ -23,7 +23,7 @@ from sklearn.preprocessing import (
 from sklearn.tree import DecisionTreeClassifier
 
 from skxil import CaipiClassifier
-from skxil.explain import GradientExplainer, is_differentiable_model
+from skxil.explain import Explanation, GradientExplainer, is_differentiable_model
 from skxil.explain import _gradient
 from skxil.explain._plot import pixel_weights
 
@@ -345,3 +345,30 @@ def test_is_differentiable_model():
     assert not is_differentiable_model(DecisionTreeClassifier().fit(X, y))
     assert not is_differentiable_model(DecisionTreeClassifier())
     assert not is_differentiable_model(MLPRegressor(max_iter=5).fit(X, y.astype(float)))
+
+
+def test_explanations_equal_constructed_ones_and_are_independent():
+    X, y = _data(3)
+    model = _mlp().fit(X, y)
+    names = ["a", "b", "c", "d", "e"]
+    explanations = GradientExplainer(n_features=3, shape=(1, 5)).fit(
+        X, feature_names=names
+    ).explain(model, X[:4])
+    for e, row in zip(explanations, X[:4]):
+        built = Explanation(
+            e.predicted_class, e.features, e.weights, 5, class_index=e.class_index,
+            all_feature_names=names, proba=e.proba, shape=(1, 5), instance=row,
+        )
+        assert e == built and e.proba == built.proba and e.shape == built.shape
+        np.testing.assert_array_equal(e.instance, row)
+        assert e.features.dtype == np.intp and e.weights.dtype == np.float64
+    explanations[0].all_feature_names[0] = "changed"
+    explanations[0].instance[:] = 0.0
+    assert explanations[1].all_feature_names[0] == "a"
+    np.testing.assert_array_equal(explanations[1].instance, X[1])
+
+
+def test_top_k_ties_are_broken_by_feature_index():
+    weights = np.array([[0.0, -2.0, 1.0, 2.0, 0.0, 1.0]])
+    np.testing.assert_array_equal(_gradient._top_k(weights, 4), [[1, 3, 2, 5]])
+    np.testing.assert_array_equal(_gradient._top_k(weights, 6), [[1, 3, 2, 5, 0, 4]])
