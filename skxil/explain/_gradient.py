@@ -2,7 +2,7 @@
 
 import copy
 from numbers import Integral
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -56,7 +56,7 @@ class _Affine(NamedTuple):
 
     scale: np.ndarray
     offset: np.ndarray
-    clip: Optional[tuple]
+    clip: tuple | None
 
 
 class _Network(NamedTuple):

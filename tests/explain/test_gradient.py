@@ -23,8 +23,12 @@ from sklearn.preprocessing import (
 from sklearn.tree import DecisionTreeClassifier
 
 from skxil import CaipiClassifier
-from skxil.explain import Explanation, GradientExplainer, is_differentiable_model
-from skxil.explain import _gradient
+from skxil.explain import (
+    Explanation,
+    GradientExplainer,
+    _gradient,
+    is_differentiable_model,
+)
 from skxil.explain._plot import pixel_weights
 
 pytestmark = pytest.mark.filterwarnings("ignore", category=ConvergenceWarning)
