@@ -113,14 +113,18 @@ def _split(model):
     model = _unwrap(model)
     if not isinstance(model, Pipeline):
         return [], model
-    steps, final = [], model.steps[-1][1]
-    for name, step in model.steps[:-1]:
+    steps = list(_flat_steps(model))
+    return steps[:-1], steps[-1][1]
+
+
+def _flat_steps(pipeline, prefix=""):
+    """The named steps of a pipeline, inner pipelines flattened
+    (``outer__inner`` names)."""
+    for name, step in pipeline.steps:
         if isinstance(step, Pipeline):
-            inner, inner_final = _split(step)
-            steps.extend(inner + [(f"{name}__{step.steps[-1][0]}", inner_final)])
+            yield from _flat_steps(step, f"{prefix}{name}__")
         else:
-            steps.append((name, step))
-    return steps, final
+            yield f"{prefix}{name}", step
 
 
 def _layers(final):

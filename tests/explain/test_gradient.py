@@ -376,3 +376,15 @@ def test_top_k_ties_are_broken_by_feature_index():
     weights = np.array([[0.0, -2.0, 1.0, 2.0, 0.0, 1.0]])
     np.testing.assert_array_equal(_gradient._top_k(weights, 4), [[1, 3, 2, 5]])
     np.testing.assert_array_equal(_gradient._top_k(weights, 6), [[1, 3, 2, 5, 0, 4]])
+
+
+def test_nested_pipelines_are_flattened_and_their_steps_named():
+    X, y = _data(3)
+    inner = Pipeline([("robust", RobustScaler()), ("pca", PCA(4))])
+    model = Pipeline([("prep", inner), ("mlp", _mlp())]).fit(X, y)
+    with pytest.raises(ValueError, match=r"step 'prep__pca' \(PCA\)"):
+        GradientExplainer().fit(X).explain(model, X)
+    nested_final = Pipeline(
+        [("scale", StandardScaler()), ("model", make_pipeline(MaxAbsScaler(), _mlp()))]
+    ).fit(X, y)
+    _check_log_proba_gradients(nested_final, X[:6])
