@@ -220,7 +220,8 @@ def is_differentiable_model(estimator):
     >>> X, y = load_iris(return_X_y=True)
     >>> is_differentiable_model(MLPClassifier())
     True
-    >>> model = MLPClassifier(hidden_layer_sizes=(8,), max_iter=2000, random_state=0)
+    >>> model = MLPClassifier(hidden_layer_sizes=(8,), learning_rate_init=0.03,
+    ...                       max_iter=300, random_state=0)
     >>> is_differentiable_model(model.fit(X, y))
     True
     >>> is_differentiable_model(DecisionTreeClassifier().fit(X, y))
@@ -450,8 +451,8 @@ class GradientExplainer(BaseExplainer):
     >>> from sklearn.neural_network import MLPClassifier
     >>> from skxil.explain import GradientExplainer
     >>> X, y = load_iris(return_X_y=True)
-    >>> model = MLPClassifier(hidden_layer_sizes=(8,), max_iter=2000,
-    ...                       random_state=0).fit(X, y)
+    >>> model = MLPClassifier(hidden_layer_sizes=(8,), learning_rate_init=0.03,
+    ...                       max_iter=300, random_state=0).fit(X, y)
     >>> explainer = GradientExplainer(n_features=2).fit(
     ...     X, feature_names=["sepal length", "sepal width", "petal length",
     ...                       "petal width"])

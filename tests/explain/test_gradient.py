@@ -105,7 +105,7 @@ def test_mlp_gradients_match_finite_differences(activation, n_classes):
 @pytest.mark.parametrize("n_classes", [2, 4])
 def test_logistic_regression_gradients(n_classes):
     X, y = _data(n_classes)
-    model = LogisticRegression(max_iter=500).fit(X, y)
+    model = LogisticRegression(C=0.1).fit(X, y)
     _check_log_proba_gradients(model, X[:10])
 
 
@@ -189,7 +189,7 @@ def test_rrr_like_model_with_two_softmax_outputs():
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_targets_proba_and_logit(n_classes):
     X, y = _data(n_classes)
-    model = LogisticRegression(max_iter=500).fit(X, y)
+    model = LogisticRegression(C=0.1).fit(X, y)
     rows = X[:8]
     proba = GradientExplainer(n_features=None, target="proba").fit(X).explain(model, rows)
     classes = np.array([e.class_index for e in proba])
@@ -388,3 +388,32 @@ def test_nested_pipelines_are_flattened_and_their_steps_named():
         [("scale", StandardScaler()), ("model", make_pipeline(MaxAbsScaler(), _mlp()))]
     ).fit(X, y)
     _check_log_proba_gradients(nested_final, X[:6])
+
+
+def test_binary_mlp_logit_is_the_signed_margin():
+    X, y = _data(2)
+    model = _mlp("logistic").fit(X, y)
+    rows = X[:8]
+    explanations = GradientExplainer(n_features=None, target="logit").fit(X).explain(
+        model, rows
+    )
+    sign = np.where([e.class_index == 1 for e in explanations], 1.0, -1.0)
+
+    def margin(Z):  # log p1 - log p0 is the output unit's logit
+        log_proba = model.predict_log_proba(Z)
+        return (log_proba[:, 1] - log_proba[:, 0])[:, None]
+
+    expected = sign[:, None] * _finite_differences(margin, rows, np.zeros(8, int))
+    np.testing.assert_allclose(_dense(explanations), expected, rtol=1e-5, atol=1e-8)
+
+
+def test_csc_rows_and_non_numeric_frames():
+    X, y = _data(3)
+    model = _mlp().fit(X, y)
+    explainer = GradientExplainer(n_features=2).fit(X)
+    assert explainer.explain(model, sparse.csc_matrix(X[:3])) == explainer.explain(
+        model, X[:3]
+    )
+    frame = pd.DataFrame(X, columns=list("abcde")).assign(c=["u"] * len(X))
+    with pytest.raises(TypeError, match="column 'c' has dtype"):
+        explainer.explain(model, frame)
