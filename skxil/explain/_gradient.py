@@ -210,6 +210,13 @@ def is_differentiable_model(estimator):
     Returns
     -------
     differentiable : bool
+        True when :class:`GradientExplainer` can explain the estimator (once
+        fitted, for an unfitted one).
+
+    See Also
+    --------
+    GradientExplainer : The explainer this predicate is for.
+    is_linear_model : Whether :class:`LinearExplainer` can explain it.
 
     Examples
     --------

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 from scipy.special import log_softmax
+from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -417,3 +418,11 @@ def test_csc_rows_and_non_numeric_frames():
     frame = pd.DataFrame(X, columns=list("abcde")).assign(c=["u"] * len(X))
     with pytest.raises(TypeError, match="column 'c' has dtype"):
         explainer.explain(model, frame)
+
+
+def test_params_clone_and_set_params_through_the_learner():
+    explainer = GradientExplainer(n_features=4, method="gradient_x_input", shape=(2, 2))
+    assert clone(explainer).get_params() == explainer.get_params()
+    learner = CaipiClassifier(_mlp(), explainer=explainer)
+    learner.set_params(explainer__n_features=3, explainer__target="proba")
+    assert learner.explainer.n_features == 3 and learner.explainer.target == "proba"
