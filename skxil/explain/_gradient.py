@@ -102,7 +102,11 @@ def _affine(step, label, n_in):
     if isinstance(step, MinMaxScaler):
         clip = tuple(step.feature_range) if step.clip else None
         return _Affine(step.scale_, step.min_, clip)
-    center = getattr(step, "center_", getattr(step, "mean_", None))
+    if isinstance(step, StandardScaler):
+        # mean_ is learnt also with with_mean=False, but then not subtracted
+        center = step.mean_ if step.with_mean else None
+    else:
+        center = getattr(step, "center_", None)
     center = zeros if center is None else center
     scale = ones if step.scale_ is None else step.scale_
     return _Affine(1 / scale, -center / scale, None)
@@ -342,7 +346,9 @@ def _check_rows(X):
                     f"GradientExplainer needs numeric features; column {bad[0]!r} "
                     f"has dtype {X.dtypes[bad[0]]}."
                 )
-            X = X.to_numpy()
+            single = all(d == np.float32 for d in X.dtypes)
+            # one float dtype for mixed int, bool and nullable columns
+            X = X.to_numpy(np.float32 if single else np.float64, na_value=np.nan)
         X = np.asarray(X)
         if X.ndim != 2:
             raise ValueError(

@@ -114,6 +114,7 @@ def test_logistic_regression_gradients(n_classes):
     "scaler",
     [
         StandardScaler(),
+        StandardScaler(with_mean=False),
         StandardScaler(with_mean=False, with_std=False),
         MinMaxScaler(),
         MaxAbsScaler(),
@@ -426,3 +427,18 @@ def test_params_clone_and_set_params_through_the_learner():
     learner = CaipiClassifier(_mlp(), explainer=explainer)
     learner.set_params(explainer__n_features=3, explainer__target="proba")
     assert learner.explainer.n_features == 3 and learner.explainer.target == "proba"
+
+
+def test_frames_of_mixed_numeric_dtypes():
+    X, y = _data(2)
+    frame = pd.DataFrame(X, columns=list("abcde")).astype({"a": "float32"})
+    frame["b"] = (X[:, 1] > X[:, 1].mean())  # bool
+    frame["c"] = pd.array(np.round(X[:, 2]).astype(int), dtype="Int64")  # nullable
+    model = _mlp().fit(frame.to_numpy(float), y)
+    explainer = GradientExplainer(n_features=None).fit(frame)
+    explanations = explainer.explain(model, frame[:5])
+    expected = explainer.explain(model, frame[:5].to_numpy(float))
+    assert explanations == expected
+    frame.loc[3, "c"] = pd.NA
+    with pytest.raises(ValueError, match="Row 3, feature 2 is NaN"):
+        explainer.explain(model, frame)
