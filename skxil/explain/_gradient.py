@@ -263,22 +263,24 @@ def _differentiable_types(estimator):
 
 
 def _blocks(X, n_columns):
-    """The rows of ``X`` as dense blocks ``(start, values)``, none too large."""
+    """The rows of ``X`` as dense blocks, none too large."""
     size = max(1, _BLOCK_VALUES // max(n_columns, 1))
     for start in range(0, X.shape[0], size):
         block = X[start : start + size]
-        yield start, block.toarray() if sparse.issparse(block) else block
+        yield block.toarray() if sparse.issparse(block) else block
 
 
 def _forward(net, X):
-    """Model input, clip masks and hidden activations of the dense rows ``X``."""
+    """Where no scaler clips (None: nowhere), hidden activations and output
+    units of the dense rows ``X``."""
     dtype = X.dtype
-    inside = np.ones(X.shape, dtype=bool)
+    inside = None
     Xt = X
     for step in net.steps:
         Xt = Xt * step.scale.astype(dtype) + step.offset.astype(dtype)
         if step.clip is not None:
-            inside &= (Xt >= step.clip[0]) & (Xt <= step.clip[1])
+            kept = (Xt >= step.clip[0]) & (Xt <= step.clip[1])
+            inside = kept if inside is None else inside & kept
             Xt = np.clip(Xt, *step.clip)
     activate = _ACTIVATIONS[net.activation][0]
     hidden, a = [], Xt
@@ -324,7 +326,7 @@ def _input_gradients(net, X, target):
     g = g @ net.coefs[0].T.astype(dtype)
     for step in net.steps[::-1]:
         g *= step.scale.astype(dtype)
-    if net.steps:
+    if inside is not None:
         g *= inside
     return label, proba, g
 
@@ -586,7 +588,7 @@ class GradientExplainer(BaseExplainer):
                 "features."
             )
         explanations = []
-        for _, rows in _blocks(X, max(n_in, *(W.shape[1] for W in net.coefs))):
+        for rows in _blocks(X, max(n_in, *(W.shape[1] for W in net.coefs))):
             explanations.extend(self._explain_block(net, rows, names))
         return explanations
 
