@@ -19,7 +19,9 @@ papers (LIME: about 2 s per image, Teso and Kersting 2019; input gradients:
 about 0.05 ms, Ross et al. 2017), and the ratio of each to the gradient's,
 from one run (best of 3 timings for the gradients). ``gradient (matrices
 only)`` is the forward and backward pass alone, without building the
-Explanation objects. Then the agreement on the rows that both explainers of a
+Explanation objects; the ``1 BLAS thread`` rows repeat both with BLAS limited
+to one thread (for matrices this small, threads contend rather than help,
+most of all on a loaded machine). Then the agreement on the rows that both explainers of a
 pair explained: the mean top-10 overlap (``|A & B| / 10``) between each pair of
 explainers (two random sets of 10 among 784 pixels overlap by 0.013 on
 average), and the fraction of explanations whose top 10 holds a decoy pixel
@@ -38,6 +40,7 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
+from threadpoolctl import threadpool_limits
 
 from skxil.datasets import add_decoy, load_fashion_mnist
 from skxil.explain import FastLimeExplainer, GradientExplainer, LimeExplainer
@@ -124,6 +127,13 @@ def main(argv=None):
     results["gradient (matrices only)"] = best_ms(
         lambda: _input_gradients(net, rows, "log_proba"), n_grad
     )
+    with threadpool_limits(1):  # small matrices: threads contend more than help
+        results["gradient, 1 BLAS thread"] = best_ms(
+            lambda: gradient.explain(model, rows), n_grad
+        )
+        results["matrices only, 1 thread"] = best_ms(
+            lambda: _input_gradients(net, rows, "log_proba"), n_grad
+        )
     results["fast_lime"] = best_ms(lambda: fast.explain(model, X[:n_fast]), n_fast, 1)
     results["lime"] = best_ms(lambda: lime.explain(model, X[:n_lime]), n_lime, 1)
 
