@@ -7,6 +7,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import sparse
 from scipy.special import expit
+from sklearn.base import _fit_context
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.neural_network import MLPClassifier
@@ -494,6 +495,7 @@ class GradientExplainer(BaseExplainer):
         self.target = target
         self.shape = shape
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X=None, y=None, *, feature_names=None):
         """Remember the number of features and their names.
 
@@ -518,7 +520,6 @@ class GradientExplainer(BaseExplainer):
         self : GradientExplainer
             The fitted explainer.
         """
-        self._validate_params()
         self._check_shape()
         if feature_names is None and _is_dataframe(X):
             feature_names = list(X.columns)
