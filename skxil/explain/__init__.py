@@ -5,12 +5,15 @@
 - :class:`FastLimeExplainer`: the same procedure (tabular, text, image) in
   numba kernels with one batched model call;
 - :class:`LinearExplainer`: exact contributions ``coef_ * x`` of linear models;
+- :class:`GradientExplainer`: input gradients of differentiable models (MLPs,
+  RRR networks, linear models);
 - :class:`Stability`: how stable an explanation's top k is over repeated fits.
 """
 
 from ._base import BaseExplainer
 from ._explanation import Explanation
 from ._fast_lime import FastLimeExplainer
+from ._gradient import GradientExplainer, is_differentiable_model
 from ._lime import LimeExplainer
 from ._linear import LinearExplainer, is_linear_model
 from ._stability import Stability
@@ -19,8 +22,10 @@ __all__ = [
     "BaseExplainer",
     "Explanation",
     "FastLimeExplainer",
+    "GradientExplainer",
     "LimeExplainer",
     "LinearExplainer",
     "Stability",
+    "is_differentiable_model",
     "is_linear_model",
 ]
