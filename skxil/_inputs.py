@@ -28,7 +28,14 @@ from .counterexamples import (
     make_counterexamples,
     make_text_counterexamples,
 )
-from .explain import FastLimeExplainer, LimeExplainer, LinearExplainer, is_linear_model
+from .explain import (
+    FastLimeExplainer,
+    GradientExplainer,
+    LimeExplainer,
+    LinearExplainer,
+    is_differentiable_model,
+    is_linear_model,
+)
 from .utils._text import check_documents, check_text_corrections, document_words
 from .utils._validation import _is_dataframe, check_corrections
 
@@ -36,9 +43,23 @@ _ACCEPT_SPARSE = ["csr", "csc"]
 
 _EXPLAINERS = {
     "linear": LinearExplainer,
+    "gradient": GradientExplainer,
     "fast_lime": FastLimeExplainer,
     "lime": LimeExplainer,
 }
+
+# What "auto" picks for rows of features: the first explainer whose test the
+# fitted model passes (exact ones first; linear models are differentiable
+# too, and their exact contributions come first).
+_AUTO = (
+    (is_linear_model, "linear"),
+    (is_differentiable_model, "gradient"),
+)
+
+
+def auto_explainer(estimator):
+    """The name of the explainer ``"auto"`` stands for on rows of features."""
+    return next((name for test, name in _AUTO if test(estimator)), "fast_lime")
 
 
 def is_documents(X):
@@ -179,7 +200,7 @@ class _Input:
     def default_explainer(self, name, estimator):
         """The explainer a string shortcut stands for, unfitted."""
         if name == "auto":
-            name = "linear" if is_linear_model(estimator) else "fast_lime"
+            name = auto_explainer(estimator)
         return _EXPLAINERS[name]()
 
     def explain_space(self, explainer, X_real):

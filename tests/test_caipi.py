@@ -4,6 +4,7 @@ import copy
 import pickle
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -818,3 +819,21 @@ def test_counterexample_errors_name_the_callers_row(data):
     learner = _learner(counterexample_strategy="substitute").fit(X, y)
     with pytest.raises(ValueError, match="no donor for row 2 of X"):
         learner.teach(X[:3], [0, 1, 7], corrections=[None, [], [1]])
+
+
+def test_auto_explainer_picks_gradients_for_networks():
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    from skxil.explain import GradientExplainer, LinearExplainer
+
+    X, _, y, _, _ = make_confounded_classification(80, random_state=0)
+    mlp = make_pipeline(StandardScaler(), MLPClassifier((8,), max_iter=50, random_state=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        learner = CaipiClassifier(mlp, random_state=0).fit(X, y)
+    assert isinstance(learner.explainer_, GradientExplainer)
+    linear = CaipiClassifier(random_state=0).fit(X, y)
+    assert isinstance(linear.explainer_, LinearExplainer)
+    explanation, = learner.explain(X[:1])
+    assert explanation.predicted_class == learner.predict(X[:1])[0]
