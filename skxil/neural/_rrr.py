@@ -443,7 +443,7 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         if classes_.size < 2:
             raise ValueError(
                 "RRRClassifier needs samples of at least 2 classes in the data; "
-                f"got only class {classes_[0]!r}."
+                f"got only one class, {classes_.tolist()[0]!r}."
             )
         return classes_
 
@@ -589,7 +589,8 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
-        return self.classes_[np.argmax(self._log_proba(X), axis=1)]
+        log_proba = self._log_proba(X)  # checks that the model is fitted
+        return self.classes_[np.argmax(log_proba, axis=1)]
 
     def input_gradients(self, X):
         """Input gradients ``∂ log p_k(x) / ∂x`` of every class.
