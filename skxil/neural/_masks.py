@@ -18,7 +18,7 @@ def _as_boolean(mask, name):
             first = np.flatnonzero(bad)[0]
             raise ValueError(
                 f"{name} must be a boolean or 0/1 mask; row {coo.row[first]} has "
-                f"value {coo.data[first]!r} at feature {coo.col[first]}."
+                f"value {coo.data[first].item()!r} at feature {coo.col[first]}."
             )
         return mask.astype(bool)
     if not hasattr(mask, "__array__") and not hasattr(mask, "dtypes"):
@@ -36,7 +36,7 @@ def _as_boolean(mask, name):
         row, feature = np.argwhere(bad)[0]
         raise ValueError(
             f"{name} must be a boolean or 0/1 mask; row {row} has value "
-            f"{values[row, feature]!r} at feature {feature}."
+            f"{values[row, feature].item()!r} at feature {feature}."
         )
     return values.astype(bool)
 

@@ -653,9 +653,7 @@ def _drop_zero_weight(X, y, sample_weight, ignore, focus):
     sample_weight = _check_sample_weight(
         sample_weight, X, dtype=X.dtype, ensure_non_negative=True
     )
-    keep = sample_weight > 0
-    if not keep.any():
-        raise ValueError("sample_weight: all weights are zero; nothing to fit.")
+    keep = sample_weight > 0  # not all zero: _check_sample_weight says so
     if keep.all():
         return X, y, sample_weight, ignore, focus
     return (
