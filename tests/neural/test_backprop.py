@@ -60,9 +60,17 @@ def _check(coefs, intercepts, X, y, *, mask, weight, activation, penalty, alpha=
         np.testing.assert_allclose(analytic, approx, rtol=1e-5, atol=1e-7)
 
 
+@pytest.fixture(params=["dense", "sparse"])
+def mask_path(request, monkeypatch):
+    """Force the dense or the sparse computation of the masked input gradient."""
+    density = 0.0 if request.param == "dense" else 1.1
+    monkeypatch.setattr("skxil.neural._backprop._SPARSE_MASK_DENSITY", density)
+    return request.param
+
+
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("hidden", [(), (4,), (4, 3)])
-def test_gradients_with_penalty_match_finite_differences(activation, hidden):
+def test_gradients_with_penalty_match_finite_differences(activation, hidden, mask_path):
     rng, X, y = _problem()
     coefs, intercepts = _network([5, *hidden, 3], rng)
     mask = rng.rand(*X.shape) < 0.4
@@ -80,7 +88,7 @@ def test_gradients_without_mask_or_weights(activation):
            activation=activation, penalty=3.0)
 
 
-def test_gradients_with_every_row_masked_and_sparse_input():
+def test_gradients_with_every_row_masked_and_sparse_input(mask_path):
     rng, X, y = _problem()
     coefs, intercepts = _network([5, 4, 3, 3], rng)
     mask = np.ones(X.shape, dtype=bool)
@@ -89,7 +97,7 @@ def test_gradients_with_every_row_masked_and_sparse_input():
            activation="logistic", penalty=0.5)
 
 
-def test_penalty_term_is_the_masked_squared_score_gradient():
+def test_penalty_term_is_the_masked_squared_score_gradient(mask_path):
     rng, X, y = _problem()
     coefs, intercepts = _network([5, 4, 3], rng)
     mask = rng.rand(*X.shape) < 0.5
