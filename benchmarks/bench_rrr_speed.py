@@ -63,8 +63,8 @@ def _epoch_ms(fit, repeats):
 
 
 def _measure(X, y, mask, focus, repeats, seed):
-    common = dict(hidden_layer_sizes=(50, 30), batch_size=256, alpha=1e-4,
-                  learning_rate_init=1e-3, max_iter=1, random_state=seed)
+    common = {"hidden_layer_sizes": (50, 30), "batch_size": 256, "alpha": 1e-4,
+              "learning_rate_init": 1e-3, "max_iter": 1, "random_state": seed}
     sklearn_mlp = MLPClassifier(**common)
     plain = RRRClassifier(penalty=0.0, **common)
     rrr = RRRClassifier(penalty=1000.0, **common)

@@ -4,7 +4,9 @@
 # License: BSD 3 clause
 
 import warnings
+from itertools import pairwise
 from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
@@ -223,7 +225,7 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
     True
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "solver": [StrOptions({"adam", "sgd"})],
@@ -453,7 +455,7 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         factor = 2.0 if self.activation == "logistic" else 6.0
         rng = self._random_state
         self.coefs_, self.intercepts_ = [], []
-        for fan_in, fan_out in zip(units[:-1], units[1:]):
+        for fan_in, fan_out in pairwise(units):
             bound = np.sqrt(factor / (fan_in + fan_out))
             self.coefs_.append(
                 rng.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype)

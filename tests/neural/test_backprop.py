@@ -1,5 +1,7 @@
 """Backprop and double backprop of the RRR loss against central differences."""
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 from scipy import sparse
@@ -14,7 +16,7 @@ from skxil.neural._backprop import (
 
 def _network(sizes, rng, dtype=np.float64):
     coefs = [rng.normal(scale=0.7, size=(a, b)).astype(dtype)
-             for a, b in zip(sizes[:-1], sizes[1:])]
+             for a, b in pairwise(sizes)]
     intercepts = [rng.normal(scale=0.3, size=b).astype(dtype) for b in sizes[1:]]
     return coefs, intercepts
 

@@ -37,8 +37,9 @@ def confounded():
 
 
 def _small(**params):
-    defaults = dict(hidden_layer_sizes=(20,), penalty=10.0, learning_rate_init=0.01,
-                    batch_size=64, max_iter=30, random_state=0)
+    defaults = {"hidden_layer_sizes": (20,), "penalty": 10.0,
+                "learning_rate_init": 0.01, "batch_size": 64, "max_iter": 30,
+                "random_state": 0}
     return RRRClassifier(**{**defaults, **params})
 
 
@@ -94,9 +95,9 @@ def test_matches_mlpclassifier_without_masks():
     X_train, X_test, y_train, y_test = train_test_split(
         X / 16.0, y, test_size=0.3, random_state=0, stratify=y
     )
-    params = dict(hidden_layer_sizes=(50, 30), solver="adam", batch_size=256,
-                  learning_rate_init=0.001, alpha=1e-4, max_iter=64,
-                  n_iter_no_change=64, early_stopping=False)
+    params = {"hidden_layer_sizes": (50, 30), "solver": "adam", "batch_size": 256,
+              "learning_rate_init": 0.001, "alpha": 1e-4, "max_iter": 64,
+              "n_iter_no_change": 64, "early_stopping": False}
     scores = []
     for seed in (0, 1):
         sk = MLPClassifier(random_state=seed, **params).fit(X_train, y_train)
@@ -143,7 +144,7 @@ def test_zero_weight_rows_have_no_effect(confounded):
 def test_sample_weight_scales_rows():
     X, y = load_digits(n_class=3, return_X_y=True)
     X = X / 16.0
-    params = dict(max_iter=5, batch_size=10**6, shuffle=False)  # one batch
+    params = {"max_iter": 5, "batch_size": 10**6, "shuffle": False}  # one batch
     weight = np.random.RandomState(0).randint(1, 3, size=len(X))
     repeated = _small(**params).fit(np.repeat(X, weight, axis=0), np.repeat(y, weight))
     weighted = _small(**params).fit(X, y, sample_weight=weight)
@@ -211,7 +212,7 @@ def test_float32_stays_float32(confounded):
 
 
 def test_fitted_attributes_mirror_mlpclassifier(confounded):
-    X_train, X_test, y_train, _, ignore, _ = confounded
+    X_train, X_test, y_train, _, _, _ = confounded
     model = _small(hidden_layer_sizes=(7, 4), max_iter=3).fit(X_train, y_train)
     assert [W.shape for W in model.coefs_] == [(6, 7), (7, 4), (4, 2)]
     assert [b.shape for b in model.intercepts_] == [(7,), (4,), (2,)]
