@@ -53,13 +53,10 @@ def _data(quick, seed):
     return X / 255.0, labels, mask, focus
 
 
-def _epoch_ms(fit, repeats):
-    best = np.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fit()
-        best = min(best, time.perf_counter() - start)
-    return 1000 * best
+def _ms(fit):
+    start = time.perf_counter()
+    fit()
+    return 1000 * (time.perf_counter() - start)
 
 
 def _measure(X, y, mask, focus, repeats, seed):
@@ -78,7 +75,7 @@ def _measure(X, y, mask, focus, repeats, seed):
     times = dict.fromkeys(fits, np.inf)
     for _ in range(repeats):
         for name, fit in fits.items():
-            times[name] = min(times[name], _epoch_ms(fit, 1))
+            times[name] = min(times[name], _ms(fit))
     return times
 
 

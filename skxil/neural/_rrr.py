@@ -3,6 +3,7 @@
 # Authors: The skxil developers
 # License: BSD 3 clause
 
+import copy
 import warnings
 from itertools import pairwise
 from numbers import Integral, Real
@@ -406,8 +407,17 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
             self._random_state = check_random_state(self.random_state)
             self.classes_ = classes_
             self._initialize(n_features, len(classes_), X.dtype)
+        else:
+            # Training updates arrays in place: work on copies, so that an
+            # interrupted call leaves the previous model intact.
+            self.coefs_ = [W.copy() for W in self.coefs_]
+            self.intercepts_ = [b.copy() for b in self.intercepts_]
+            self.loss_curve_ = list(self.loss_curve_)
+            self._random_state = copy.deepcopy(self._random_state)
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = self._make_optimizer()
+        else:
+            self._optimizer = copy.deepcopy(self._optimizer)
         n_epochs = 1 if incremental else self.max_iter
         self._train(X, y_index, sample_weight, PenaltyMask(ignore, focus), n_epochs)
         return self
@@ -540,12 +550,16 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
             return True
         return False
 
-    def _log_proba(self, X):
+    def _check_X(self, X):
+        """Rows to predict or explain, in the weights' dtype."""
         check_is_fitted(self)
         X = validate_data(
             self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
         )
-        X = X.astype(self.coefs_[0].dtype, copy=False)
+        return X.astype(self.coefs_[0].dtype, copy=False)
+
+    def _log_proba(self, X):
+        X = self._check_X(X)
         return forward(self.coefs_, self.intercepts_, X, self.activation)[1]
 
     def predict_log_proba(self, X):
@@ -612,11 +626,7 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
             of class ``classes_[k]`` at row ``i`` with respect to feature
             ``j``, in the dtype of the weights.
         """
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
-        )
-        X = X.astype(self.coefs_[0].dtype, copy=False)
+        X = self._check_X(X)
         widest = max(W.shape[1] for W in self.coefs_[:-1]) if len(self.coefs_) > 1 else 1
         widest = max(widest, X.shape[1])
         block = max(1, _BLOCK_ELEMENTS // (len(self.classes_) * widest))

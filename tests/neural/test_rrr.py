@@ -201,6 +201,26 @@ def test_failed_fit_leaves_the_model_unchanged(confounded):
     np.testing.assert_array_equal(model.coefs_[0], coefs[0])
 
 
+def test_interrupted_partial_fit_keeps_the_previous_model(confounded, monkeypatch):
+    X_train, _, y_train, _, ignore, _ = confounded
+    model = _small(max_iter=2).fit(X_train, y_train)
+    coefs, n_iter = [W.copy() for W in model.coefs_], model.n_iter_
+    moments = [m.copy() for m in model._optimizer.ms]
+    calls = []
+
+    def interrupt(self, loss, stop_allowed):
+        calls.append(loss)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(RRRClassifier, "_end_epoch", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        model.partial_fit(X_train, y_train, ignore=ignore)
+    assert calls  # the epoch ran and updated weights before the interruption
+    assert model.n_iter_ == n_iter
+    for before, after in zip(coefs + moments, model.coefs_ + model._optimizer.ms):
+        np.testing.assert_array_equal(before, after)
+
+
 def test_float32_stays_float32(confounded):
     X_train, X_test, y_train, _, ignore, _ = confounded
     model = _small(max_iter=2).fit(X_train.astype(np.float32), y_train, ignore=ignore)
