@@ -12,6 +12,7 @@ from typing import ClassVar
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
@@ -130,6 +131,16 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
     epsilon : float, default=1e-8
         Adam's numerical-stability constant.
 
+    early_stopping : bool, default=False
+        Whether :meth:`fit` sets ``validation_fraction`` of the rows aside
+        (stratified, with their masks and weights) and stops when their
+        accuracy has not improved by ``tol`` for ``n_iter_no_change`` epochs,
+        keeping the weights of the best epoch. Without it, the training loss
+        decides. :meth:`partial_fit` ignores it.
+
+    validation_fraction : float, default=0.1
+        Fraction of the rows set aside for early stopping, in (0, 1).
+
     n_iter_no_change : int, default=10
         Number of epochs without an improvement of ``tol`` before training
         stops.
@@ -153,8 +164,17 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
     loss_curve_ : list of float
         Mean loss of every epoch.
 
-    best_loss_ : float
-        Lowest mean epoch loss, for the stopping rule.
+    best_loss_ : float or None
+        Lowest mean epoch loss, for the stopping rule; None with
+        ``early_stopping=True``.
+
+    validation_scores_ : list of float or None
+        Accuracy on the validation rows after every epoch, with
+        ``early_stopping=True``; None otherwise.
+
+    best_validation_score_ : float or None
+        Best of ``validation_scores_``, with ``early_stopping=True``; None
+        otherwise.
 
     n_iter_ : int
         Number of epochs run, summed over calls that continue training.
@@ -245,6 +265,8 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
     }
 
@@ -269,6 +291,8 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
+        early_stopping=False,
+        validation_fraction=0.1,
         n_iter_no_change=10,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -289,6 +313,8 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -407,7 +433,7 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
             self._random_state = check_random_state(self.random_state)
             self.classes_ = classes_
             self._initialize(n_features, len(classes_), X.dtype)
-        else:
+        if resume:
             # Training updates arrays in place: work on copies, so that an
             # interrupted call leaves the previous model intact.
             self.coefs_ = [W.copy() for W in self.coefs_]
@@ -418,9 +444,32 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
             self._optimizer = self._make_optimizer()
         else:
             self._optimizer = copy.deepcopy(self._optimizer)
+        validation = None
+        if self.early_stopping and not incremental:
+            (X, y_index, sample_weight, ignore, focus), validation = (
+                self._split_validation(X, y_index, sample_weight, ignore, focus)
+            )
         n_epochs = 1 if incremental else self.max_iter
-        self._train(X, y_index, sample_weight, PenaltyMask(ignore, focus), n_epochs)
+        self._train(X, y_index, sample_weight, PenaltyMask(ignore, focus), n_epochs,
+                    validation)
         return self
+
+    def _split_validation(self, X, y, sample_weight, ignore, focus):
+        """Training arrays, and the validation rows ``(X, y, weight)``."""
+        train, held_out = train_test_split(
+            np.arange(X.shape[0]), test_size=self.validation_fraction, stratify=y,
+            random_state=self._random_state,
+        )
+        train.sort()  # keep the rows' order, for shuffle=False
+
+        def take(array, rows):
+            return None if array is None else array[rows]
+
+        self.validation_scores_ = list(getattr(self, "validation_scores_", None) or [])
+        self.best_validation_score_ = -np.inf
+        self.best_loss_ = None
+        arrays = [take(a, train) for a in (X, y, sample_weight, ignore, focus)]
+        return arrays, (X[held_out], y[held_out], take(sample_weight, held_out))
 
     def _check_classes(self, y, classes, incremental, resume):
         if incremental and not resume:
@@ -477,6 +526,7 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_, self.t_ = 0, 0
         self.loss_curve_ = []
         self.best_loss_ = np.inf
+        self.validation_scores_ = self.best_validation_score_ = None
         self._no_improvement_count = 0
 
     def _make_optimizer(self):
@@ -491,7 +541,7 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
             beta_2=self.beta_2, epsilon=self.epsilon,
         )
 
-    def _train(self, X, y, sample_weight, masks, n_epochs):
+    def _train(self, X, y, sample_weight, masks, n_epochs, validation=None):
         """Minibatch epochs; the weights are updated in place."""
         n_samples = X.shape[0]
         batch_size = min(self.batch_size, n_samples)
@@ -519,31 +569,53 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
                 self._optimizer.update(params, coef_grads + intercept_grads)
                 total += loss * index.size
             self.t_ += n_samples
-            if self._end_epoch(total / n_samples, stop_allowed=n_epochs > 1):
-                return
-        if n_epochs > 1:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                "reached and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-            )
+            score = None if validation is None else self._validation_score(validation)
+            if self._end_epoch(total / n_samples, score, stop_allowed=n_epochs > 1):
+                break
+        else:
+            if n_epochs > 1:
+                self._warn_max_iter()
+        if validation is not None:
+            self.coefs_, self.intercepts_ = self._best_weights
 
-    def _end_epoch(self, loss, stop_allowed):
-        """Record the epoch's loss; True when training should stop."""
+    def _validation_score(self, validation):
+        X, y, weight = validation
+        log_proba = forward(self.coefs_, self.intercepts_, X, self.activation)[1]
+        return float(np.average(np.argmax(log_proba, axis=1) == y, weights=weight))
+
+    def _warn_max_iter(self):
+        warnings.warn(
+            f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+            "reached and the optimization hasn't converged yet.",
+            ConvergenceWarning,
+        )
+
+    def _end_epoch(self, loss, score, stop_allowed):
+        """Record the epoch's loss (and validation score); True to stop."""
         self.n_iter_ += 1
         self.loss_ = loss
         self.loss_curve_.append(loss)
         if self.verbose:
             print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
-        if loss > self.best_loss_ - self.tol:
-            self._no_improvement_count += 1
+        if score is None:
+            best = np.inf if self.best_loss_ is None else self.best_loss_
+            improved = loss <= best - self.tol
+            self.best_loss_ = min(best, loss)
         else:
-            self._no_improvement_count = 0
-        self.best_loss_ = min(self.best_loss_, loss)
+            self.validation_scores_.append(score)
+            improved = score >= self.best_validation_score_ + self.tol
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                self._best_weights = (
+                    [W.copy() for W in self.coefs_],
+                    [b.copy() for b in self.intercepts_],
+                )
+        self._no_improvement_count = 0 if improved else self._no_improvement_count + 1
         if stop_allowed and self._no_improvement_count > self.n_iter_no_change:
             if self.verbose:
+                what = "Training loss" if score is None else "Validation score"
                 print(
-                    f"Training loss did not improve more than tol={self.tol} for "
+                    f"{what} did not improve more than tol={self.tol} for "
                     f"{self.n_iter_no_change} consecutive epochs. Stopping."
                 )
             self._no_improvement_count = 0

@@ -208,7 +208,7 @@ def test_interrupted_partial_fit_keeps_the_previous_model(confounded, monkeypatc
     moments = [m.copy() for m in model._optimizer.ms]
     calls = []
 
-    def interrupt(self, loss, stop_allowed):
+    def interrupt(self, loss, score, stop_allowed):
         calls.append(loss)
         raise KeyboardInterrupt
 
@@ -308,6 +308,27 @@ def test_sparse_input_matches_dense(confounded):
         sparse_model.input_gradients(sparse.csr_matrix(X_test[:5])),
         dense.input_gradients(X_test[:5]), rtol=1e-8,
     )
+
+
+def test_early_stopping_keeps_the_best_epoch(confounded):
+    X_train, _, y_train, _, ignore, _ = confounded
+    model = _small(early_stopping=True, validation_fraction=0.2, n_iter_no_change=2,
+                   max_iter=50, learning_rate_init=0.05)
+    model.fit(X_train, y_train, ignore=ignore)
+    scores = model.validation_scores_
+    assert len(scores) == model.n_iter_ < 50  # stopped early
+    assert model.best_validation_score_ == max(scores) and model.best_loss_ is None
+    assert model.t_ == model.n_iter_ * 400  # 100 of the 500 rows were held out
+    # The kept weights are the best epoch's, which is not the last one here:
+    # the same run stopped right after the best epoch ends with them.
+    best = int(np.argmax(scores))
+    assert best < len(scores) - 1
+    prefix = _small(early_stopping=True, validation_fraction=0.2,
+                    n_iter_no_change=50, max_iter=best + 1, learning_rate_init=0.05)
+    prefix.fit(X_train, y_train, ignore=ignore)
+    assert prefix.validation_scores_ == scores[: best + 1]
+    _assert_same_weights(model, prefix)
+    assert _small(max_iter=2).fit(X_train, y_train).validation_scores_ is None
 
 
 def test_max_iter_warns_like_mlpclassifier(confounded):
