@@ -429,21 +429,7 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
             X, y_index, sample_weight, ignore, focus
         )
 
-        if not resume:
-            self._random_state = check_random_state(self.random_state)
-            self.classes_ = classes_
-            self._initialize(n_features, len(classes_), X.dtype)
-        if resume:
-            # Training updates arrays in place: work on copies, so that an
-            # interrupted call leaves the previous model intact.
-            self.coefs_ = [W.copy() for W in self.coefs_]
-            self.intercepts_ = [b.copy() for b in self.intercepts_]
-            self.loss_curve_ = list(self.loss_curve_)
-            self._random_state = copy.deepcopy(self._random_state)
-        if not incremental or not hasattr(self, "_optimizer"):
-            self._optimizer = self._make_optimizer()
-        else:
-            self._optimizer = copy.deepcopy(self._optimizer)
+        self._start(resume, incremental, classes_, n_features, X.dtype)
         validation = None
         if self.early_stopping and not incremental:
             (X, y_index, sample_weight, ignore, focus), validation = (
@@ -453,6 +439,24 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         self._train(X, y_index, sample_weight, PenaltyMask(ignore, focus), n_epochs,
                     validation)
         return self
+
+    def _start(self, resume, incremental, classes, n_features, dtype):
+        """New weights, or copies of the current ones; the optimiser."""
+        if resume:
+            # Training updates arrays in place: work on copies, so that an
+            # interrupted call leaves the previous model intact.
+            self.coefs_ = [W.copy() for W in self.coefs_]
+            self.intercepts_ = [b.copy() for b in self.intercepts_]
+            self.loss_curve_ = list(self.loss_curve_)
+            self._random_state = copy.deepcopy(self._random_state)
+        else:
+            self._random_state = check_random_state(self.random_state)
+            self.classes_ = classes
+            self._initialize(n_features, len(classes), dtype)
+        if incremental and hasattr(self, "_optimizer"):
+            self._optimizer = copy.deepcopy(self._optimizer)
+        else:
+            self._optimizer = self._make_optimizer()
 
     def _split_validation(self, X, y, sample_weight, ignore, focus):
         """Training arrays, and the validation rows ``(X, y, weight)``."""
