@@ -7,7 +7,7 @@ import pytest
 from scipy import sparse
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -336,3 +336,11 @@ def test_max_iter_warns_like_mlpclassifier(confounded):
         warnings.simplefilter("error", ConvergenceWarning)
         with pytest.raises(ConvergenceWarning, match=r"Maximum iterations \(2\)"):
             _small(max_iter=2).fit(X_train, y_train)
+
+
+def test_grid_search_splits_the_masks_with_the_rows(confounded):
+    X_train, _, y_train, _, ignore, _ = confounded
+    search = GridSearchCV(_small(max_iter=3), {"penalty": [0.0, 10.0]}, cv=2)
+    search.fit(X_train, y_train, ignore=sparse.csr_matrix(ignore))
+    assert search.best_estimator_.n_iter_ == 3
+    assert len(search.cv_results_["mean_test_score"]) == 2
