@@ -555,15 +555,15 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
             "alpha": float(self.alpha),
         }
         params = self.coefs_ + self.intercepts_
+        order = np.arange(n_samples)
         for _ in range(n_epochs):
-            order = self._random_state.permutation(n_samples) if self.shuffle else None
+            if self.shuffle:
+                # Each epoch permutes the previous order, as MLPClassifier does,
+                # so that both draw the same batches from the same seed.
+                order = order[self._random_state.permutation(n_samples)]
             total = 0.0
             for start in range(0, n_samples, batch_size):
-                index = (
-                    order[start : start + batch_size]
-                    if self.shuffle
-                    else np.arange(start, min(start + batch_size, n_samples))
-                )
+                index = order[start : start + batch_size]
                 loss, coef_grads, intercept_grads = loss_and_gradients(
                     self.coefs_, self.intercepts_, X[index], y[index],
                     sample_weight=None if sample_weight is None else sample_weight[index],

@@ -97,15 +97,35 @@ def test_matches_mlpclassifier_without_masks():
     )
     params = {"hidden_layer_sizes": (50, 30), "solver": "adam", "batch_size": 256,
               "learning_rate_init": 0.001, "alpha": 1e-4, "max_iter": 64,
-              "n_iter_no_change": 64, "early_stopping": False}
-    scores = []
-    for seed in (0, 1):
-        sk = MLPClassifier(random_state=seed, **params).fit(X_train, y_train)
-        ours = RRRClassifier(random_state=seed, **params).fit(X_train, y_train)
-        scores.append((sk.score(X_test, y_test), ours.score(X_test, y_test)))
-    sk_mean, ours_mean = np.mean(scores, axis=0)
-    assert sk_mean > 0.9
-    assert abs(sk_mean - ours_mean) < 0.02, scores
+              "n_iter_no_change": 64, "early_stopping": False, "random_state": 0}
+    sk = MLPClassifier(**params).fit(X_train, y_train)
+    ours = RRRClassifier(**params).fit(X_train, y_train)
+    assert sk.score(X_test, y_test) > 0.95
+    assert abs(sk.score(X_test, y_test) - ours.score(X_test, y_test)) < 0.02
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"solver": "adam", "activation": "relu", "shuffle": True},
+        {"solver": "adam", "activation": "logistic", "shuffle": False},
+        {"solver": "sgd", "activation": "tanh", "shuffle": True, "momentum": 0.5},
+        {"solver": "sgd", "activation": "identity", "nesterovs_momentum": False},
+    ],
+)
+def test_same_weights_as_mlpclassifier_with_the_same_seed(params):
+    """Same initialisation, batches and update rules: the same network, up to rounding."""
+    X, y = load_digits(n_class=4, return_X_y=True)
+    X = X / 16.0
+    weight = np.random.RandomState(0).uniform(0.5, 2.0, size=len(y))
+    common = {"hidden_layer_sizes": (12, 8), "batch_size": 100, "max_iter": 3,
+              "learning_rate_init": 0.01, "alpha": 0.01, "random_state": 0, **params}
+    sk = MLPClassifier(**common).fit(X, y, sample_weight=weight)
+    ours = RRRClassifier(**common).fit(X, y, sample_weight=weight)
+    for a, b in zip(sk.coefs_ + sk.intercepts_, ours.coefs_ + ours.intercepts_):
+        np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours.loss_curve_, sk.loss_curve_, rtol=1e-9)
+    assert (ours.n_iter_, ours.t_) == (sk.n_iter_, sk.t_)
 
 
 def test_same_seed_same_weights_and_inputs_untouched(confounded):
@@ -344,3 +364,15 @@ def test_grid_search_splits_the_masks_with_the_rows(confounded):
     search.fit(X_train, y_train, ignore=sparse.csr_matrix(ignore))
     assert search.best_estimator_.n_iter_ == 3
     assert len(search.cv_results_["mean_test_score"]) == 2
+
+
+def test_hidden_layer_sizes_must_be_positive(confounded):
+    X_train, _, y_train, _, _, _ = confounded
+    with pytest.raises(ValueError, match=r"positive integers; got \(5, 0\)"):
+        _small(hidden_layer_sizes=(5, 0)).fit(X_train, y_train)
+
+
+def test_verbose_prints_the_loss(confounded, capsys):
+    X_train, _, y_train, _, _, _ = confounded
+    _small(max_iter=2, verbose=True).fit(X_train, y_train)
+    assert "Iteration 2, loss = " in capsys.readouterr().out
