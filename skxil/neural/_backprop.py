@@ -200,31 +200,40 @@ def loss_and_gradients(coefs, intercepts, X, y, *, sample_weight, mask, config):
     z_bar *= (weight / weight_sum)[:, None]
     z_bars = [None] * len(coefs)
     coef_grads = [None] * len(coefs)
-    penalised = None if mask is None or penalty == 0 else np.flatnonzero(mask.any(axis=1))
-    if penalised is not None and penalised.size:
-        # Only rows with a mask go through double backprop.
-        if penalised.size == n_rows:
-            sub_acts, sub_log_proba, sub_mask, sub_weight = (
-                activations, log_proba, mask, weight
-            )
-        else:
-            sub_acts = [a[penalised] for a in activations[1:]]
-            sub_acts.insert(0, None)  # the input itself is not needed
-            sub_log_proba, sub_mask = log_proba[penalised], mask[penalised]
-            sub_weight = weight[penalised]
-        scale = (penalty / weight_sum) * sub_weight
-        pen_loss, coef_grads, z_bars = _penalty_terms(
-            coefs, sub_acts, sub_log_proba, sub_mask, scale, activation
+    if mask is not None and penalty != 0:
+        penalty_loss, coef_grads, z_bars = _penalty_of_rows(
+            coefs, activations, log_proba, mask,
+            (penalty / weight_sum) * weight, activation,
         )
-        loss += pen_loss
-        if penalised.size != n_rows:
-            z_bars = [None if zb is None else _scatter(zb, penalised, n_rows)
-                      for zb in z_bars]
+        loss += penalty_loss
     z_bar += z_bars[-1] if z_bars[-1] is not None else 0
     return _forward_backward(
         coefs, activations, z_bar, z_bars, coef_grads, loss,
         alpha=config["alpha"] / weight_sum, activation=activation,
     )
+
+
+def _penalty_of_rows(coefs, activations, log_proba, mask, row_scale, activation):
+    """The penalty of a batch; only rows with a mask go through double backprop.
+
+    Returns the penalty, its direct weight gradients and the ``z̄`` of every
+    layer for all rows of the batch (zero on unmasked rows).
+    """
+    n_layers, n_rows = len(coefs), mask.shape[0]
+    penalised = np.flatnonzero(mask.any(axis=1))
+    if penalised.size == 0:
+        return 0.0, [None] * n_layers, [None] * n_layers
+    if penalised.size == n_rows:
+        return _penalty_terms(coefs, activations, log_proba, mask, row_scale,
+                              activation)
+    # The input itself is not needed, only the hidden activations.
+    sub_acts = [None] + [a[penalised] for a in activations[1:]]
+    penalty_loss, coef_grads, z_bars = _penalty_terms(
+        coefs, sub_acts, log_proba[penalised], mask[penalised],
+        row_scale[penalised], activation,
+    )
+    z_bars = [None if zb is None else _scatter(zb, penalised, n_rows) for zb in z_bars]
+    return penalty_loss, coef_grads, z_bars
 
 
 def _scatter(values, rows, n_rows):
