@@ -62,7 +62,11 @@ def load(path, n_train, random_state=0):
     )
 
 
-def rrr(epochs, penalty=1000.0, random_state=0):
+PENALTY = 1000.0  # Ross et al.'s l2_grads; --penalty changes it
+
+
+def rrr(epochs, penalty=None, random_state=0):
+    penalty = PENALTY if penalty is None else penalty
     return RRRClassifier(
         hidden_layer_sizes=(50, 30), penalty=penalty, learning_rate_init=1e-3,
         batch_size=256, max_iter=epochs, random_state=random_state,
@@ -177,7 +181,12 @@ def main(argv=None):
     parser.add_argument("--path", default=None, help="Fashion-MNIST folder")
     parser.add_argument("--n-train", type=int, default=None)
     parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--penalty", type=float, default=1000.0,
+                        help="input-gradient penalty (Ross et al.: 1000)")
     args = parser.parse_args(argv)
+    global PENALTY
+    PENALTY = args.penalty
+    print(f"input-gradient penalty {PENALTY:g}")
     parts = args.part or [1, 2, 3]
     if args.quick:
         n_train, epochs = 3000, 5
