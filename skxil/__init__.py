@@ -27,7 +27,8 @@ model's explanations and select models by the right reasons.
 
 from ._caipi import CaipiClassifier
 from ._training_set import TrainingSet
+from .neural import RRRClassifier
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["CaipiClassifier", "TrainingSet", "__version__"]
+__all__ = ["CaipiClassifier", "RRRClassifier", "TrainingSet", "__version__"]

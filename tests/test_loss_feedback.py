@@ -229,3 +229,27 @@ def test_masks_survive_pickling(data):
     np.testing.assert_array_equal(
         copy.training_set_.ignore.toarray(), learner.training_set_.ignore.toarray()
     )
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_rrr_through_caipi_stops_relying_on_the_corrected_feature():
+    from skxil import RRRClassifier
+
+    X, X_test, y, y_test, relevant = make_confounded_classification(
+        300, random_state=0
+    )
+    confounder = np.flatnonzero(~relevant)
+    net = RRRClassifier(hidden_layer_sizes=(), penalty=10.0, max_iter=60,
+                        batch_size=64, learning_rate_init=0.01, random_state=0)
+    plain = CaipiClassifier(net, n_counterexamples=0, random_state=0).fit(X, y)
+    fed = CaipiClassifier(net, n_counterexamples=0, random_state=0).fit(
+        X, y, corrections=[confounder] * len(y)
+    )
+
+    def reliance(learner):
+        grads = learner.estimator_.input_gradients(X_test)
+        return np.abs(grads[:, :, confounder]).mean()
+
+    assert reliance(fed) < 0.2 * reliance(plain)
+    assert fed.score(X_test, y_test) > plain.score(X_test, y_test)
+    assert fed.training_set_.n_counterexamples == 0
