@@ -209,11 +209,11 @@ class SameColorFeatures(TransformerMixin, BaseEstimator):
     n_features_in_ : int
         Number of pixels seen during :meth:`fit`.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the pixels seen during :meth:`fit`, when ``X`` has string
         column names.
 
-    pairs_ : ndarray of shape (n_features_in_ * (n_features_in_ - 1) / 2, 2)
+    pairs_ : ndarray of shape (`n_features_in_` * (`n_features_in_` - 1) / 2, 2)
         Pixel index pairs ``(i, j)``, ``i < j``, of the output features, in
         output order.
 
@@ -317,7 +317,7 @@ class SameColorFeatures(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        pixel_mask : array-like of bool of shape (n_features_in_,)
+        pixel_mask : array-like of bool of shape (`n_features_in_`,)
             Relevant pixels.
 
         Returns
