@@ -25,7 +25,8 @@ def _documented_names(text):
     """Fully qualified names of the autosummary entries of an .rst text."""
     names, module, in_autosummary = set(), "", False
     for line in text.splitlines():
-        if match := re.match(r"\.\. currentmodule:: (\S+)", line):
+        if match := re.match(r"\.\. (?:current|auto)module:: (\S+)", line):
+            # automodule also sets the current module, as in Sphinx
             module = match[1]
         elif line.startswith(".. autosummary::"):
             in_autosummary = True
