@@ -64,7 +64,8 @@ def main():
         e.plot(ax=ax)
         ax.set_title(f"{title}\n{ax.get_title()}", fontsize=11)
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(OUT, dpi=110)
+    # A margin around the tight box, so that no tick label touches the edge.
+    fig.savefig(OUT, dpi=110, bbox_inches="tight", pad_inches=0.25)
     print(f"wrote {OUT}")
 
 
