@@ -37,9 +37,13 @@ for c in (0, 3):
     learner = CaipiClassifier(
         LogisticRegression(max_iter=500),
         explainer=FastLimeExplainer(
-            n_features=5, mode="image", shape=(8, 8), patch_size=2,
-            n_samples=500, hide_color=0,
-        ),  # fmt: skip
+            n_features=5,
+            mode="image",
+            shape=(8, 8),
+            patch_size=2,
+            n_samples=500,
+            hide_color=0,
+        ),
         n_counterexamples=c,
         counterexample_strategy="alternative",
         random_state=0,

@@ -52,7 +52,9 @@ for correct in (False, True):
         (explanation,) = learner.explain(row)
         wrong = ["site"] if correct and "site" in explanation.feature_names else None
         learner.teach(row, t_pool[i], corrections=[wrong])
-        T_pool, t_pool = (s.drop(index=i).reset_index(drop=True) for s in (T_pool, t_pool))
+        T_pool, t_pool = (
+            s.drop(index=i).reset_index(drop=True) for s in (T_pool, t_pool)
+        )
     learners["labels + corrections" if correct else "labels only"] = learner
     print(
         f"{'with' if correct else 'without'} corrections: "

@@ -31,7 +31,7 @@ for seed in seeds:
     X, X_test, y, y_test, relevant = make_confounded_classification(
         800, class_sep=1.5, random_state=seed
     )
-    for c in curves:
+    for c, frames in curves.items():
         learner = CaipiClassifier(
             explainer=LinearExplainer(n_features=3),
             n_counterexamples=c,
@@ -41,7 +41,7 @@ for seed in seeds:
             learner, X[10:], y[10:], SimulatedUser(relevant), n_iter=n_iter,
             X_test=X_test, y_test=y_test, eval_every=5, progress=False,
         )  # fmt: skip
-        curves[c].append(history.to_frame())
+        frames.append(history.to_frame())
 
 # %%
 # Mean test accuracy and explanatory F1 (how many of the explained test rows' top

@@ -29,9 +29,9 @@ n_docs, n_queries = (300, 15) if QUICK else (1000, 60)
 # neutral words, and, in training, ``zqx`` when it is positive. Test reviews
 # have no decoy.
 rng = np.random.RandomState(0)
-positive = "great fine loved superb fun moving brilliant".split()
-negative = "awful boring bad dull poor weak tedious".split()
-neutral = "film plot cast story scene actor music script ending".split()
+positive = ["great", "fine", "loved", "superb", "fun", "moving", "brilliant"]
+negative = ["awful", "boring", "bad", "dull", "poor", "weak", "tedious"]
+neutral = ["film", "plot", "cast", "story", "scene", "actor", "music", "script"]
 
 
 def review(label, decoy):

@@ -1,9 +1,9 @@
 """The API reference (docs/api.rst) lists every public name, and nothing stale."""
 
 import importlib
-from importlib import metadata
 import pkgutil
 import re
+from importlib import metadata
 from pathlib import Path
 
 import pytest

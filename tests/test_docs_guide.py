@@ -60,7 +60,9 @@ def test_page_code_runs_and_prints_what_it_shows(page, tmp_path, monkeypatch, ca
     monkeypatch.setenv("MPLBACKEND", "Agg")
     namespace = {}  # the blocks of one page build on each other, as a reader's session
     for block in _code_blocks(page.read_text()):
-        exec(compile(block, str(page), "exec"), namespace)
+        exec(compile(block, str(page), "exec"), namespace)  # noqa: S102
         printed = capsys.readouterr().out
         for shown in _shown_output(block):
-            assert shown in printed, f"{page.name} shows {shown!r}; it printed {printed!r}"
+            assert shown in printed, (
+                f"{page.name} shows {shown!r}; it printed {printed!r}"
+            )

@@ -8,7 +8,7 @@ README = (ROOT / "README.md").read_text()
 
 
 def _blocks(language):
-    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.DOTALL)
 
 
 def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():
@@ -27,7 +27,7 @@ def test_readme_python_examples_run_each_on_its_own(capsys, tmp_path, monkeypatc
     blocks = _blocks("python")
     assert blocks, "the README shows the loop"
     for block in blocks:
-        exec(compile(block, "README.md", "exec"), {})  # a fresh namespace each
+        exec(compile(block, "README.md", "exec"), {})  # noqa: S102 (fresh namespace)
     out = capsys.readouterr().out
     assert "Explanation(predicted_class=" in out
     assert "np.int64" not in out
@@ -36,10 +36,10 @@ def test_readme_python_examples_run_each_on_its_own(capsys, tmp_path, monkeypatc
 def test_readme_shows_what_the_loop_prints(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     loop = _blocks("python")[0]
-    exec(compile(loop, "README.md", "exec"), {})
+    exec(compile(loop, "README.md", "exec"), {})  # noqa: S102
     printed = capsys.readouterr().out.strip()
     after = README.split(loop, 1)[1]
-    shown = re.search(r"\n```\n(.*?)```", after, flags=re.S)[1].strip()
+    shown = re.search(r"\n```\n(.*?)```", after, flags=re.DOTALL)[1].strip()
     assert printed == shown, "the README's output block must be what the loop prints"
 
 
