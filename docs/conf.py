@@ -38,6 +38,8 @@ html_static_path = ["_static"]
 autosummary_generate = True
 autodoc_default_options = {"inherited-members": False}
 numpydoc_show_class_members = False
+# The numpydoc sections give every type, as in scikit-learn; keep signatures plain.
+autodoc_typehints = "none"
 numpydoc_class_members_toctree = False
 
 # The changelog lives at the repository root; the site shows a copy (ignored by git).

@@ -34,7 +34,7 @@ from .utils._validation import _is_dataframe
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    
+
     from .utils._typing import ArrayLike, RandomStateLike
 
 __all__ = ["RightReasonsScorer"]

@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import Interval, validate_params
 
 if TYPE_CHECKING:
     from typing import Any
-    
+
     from ..utils._typing import NDArray, RandomStateLike
 
 __all__ = ["make_confounded_classification"]

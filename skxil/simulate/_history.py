@@ -12,9 +12,9 @@ import numpy as np
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Any
-    
+
     import pandas as pd
-    
+
     from ..utils._typing import NDArray
 
 __all__ = ["History"]

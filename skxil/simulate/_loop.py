@@ -23,7 +23,7 @@ from ._user import SimulatedUser, _row
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    
+
     from .._caipi import CaipiClassifier
     from ..utils._typing import ArrayLike, MatrixLike, RandomStateLike
 

@@ -15,7 +15,7 @@ from sklearn.utils import check_random_state
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
-    
+
     from ..explain import Explanation
     from ..utils._typing import ArrayLike, NDArray, RandomStateLike
 
