@@ -23,7 +23,7 @@ from skxil import CaipiClassifier
 from skxil.datasets import make_confounded_table
 
 QUICK = os.environ.get("SKXIL_QUICK", "0") != "0"
-n_samples, n_queries = (400, 10) if QUICK else (2000, 40)
+n_samples, n_queries = (300, 8) if QUICK else (2000, 40)
 
 T_train, T_test, t_train, t_test, relevant = make_confounded_table(
     n_samples, random_state=0

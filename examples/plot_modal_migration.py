@@ -24,7 +24,7 @@ from skxil.modal import ActiveLearner
 from skxil.query import uncertainty_sampling
 
 QUICK = os.environ.get("SKXIL_QUICK", "0") != "0"
-n_queries = 20 if QUICK else 60
+n_queries = 15 if QUICK else 60
 
 X, X_test, y, y_test, relevant = make_confounded_classification(
     800, class_sep=1.5, random_state=0
