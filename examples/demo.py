@@ -74,10 +74,8 @@ def main(argv=None):
         f"(x{decoy}) a decoy that leaks the label in training only.\n"
     )
     tic = time.perf_counter()
-    common = dict(n_iter=args.n_iter, n_start=10, seed=args.seed)
-    plain, plain_learner = run_loop(
-        X_pool, y_pool, X_test, y_test, decoy, correct=False, **common
-    )
+    common = {"n_iter": args.n_iter, "n_start": 10, "seed": args.seed}
+    plain, _ = run_loop(X_pool, y_pool, X_test, y_test, decoy, correct=False, **common)
     caipi, caipi_learner = run_loop(
         X_pool, y_pool, X_test, y_test, decoy, correct=True, **common
     )

@@ -25,10 +25,15 @@ model's explanations and select models by the right reasons.
 :class:`CaipiClassifier` orchestrates them as a scikit-learn meta-estimator.
 """
 
+from importlib import metadata as _metadata
+
 from ._caipi import CaipiClassifier
 from ._training_set import TrainingSet
 from .neural import RRRClassifier
 
-__version__ = "0.1.0.dev0"
+try:
+    __version__ = _metadata.version("skxil")
+except _metadata.PackageNotFoundError:  # a source tree on sys.path, not installed
+    __version__ = "0.1.0.dev0"
 
 __all__ = ["CaipiClassifier", "RRRClassifier", "TrainingSet", "__version__"]

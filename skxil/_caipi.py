@@ -143,7 +143,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
     per_feature : bool, default=False
         If True, make ``n_counterexamples`` copies for each corrected feature,
-        re-drawing only that feature (the paper's c·|C|); otherwise the
+        re-drawing only that feature (the paper's ``c * |C|``); otherwise the
         corrected features are re-drawn together.
 
     counterexample_weight : float, default=1.0
@@ -221,7 +221,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     n_features_in_ : int
         Number of features seen during :meth:`fit` (not set for documents).
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during :meth:`fit`, when ``X`` was a
         DataFrame with string column names.
 

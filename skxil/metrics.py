@@ -9,12 +9,18 @@ masks over the features (one mask for all rows, or one per row).
 # Authors: The skxil developers
 # License: BSD 3 clause
 
+from __future__ import annotations
+
 from numbers import Real
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 
 from .explain import Explanation
+
+if TYPE_CHECKING:
+    from .utils._typing import ArrayLike, NDArray
 
 __all__ = [
     "attribution_overlap",
@@ -158,7 +164,9 @@ def _safe_divide(numerator, denominator):
     {"explanations": ["array-like", Explanation], "relevant": ["array-like"]},
     prefer_skip_nested_validation=True,
 )
-def explanation_precision_recall_fscore(explanations, relevant):
+def explanation_precision_recall_fscore(
+    explanations: list[Explanation] | ArrayLike, relevant: ArrayLike
+) -> tuple[float, float, float]:
     """Explanatory precision, recall and F1 against the ground-truth relevant features.
 
     The measures of Teso and Kersting (2019, CAIPI) for how well explanations
@@ -249,7 +257,12 @@ def _friedrich_normalize(attributions):
     },
     prefer_skip_nested_validation=True,
 )
-def wrong_reason_score(attributions, irrelevant, *, threshold=None):
+def wrong_reason_score(
+    attributions: list[Explanation] | ArrayLike,
+    irrelevant: ArrayLike,
+    *,
+    threshold: float | None = None,
+) -> float:
     """Wrong-reason (WR) score of Friedrich et al. (2023): activation on the confounder.
 
     The WR metric of Friedrich, Stammer, Schramowski and Kersting, "A typology
@@ -333,7 +346,9 @@ def wrong_reason_score(attributions, irrelevant, *, threshold=None):
     {"attributions": ["array-like", Explanation], "irrelevant": ["array-like"]},
     prefer_skip_nested_validation=True,
 )
-def attribution_overlap(attributions, irrelevant):
+def attribution_overlap(
+    attributions: list[Explanation] | ArrayLike, irrelevant: ArrayLike
+) -> float:
     """Share of the attribution mass that falls on the irrelevant features.
 
     .. math::
@@ -394,7 +409,12 @@ def attribution_overlap(attributions, irrelevant):
     },
     prefer_skip_nested_validation=True,
 )
-def dice_score(explanation, mask, *, threshold=None):
+def dice_score(
+    explanation: Explanation | list[Explanation] | ArrayLike,
+    mask: ArrayLike,
+    *,
+    threshold: float | None = None,
+) -> float:
     """Dice coefficient between a thresholded explanation and a mask.
 
     :math:`\\mathrm{Dice}(A, M) = 2 |A \\cap M| / (|A| + |M|)`, where
@@ -469,7 +489,9 @@ def dice_score(explanation, mask, *, threshold=None):
     {"coef": ["array-like"], "rule_vectors": ["array-like"]},
     prefer_skip_nested_validation=True,
 )
-def rule_decomposition(coef, rule_vectors):
+def rule_decomposition(
+    coef: ArrayLike, rule_vectors: ArrayLike
+) -> tuple[NDArray[np.float64], float | NDArray[np.float64]]:
     """Decompose a linear model's weights into the rules' ideal weight vectors.
 
     Solves the least-squares problem

@@ -21,9 +21,12 @@ itself with scikit-learn's model-selection tools.
 # Authors: The skxil developers
 # License: BSD 3 clause
 
+from __future__ import annotations
+
 import copy
 import warnings
 from numbers import Integral
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
@@ -38,6 +41,13 @@ from sklearn.utils.validation import _num_features, _num_samples, column_or_1d
 from ._caipi import _EXPLAINERS, CaipiClassifier
 from .query import uncertainty_sampling, vote_entropy_sampling
 from .utils._validation import check_query_result
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, Self
+
+    from .explain import Explanation
+    from .utils._typing import ArrayLike, MatrixLike, RandomStateLike
 
 __all__ = ["ActiveLearner", "Committee"]
 
@@ -269,19 +279,19 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
     def __init__(
         self,
-        estimator=None,
-        query_strategy=uncertainty_sampling,
-        X_training=None,
-        y_training=None,
-        bootstrap_init=False,
-        on_transformed=False,
+        estimator: Any = None,
+        query_strategy: Callable = uncertainty_sampling,
+        X_training: MatrixLike | None = None,
+        y_training: ArrayLike | None = None,
+        bootstrap_init: bool = False,
+        on_transformed: bool = False,
         *,
-        corrections=None,
-        explainer="auto",
-        n_counterexamples=3,
-        random_state=None,
-        **fit_kwargs,
-    ):
+        corrections: Any = None,
+        explainer: Any = "auto",
+        n_counterexamples: int = 3,
+        random_state: RandomStateLike = None,
+        **fit_kwargs: Any,
+    ) -> None:
         self.estimator = estimator
         self.query_strategy = query_strategy
         self.X_training = None
@@ -510,8 +520,14 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return self
 
     def teach(
-        self, X, y, bootstrap=False, only_new=False, corrections=None, **fit_kwargs
-    ):
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        bootstrap: bool = False,
+        only_new: bool = False,
+        corrections: Any = None,
+        **fit_kwargs: Any,
+    ) -> Self:
         """Add labelled rows (with their corrections) and refit.
 
         Parameters
@@ -547,7 +563,13 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self._set(self._taught(X, y, bootstrap, only_new, corrections, fit_kwargs))
         return self
 
-    def query(self, X_pool, *query_args, return_metrics=False, **query_kwargs):
+    def query(
+        self,
+        X_pool: MatrixLike,
+        *query_args: Any,
+        return_metrics: bool = False,
+        **query_kwargs: Any,
+    ) -> tuple:
         """Pick the most informative rows of ``X_pool`` with ``query_strategy``.
 
         Parameters
@@ -651,7 +673,7 @@ class ActiveLearner(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """
         return self._check_fitted().score(X, y, **score_kwargs)
 
-    def explain(self, X):
+    def explain(self, X: MatrixLike) -> list[Explanation]:
         """Explain the model's predictions (CAIPI's stage 2).
 
         Parameters
@@ -752,8 +774,11 @@ class Committee(BaseEstimator):
     }
 
     def __init__(
-        self, learner_list, query_strategy=vote_entropy_sampling, on_transformed=False
-    ):
+        self,
+        learner_list: list[ActiveLearner],
+        query_strategy: Callable = vote_entropy_sampling,
+        on_transformed: bool = False,
+    ) -> None:
         self.learner_list = learner_list
         self.query_strategy = query_strategy
         self.on_transformed = on_transformed
@@ -845,8 +870,14 @@ class Committee(BaseEstimator):
         )
 
     def teach(
-        self, X, y, bootstrap=False, only_new=False, corrections=None, **fit_kwargs
-    ):
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        bootstrap: bool = False,
+        only_new: bool = False,
+        corrections: Any = None,
+        **fit_kwargs: Any,
+    ) -> Self:
         """Teach every member the new rows and their corrections.
 
         Parameters
@@ -908,7 +939,13 @@ class Committee(BaseEstimator):
             )
         )
 
-    def query(self, X_pool, return_metrics=False, *query_args, **query_kwargs):
+    def query(
+        self,
+        X_pool: MatrixLike,
+        return_metrics: bool = False,
+        *query_args: Any,
+        **query_kwargs: Any,
+    ) -> tuple:
         """Pick the rows the committee disputes most, with ``query_strategy``.
 
         The argument order is modAL's (``return_metrics`` second).

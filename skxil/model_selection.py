@@ -13,7 +13,11 @@ model when what it should not rely on is randomised. It is a ``scoring=`` for
 fold's corrections through scikit-learn's metadata routing.
 """
 
+
+from __future__ import annotations
+
 from numbers import Integral
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -27,6 +31,11 @@ from ._inputs import DocumentsInput, input_kind
 from ._training_set import TrainingSet
 from .counterexamples import COUNTEREXAMPLE_STRATEGIES, TEXT_COUNTEREXAMPLE_STRATEGIES
 from .utils._validation import _is_dataframe
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .utils._typing import ArrayLike, RandomStateLike
 
 __all__ = ["RightReasonsScorer"]
 
@@ -131,14 +140,14 @@ class RightReasonsScorer(BaseEstimator):
 
     def __init__(
         self,
-        features=None,
+        features: ArrayLike | None = None,
         *,
-        n_draws=10,
-        strategy="randomize",
-        per_feature=False,
-        score_func=None,
-        random_state=None,
-    ):
+        n_draws: int = 10,
+        strategy: str | Callable = "randomize",
+        per_feature: bool = False,
+        score_func: Callable | None = None,
+        random_state: RandomStateLike = None,
+    ) -> None:
         self.features = features
         self.n_draws = n_draws
         self.strategy = strategy

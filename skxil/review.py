@@ -12,8 +12,11 @@ corrected features of a real row are those on which any of its counterexamples
 differs from it (for documents, the row's words that a counterexample lost).
 """
 
+from __future__ import annotations
+
 from collections import Counter
 from numbers import Integral
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -27,6 +30,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._inputs import DocumentsInput
 from ._training_set import take_rows
+
+if TYPE_CHECKING:
+    from ._caipi import CaipiClassifier
+    from .explain import Explanation
+    from .utils._typing import ArrayLike, NDArray, RandomStateLike
 
 __all__ = ["corrected_features", "rank_for_review", "suggest_corrections"]
 
@@ -51,7 +59,7 @@ def _check_learner(learner):
     {"learner": [HasMethods(["explain", "predict"])]},
     prefer_skip_nested_validation=True,
 )
-def corrected_features(learner):
+def corrected_features(learner: CaipiClassifier) -> dict:
     """The features corrected on each real training row.
 
     Read from the counterexamples: the corrected features of a row are those
@@ -123,8 +131,13 @@ def _margin(learner, X):
     prefer_skip_nested_validation=True,
 )
 def rank_for_review(
-    learner, n_rows=10, *, method="uncertain", exclude=None, random_state=None
-):
+    learner: CaipiClassifier,
+    n_rows: int = 10,
+    *,
+    method: str = "uncertain",
+    exclude: ArrayLike | None = None,
+    random_state: RandomStateLike = None,
+) -> NDArray[np.intp]:
     """Rank the training rows to show a reviewer, most worth reviewing first.
 
     Parameters
@@ -225,7 +238,9 @@ def rank_for_review(
     },
     prefer_skip_nested_validation=True,
 )
-def suggest_corrections(learner, explanations):
+def suggest_corrections(
+    learner: CaipiClassifier, explanations: list[Explanation]
+) -> list[list]:
     """For each explanation, the shown features corrected on training rows.
 
     An interface can pre-fill a correction form with them: the features the

@@ -3,7 +3,10 @@
 # Authors: The skxil developers
 # License: BSD 3 clause
 
+from __future__ import annotations
+
 from numbers import Integral
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
@@ -14,6 +17,9 @@ from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )
+
+if TYPE_CHECKING:
+    from ..utils._typing import ArrayLike, NDArray, RandomStateLike
 
 __all__ = ["SameColorFeatures", "make_colors"]
 
@@ -44,7 +50,12 @@ def _rule1(X):
     },
     prefer_skip_nested_validation=True,
 )
-def make_colors(n_samples=1000, *, sampling="uniform", random_state=None):
+def make_colors(
+    n_samples: int = 1000,
+    *,
+    sampling: str = "uniform",
+    random_state: RandomStateLike = None,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]:
     """Generate Ross et al.'s "colors" images, where two rules explain the labels.
 
     The toy problem of Ross, Hughes and Doshi-Velez ("Right for the right
@@ -209,11 +220,11 @@ class SameColorFeatures(TransformerMixin, BaseEstimator):
     n_features_in_ : int
         Number of pixels seen during :meth:`fit`.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the pixels seen during :meth:`fit`, when ``X`` has string
         column names.
 
-    pairs_ : ndarray of shape (n_features_in_ * (n_features_in_ - 1) / 2, 2)
+    pairs_ : ndarray of shape (`n_features_in_` * (`n_features_in_` - 1) / 2, 2)
         Pixel index pairs ``(i, j)``, ``i < j``, of the output features, in
         output order.
 
@@ -245,7 +256,7 @@ class SameColorFeatures(TransformerMixin, BaseEstimator):
         pass
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: None = None) -> SameColorFeatures:
         """Record the number of pixels.
 
         Parameters
@@ -266,7 +277,7 @@ class SameColorFeatures(TransformerMixin, BaseEstimator):
         self.pairs_ = np.column_stack([i, j]).astype(np.intp)
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> NDArray[np.float64]:
         """Compute the "same colour" indicators.
 
         Parameters
@@ -284,7 +295,9 @@ class SameColorFeatures(TransformerMixin, BaseEstimator):
         X = validate_data(self, X, reset=False)
         return (X[:, self.pairs_[:, 0]] == X[:, self.pairs_[:, 1]]).astype(np.float64)
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(
+        self, input_features: ArrayLike | None = None
+    ) -> NDArray[np.object_]:
         """Names of the output features, ``"same_{i}_{j}"``.
 
         Parameters
@@ -308,7 +321,7 @@ class SameColorFeatures(TransformerMixin, BaseEstimator):
             [f"same_{names[i]}_{names[j]}" for i, j in self.pairs_], dtype=object
         )
 
-    def feature_mask(self, pixel_mask):
+    def feature_mask(self, pixel_mask: ArrayLike) -> NDArray[np.bool_]:
         """Output features whose two pixels are both in ``pixel_mask``.
 
         Turns a rule's relevant pixels (a row of the ``rules`` of
@@ -317,7 +330,7 @@ class SameColorFeatures(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        pixel_mask : array-like of bool of shape (n_features_in_,)
+        pixel_mask : array-like of bool of shape (`n_features_in_`,)
             Relevant pixels.
 
         Returns

@@ -3,12 +3,20 @@
 # Authors: The skxil developers
 # License: BSD 3 clause
 
+from __future__ import annotations
+
 import math
 import numbers
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ..utils._typing import NDArray, RandomStateLike
 
 __all__ = ["make_confounded_classification"]
 
@@ -60,17 +68,17 @@ def _draw(n, n_classes, n_noise, means, decoy_noise, rng, *, confounded):
     prefer_skip_nested_validation=True,
 )
 def make_confounded_classification(
-    n_samples=1000,
+    n_samples: int = 1000,
     *,
-    n_features=6,
-    n_informative=3,
-    n_classes=2,
-    class_sep=1.0,
-    decoy_noise=0.1,
-    test_size=0.5,
-    as_frame=False,
-    random_state=None,
-):
+    n_features: int = 6,
+    n_informative: int = 3,
+    n_classes: int = 2,
+    class_sep: float = 1.0,
+    decoy_noise: float = 0.1,
+    test_size: float = 0.5,
+    as_frame: bool = False,
+    random_state: RandomStateLike = None,
+) -> tuple[Any, Any, Any, Any, NDArray[np.bool_]]:
     """Generate a classification problem with a decoy feature (a confounder).
 
     The data set of the CAIPI demonstration: a model trained on it is right for

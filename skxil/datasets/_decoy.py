@@ -3,14 +3,20 @@
 # Authors: The skxil developers
 # License: BSD 3 clause
 
+from __future__ import annotations
+
 import math
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
+
+if TYPE_CHECKING:
+    from ..utils._typing import ArrayLike, NDArray, RandomStateLike
 
 __all__ = ["add_decoy", "load_decoy_digits"]
 
@@ -121,16 +127,16 @@ def _paint(images, corners, shades, patch):
     prefer_skip_nested_validation=True,
 )
 def add_decoy(
-    images,
-    labels,
+    images: ArrayLike,
+    labels: ArrayLike,
     *,
-    patch=4,
-    train=True,
-    shape=None,
-    shades=None,
-    n_classes=None,
-    random_state=None,
-):
+    patch: int = 4,
+    train: bool = True,
+    shape: tuple[int, int] | None = None,
+    shades: ArrayLike | None = None,
+    n_classes: int | None = None,
+    random_state: RandomStateLike = None,
+) -> tuple[NDArray, NDArray[np.bool_]]:
     """Paint a decoy patch, whose shade reveals the label, into a corner of each image.
 
     The decoy of Ross et al.'s *decoy MNIST* (2017), which CAIPI (Teso and
@@ -237,7 +243,9 @@ def add_decoy(
     },
     prefer_skip_nested_validation=True,
 )
-def load_decoy_digits(*, patch=2, test_size=0.5, random_state=None):
+def load_decoy_digits(
+    *, patch: int = 2, test_size: float = 0.5, random_state: RandomStateLike = None
+) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray[np.bool_], NDArray[np.bool_]]:
     """Decoy digits: scikit-learn's bundled 8 x 8 digits with a decoy patch.
 
     A small, offline stand-in for decoy MNIST. The 1797 digits of

@@ -3,11 +3,17 @@
 # Authors: The skxil developers
 # License: BSD 3 clause
 
+from __future__ import annotations
+
 import gzip
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.utils._param_validation import validate_params
+
+if TYPE_CHECKING:
+    from ..utils._typing import NDArray, PathLike
 
 __all__ = ["load_fashion_mnist"]
 
@@ -55,7 +61,9 @@ def _read_idx(filename, magic):
 @validate_params(
     {"path": [str, os.PathLike, None]}, prefer_skip_nested_validation=True
 )
-def load_fashion_mnist(path=None):
+def load_fashion_mnist(
+    path: str | PathLike | None = None,
+) -> tuple[NDArray[np.uint8], NDArray[np.uint8], NDArray[np.uint8], NDArray[np.uint8]]:
     """Load Fashion-MNIST from its four gzipped IDX files.
 
     Nothing is downloaded: the files are read from ``path``. On Debian and

@@ -3,12 +3,20 @@
 # Authors: The skxil developers
 # License: BSD 3 clause
 
+from __future__ import annotations
+
 import math
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..utils._typing import NDArray, RandomStateLike
 
 __all__ = ["make_confounded_table"]
 
@@ -67,8 +75,12 @@ def _draw(n, decoy_noise, rng, *, confounded):
     prefer_skip_nested_validation=True,
 )
 def make_confounded_table(
-    n_samples=1000, *, decoy_noise=0.05, test_size=0.5, random_state=None
-):
+    n_samples: int = 1000,
+    *,
+    decoy_noise: float = 0.05,
+    test_size: float = 0.5,
+    random_state: RandomStateLike = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, pd.Series, NDArray[np.bool_]]:
     """Generate a mixed-type table whose string column ``site`` leaks the label.
 
     A table as people debug them for confounders: numbers, a string column, a

@@ -222,7 +222,7 @@ _POOL_PARAMETERS_DOC = """X : {array-like, sparse matrix, DataFrame} of shape (n
         rows score alike and are queried together. See
         :func:`~skxil.query.ranked_batch_sampling` for diverse batches.
 
-%(ranking_parameters)s
+    %(ranking_parameters)s
 
     **predict_proba_kwargs : dict
         Keyword arguments passed to ``classifier.predict_proba``."""

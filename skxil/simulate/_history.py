@@ -3,7 +3,19 @@
 # Authors: The skxil developers
 # License: BSD 3 clause
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+
+    import pandas as pd
+
+    from ..utils._typing import NDArray
 
 __all__ = ["History"]
 
@@ -79,7 +91,7 @@ class History:
     ['iteration', 'n_labelled', 'n_corrections']
     """
 
-    def __init__(self, records=None):
+    def __init__(self, records: Iterable[dict] | None = None) -> None:
         self.records = [dict(r) for r in records] if records is not None else []
         self.query_scores = np.empty((0, 3))
         self.learner = None
@@ -96,7 +108,7 @@ class History:
     def __repr__(self):
         return f"History({len(self)} records)"
 
-    def column(self, name):
+    def column(self, name: str) -> NDArray:
         """One field of every record as an array.
 
         Parameters
@@ -112,7 +124,7 @@ class History:
             raise KeyError(f"Unknown field {name!r}; records have {FIELDS}.")
         return np.asarray([r.get(name, np.nan) for r in self.records], dtype=float)
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """The records as a pandas DataFrame, one row per evaluation.
 
         Returns
@@ -132,8 +144,14 @@ class History:
                 frame[name] = frame[name].astype(int)
         return frame
 
-    def plot(self, ax=None, other=None, *, label="with corrections",
-             other_label="without corrections"):
+    def plot(
+        self,
+        ax: Any = None,
+        other: History | None = None,
+        *,
+        label: str = "with corrections",
+        other_label: str = "without corrections",
+    ) -> NDArray:
         """Plot predictive and explanatory F1 against the iterations.
 
         Parameters

@@ -3,9 +3,12 @@
 # Authors: The skxil developers
 # License: BSD 3 clause
 
+from __future__ import annotations
+
 import copy
 import numbers
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
@@ -17,6 +20,12 @@ from .._inputs import is_documents
 from ..utils._text import document_words
 from ._history import History
 from ._user import SimulatedUser, _row
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .._caipi import CaipiClassifier
+    from ..utils._typing import ArrayLike, MatrixLike, RandomStateLike
 
 __all__ = ["simulate", "ExcludeRows"]
 
@@ -92,7 +101,9 @@ class ExcludeRows:
            [0, 1]])
     """
 
-    def __init__(self, strategy, exclude, *, max_tries=10):
+    def __init__(
+        self, strategy: str | Callable, exclude: ArrayLike, *, max_tries: int = 10
+    ) -> None:
         self.strategy = strategy
         self.exclude = exclude
         self.max_tries = max_tries
@@ -240,23 +251,23 @@ def _relevant_rows(user, X, positions, n_features):
     prefer_skip_nested_validation=False,  # it fits the user's estimator
 )
 def simulate(
-    learner,
-    X_pool,
-    y_pool,
-    user,
+    learner: CaipiClassifier,
+    X_pool: MatrixLike,
+    y_pool: ArrayLike,
+    user: SimulatedUser,
     *,
-    n_iter,
-    X_test=None,
-    y_test=None,
-    relevant_test=None,
-    explain_from=0,
-    eval_every=1,
-    n_explain_test=20,
-    exclude=None,
-    n_instances=1,
-    progress=True,
-    random_state=None,
-):
+    n_iter: int,
+    X_test: MatrixLike | None = None,
+    y_test: ArrayLike | None = None,
+    relevant_test: ArrayLike | None = None,
+    explain_from: int | None = 0,
+    eval_every: int = 1,
+    n_explain_test: int = 20,
+    exclude: ArrayLike | None = None,
+    n_instances: int = 1,
+    progress: bool = True,
+    random_state: RandomStateLike = None,
+) -> History:
     """Run the CAIPI loop with a simulated user and record learning curves.
 
     Each iteration queries ``n_instances`` rows of the remaining pool,

@@ -3,11 +3,21 @@
 # Authors: The skxil developers
 # License: BSD 3 clause
 
+from __future__ import annotations
+
 import inspect
 import numbers
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.utils import check_random_state
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from ..explain import Explanation
+    from ..utils._typing import ArrayLike, NDArray, RandomStateLike
 
 __all__ = ["SimulatedUser"]
 
@@ -156,14 +166,14 @@ class SimulatedUser:
 
     def __init__(
         self,
-        relevant,
+        relevant: ArrayLike | Callable,
         *,
-        feedback="ignore",
-        noise=None,
-        noise_rate=0.0,
-        min_stability=None,
-        random_state=None,
-    ):
+        feedback: str = "ignore",
+        noise: str | None = None,
+        noise_rate: float = 0.0,
+        min_stability: float | None = None,
+        random_state: RandomStateLike = None,
+    ) -> None:
         self.relevant = relevant
         self.feedback = feedback
         self.noise = noise
@@ -235,7 +245,7 @@ class SimulatedUser:
         if not 0.0 <= min_stability <= 1.0:
             raise ValueError(f"min_stability must lie in [0, 1]; got {min_stability}.")
 
-    def is_stable(self, explanation):
+    def is_stable(self, explanation: Explanation) -> bool:
         """Whether the user would correct ``explanation``, by its stability.
 
         Parameters
@@ -255,7 +265,7 @@ class SimulatedUser:
             return True
         return stability.score >= self.min_stability
 
-    def reset(self):
+    def reset(self) -> SimulatedUser:
         """Start the answers afresh: a new generator and no answers given.
 
         Returns
@@ -272,7 +282,14 @@ class SimulatedUser:
         return self
 
     # ------------------------------------------------------------- answers
-    def relevant_mask(self, x, n_features, *, index=None, feature_names=None):
+    def relevant_mask(
+        self,
+        x: ArrayLike,
+        n_features: int,
+        *,
+        index: int | None = None,
+        feature_names: list[str] | None = None,
+    ) -> NDArray[np.bool_]:
         """The relevant features of one row.
 
         Parameters
@@ -327,7 +344,14 @@ class SimulatedUser:
             )
         return mask
 
-    def answer(self, x, y_true, explanation, *, index=None):
+    def answer(
+        self,
+        x: ArrayLike,
+        y_true: Any,
+        explanation: Explanation | None,
+        *,
+        index: int | None = None,
+    ) -> tuple:
         """Answer one query: the true label and, maybe, a correction.
 
         Parameters
@@ -431,7 +455,14 @@ class SimulatedUser:
             return np.arange(n_features)
         return np.flatnonzero(relevant)  # "wrong"
 
-    def answer_batch(self, X, y_true, explanations, *, indices=None):
+    def answer_batch(
+        self,
+        X: ArrayLike,
+        y_true: ArrayLike,
+        explanations: list[Explanation | None],
+        *,
+        indices: ArrayLike | None = None,
+    ) -> tuple:
         """Answer several queries, one :meth:`answer` per row.
 
         Parameters
