@@ -37,14 +37,23 @@ def _documented_names(text):
     return names
 
 
+def _resolve(qualified):
+    module, _, name = qualified.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
 def test_every_public_name_is_in_the_api_reference():
     documented = _documented_names(API.read_text())
+    # a re-export (skxil.RRRClassifier is skxil.neural.RRRClassifier) is
+    # documented once, under its module
+    objects = {id(_resolve(entry)) for entry in documented}
     missing = [
         f"{module.__name__}.{name}"
         for module in _public_modules()
         for name in module.__all__
         if not name.startswith("__")  # __version__: stated in the page's text
         and f"{module.__name__}.{name}" not in documented
+        and id(getattr(module, name)) not in objects
     ]
     assert not missing, f"add these to docs/api.rst: {missing}"
 

@@ -192,10 +192,10 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         ``"softmax"``.
 
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during ``fit``.
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X`
+        Names of features seen during ``fit``. Defined only when ``X``
         has feature names that are all strings.
 
     See Also
@@ -637,6 +637,27 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
     def _log_proba(self, X):
         X = self._check_X(X)
         return forward(self.coefs_, self.intercepts_, X, self.activation)[1]
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy on the rows ``X`` with labels ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test rows.
+
+        y : array-like of shape (n_samples,)
+            Their true labels.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows.
+
+        Returns
+        -------
+        score : float
+            The share of rows whose predicted label is ``y`` (weighted).
+        """
+        return super().score(X, y, sample_weight=sample_weight)
 
     def predict_log_proba(self, X):
         """Log-probability of each class.
