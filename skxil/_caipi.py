@@ -44,6 +44,7 @@ from sklearn.utils.validation import (
 from . import query as _query
 from ._inputs import DocumentsInput, check_labels, input_kind
 from ._training_set import TrainingSet, take_rows
+from .query._pool import is_dask_pool, query_dask_pool
 from .counterexamples import COUNTEREXAMPLE_STRATEGIES, TEXT_COUNTEREXAMPLE_STRATEGIES
 from .utils._validation import check_corrections, check_query_result
 
@@ -823,8 +824,11 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X_pool : {array-like, sparse matrix, DataFrame} of shape (n_pool, n_features)
-            Unlabelled rows.
+        X_pool : {array-like, sparse matrix, DataFrame, dask array, dask DataFrame} \
+                of shape (n_pool, n_features)
+            Unlabelled rows. A dask pool is scored block by block where its
+            blocks are, by the strategies that accept one (uncertainty,
+            margin, entropy, random); only the chosen rows are computed.
 
         n_instances : int, default=1
             Number of rows to pick.
@@ -839,7 +843,8 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
         X_query : same type as ``X_pool``
             The chosen rows, ``X_pool[query_idx]`` (a DataFrame for a
-            DataFrame pool).
+            DataFrame pool; a NumPy array or pandas DataFrame, computed, for a
+            dask pool).
         """
         self._validate_params()
         if isinstance(self.query_strategy, str):
@@ -847,6 +852,9 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             strategy_kwargs.setdefault("random_state", self._query_seed())
         else:
             strategy = self.query_strategy
+        if is_dask_pool(X_pool):
+            # scored block by block; only the chosen rows are computed
+            return query_dask_pool(strategy, self, X_pool, n_instances, strategy_kwargs)
         result = strategy(self, X_pool, n_instances=n_instances, **strategy_kwargs)
         query_idx, _ = check_query_result(result, _num_samples(X_pool))
         if sparse.issparse(X_pool) and X_pool.format not in ("csr", "csc"):

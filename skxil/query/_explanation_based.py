@@ -362,7 +362,7 @@ def explanation_pair_sampling(
     >>> query_idx.shape, len(set(query_idx.tolist()))
     ((3,), 3)
     """
-    n_pool = _pool_size(X)
+    n_pool = _pool_size(X, "explanation_pair_sampling")
     n_instances = _check_n_instances(n_instances, n_pool)
     rng = check_random_state(random_state)
     sample = _sample(n_pool, n_explained, rng)
@@ -520,7 +520,7 @@ def wrong_reason_sampling(
     >>> bool(scores[0] >= scores[1])
     True
     """
-    n_pool = _pool_size(X)
+    n_pool = _pool_size(X, "wrong_reason_sampling")
     n_instances = _check_n_instances(n_instances, n_pool)
     training_set = getattr(classifier, "training_set_", None)
     counts = _corrected_feature_counts(training_set)

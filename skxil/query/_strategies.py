@@ -13,12 +13,22 @@ from collections import namedtuple
 from numbers import Integral
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.special import entr
-from sklearn.exceptions import NotFittedError
-from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
-from sklearn.utils.validation import _num_samples
+
+# The pool helpers are imported from here by the other strategy modules.
+from ._pool import (  # noqa: F401
+    _check_n_instances,
+    _pool_scores,
+    _pool_size,
+    _predict_proba,
+    _row_chunks,
+    _select,
+    _top_n,
+    pool_size,
+    rank_pool,
+)
 
 __all__ = [
     "entropy_sampling",
@@ -26,115 +36,6 @@ __all__ = [
     "random_sampling",
     "uncertainty_sampling",
 ]
-
-
-def _check_n_instances(n_instances, n_pool):
-    """Check ``n_instances`` against a pool of ``n_pool`` rows.
-
-    ``validate_params`` has already checked that it is an integer of at least
-    1; what it cannot know is the size of the pool, nor that a bool, which
-    Python counts as an integer, is never meant as a number of rows.
-    """
-    if n_pool == 0:
-        raise ValueError(
-            "The pool X is empty (0 samples); at least one sample is needed to "
-            "query from."
-        )
-    if isinstance(n_instances, bool):
-        raise TypeError(
-            f"n_instances must be an integer, got {n_instances!r} of type "
-            f"{type(n_instances).__name__}."
-        )
-    if n_instances > n_pool:
-        raise ValueError(
-            f"n_instances must be between 1 and the pool size ({n_pool} samples), "
-            f"got n_instances={n_instances}."
-        )
-    return int(n_instances)
-
-
-def _pool_size(X):
-    """Number of rows of the pool, whatever its container."""
-    try:
-        return _num_samples(X)
-    except TypeError as exc:
-        raise TypeError(
-            f"The pool X must be array-like or a sparse matrix, got {type(X).__name__}."
-        ) from exc
-
-
-def _predict_proba(classifier, X, n_pool, predict_proba_kwargs):
-    """Class probabilities of the pool, or ``None`` if the classifier is unfitted."""
-    try:
-        proba = classifier.predict_proba(X, **predict_proba_kwargs)
-    except NotFittedError:
-        return None
-    proba = np.asarray(proba, dtype=np.float64)
-    if proba.ndim != 2 or proba.shape[0] != n_pool:
-        raise ValueError(
-            "classifier.predict_proba(X) must return an array of shape "
-            f"(n_samples, n_classes) = ({n_pool}, n_classes), got shape {proba.shape}."
-        )
-    return proba
-
-
-def _top_n(keys, n_instances):
-    """Indices of the ``n_instances`` smallest ``keys``, smallest first.
-
-    Equals ``np.argsort(keys, kind="stable")[:n_instances]`` (ties in increasing
-    index order, NaN last) but costs O(n + k log k) instead of O(n log n): a
-    partition finds the ``n_instances``-th smallest key, every key below it is
-    kept and the ties at it are filled in by increasing index, and only those
-    ``n_instances`` rows are sorted.
-    """
-    n_pool = keys.shape[0]
-    if n_instances >= n_pool:
-        return np.argsort(keys, kind="stable")
-    kth = np.partition(keys, n_instances - 1)[n_instances - 1]
-    if np.isnan(kth):
-        # Fewer than n_instances numbers: the NaN rows are needed, by index.
-        return np.argsort(keys, kind="stable")[:n_instances]
-    below = np.flatnonzero(keys < kth)
-    tied = np.flatnonzero(keys == kth)[: n_instances - below.shape[0]]
-    candidates = np.concatenate([below, tied])
-    candidates.sort()
-    return candidates[np.argsort(keys[candidates], kind="stable")]
-
-
-def _select(scores, n_instances, *, largest, random_tie_break, random_state):
-    """Indices of the ``n_instances`` best scores, best first.
-
-    Ties keep the order of the rows (lowest index first) unless
-    ``random_tie_break`` is True, in which case the rows are shuffled with
-    ``random_state`` before a stable sort, so tied rows come out in random order.
-    Only the selected rows are sorted (see :func:`_top_n`); the result is that
-    of a full stable sort.
-    """
-    keys = -scores if largest else scores
-    if random_tie_break:
-        rng = check_random_state(random_state)
-        permutation = rng.permutation(scores.shape[0])
-        order = permutation[_top_n(keys[permutation], n_instances)]
-    else:
-        order = _top_n(keys, n_instances)
-    query_idx = np.asarray(order[:n_instances], dtype=np.intp)
-    return query_idx, scores[query_idx]
-
-
-def _row_chunks(X, n_pool, chunk_size):
-    """``(start, stop, rows)`` of consecutive slices of at most ``chunk_size`` rows.
-
-    ``chunk_size=None`` yields the whole pool unchanged, in one piece. Sparse
-    formats without row slicing (COO, DIA) are converted to CSR once.
-    """
-    if chunk_size is None or chunk_size >= n_pool:
-        yield 0, n_pool, X
-        return
-    if sp.issparse(X) and X.format not in ("csr", "csc", "lil", "dok"):
-        X = X.tocsr()
-    for start in range(0, n_pool, chunk_size):
-        stop = min(start + chunk_size, n_pool)
-        yield start, stop, _safe_indexing(X, slice(start, stop))
 
 
 def _uncertainty(proba):
@@ -239,46 +140,6 @@ def _with_pool_parameters(func):
     return func
 
 
-def _pool_scores(measure, classifier, X, n_pool, chunk_size, kwargs):
-    """Score every pool row with ``measure``, ``chunk_size`` rows at a time.
-
-    Only one chunk's class probabilities are held at once; the scores are
-    those of a single call on the whole pool. The cold-start score is used for
-    every row if the classifier is not fitted.
-    """
-    scores = np.empty(n_pool)
-    for start, stop, rows in _row_chunks(X, n_pool, chunk_size):
-        proba = _predict_proba(classifier, rows, stop - start, kwargs)
-        if proba is None:
-            scores.fill(measure.cold_start)
-            break
-        scores[start:stop] = measure.score(proba)
-    return scores
-
-
-def _rank_by(
-    measure,
-    classifier,
-    X,
-    n_instances,
-    random_tie_break,
-    random_state,
-    kwargs,
-    chunk_size=None,
-):
-    """Query the ``n_instances`` rows of ``X`` that ``measure`` ranks first."""
-    n_pool = _pool_size(X)
-    n_instances = _check_n_instances(n_instances, n_pool)
-    scores = _pool_scores(measure, classifier, X, n_pool, chunk_size, kwargs)
-    return _select(
-        scores,
-        n_instances,
-        largest=measure.largest,
-        random_tie_break=random_tie_break,
-        random_state=random_state,
-    )
-
-
 # classifier.predict_proba is the caller's code and may validate its own
 # parameters, so nested validation stays on.
 @validate_params(_PROBA_CONSTRAINTS, prefer_skip_nested_validation=False)
@@ -336,15 +197,15 @@ def uncertainty_sampling(
     >>> query_idx
     array([3, 2])
     """
-    return _rank_by(
+    return rank_pool(
         _UNCERTAINTY,
         classifier,
         X,
         n_instances,
-        random_tie_break,
-        random_state,
-        predict_proba_kwargs,
-        chunk_size,
+        random_tie_break=random_tie_break,
+        random_state=random_state,
+        chunk_size=chunk_size,
+        predict_proba_kwargs=predict_proba_kwargs,
     )
 
 
@@ -404,15 +265,15 @@ def margin_sampling(
     >>> query_idx
     array([3, 2])
     """
-    return _rank_by(
+    return rank_pool(
         _MARGIN,
         classifier,
         X,
         n_instances,
-        random_tie_break,
-        random_state,
-        predict_proba_kwargs,
-        chunk_size,
+        random_tie_break=random_tie_break,
+        random_state=random_state,
+        chunk_size=chunk_size,
+        predict_proba_kwargs=predict_proba_kwargs,
     )
 
 
@@ -473,15 +334,15 @@ def entropy_sampling(
     >>> query_idx
     array([3, 2])
     """
-    return _rank_by(
+    return rank_pool(
         _ENTROPY,
         classifier,
         X,
         n_instances,
-        random_tie_break,
-        random_state,
-        predict_proba_kwargs,
-        chunk_size,
+        random_tie_break=random_tie_break,
+        random_state=random_state,
+        chunk_size=chunk_size,
+        predict_proba_kwargs=predict_proba_kwargs,
     )
 
 
@@ -534,7 +395,7 @@ def random_sampling(classifier, X, n_instances=1, *, random_state=None):
     >>> scores
     array([0., 0., 0.])
     """
-    n_pool = _pool_size(X)
+    n_pool = pool_size(X)
     n_instances = _check_n_instances(n_instances, n_pool)
     rng = check_random_state(random_state)
     query_idx = rng.choice(n_pool, size=n_instances, replace=False).astype(np.intp)
