@@ -288,6 +288,35 @@ def rank_pool(
     )
 
 
+def map_pool(func, X, *, tail=(), dtype=np.float64, chunk_size=None):
+    """``func(rows)`` over a pool: per ``chunk_size`` rows in memory, per block on dask.
+
+    ``func`` maps rows to an array of shape ``(n_rows,) + tail``. An in-memory
+    pool gives the concatenated ndarray; a dask pool a lazy dask array with
+    one block per pool block (rows as dask knows them, NaN if unknown),
+    computed where the blocks are.
+    """
+    if not is_dask_pool(X):
+        n_pool = _pool_size(X)
+        out = np.empty((n_pool,) + tuple(tail), dtype=dtype)
+        for start, stop, rows in _row_chunks(X, n_pool, chunk_size):
+            out[start:stop] = func(rows)
+        return out
+    import dask.array as da
+
+    blocks = _dask_blocks(X)
+    known = _known_rows(X) is not None
+    lengths = X.chunks[0] if known else [np.nan] * len(blocks)
+    pieces = [
+        da.from_delayed(
+            _delayed(map_pool)(func, block, tail=tail, dtype=dtype, chunk_size=chunk_size),
+            shape=(n_rows,) + tuple(tail), dtype=dtype,
+        )
+        for block, n_rows in zip(blocks, lengths)
+    ]
+    return da.concatenate(pieces, axis=0)
+
+
 # ------------------------------------------------------------ dask pools
 class _Candidates:
     """The best rows of a run of consecutive blocks.

@@ -15,7 +15,10 @@ from numbers import Integral
 import numpy as np
 from scipy.special import entr
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
+from functools import partial
+
+from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 # The pool helpers are imported from here by the other strategy modules.
 from ._pool import (  # noqa: F401
@@ -26,11 +29,13 @@ from ._pool import (  # noqa: F401
     _row_chunks,
     _select,
     _top_n,
+    map_pool,
     pool_size,
     rank_pool,
 )
 
 __all__ = [
+    "score_pool",
     "entropy_sampling",
     "margin_sampling",
     "random_sampling",
@@ -114,8 +119,17 @@ def with_ranking_parameters(func):
 
 # The parameters after ``classifier`` mean the same for the three strategies
 # that rank by class probabilities; their docstrings share one description.
-_POOL_PARAMETERS_DOC = """X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-        The pool to query from. It is passed to ``predict_proba`` unchanged.
+_POOL_PARAMETERS_DOC = """X : {array-like, sparse matrix, DataFrame, dask array, dask DataFrame} \
+            of shape (n_samples, n_features)
+        The pool to query from. It is passed to ``predict_proba`` unchanged
+        (``chunk_size`` rows at a time). A dask pool is scored one block at a
+        time where its blocks are, each block's best ``n_instances`` rows are
+        merged across blocks, and the pool is computed once, never gathered:
+        the result is that of the computed pool in memory, except that with
+        ``random_tie_break=True`` ties are broken by a hash of
+        ``random_state``, the block and the row (reproducible, but not the
+        in-memory draw). A float32 pool scored by a linear model is not
+        copied to float64 (see the user guide on scaling).
 
     n_instances : int, default=1
         Number of rows to query, between 1 and ``n_samples``. The batch is the
@@ -359,8 +373,10 @@ def random_sampling(classifier, X, n_instances=1, *, random_state=None):
         Ignored; present for a signature compatible with the other strategies
         and with modAL.
 
-    X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-        The pool to query from. Only its number of rows is used.
+    X : {array-like, sparse matrix, DataFrame, dask array, dask DataFrame} \
+            of shape (n_samples, n_features)
+        The pool to query from. Only its number of rows is used (for a dask
+        DataFrame, its partitions' lengths are computed).
 
     n_instances : int, default=1
         Number of rows to query, between 1 and ``n_samples``. A random batch
@@ -400,3 +416,100 @@ def random_sampling(classifier, X, n_instances=1, *, random_state=None):
     rng = check_random_state(random_state)
     query_idx = rng.choice(n_pool, size=n_instances, replace=False).astype(np.intp)
     return query_idx, np.zeros(n_instances)
+
+
+_MEASURES = {"uncertainty": _UNCERTAINTY, "margin": _MARGIN, "entropy": _ENTROPY}
+
+
+def _scores_of(rows, classifier, score, kwargs):
+    """One chunk's scores (runs where the chunk is, for a dask pool)."""
+    if score == "predict":
+        return classifier.predict(rows, **kwargs)
+    proba = _predict_proba(classifier, rows, _pool_size(rows), kwargs)
+    if proba is None:
+        raise NotFittedError(
+            f"The classifier ({type(classifier).__name__}) is not fitted; fit it "
+            "before scoring a pool with score_pool."
+        )
+    return proba if score == "proba" else _MEASURES[score].score(proba)
+
+
+@validate_params(
+    {
+        "classifier": "no_validation",
+        "X": "no_validation",
+        "score": [StrOptions({"uncertainty", "margin", "entropy", "proba", "predict"})],
+        "chunk_size": [Interval(Integral, 1, None, closed="left"), None],
+    },
+    prefer_skip_nested_validation=False,
+)
+def score_pool(classifier, X, *, score="uncertainty", chunk_size=None, **kwargs):
+    """Score every row of a pool, lazily and block by block for a dask pool.
+
+    The per-row scores the query strategies rank by, the class probabilities
+    or the predictions, for pools too large to rank at once or to keep: a
+    dask pool gives a dask array with one block per pool block, computed
+    where the blocks are when it is computed (or stored, e.g. with
+    ``dask.array.to_zarr``), never gathered on one machine. A float32 pool
+    scored by a linear model stays float32 (see the user guide).
+
+    Parameters
+    ----------
+    classifier : estimator
+        Fitted classifier with ``predict_proba`` (``predict`` for
+        ``score="predict"``), e.g. a :class:`~skxil.CaipiClassifier`.
+
+    X : {array-like, sparse matrix, DataFrame, dask array, dask DataFrame} \
+            of shape (n_samples, n_features)
+        The pool, passed to the classifier one chunk (in memory) or one
+        block (dask) at a time.
+
+    score : {"uncertainty", "margin", "entropy", "proba", "predict"}, \
+            default="uncertainty"
+        What to compute per row: the score of
+        :func:`uncertainty_sampling`, :func:`margin_sampling` or
+        :func:`entropy_sampling`, the class probabilities (one column per
+        class of ``classifier.classes_``) or the predicted label.
+
+    chunk_size : int, default=None
+        Rows given to the classifier at a time (within each block of a dask
+        pool). None gives it a whole pool or block at once.
+
+    **kwargs : dict
+        Passed to ``classifier.predict_proba`` (``predict``).
+
+    Returns
+    -------
+    scores : ndarray or dask array of shape (n_samples,) or (n_samples, n_classes)
+        A dask array, not computed yet, for a dask pool.
+
+    Raises
+    ------
+    NotFittedError
+        If the classifier is not fitted (for a dask pool, when computed).
+
+    See Also
+    --------
+    uncertainty_sampling : Query the rows with the largest uncertainty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxil.query import score_pool
+    >>> X = np.array([[-3.0], [-1.0], [0.1], [2.0], [4.0]])
+    >>> clf = LogisticRegression().fit(X, [0, 0, 0, 1, 1])
+    >>> scores = score_pool(clf, da.from_array(X, chunks=2))
+    >>> scores.chunks
+    ((2, 2, 1),)
+    >>> bool(np.allclose(scores.compute(), score_pool(clf, X)))
+    True
+    """
+    tail, dtype = (), np.float64
+    if score == "proba":
+        tail = (len(classifier.classes_),)
+    elif score == "predict":
+        dtype = np.asarray(classifier.classes_).dtype
+    func = partial(_scores_of, classifier=classifier, score=score, kwargs=kwargs)
+    return map_pool(func, X, tail=tail, dtype=dtype, chunk_size=chunk_size)
