@@ -13,10 +13,12 @@ This is done only where it changes nothing but rounding: a fitted
 alone, at the end of a :class:`~sklearn.pipeline.Pipeline` of feature-wise
 transformers that keep float32 (scalers, imputers...), or wrapped by a
 :class:`~skxil.CaipiClassifier` fitted on arrays. A decision value summed in
-float32 differs from the float64 one by at most about
-``n_features * 2**-24 * sum_j |coef_j x_j|`` (a few 1e-7 relative for 30
-features), and a probability by at most as much as its decision value, so
-rows whose scores differ by less than that may swap ranks. Any other model,
+float32 differs from the float64 one by at most ``(n_features + 2) * 2**-24 *
+sum_j |coef_j x_j|`` (the rounding of the dot product, of the coefficient and
+of the transformed value), and a probability by at most a quarter (binary)
+or half (softmax, one-vs-rest) of that: typically below 1e-7, up to 1e-5 for
+large unscaled coefficients. Rows whose scores differ by less may swap ranks.
+Any other model,
 container or dtype goes through ``predict_proba`` unchanged.
 """
 
