@@ -18,8 +18,7 @@ sum_j |coef_j x_j|`` (the rounding of the dot product, of the coefficient and
 of the transformed value), and a probability by at most a quarter (binary)
 or half (softmax, one-vs-rest) of that: typically below 1e-7, up to 1e-5 for
 large unscaled coefficients. Rows whose scores differ by less may swap ranks.
-Any other model,
-container or dtype goes through ``predict_proba`` unchanged.
+Any other model, container or dtype goes through ``predict_proba`` unchanged.
 """
 
 # Authors: The skxil developers
