@@ -34,6 +34,7 @@ import resource
 import statistics
 import time
 import tracemalloc
+from functools import partial
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -134,7 +135,7 @@ def dask_table(learner, sizes, workers, in_memory_max):
         if n_rows <= in_memory_max:
             X = _pool(n_rows).compute(scheduler="threads")
             in_memory[n_rows] = (
-                _median_time(lambda: uncertainty_sampling(learner, X, 10)),
+                _median_time(partial(uncertainty_sampling, learner, X, 10)),
                 uncertainty_sampling(learner, X, 10)[0],
             )
             del X
@@ -145,7 +146,7 @@ def dask_table(learner, sizes, workers, in_memory_max):
         ) as cluster, Client(cluster) as client:
             uncertainty_sampling(learner, _pool(20_000), 10)  # warm up the workers
             for n_rows in sizes:
-                read = _median_time(lambda: _pool(n_rows).sum().compute(), repeats=1)
+                read = _median_time(_pool(n_rows).sum().compute, repeats=1)
                 before = client.run(_reset_peak_rss)
                 start = time.perf_counter()
                 query_idx, _ = uncertainty_sampling(learner, _pool(n_rows), 10)

@@ -44,8 +44,8 @@ from sklearn.utils.validation import (
 from . import query as _query
 from ._inputs import DocumentsInput, check_labels, input_kind
 from ._training_set import TrainingSet, take_rows
-from .query._pool import is_dask_pool, query_dask_pool
 from .counterexamples import COUNTEREXAMPLE_STRATEGIES, TEXT_COUNTEREXAMPLE_STRATEGIES
+from .query._pool import is_dask_pool, query_dask_pool
 from .utils._validation import check_corrections, check_query_result
 
 _QUERY_STRATEGIES = {

@@ -10,14 +10,13 @@ skxil's :class:`~skxil.CaipiClassifier` alike.
 # License: BSD 3 clause
 
 from collections import namedtuple
+from functools import partial
 from numbers import Integral
 
 import numpy as np
 from scipy.special import entr
-from sklearn.utils import check_random_state
-from functools import partial
-
 from sklearn.exceptions import NotFittedError
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 # The pool helpers are imported from here by the other strategy modules.
@@ -35,10 +34,10 @@ from ._pool import (  # noqa: F401
 )
 
 __all__ = [
-    "score_pool",
     "entropy_sampling",
     "margin_sampling",
     "random_sampling",
+    "score_pool",
     "uncertainty_sampling",
 ]
 

@@ -233,6 +233,7 @@ def test_query_checks_a_custom_strategy_on_a_dask_pool(fitted):
         query_strategy=lambda clf, X, n_instances: np.array([299, 3]), random_state=0
     ).fit(X[:40], (X[:40, 0] > 0).astype(int))
     query_idx, rows = learner.query(da.from_array(X, chunks=64))
+    np.testing.assert_array_equal(query_idx, [299, 3])
     np.testing.assert_array_equal(rows, X[[299, 3]])
     learner.set_params(query_strategy=lambda clf, X, n_instances: np.array([300]))
     with pytest.raises(ValueError, match="index 300.*pool of 300 rows"):
