@@ -506,9 +506,17 @@ def score_pool(classifier, X, *, score="uncertainty", chunk_size=None, **kwargs)
     True
     """
     tail, dtype = (), np.float64
-    if score == "proba":
-        tail = (len(classifier.classes_),)
-    elif score == "predict":
-        dtype = np.asarray(classifier.classes_).dtype
+    if score in ("proba", "predict"):
+        classes = getattr(classifier, "classes_", None)
+        if classes is None:
+            raise TypeError(
+                f"score_pool(score={score!r}) needs the classifier's classes_ (the "
+                f"columns or labels of the result); {type(classifier).__name__} "
+                "has none. Is it fitted?"
+            )
+        if score == "proba":
+            tail = (len(classes),)
+        else:
+            dtype = np.asarray(classes).dtype
     func = partial(_scores_of, classifier=classifier, score=score, kwargs=kwargs)
     return map_pool(func, X, tail=tail, dtype=dtype, chunk_size=chunk_size)

@@ -264,5 +264,7 @@ def test_score_pool_shapes_and_errors(fitted):
         score_pool(LogisticRegression(), X)
     with pytest.raises(NotFittedError, match="not fitted"):
         score_pool(LogisticRegression(), da.from_array(X, chunks=100)).compute()
+    with pytest.raises(TypeError, match="score='proba'.*classes_.*Is it fitted"):
+        score_pool(LogisticRegression(), X, score="proba")
     with pytest.raises(ValueError, match="'score' parameter"):
         score_pool(model, X, score="loss")
