@@ -433,6 +433,26 @@ def _corrected_feature_counts(training_set, n_features=None):
     return counts
 
 
+def _wrong_reason_scores(explanations, counts):
+    """Each explanation's weight on corrected features, by correction count.
+
+    The share of the explanation's absolute weight that each feature holds,
+    times how often that feature was corrected, summed: 0 for a row whose
+    explanation avoids every corrected feature.
+    """
+    by_name = isinstance(next(iter(counts)), str)
+    scores = np.zeros(len(explanations))
+    for r, e in enumerate(explanations):
+        mass = np.abs(e.weights)
+        total = mass.sum()
+        if total == 0:
+            continue
+        keys = [e.all_feature_names[j] for j in e.features] if by_name else e.features
+        n = np.array([counts.get(k if by_name else int(k), 0) for k in keys], float)
+        scores[r] = float(mass @ n) / total
+    return scores
+
+
 _WRONG_CONSTRAINTS = {
     "classifier": "no_validation",
     "X": "no_validation",
@@ -537,16 +557,7 @@ def wrong_reason_sampling(
     explanations = _explain(classifier, X, sample)
     if explanations is None:
         return _cold_start(n_instances)
-    by_name = isinstance(next(iter(counts)), str)
-    scores = np.zeros(sample.shape[0])
-    for r, e in enumerate(explanations):
-        mass = np.abs(e.weights)
-        total = mass.sum()
-        if total == 0:
-            continue
-        keys = [e.all_feature_names[j] for j in e.features] if by_name else e.features
-        n = np.array([counts.get(k if by_name else int(k), 0) for k in keys], float)
-        scores[r] = float(mass @ n) / total
+    scores = _wrong_reason_scores(explanations, counts)
     uncertainty = np.zeros(sample.shape[0])
     if hasattr(classifier, "predict_proba"):
         proba = np.asarray(classifier.predict_proba(_rows(X, sample)), dtype=np.float64)

@@ -302,11 +302,14 @@ def map_pool(func, X, *, tail=(), dtype=np.float64, chunk_size=None):
         for start, stop, rows in _row_chunks(X, n_pool, chunk_size):
             out[start:stop] = func(rows)
         return out
+    import dask
     import dask.array as da
 
     blocks = _dask_blocks(X)
     known = _known_rows(X) is not None
     lengths = X.chunks[0] if known else [np.nan] * len(blocks)
+    # One node of the graph, read by every block task, not a copy per task.
+    func = dask.delayed(func, pure=True, traverse=False)
     pieces = [
         da.from_delayed(
             _delayed(map_pool)(func, block, tail=tail, dtype=dtype, chunk_size=chunk_size),

@@ -268,3 +268,21 @@ def test_score_pool_shapes_and_errors(fitted):
         score_pool(LogisticRegression(), X, score="proba")
     with pytest.raises(ValueError, match="'score' parameter"):
         score_pool(model, X, score="loss")
+
+
+def test_score_pool_wrong_reasons_block_by_block(fitted):
+    X, _ = fitted
+    y = (X[:, 0] > 0).astype(int)
+    learner = CaipiClassifier(random_state=0, n_counterexamples=2).fit(
+        X[:60], y[:60], corrections=[[3]] * 60
+    )
+    expected = wrong_reason_sampling(learner, X, 300, n_explained=300)
+    in_memory = score_pool(learner, X, score="wrong_reason")
+    lazy = score_pool(learner, dd.from_pandas(pd.DataFrame(X), 4), score="wrong_reason")
+    np.testing.assert_allclose(lazy.compute(), in_memory)
+    np.testing.assert_allclose(in_memory[expected[0]], expected[1])
+    assert in_memory.max() > 0
+    with pytest.raises(ValueError, match="taught no corrections"):
+        score_pool(CaipiClassifier().fit(X, y), X, score="wrong_reason")
+    with pytest.raises(TypeError, match="needs a fitted CaipiClassifier"):
+        score_pool(LogisticRegression().fit(X, y), X, score="wrong_reason")
