@@ -421,9 +421,9 @@ def _rank_dask(
     """Rank a dask pool block by block; see the module docstring."""
     import dask
 
+    # Checked before the pass over the pool, against its size when dask knows it.
     known = _known_rows(X)
-    if known is not None:
-        n_instances = _check_n_instances(n_instances, known)
+    n_instances = _check_n_instances(n_instances, np.inf if known is None else known)
     seed = None
     if random_tie_break:
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
