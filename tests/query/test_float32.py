@@ -16,7 +16,7 @@ from skxil.query._float32 import float32_proba
 
 def _data(n=2000, d=12, n_classes=2, seed=0):
     rng = np.random.RandomState(seed)
-    X = rng.normal(size=(n, d)) * rng.uniform(0.5, 20, size=d) + rng.normal(size=d)
+    X = rng.normal(size=(n, d)) * rng.uniform(0.5, 5, size=d) + rng.normal(size=d)
     y = np.argmax(X[:, :n_classes] + rng.normal(size=(n, n_classes)), axis=1)
     return X, y
 
@@ -40,14 +40,14 @@ def _decision_error_bound(model, X):
 @pytest.mark.parametrize(
     "make_model",
     [
-        lambda: LogisticRegression(max_iter=2000),
+        lambda: LogisticRegression(max_iter=500),
         lambda: SGDClassifier(loss="log_loss", random_state=0),
         lambda: make_pipeline(StandardScaler(), LogisticRegression()),
         lambda: CaipiClassifier(make_pipeline(StandardScaler(), LogisticRegression())),
     ],
 )
 def test_probabilities_agree_with_float64(make_model, n_classes):
-    X, y = _data(n_classes=n_classes)
+    X, y = _data(n=1000, n_classes=n_classes)
     model = make_model().fit(X, y)
     X32 = X.astype(np.float32)
     fast = float32_proba(model, X32)

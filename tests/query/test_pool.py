@@ -271,12 +271,12 @@ def test_score_pool_shapes_and_errors(fitted):
 
 
 def test_score_pool_wrong_reasons_block_by_block(fitted):
-    X, _ = fitted
+    X = fitted[0][:120]
     y = (X[:, 0] > 0).astype(int)
     learner = CaipiClassifier(random_state=0, n_counterexamples=2).fit(
         X[:60], y[:60], corrections=[[3]] * 60
     )
-    expected = wrong_reason_sampling(learner, X, 300, n_explained=300)
+    expected = wrong_reason_sampling(learner, X, 120, n_explained=120)
     in_memory = score_pool(learner, X, score="wrong_reason")
     lazy = score_pool(learner, dd.from_pandas(pd.DataFrame(X), 4), score="wrong_reason")
     np.testing.assert_allclose(lazy.compute(), in_memory)
