@@ -35,13 +35,16 @@ from ..explain._linear import _is_passthrough, _n_in, _owners
 
 def _float32_model(classifier):
     """``(transformers, final)`` when the float32 path applies, else None."""
+    from .._caipi import CaipiClassifier  # which imports this package
+    from .._inputs import ArrayInput
+
     model = classifier
-    if type(classifier).__name__ == "CaipiClassifier":
+    if isinstance(classifier, CaipiClassifier):
         # Its predict_proba is estimator_.predict_proba after checking the
         # rows; for rows fitted as a plain array that check is the shape one
         # done below.
         if not hasattr(classifier, "estimator_") or (
-            type(getattr(classifier, "_input", None)).__name__ != "ArrayInput"
+            type(getattr(classifier, "_input", None)) is not ArrayInput
         ):
             return None
         model = classifier.estimator_

@@ -123,12 +123,7 @@ def pool_size(X):
     (only their lengths) when they are not known."""
     if not is_dask_pool(X):
         return _pool_size(X)
-    n_rows = _known_rows(X)
-    if n_rows is None:
-        import dask
-
-        n_rows = sum(dask.compute(*[_delayed(_num_samples)(b) for b in _dask_blocks(X)]))
-    return n_rows
+    return int(sum(_block_lengths(X, _dask_blocks(X))))
 
 
 def _delayed(func):
@@ -453,19 +448,26 @@ def _rank_dask(
     return ranked
 
 
-def take_rows(X, query_idx):
+def _block_lengths(X, blocks):
+    """Rows per block; computed (a pass that counts rows) if dask does not know."""
+    import dask
+
+    if _known_rows(X) is not None:
+        return X.chunks[0]
+    return dask.compute(*[_delayed(_num_samples)(b) for b in blocks])
+
+
+def take_rows(X, query_idx, lengths=None):
     """``X[query_idx]`` of a dask pool, computing only the blocks that hold them.
 
-    Block lengths that dask does not know are computed first (one pass that
-    only counts rows).
+    ``lengths`` are the rows per block; when None and dask does not know
+    them, they are computed first (one pass that only counts rows).
     """
     import dask
 
     blocks = _dask_blocks(X)
-    if hasattr(X, "chunks") and _known_rows(X) is not None:
-        lengths = X.chunks[0]
-    else:
-        lengths = dask.compute(*[_delayed(_num_samples)(b) for b in blocks])
+    if lengths is None:
+        lengths = _block_lengths(X, blocks)
     starts = np.cumsum((0,) + tuple(lengths))
     owner = np.searchsorted(starts, query_idx, side="right") - 1
     wanted = np.unique(owner)
@@ -493,8 +495,10 @@ def query_dask_pool(strategy, learner, X, n_instances, strategy_kwargs):
     finally:
         _KEEP_ROWS.reset(token)
     ranked = next((r for pool, r in sink if pool is X), None)
-    n_pool = pool_size(X) if ranked is None else ranked.n_pool
-    query_idx, _ = check_query_result(result, n_pool)
-    if ranked is not None and np.array_equal(query_idx, ranked.query_idx):
-        return query_idx, ranked.rows
-    return query_idx, take_rows(X, query_idx)
+    if ranked is not None:
+        query_idx, _ = check_query_result(result, ranked.n_pool)
+        if np.array_equal(query_idx, ranked.query_idx):
+            return query_idx, ranked.rows
+    lengths = _block_lengths(X, _dask_blocks(X))
+    query_idx, _ = check_query_result(result, int(sum(lengths)))
+    return query_idx, take_rows(X, query_idx, lengths)
