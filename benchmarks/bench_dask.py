@@ -20,7 +20,9 @@
    computed pool where it fits (``--in-memory-max``), timing the strategy
    only (the pool already in memory), and the ratio.
 3. per-row costs for the cost model of the user guide: scoring per row on
-   one worker, the merge of the per-block candidates per block, and the
+   one worker, the merge of the per-block candidates per block, the
+   scheduler's overhead per task (a query on 10^5 in-memory rows in 200
+   blocks minus the same in one block, one worker process), and the
    explanation of one chosen row (linear and fast LIME explainers).
 
 The machine this ran on has 2 cores shared with other jobs: figures are
@@ -170,6 +172,27 @@ def dask_table(learner, sizes, workers, in_memory_max):
     return lines, per_row
 
 
+def task_overhead(learner, n_rows=100_000, small=500):
+    """Seconds per task of a query on one worker: small blocks minus one block."""
+    import dask.array as da
+    from distributed import Client, LocalCluster
+
+    X = np.random.default_rng(2).standard_normal((n_rows, N_FEATURES), np.float32)
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster, Client(cluster):
+        one = da.from_array(X, chunks=(n_rows, N_FEATURES))
+        many = da.from_array(X, chunks=(small, N_FEATURES))
+        uncertainty_sampling(learner, one, 10)  # warm up
+        t_one = _median_time(partial(uncertainty_sampling, learner, one, 10))
+        t_many = _median_time(partial(uncertainty_sampling, learner, many, 10))
+    n_blocks = n_rows // small
+    n_tasks = n_blocks + sum(  # block tasks, merge tasks and from_array's
+        -(-n_blocks // 8**level) for level in range(1, 4)
+    ) + n_blocks
+    return (t_many - t_one) / (n_tasks - 2)
+
+
 def merge_cost(n_instances=10, n_parts=8, repeats=200):
     rng = np.random.default_rng(0)
     parts = [
@@ -224,6 +247,8 @@ def main(argv=None):
     print(f"   query on {largest:,d} rows: {total * 1e9:.0f} ns/row, of which scoring "
           f"and ranking (query minus read) {scoring * 1e9:.0f} ns/row")
     print(f"   merge of per-block top-10 candidates: {merge_cost() * 1e6:.1f} us/block")
+    print(f"   scheduler and transfer overhead: {task_overhead(learner) * 1e3:.2f} ms/task "
+          "(10^5 rows in 200 blocks minus 1 block, one worker)")
     print(f"   explain one chosen row, linear: {explain_cost(learner, 'linear') * 1e3:.2f} ms")
     print(f"   explain one chosen row, fast_lime: "
           f"{explain_cost(learner, 'fast_lime') * 1e3:.2f} ms")
