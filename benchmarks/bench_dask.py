@@ -177,19 +177,21 @@ def task_overhead(learner, n_rows=100_000, small=500):
     import dask.array as da
     from distributed import Client, LocalCluster
 
-    X = np.random.default_rng(2).standard_normal((n_rows, N_FEATURES), np.float32)
+    def pool(rows_per_block):
+        # generated on the worker, as the benchmark's pools: no data in the graph
+        return da.random.default_rng(2).standard_normal(
+            (n_rows, N_FEATURES), chunks=(rows_per_block, N_FEATURES), dtype=np.float32
+        )
+
     with LocalCluster(
         n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster, Client(cluster):
-        one = da.from_array(X, chunks=(n_rows, N_FEATURES))
-        many = da.from_array(X, chunks=(small, N_FEATURES))
-        uncertainty_sampling(learner, one, 10)  # warm up
-        t_one = _median_time(partial(uncertainty_sampling, learner, one, 10))
-        t_many = _median_time(partial(uncertainty_sampling, learner, many, 10))
+        uncertainty_sampling(learner, pool(n_rows), 10)  # warm up
+        t_one = _median_time(lambda: uncertainty_sampling(learner, pool(n_rows), 10))
+        t_many = _median_time(lambda: uncertainty_sampling(learner, pool(small), 10))
     n_blocks = n_rows // small
-    n_tasks = n_blocks + sum(  # block tasks, merge tasks and from_array's
-        -(-n_blocks // 8**level) for level in range(1, 4)
-    ) + n_blocks
+    # per block: its generation and its scoring; then the merge tree
+    n_tasks = 2 * n_blocks + sum(-(-n_blocks // 8**level) for level in range(1, 4))
     return (t_many - t_one) / (n_tasks - 2)
 
 
@@ -206,7 +208,7 @@ def merge_cost(n_instances=10, n_parts=8, repeats=200):
     return (time.perf_counter() - start) / repeats / n_parts
 
 
-def explain_cost(learner, explainer, n_rows=20):
+def explain_cost(learner, explainer, n_rows=50):
     learner = CaipiClassifier(LogisticRegression(), explainer=explainer, random_state=0)
     rng = np.random.RandomState(0)
     X = rng.standard_normal((2000, N_FEATURES))
