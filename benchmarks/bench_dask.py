@@ -32,6 +32,7 @@ Run ``python benchmarks/bench_dask.py`` (pools of 10^5, 10^6, 10^7 rows;
 """
 
 import argparse
+import logging
 import resource
 import statistics
 import time
@@ -48,9 +49,11 @@ from skxil.query._pool import _Candidates, _merge_candidates
 
 N_FEATURES = 30
 BLOCK = 250_000
+# The clusters' shutdown chatter (closed connections) is not a result.
+QUIET = {"dashboard_address": None, "silence_logs": logging.CRITICAL}
 
 
-def _median_time(func, repeats=3):
+def _median_time(func, repeats):
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -75,7 +78,7 @@ def _learner(seed=0):
     return CaipiClassifier(LogisticRegression(), random_state=0).fit(X, y)
 
 
-def float32_table(learner, n_rows):
+def float32_table(learner, n_rows, repeats):
     model = learner.estimator_
     X32 = np.random.default_rng(1).standard_normal((n_rows, N_FEATURES), np.float32)
     coef64, coef32 = model.coef_, model.coef_.astype(np.float32)
@@ -85,7 +88,7 @@ def float32_table(learner, n_rows):
     ]
     lines = []
     for name, reference, ours in rows:
-        t_ref, t_ours = _median_time(reference), _median_time(ours)
+        t_ref, t_ours = _median_time(reference, repeats), _median_time(ours, repeats)
         m_ref, m_ours = _peak_mb(reference), _peak_mb(ours)
         lines.append(
             f"{n_rows:>10,d}  {name:<18s} {t_ref * 1e3:9.1f} {t_ours * 1e3:9.1f} "
@@ -128,7 +131,7 @@ def _peak_rss_mb():
     return _status_mb("VmHWM")
 
 
-def dask_table(learner, sizes, workers, in_memory_max):
+def dask_table(learner, sizes, workers, in_memory_max, repeats):
     from distributed import Client, LocalCluster
 
     lines, per_row = [], {}
@@ -137,14 +140,14 @@ def dask_table(learner, sizes, workers, in_memory_max):
         if n_rows <= in_memory_max:
             X = _pool(n_rows).compute(scheduler="threads")
             in_memory[n_rows] = (
-                _median_time(partial(uncertainty_sampling, learner, X, 10)),
+                _median_time(partial(uncertainty_sampling, learner, X, 10), repeats),
                 uncertainty_sampling(learner, X, 10)[0],
             )
             del X
     for n_workers in workers:
         with LocalCluster(
             n_workers=n_workers, threads_per_worker=1, processes=True,
-            dashboard_address=None, memory_limit="4GiB",
+            memory_limit="4GiB", **QUIET,
         ) as cluster, Client(cluster) as client:
             uncertainty_sampling(learner, _pool(20_000), 10)  # warm up the workers
             for n_rows in sizes:
@@ -172,7 +175,7 @@ def dask_table(learner, sizes, workers, in_memory_max):
     return lines, per_row
 
 
-def task_overhead(learner, n_rows=100_000, small=500):
+def task_overhead(learner, repeats, n_rows=100_000, small=500):
     """Seconds per task of a query on one worker: small blocks minus one block."""
     import dask.array as da
     from distributed import Client, LocalCluster
@@ -184,11 +187,11 @@ def task_overhead(learner, n_rows=100_000, small=500):
         )
 
     with LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=1, threads_per_worker=1, processes=True, **QUIET
     ) as cluster, Client(cluster):
         uncertainty_sampling(learner, pool(n_rows), 10)  # warm up
-        t_one = _median_time(lambda: uncertainty_sampling(learner, pool(n_rows), 10))
-        t_many = _median_time(lambda: uncertainty_sampling(learner, pool(small), 10))
+        t_one = _median_time(lambda: uncertainty_sampling(learner, pool(n_rows), 10), repeats)
+        t_many = _median_time(lambda: uncertainty_sampling(learner, pool(small), 10), repeats)
     n_blocks = n_rows // small
     # per block: its generation and its scoring; then the merge tree
     n_tasks = 2 * n_blocks + sum(-(-n_blocks // 8**level) for level in range(1, 4))
@@ -208,14 +211,14 @@ def merge_cost(n_instances=10, n_parts=8, repeats=200):
     return (time.perf_counter() - start) / repeats / n_parts
 
 
-def explain_cost(learner, explainer, n_rows=50):
+def explain_cost(explainer, repeats, n_rows=50):
     learner = CaipiClassifier(LogisticRegression(), explainer=explainer, random_state=0)
     rng = np.random.RandomState(0)
     X = rng.standard_normal((2000, N_FEATURES))
     learner.fit(X, (X[:, 0] > 0).astype(int))
     rows = rng.standard_normal((n_rows, N_FEATURES))
     learner.explain(rows[:1])  # compile / build the explainer once
-    return _median_time(lambda: learner.explain(rows)) / n_rows
+    return _median_time(lambda: learner.explain(rows), repeats) / n_rows
 
 
 def main(argv=None):
@@ -223,6 +226,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="10^5 and 10^6 rows")
     parser.add_argument("--in-memory-max", type=int, default=1_000_000)
     args = parser.parse_args(argv)
+    repeats = 1 if args.quick else 3  # timings are medians of this many calls
     sizes = [10**5, 10**6] if args.quick else [10**5, 10**6, 10**7]
     learner = _learner()
 
@@ -230,13 +234,13 @@ def main(argv=None):
     print(f"{'rows':>10s}  {'step':<18s} {'ref ms':>9s} {'ours ms':>9s} {'ratio':>7s} "
           f"{'ref MB':>9s} {'ours MB':>9s}")
     for n_rows in sizes[:2] if args.quick else sizes[1:]:
-        print("\n".join(float32_table(learner, n_rows)))
+        print("\n".join(float32_table(learner, n_rows, repeats)))
 
     print("\n2. uncertainty_sampling(n_instances=10) on a dask pool (float32, "
           f"blocks of {BLOCK:,d} rows) beside the in-memory path")
     print(f"{'rows':>12s} {'wkr':>3s} {'read s':>9s} {'dask s':>9s} {'mem s':>9s} "
           f"{'ratio':>7s} {'peak MB':>9s} {'rss MB':>9s}")
-    lines, per_row = dask_table(learner, sizes, [1, 2], args.in_memory_max)
+    lines, per_row = dask_table(learner, sizes, [1, 2], args.in_memory_max, repeats)
     print("\n".join(lines))
     print("   read s: generating and summing the pool on the cluster (no scoring); "
           "dask s: the query;\n   mem s: the in-memory query on the computed pool; "
@@ -249,11 +253,11 @@ def main(argv=None):
     print(f"   query on {largest:,d} rows: {total * 1e9:.0f} ns/row, of which scoring "
           f"and ranking (query minus read) {scoring * 1e9:.0f} ns/row")
     print(f"   merge of per-block top-10 candidates: {merge_cost() * 1e6:.1f} us/block")
-    print(f"   scheduler and transfer overhead: {task_overhead(learner) * 1e3:.2f} ms/task "
+    print(f"   scheduler and transfer overhead: {task_overhead(learner, repeats) * 1e3:.2f} ms/task "
           "(10^5 rows in 200 blocks minus 1 block, one worker)")
-    print(f"   explain one chosen row, linear: {explain_cost(learner, 'linear') * 1e3:.2f} ms")
+    print(f"   explain one chosen row, linear: {explain_cost('linear', repeats) * 1e3:.2f} ms")
     print(f"   explain one chosen row, fast_lime: "
-          f"{explain_cost(learner, 'fast_lime') * 1e3:.2f} ms")
+          f"{explain_cost('fast_lime', repeats) * 1e3:.2f} ms")
 
 
 if __name__ == "__main__":
