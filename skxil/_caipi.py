@@ -47,6 +47,7 @@ from ._inputs import DocumentsInput, check_labels, input_kind
 from ._loss_feedback import accepted_masks, fit_with_masks
 from ._training_set import TrainingSet, take_rows
 from .counterexamples import COUNTEREXAMPLE_STRATEGIES, TEXT_COUNTEREXAMPLE_STRATEGIES
+from .query._pool import is_dask_pool, query_dask_pool
 from .utils._validation import check_corrections, check_query_result
 
 _QUERY_STRATEGIES = {
@@ -956,8 +957,11 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X_pool : {array-like, sparse matrix, DataFrame} of shape (n_pool, n_features)
-            Unlabelled rows.
+        X_pool : {array-like, sparse matrix, DataFrame, dask array, dask DataFrame} \
+                of shape (n_pool, n_features)
+            Unlabelled rows. A dask pool is scored block by block where its
+            blocks are, by the strategies that accept one (uncertainty,
+            margin, entropy, random); only the chosen rows are computed.
 
         n_instances : int, default=1
             Number of rows to pick.
@@ -972,7 +976,8 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
         X_query : same type as ``X_pool``
             The chosen rows, ``X_pool[query_idx]`` (a DataFrame for a
-            DataFrame pool).
+            DataFrame pool; a NumPy array or pandas DataFrame, computed, for a
+            dask pool).
         """
         self._validate_params()
         if isinstance(self.query_strategy, str):
@@ -980,6 +985,9 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             strategy_kwargs.setdefault("random_state", self._query_seed())
         else:
             strategy = self.query_strategy
+        if is_dask_pool(X_pool):
+            # scored block by block; only the chosen rows are computed
+            return query_dask_pool(strategy, self, X_pool, n_instances, strategy_kwargs)
         result = strategy(self, X_pool, n_instances=n_instances, **strategy_kwargs)
         query_idx, _ = check_query_result(result, _num_samples(X_pool))
         if sparse.issparse(X_pool) and X_pool.format not in ("csr", "csc"):

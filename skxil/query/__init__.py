@@ -15,6 +15,10 @@ Each takes ``(classifier, X, n_instances=1, ...)`` and returns
   explanations (Nguyen & Ghose), and rows whose explanations rely on features
   the person corrected before.
 
+Uncertainty, margin, entropy and random sampling also take a dask array or
+dask DataFrame pool, scored block by block where its blocks are, and
+:func:`score_pool` scores every row of one lazily.
+
 Only ranked batch-mode sampling makes batches (``n_instances > 1``) diverse;
 the others query the ``n_instances`` best-scored rows.
 """
@@ -35,6 +39,7 @@ from ._strategies import (
     entropy_sampling,
     margin_sampling,
     random_sampling,
+    score_pool,
     uncertainty_sampling,
 )
 
@@ -51,6 +56,7 @@ __all__ = [
     "max_disagreement_sampling",
     "random_sampling",
     "ranked_batch_sampling",
+    "score_pool",
     "uncertainty_sampling",
     "vote_entropy",
     "vote_entropy_sampling",

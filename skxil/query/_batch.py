@@ -164,7 +164,7 @@ def ranked_batch_sampling(
     >>> query_idx
     array([0, 3])
     """
-    n_pool = _pool_size(X)
+    n_pool = _pool_size(X, "ranked_batch_sampling")
     n_instances = _check_n_instances(n_instances, n_pool)
     uncertainty = _pool_scores(
         _UNCERTAINTY, classifier, X, n_pool, chunk_size, predict_proba_kwargs

@@ -317,7 +317,7 @@ def _query(
     chunk_size,
     kwargs,
 ):
-    n_pool = _pool_size(X)
+    n_pool = _pool_size(X, "Query by committee")
     n_instances = _check_n_instances(n_instances, n_pool)
     scores = _disagreement(measure, committee, X, chunk_size, kwargs)
     return _select(

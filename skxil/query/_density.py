@@ -70,7 +70,7 @@ def information_density(X, metric="euclidean", *, n_jobs=None):
     >>> information_density(X).round(3)
     array([0.53 , 0.533, 0.397])
     """
-    if _pool_size(X) == 0:
+    if _pool_size(X, "information_density") == 0:
         raise ValueError("X is empty (0 samples); its density is undefined.")
     X_num, _ = numeric_views(X, None, "information_density")
     return mean_similarities(X_num, metric, n_jobs)
@@ -184,7 +184,7 @@ def density_weighted_sampling(
     >>> query_idx
     array([1, 2])
     """
-    n_pool = _pool_size(X)
+    n_pool = _pool_size(X, "density_weighted_sampling")
     n_instances = _check_n_instances(n_instances, n_pool)
     uncertainty = _pool_scores(
         _UNCERTAINTY, classifier, X, n_pool, chunk_size, predict_proba_kwargs

@@ -148,7 +148,7 @@ def expected_error_reduction(
     >>> idx.shape, bool(errors[0] <= errors[1])
     ((2,), True)
     """
-    n_pool = _pool_size(X)
+    n_pool = _pool_size(X, "expected_error_reduction")
     _check_n_instances(n_instances, n_pool)
     rng = check_random_state(random_state)
     proba = _predict_proba(classifier, X, n_pool, {})

@@ -362,7 +362,7 @@ def explanation_pair_sampling(
     >>> query_idx.shape, len(set(query_idx.tolist()))
     ((3,), 3)
     """
-    n_pool = _pool_size(X)
+    n_pool = _pool_size(X, "explanation_pair_sampling")
     n_instances = _check_n_instances(n_instances, n_pool)
     rng = check_random_state(random_state)
     sample = _sample(n_pool, n_explained, rng)
@@ -431,6 +431,26 @@ def _corrected_feature_counts(training_set, n_features=None):
         for key in features:
             counts[key] = counts.get(key, 0) + 1
     return counts
+
+
+def _wrong_reason_scores(explanations, counts):
+    """Each explanation's weight on corrected features, by correction count.
+
+    The share of the explanation's absolute weight that each feature holds,
+    times how often that feature was corrected, summed: 0 for a row whose
+    explanation avoids every corrected feature.
+    """
+    by_name = isinstance(next(iter(counts)), str)
+    scores = np.zeros(len(explanations))
+    for r, e in enumerate(explanations):
+        mass = np.abs(e.weights)
+        total = mass.sum()
+        if total == 0:
+            continue
+        keys = [e.all_feature_names[j] for j in e.features] if by_name else e.features
+        n = np.array([counts.get(k if by_name else int(k), 0) for k in keys], float)
+        scores[r] = float(mass @ n) / total
+    return scores
 
 
 _WRONG_CONSTRAINTS = {
@@ -520,7 +540,7 @@ def wrong_reason_sampling(
     >>> bool(scores[0] >= scores[1])
     True
     """
-    n_pool = _pool_size(X)
+    n_pool = _pool_size(X, "wrong_reason_sampling")
     n_instances = _check_n_instances(n_instances, n_pool)
     training_set = getattr(classifier, "training_set_", None)
     counts = _corrected_feature_counts(training_set)
@@ -537,16 +557,7 @@ def wrong_reason_sampling(
     explanations = _explain(classifier, X, sample)
     if explanations is None:
         return _cold_start(n_instances)
-    by_name = isinstance(next(iter(counts)), str)
-    scores = np.zeros(sample.shape[0])
-    for r, e in enumerate(explanations):
-        mass = np.abs(e.weights)
-        total = mass.sum()
-        if total == 0:
-            continue
-        keys = [e.all_feature_names[j] for j in e.features] if by_name else e.features
-        n = np.array([counts.get(k if by_name else int(k), 0) for k in keys], float)
-        scores[r] = float(mass @ n) / total
+    scores = _wrong_reason_scores(explanations, counts)
     uncertainty = np.zeros(sample.shape[0])
     if hasattr(classifier, "predict_proba"):
         proba = np.asarray(classifier.predict_proba(_rows(X, sample)), dtype=np.float64)
