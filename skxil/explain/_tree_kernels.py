@@ -31,7 +31,7 @@ LEFT, RIGHT, FEATURE, CATEGORY = 0, 1, 2, 3
 THRESHOLD, COVER, MISSING_LEFT = 0, 1, 2
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _goes_left(x, node, node_ints, node_floats, cat_left):
     """Whether value ``x`` of the split feature goes to the left child."""
     if np.isnan(x):
@@ -46,21 +46,36 @@ def _goes_left(x, node, node_ints, node_floats, cat_left):
     return cat_left[cat, int(x)]
 
 
-@njit(cache=True)
-def _extend(pd, pz, po, pw, row, n, zero, one, feature):
-    """Add ``(feature, zero, one)`` to the path of ``n`` elements in ``row``."""
+@njit(cache=True, inline="always")
+def _extend(paths, parent, row, n, split):
+    """Row ``row`` of the paths: the parent's path of ``n`` elements (row
+    ``parent``) extended by ``split = (feature, zero, one)``."""
+    pd, pz, po, pw = paths
+    feature, zero, one = split
+    inv = 1.0 / (n + 1)
+    if row != parent:
+        for i in range(n):
+            pd[row, i] = pd[parent, i]
+            pz[row, i] = pz[parent, i]
+            po[row, i] = po[parent, i]
     pd[row, n] = feature
     pz[row, n] = zero
     po[row, n] = one
-    pw[row, n] = 1.0 if n == 0 else 0.0
-    for i in range(n - 1, -1, -1):
-        pw[row, i + 1] += one * pw[row, i] * (i + 1) / (n + 1)
-        pw[row, i] = zero * pw[row, i] * (n - i) / (n + 1)
+    if n == 0:
+        pw[row, 0] = 1.0
+        return
+    # descending, so that pw[parent, i - 1] is still the old weight when
+    # row == parent
+    pw[row, n] = one * pw[parent, n - 1] * n * inv
+    for i in range(n - 1, 0, -1):
+        pw[row, i] = (zero * pw[parent, i] * (n - i) + one * pw[parent, i - 1] * i) * inv
+    pw[row, 0] = zero * pw[parent, 0] * n * inv
 
 
-@njit(cache=True)
-def _unwind(pd, pz, po, pw, row, depth, k):
+@njit(cache=True, inline="always")
+def _unwind(paths, row, depth, k):
     """Remove element ``k`` from the path whose last element is ``depth``."""
+    pd, pz, po, pw = paths
     one = po[row, k]
     zero = pz[row, k]
     nxt = pw[row, depth]
@@ -77,29 +92,58 @@ def _unwind(pd, pz, po, pw, row, depth, k):
         po[row, i] = po[row, i + 1]
 
 
-@njit(cache=True)
-def _unwound_sum(pz, po, pw, row, depth, k):
-    """Total permutation weight of the path with element ``k`` unwound."""
-    one = po[row, k]
-    zero = pz[row, k]
-    total = 0.0
-    if one != 0.0:
-        nxt = pw[row, depth]
-        for i in range(depth - 1, -1, -1):
-            tmp = nxt * (depth + 1) / ((i + 1) * one)
-            total += tmp
-            nxt = pw[row, i] - tmp * zero * (depth - i) / (depth + 1)
-    else:
-        for i in range(depth - 1, -1, -1):
-            total += pw[row, i] * (depth + 1) / (zero * (depth - i))
-    return total
+@njit(cache=True, inline="always")
+def _leaf(paths, row, depth, scratch, out):
+    """Add a leaf's contributions ``unwound weight * (one - zero)`` of every
+    path element but the first to ``out[:depth + 1]`` (one per element).
+
+    The unwound sums of all elements are computed together, element index
+    innermost: the recurrence of one element is a serial chain, but those of
+    different elements are independent, so the inner loops vectorise.
+    Elements with ``one == 0`` have the closed form ``sum_j w_j (d + 1) /
+    (d - j) / zero``.
+    """
+    pd, pz, po, pw = paths
+    nxt, total, inv_one, zero, where = scratch
+    w = pw[row]
+    d = depth
+    cold_sum = 0.0
+    for j in range(d):
+        cold_sum += w[j] * (d + 1) / (d - j)
+    n_hot = 0
+    for i in range(1, d + 1):
+        if po[row, i] != 0.0:
+            where[n_hot] = i
+            inv_one[n_hot] = 1.0 / po[row, i]
+            zero[n_hot] = pz[row, i]
+            nxt[n_hot] = w[d]
+            total[n_hot] = 0.0
+            n_hot += 1
+        else:
+            out[i] = cold_sum / pz[row, i] * (0.0 - pz[row, i])
+    for j in range(d - 1, -1, -1):
+        a = (d + 1) / (j + 1)
+        b = (d - j) / (d + 1)
+        wj = w[j]
+        for h in range(n_hot):
+            tmp = nxt[h] * a * inv_one[h]
+            total[h] += tmp
+            nxt[h] = wj - tmp * zero[h] * b
+    for h in range(n_hot):
+        i = where[h]
+        out[i] = total[h] * (po[row, i] - pz[row, i])
 
 
-@njit(cache=True)
-def _tree_shap(x, root, first_output, ensemble, phi, buffers):
-    """Add one tree's SHAP values for row ``x`` to ``phi`` (n_features, n_outputs)."""
+@njit(cache=True, inline="always")
+def _tree_shap(x, tree, ensemble, phi, buffers):
+    """Add the SHAP values of tree ``tree = (root, first output)`` for row
+    ``x`` to ``phi`` (n_features, n_outputs)."""
     node_ints, node_floats, values, cat_left = ensemble
-    pd, pz, po, pw, stack_i, stack_f = buffers
+    paths, stack_i, stack_f, scratch, out = buffers
+    pd = paths[0]
+    pz = paths[1]
+    po = paths[2]
+    root, first_output = tree
     n_values = values.shape[1]
     # a stack entry: node, level, parent's path length, split feature | zero, one
     top = 0
@@ -112,27 +156,17 @@ def _tree_shap(x, root, first_output, ensemble, phi, buffers):
     while top >= 0:
         node = stack_i[top, 0]
         level = stack_i[top, 1]
-        n = stack_i[top, 2]
-        parent_feature = stack_i[top, 3]
-        zero = stack_f[top, 0]
-        one = stack_f[top, 1]
+        depth = stack_i[top, 2]  # the parent's length: our last element
+        split = (stack_i[top, 3], stack_f[top, 0], stack_f[top, 1])
         top -= 1
-        if level > 0:
-            for i in range(n):
-                pd[level, i] = pd[level - 1, i]
-                pz[level, i] = pz[level - 1, i]
-                po[level, i] = po[level - 1, i]
-                pw[level, i] = pw[level - 1, i]
-        _extend(pd, pz, po, pw, level, n, zero, one, parent_feature)
-        depth = n  # index of the path's last element
+        _extend(paths, max(level - 1, 0), level, depth, split)
         left = node_ints[node, LEFT]
         if left < 0:
+            _leaf(paths, level, depth, scratch, out)
             for i in range(1, depth + 1):
-                w = _unwound_sum(pz, po, pw, level, depth, i)
-                scale = w * (po[level, i] - pz[level, i])
                 f = pd[level, i]
                 for k in range(n_values):
-                    phi[f, first_output + k] += scale * values[node, k]
+                    phi[f, first_output + k] += out[i] * values[node, k]
             continue
         right = node_ints[node, RIGHT]
         feature = node_ints[node, FEATURE]
@@ -147,7 +181,7 @@ def _tree_shap(x, root, first_output, ensemble, phi, buffers):
             if pd[level, k] == feature:
                 incoming_zero = pz[level, k]
                 incoming_one = po[level, k]
-                _unwind(pd, pz, po, pw, level, depth, k)
+                _unwind(paths, level, depth, k)
                 depth -= 1
                 break
         cover = node_floats[node, COVER]
@@ -162,23 +196,44 @@ def _tree_shap(x, root, first_output, ensemble, phi, buffers):
             stack_f[top, 1] = frac_one
 
 
+#: Rows per block: a block walks each tree for all its rows while the tree's
+#: nodes are in cache.
+BLOCK = 32
+
+
 def _rows_shap(X, ensemble, trees, max_depth, n_outputs):
     """SHAP values of every row: ndarray (n_rows, n_features, n_outputs)."""
     n_rows, n_features = X.shape
     phi = np.zeros((n_rows, n_features, n_outputs))
     width = max_depth + 2
-    for r in prange(n_rows):
-        # buffers of this row (a thread's own under parallel=True)
-        buffers = (
+    n_blocks = (n_rows + BLOCK - 1) // BLOCK
+    for b in prange(n_blocks):
+        # buffers of this block (a thread's own under parallel=True)
+        paths = (
             np.zeros((width, width), dtype=np.int64),
             np.zeros((width, width)),
             np.zeros((width, width)),
             np.zeros((width, width)),
+        )
+        scratch = (
+            np.zeros(width),
+            np.zeros(width),
+            np.zeros(width),
+            np.zeros(width),
+            np.zeros(width, dtype=np.int64),
+        )
+        buffers = (
+            paths,
             np.zeros((2 * width, 4), dtype=np.int64),
             np.zeros((2 * width, 2)),
+            scratch,
+            np.zeros(width),
         )
+        stop = min(n_rows, (b + 1) * BLOCK)
         for t in range(trees.shape[0]):
-            _tree_shap(X[r], trees[t, 0], trees[t, 1], ensemble, phi[r], buffers)
+            tree = (trees[t, 0], trees[t, 1])
+            for r in range(b * BLOCK, stop):
+                _tree_shap(X[r], tree, ensemble, phi[r], buffers)
     return phi
 
 
