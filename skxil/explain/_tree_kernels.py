@@ -94,50 +94,60 @@ def _unwind(paths, row, depth, k):
 
 @njit(cache=True, inline="always")
 def _leaf(paths, row, depth, scratch, out):
-    """Add a leaf's contributions ``unwound weight * (one - zero)`` of every
-    path element but the first to ``out[:depth + 1]`` (one per element).
+    """Set ``out[i]`` to the leaf's factor ``unwound weight * (one - zero)``
+    of every path element ``i`` but the first.
 
-    The unwound sums of all elements are computed together, element index
-    innermost: the recurrence of one element is a serial chain, but those of
-    different elements are independent, so the inner loops vectorise.
-    Elements with ``one == 0`` have the closed form ``sum_j w_j (d + 1) /
-    (d - j) / zero``.
+    A row's one fractions are 0 or 1 (products of "the row goes this way").
+    An element with ``one == 0`` has the closed form ``-sum_j w_j (d + 1) /
+    (d - j)``, the same for all of them. The others' unwound sums are
+    computed together, element index innermost: each is a serial chain, but
+    the chains are independent, so the inner loop vectorises.
     """
-    pd, pz, po, pw = paths
-    nxt, total, inv_one, zero, where = scratch
-    w = pw[row]
+    pz, po, pw = paths[1], paths[2], paths[3]
+    nxt, total, zero, where, ratios = scratch
     d = depth
     cold_sum = 0.0
     for j in range(d):
-        cold_sum += w[j] * (d + 1) / (d - j)
+        cold_sum += pw[row, j] * ratios[0, d, j]
     n_hot = 0
     for i in range(1, d + 1):
         if po[row, i] != 0.0:
             where[n_hot] = i
-            inv_one[n_hot] = 1.0 / po[row, i]
             zero[n_hot] = pz[row, i]
-            nxt[n_hot] = w[d]
+            nxt[n_hot] = pw[row, d]
             total[n_hot] = 0.0
             n_hot += 1
         else:
-            out[i] = cold_sum / pz[row, i] * (0.0 - pz[row, i])
+            out[i] = -cold_sum
     for j in range(d - 1, -1, -1):
-        a = (d + 1) / (j + 1)
-        b = (d - j) / (d + 1)
-        wj = w[j]
+        a = ratios[1, d, j]
+        b = ratios[2, d, j]
+        wj = pw[row, j]
         for h in range(n_hot):
-            tmp = nxt[h] * a * inv_one[h]
+            tmp = nxt[h] * a
             total[h] += tmp
             nxt[h] = wj - tmp * zero[h] * b
     for h in range(n_hot):
-        i = where[h]
-        out[i] = total[h] * (po[row, i] - pz[row, i])
+        out[where[h]] = total[h] * (1.0 - zero[h])
+
+
+@njit(cache=True)
+def _ratios(width):
+    """``(d + 1) / (d - j)``, ``(d + 1) / (j + 1)`` and ``(d - j) / (d + 1)``
+    for path lengths ``d + 1`` and elements ``j < d`` of :func:`_leaf`."""
+    ratios = np.zeros((3, width, width))
+    for d in range(width):
+        for j in range(d):
+            ratios[0, d, j] = (d + 1) / (d - j)
+            ratios[1, d, j] = (d + 1) / (j + 1)
+            ratios[2, d, j] = (d - j) / (d + 1)
+    return ratios
 
 
 @njit(cache=True, inline="always")
-def _tree_shap(x, tree, ensemble, phi, buffers):
+def _tree_shap(X, r, tree, ensemble, phi, buffers):
     """Add the SHAP values of tree ``tree = (root, first output)`` for row
-    ``x`` to ``phi`` (n_features, n_outputs)."""
+    ``r`` of ``X`` to ``phi[r]`` (n_features, n_outputs)."""
     node_ints, node_floats, values, cat_left = ensemble
     paths, stack_i, stack_f, scratch, out = buffers
     pd = paths[0]
@@ -166,11 +176,11 @@ def _tree_shap(x, tree, ensemble, phi, buffers):
             for i in range(1, depth + 1):
                 f = pd[level, i]
                 for k in range(n_values):
-                    phi[f, first_output + k] += out[i] * values[node, k]
+                    phi[r, f, first_output + k] += out[i] * values[node, k]
             continue
         right = node_ints[node, RIGHT]
         feature = node_ints[node, FEATURE]
-        if _goes_left(x[feature], node, node_ints, node_floats, cat_left):
+        if _goes_left(X[r, feature], node, node_ints, node_floats, cat_left):
             hot, cold = left, right
         else:
             hot, cold = right, left
@@ -207,6 +217,7 @@ def _rows_shap(X, ensemble, trees, max_depth, n_outputs):
     phi = np.zeros((n_rows, n_features, n_outputs))
     width = max_depth + 2
     n_blocks = (n_rows + BLOCK - 1) // BLOCK
+    ratios = _ratios(width)
     for b in prange(n_blocks):
         # buffers of this block (a thread's own under parallel=True)
         paths = (
@@ -219,8 +230,8 @@ def _rows_shap(X, ensemble, trees, max_depth, n_outputs):
             np.zeros(width),
             np.zeros(width),
             np.zeros(width),
-            np.zeros(width),
             np.zeros(width, dtype=np.int64),
+            ratios,
         )
         buffers = (
             paths,
@@ -233,7 +244,7 @@ def _rows_shap(X, ensemble, trees, max_depth, n_outputs):
         for t in range(trees.shape[0]):
             tree = (trees[t, 0], trees[t, 1])
             for r in range(b * BLOCK, stop):
-                _tree_shap(X[r], tree, ensemble, phi[r], buffers)
+                _tree_shap(X, r, tree, ensemble, phi, buffers)
     return phi
 
 
