@@ -5,6 +5,7 @@
 - :class:`FastLimeExplainer`: the same procedure (tabular, text, image) in
   numba kernels with one batched model call;
 - :class:`LinearExplainer`: exact contributions ``coef_ * x`` of linear models;
+- :class:`TreeExplainer`: exact TreeSHAP values of tree ensembles;
 - :class:`Stability`: how stable an explanation's top k is over repeated fits.
 """
 
@@ -14,6 +15,7 @@ from ._fast_lime import FastLimeExplainer
 from ._lime import LimeExplainer
 from ._linear import LinearExplainer, is_linear_model
 from ._stability import Stability
+from ._tree import TreeExplainer, is_tree_model
 
 __all__ = [
     "BaseExplainer",
@@ -22,5 +24,7 @@ __all__ = [
     "LimeExplainer",
     "LinearExplainer",
     "Stability",
+    "TreeExplainer",
     "is_linear_model",
+    "is_tree_model",
 ]

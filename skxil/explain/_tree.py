@@ -23,7 +23,7 @@ from .._frames import frame_labels
 from ..utils._validation import _is_dataframe
 from ._base import BaseExplainer
 from ._explanation import Explanation
-from ._linear import _is_passthrough, _n_in, _owners, _unwrap
+from ._linear import _is_passthrough, _n_in, _owners
 from ._tree_kernels import leaf_weights, rows_shap
 
 _FORESTS = (RandomForestClassifier, ExtraTreesClassifier)
@@ -251,6 +251,22 @@ class _Reorder:
         return self.model._preprocessor.transform(X)
 
 
+def _unwrap_tree(model):
+    """The model behind wrappers exposing ``estimator_`` / ``estimator``
+    (such as :class:`~skxil.CaipiClassifier`); a forest's ``estimator`` is
+    only its template, so unwrapping stops at a supported model."""
+    for _ in range(16):
+        if isinstance(model, (Pipeline, *_SUPPORTED)):
+            return model
+        inner = getattr(model, "estimator_", None)
+        if inner is None:
+            inner = getattr(model, "estimator", None)
+        if inner is None or inner is model:
+            return model
+        model = inner
+    return model
+
+
 def _tree_parts(model):
     """``(transformers, final tree model)``, checked.
 
@@ -258,7 +274,7 @@ def _tree_parts(model):
     fitted, and a ValueError for a transformer that is not feature-wise, a
     multi-output tree or a row-dependent boosting init.
     """
-    model = _unwrap(model)
+    model = _unwrap_tree(model)
     steps = [s for _, s in model.steps] if isinstance(model, Pipeline) else [model]
     transforms, final = steps[:-1], steps[-1]
     if not isinstance(final, _SUPPORTED):
@@ -326,7 +342,7 @@ def is_tree_model(estimator):
     >>> is_tree_model(LogisticRegression())
     False
     """
-    model = _unwrap(estimator)
+    model = _unwrap_tree(estimator)
     final = model.steps[-1][1] if isinstance(model, Pipeline) else model
     if not isinstance(final, _SUPPORTED):
         return False
@@ -412,12 +428,17 @@ class TreeExplainer(BaseExplainer):
     >>> from skxil.explain import TreeExplainer
     >>> X, y = load_iris(return_X_y=True)
     >>> model = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)
-    >>> explanation, = TreeExplainer(n_features=2).fit(X).explain(model, X[:1])
+    >>> explainer = TreeExplainer(n_features=2).fit(X)
+    >>> explanation, = explainer.explain(model, X[:1])
     >>> explanation.predicted_class, explanation.features
-    (np.int64(0), array([2, 3]))
-    >>> total = explanation.intercept + TreeExplainer(n_features=4).explain(
-    ...     model, X[:1])[0].weights.sum()
-    >>> bool(np.isclose(total, explanation.proba))
+    (np.int64(0), array([3, 0]))
+
+    The values of all features and all classes add up to the probabilities:
+
+    >>> values, base_value = explainer.shap_values(model, X[:1])
+    >>> values.shape
+    (1, 4, 3)
+    >>> bool(np.allclose(base_value + values.sum(axis=1), model.predict_proba(X[:1])))
     True
     """
 
