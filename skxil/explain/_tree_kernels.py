@@ -145,9 +145,10 @@ def _ratios(width):
 
 
 @njit(cache=True, inline="always")
-def _tree_shap(X, r, tree, ensemble, phi, buffers):
-    """Add the SHAP values of tree ``tree = (root, first output)`` for row
-    ``r`` of ``X`` to ``phi[r]`` (n_features, n_outputs)."""
+def _tree_shap(X, rows, tree, ensemble, phi, buffers):
+    """Add the SHAP values of tree ``tree = (root, first output)`` for the
+    rows ``rows = (start, stop)`` of ``X`` to ``phi`` (n_rows, n_features,
+    n_outputs)."""
     node_ints, node_floats, values, cat_left = ensemble
     paths, stack_i, stack_f, scratch, out = buffers
     pd = paths[0]
@@ -155,55 +156,57 @@ def _tree_shap(X, r, tree, ensemble, phi, buffers):
     po = paths[2]
     root, first_output = tree
     n_values = values.shape[1]
-    # a stack entry: node, level, parent's path length, split feature | zero, one
-    top = 0
-    stack_i[0, 0] = root
-    stack_i[0, 1] = 0
-    stack_i[0, 2] = 0
-    stack_i[0, 3] = -1
-    stack_f[0, 0] = 1.0
-    stack_f[0, 1] = 1.0
-    while top >= 0:
-        node = stack_i[top, 0]
-        level = stack_i[top, 1]
-        depth = stack_i[top, 2]  # the parent's length: our last element
-        split = (stack_i[top, 3], stack_f[top, 0], stack_f[top, 1])
-        top -= 1
-        _extend(paths, max(level - 1, 0), level, depth, split)
-        left = node_ints[node, LEFT]
-        if left < 0:
-            _leaf(paths, level, depth, scratch, out)
-            for i in range(1, depth + 1):
-                f = pd[level, i]
-                for k in range(n_values):
-                    phi[r, f, first_output + k] += out[i] * values[node, k]
-            continue
-        right = node_ints[node, RIGHT]
-        feature = node_ints[node, FEATURE]
-        if _goes_left(X[r, feature], node, node_ints, node_floats, cat_left):
-            hot, cold = left, right
-        else:
-            hot, cold = right, left
-        incoming_zero = 1.0
-        incoming_one = 1.0
-        # a feature met again on the path: undo its split, redo it here
-        for k in range(1, depth + 1):
-            if pd[level, k] == feature:
-                incoming_zero = pz[level, k]
-                incoming_one = po[level, k]
-                _unwind(paths, level, depth, k)
-                depth -= 1
-                break
-        cover = node_floats[node, COVER]
-        # cold child first, so the hot one is walked first
-        for child, frac_one in ((cold, 0.0), (hot, incoming_one)):
+    for r in range(rows[0], rows[1]):
+        # the node to visit: node, level, parent's path length, split feature,
+        # zero and one fractions; cold children wait on the stack in the same form
+        node, level, depth, feature = root, 0, 0, -1
+        zero, one = 1.0, 1.0
+        top = -1
+        while True:
+            _extend(paths, max(level - 1, 0), level, depth, (feature, zero, one))
+            left = node_ints[node, LEFT]
+            if left < 0:
+                _leaf(paths, level, depth, scratch, out)
+                for i in range(1, depth + 1):
+                    f = pd[level, i]
+                    for k in range(n_values):
+                        phi[r, f, first_output + k] += out[i] * values[node, k]
+                if top < 0:
+                    break
+                node, level, depth, feature = stack_i[top]
+                zero, one = stack_f[top]
+                top -= 1
+                continue
+            right = node_ints[node, RIGHT]
+            feature = node_ints[node, FEATURE]
+            if _goes_left(X[r, feature], node, node_ints, node_floats, cat_left):
+                hot, cold = left, right
+            else:
+                hot, cold = right, left
+            incoming_zero = 1.0
+            incoming_one = 1.0
+            # a feature met again on the path: undo its split, redo it here
+            for k in range(1, depth + 1):
+                if pd[level, k] == feature:
+                    incoming_zero = pz[level, k]
+                    incoming_one = po[level, k]
+                    _unwind(paths, level, depth, k)
+                    depth -= 1
+                    break
+            cover = node_floats[node, COVER]
+            depth += 1
+            level += 1
             top += 1
-            stack_i[top, 0] = child
-            stack_i[top, 1] = level + 1
-            stack_i[top, 2] = depth + 1
+            stack_i[top, 0] = cold
+            stack_i[top, 1] = level
+            stack_i[top, 2] = depth
             stack_i[top, 3] = feature
-            stack_f[top, 0] = incoming_zero * node_floats[child, COVER] / cover
-            stack_f[top, 1] = frac_one
+            stack_f[top, 0] = incoming_zero * node_floats[cold, COVER] / cover
+            stack_f[top, 1] = 0.0
+            # walk the hot child first
+            node = hot
+            zero = incoming_zero * node_floats[hot, COVER] / cover
+            one = incoming_one
 
 
 #: Rows per block: a block walks each tree for all its rows while the tree's
@@ -243,8 +246,7 @@ def _rows_shap(X, ensemble, trees, max_depth, n_outputs):
         stop = min(n_rows, (b + 1) * BLOCK)
         for t in range(trees.shape[0]):
             tree = (trees[t, 0], trees[t, 1])
-            for r in range(b * BLOCK, stop):
-                _tree_shap(X, r, tree, ensemble, phi, buffers)
+            _tree_shap(X, (b * BLOCK, stop), tree, ensemble, phi, buffers)
     return phi
 
 
