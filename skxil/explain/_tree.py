@@ -67,10 +67,30 @@ class FlatEnsemble:
         return base
 
     def shap_values(self, X):
-        """SHAP values of the rows of the model's own input: (n, f, n_outputs)."""
-        X = np.ascontiguousarray(np.asarray(X, dtype=self.input_dtype), dtype=np.float64)
+        """SHAP values of the rows of the model's own input: (n, f, n_outputs).
+
+        ``X`` must be finite or NaN in the model's dtype (see :meth:`rows`).
+        """
+        X = np.ascontiguousarray(X, dtype=np.float64)
         ensemble = (self.node_ints, self.node_floats, self.values, self.cat_left)
         return rows_shap(X, ensemble, self.trees, self.max_depth, self.n_outputs)
+
+
+    def rows(self, X, owner):
+        """``X`` rounded as the model reads it (scikit-learn's trees compare
+        float32 values), checked: an infinite value, or one too large for
+        the dtype, is an error naming its row and raw column ``owner[j]``."""
+        with np.errstate(over="ignore"):
+            X = np.asarray(X, dtype=self.input_dtype)
+        infinite = np.isinf(X)
+        if infinite.any():
+            i, j = (int(v[0]) for v in np.nonzero(infinite))
+            raise ValueError(
+                f"Row {i}, column {int(owner[j])}: the value is infinite or too "
+                f"large for {np.dtype(self.input_dtype).name}, which tree models "
+                "cannot split; missing values (NaN) are fine."
+            )
+        return X
 
 
 class _Piece:
@@ -523,7 +543,7 @@ class TreeExplainer(BaseExplainer):
         transforms, final = _tree_parts(model)
         flat = self._flattened(final)
         Xt, owner = _transformed(transforms, X, final)
-        values = flat.shap_values(Xt)
+        values = flat.shap_values(flat.rows(Xt, owner))
         n_raw = X.shape[1]
         if not np.array_equal(owner, np.arange(n_raw)):
             grouped = np.zeros((values.shape[0], n_raw, values.shape[2]))

@@ -88,13 +88,14 @@ def test_values_equal_shaps_and_add_up_to_the_output(data, name, n_classes):
     )
 
 
-def test_histogram_boosting_with_missing_values(data):
+@pytest.mark.parametrize("name", ["hist", "forest"])
+def test_missing_values_go_where_the_model_sends_them(data, name):
     X, ys = data
     X = X.copy()
     rng = np.random.default_rng(0)
     X[rng.random(X.shape) < 0.2] = np.nan
     for y in ys.values():
-        model = MODELS["hist"]().fit(X[:200], y[:200])
+        model = MODELS[name]().fit(X[:200], y[:200])
         values, base = TreeExplainer().shap_values(model, X[200:])
         expected_values, expected_base = _shap_reference(model, X[200:])
         np.testing.assert_allclose(values, expected_values, rtol=0, atol=1e-6)
@@ -319,6 +320,10 @@ def test_errors_name_the_problem(data):
     custom = GradientBoostingClassifier(n_estimators=2, init=LogisticRegression())
     with pytest.raises(ValueError, match="its init is LogisticRegression"):
         explainer.explain(custom.fit(X, ys[2]), X[:1])
+    rows = X[:2].copy()
+    rows[1, 3] = np.inf
+    with pytest.raises(ValueError, match="Row 1, column 3: the value is infinite"):
+        explainer.explain(forest, rows)
     with pytest.raises(ValueError, match="feature_names has 2 entries but X has 6"):
         TreeExplainer().fit(X, feature_names=["a", "b"])
     with pytest.raises(ValueError, match="n_features"):
