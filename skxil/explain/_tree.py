@@ -41,17 +41,16 @@ class FlatEnsemble:
     """A fitted tree ensemble as the kernels take it (see :mod:`._tree_kernels`).
 
     ``base_value`` (one per output) plus the SHAP values of a row add up to
-    the model's output on it; ``output`` says what that output is:
-    ``"probability"`` (one per class) or ``"log_odds"`` (the raw margin: one
-    for two classes, for ``classes_[1]``, else one per class).
+    the model's output on it: class probabilities, or the raw margin of
+    boosting (one for two classes, for ``classes_[1]``, else one per class).
+    ``input_dtype`` is the dtype the model compares its rows in.
     """
 
-    def __init__(self, pieces, n_outputs, offset, output, input_dtype):
+    def __init__(self, pieces, n_outputs, offset, input_dtype):
         ints, floats, values, cats, trees = _concatenate(pieces)
         self.node_ints, self.node_floats, self.values = ints, floats, values
         self.cat_left, self.trees = cats, trees
         self.n_outputs = n_outputs
-        self.output = output
         self.input_dtype = input_dtype
         self.max_depth = max(piece.depth for piece in pieces)
         self.base_value = self._expected_value() + offset
@@ -75,7 +74,6 @@ class FlatEnsemble:
         ensemble = (self.node_ints, self.node_floats, self.values, self.cat_left)
         return rows_shap(X, ensemble, self.trees, self.max_depth, self.n_outputs)
 
-
     def rows(self, X, owner):
         """``X`` rounded as the model reads it (scikit-learn's trees compare
         float32 values), checked: an infinite value, or one too large for
@@ -96,18 +94,11 @@ class FlatEnsemble:
 class _Piece:
     """One tree: nodes with local child indices, its first output, its depth."""
 
-    def __init__(self, ints, floats, values, cats, first_output):
-        self.ints, self.floats, self.values, self.cats = ints, floats, values, cats
+    def __init__(self, nodes, cats, first_output, depth):
+        self.ints, self.floats, self.values = nodes
+        self.cats = cats
         self.first_output = first_output
-        self.depth = _depth(ints)
-
-
-def _depth(ints):
-    depth = np.zeros(ints.shape[0], dtype=np.intp)
-    for node in range(ints.shape[0]):  # children come after their parent
-        if ints[node, 0] >= 0:
-            depth[ints[node, :2]] = depth[node] + 1
-    return int(depth.max())
+        self.depth = int(depth)
 
 
 def _concatenate(pieces):
@@ -153,7 +144,8 @@ def _sklearn_piece(tree, values, first_output=0):
         ]
     )
     no_cats = np.zeros((0, _N_CATEGORIES), dtype=bool)
-    return _Piece(ints, floats, values.reshape(tree.node_count, -1), no_cats, first_output)
+    nodes = (ints, floats, values.reshape(tree.node_count, -1))
+    return _Piece(nodes, no_cats, first_output, tree.max_depth)
 
 
 def _class_fractions(tree):
@@ -168,7 +160,7 @@ def _forest_ensemble(model):
     ]
     pieces = [_sklearn_piece(t, _class_fractions(t) / len(trees)) for t in trees]
     n_classes = pieces[0].values.shape[1]
-    return FlatEnsemble(pieces, n_classes, 0.0, "probability", np.float32)
+    return FlatEnsemble(pieces, n_classes, 0.0, np.float32)
 
 
 def _gradient_boosting_ensemble(model):
@@ -188,7 +180,7 @@ def _gradient_boosting_ensemble(model):
         for k, e in enumerate(stage)
     ]
     offset = model._raw_predict_init(np.zeros((1, model.n_features_in_)))[0]
-    return FlatEnsemble(pieces, n_outputs, offset, "log_odds", np.float32)
+    return FlatEnsemble(pieces, n_outputs, offset, np.float32)
 
 
 def _hist_piece(predictor, first_output, known):
@@ -220,7 +212,8 @@ def _hist_piece(predictor, first_output, known):
         feature_known = known[0][known[1][nodes["feature_idx"][node]]]
         unknown = ~_in_bitset(feature_known, codes)
         cats[row] = left | (unknown & bool(nodes["missing_go_to_left"][node]))
-    return _Piece(ints, floats, nodes["value"].reshape(-1, 1), cats, first_output)
+    flat = (ints, floats, nodes["value"].reshape(-1, 1))
+    return _Piece(flat, cats, first_output, nodes["depth"].max())
 
 
 def _in_bitset(bitset, codes):
@@ -235,7 +228,7 @@ def _hist_gradient_boosting_ensemble(model):
         for k, predictor in enumerate(iteration)
     ]
     offset = np.ravel(model._baseline_prediction)
-    return FlatEnsemble(pieces, offset.shape[0], offset, "log_odds", np.float64)
+    return FlatEnsemble(pieces, offset.shape[0], offset, np.float64)
 
 
 def _flatten(final):

@@ -224,6 +224,17 @@ def test_explanations_of_the_predicted_class(data, name):
         assert {e.class_index for e in explanations} == set(range(n_classes))
 
 
+def test_sparse_and_list_rows_equal_dense_ones(data):
+    from scipy import sparse
+
+    X, ys = data
+    model = MODELS["forest"]().fit(np.where(X > 0.5, X, 0.0), ys[2])
+    rows = np.where(X[:5] > 0.5, X[:5], 0.0)
+    dense = TreeExplainer().explain(model, rows)
+    assert TreeExplainer().explain(model, sparse.csr_matrix(rows)) == dense
+    assert TreeExplainer().explain(model, rows.tolist()) == dense
+
+
 def test_image_rows_get_heat_maps():
     rng = np.random.default_rng(0)
     X = rng.random((120, 16))
