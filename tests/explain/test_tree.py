@@ -17,6 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from threadpoolctl import threadpool_limits
 
 from skxil import CaipiClassifier
 from skxil.explain import TreeExplainer, is_tree_model
@@ -36,6 +37,13 @@ MODELS = {
         max_iter=4, max_depth=4, random_state=0
     ),
 }
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_openmp_thread():
+    # HistGradientBoosting's OpenMP threads only slow these tiny fits down
+    with threadpool_limits(1, user_api="openmp"):
+        yield
 
 
 @pytest.fixture(scope="module")
