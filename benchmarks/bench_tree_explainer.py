@@ -114,11 +114,17 @@ def bench(model, X_train, rows, n_lime_rows, rounds):
             for a, b in zip(explanations, fast_explanations)
         ]
     )
-    return dict(
-        ours=1e3 * t_ours, cpu_ours=1e3 * cpu_ours, cpu_shap=1e3 * cpu_shap,
-        ser=1e3 * serial / n, par=1e3 * parallel / n, fast=1e3 * t_fast,
-        lime=1e3 * t_lime, diff=diff, top=top,
-    )
+    return {
+        "ours": 1e3 * t_ours,
+        "cpu_ours": 1e3 * cpu_ours,
+        "cpu_shap": 1e3 * cpu_shap,
+        "ser": 1e3 * serial / n,
+        "par": 1e3 * parallel / n,
+        "fast": 1e3 * t_fast,
+        "lime": 1e3 * t_lime,
+        "diff": diff,
+        "top": top,
+    }
 
 
 def main():
