@@ -7,7 +7,9 @@ every tree for a whole batch of rows.
 
 from numbers import Integral
 
+import numba
 import numpy as np
+from joblib import effective_n_jobs
 from scipy import sparse
 from sklearn.ensemble import (
     ExtraTreesClassifier,
@@ -24,7 +26,7 @@ from ..utils._validation import _is_dataframe
 from ._base import BaseExplainer
 from ._explanation import Explanation
 from ._linear import _is_passthrough, _n_in, _owners
-from ._tree_kernels import leaf_weights, rows_shap
+from ._tree_kernels import BLOCK, leaf_weights, rows_shap, rows_shap_parallel
 
 _FORESTS = (RandomForestClassifier, ExtraTreesClassifier)
 _SUPPORTED = (
@@ -65,14 +67,28 @@ class FlatEnsemble:
         np.add.at(base, columns, weight[leaves, None] * self.values[leaves])
         return base
 
-    def shap_values(self, X):
+    def shap_values(self, X, n_threads=1):
         """SHAP values of the rows of the model's own input: (n, f, n_outputs).
 
         ``X`` must be finite or NaN in the model's dtype (see :meth:`rows`).
+        With ``n_threads > 1`` blocks of rows go to that many numba threads;
+        the values do not depend on it.
         """
         X = np.ascontiguousarray(X, dtype=np.float64)
-        ensemble = (self.node_ints, self.node_floats, self.values, self.cat_left)
-        return rows_shap(X, ensemble, self.trees, self.max_depth, self.n_outputs)
+        args = (
+            (self.node_ints, self.node_floats, self.values, self.cat_left),
+            self.trees,
+            self.max_depth,
+            self.n_outputs,
+        )
+        if n_threads <= 1 or X.shape[0] <= BLOCK:
+            return rows_shap(X, *args)
+        previous = numba.get_num_threads()
+        numba.set_num_threads(n_threads)  # this thread's setting, restored
+        try:
+            return rows_shap_parallel(X, *args)
+        finally:
+            numba.set_num_threads(previous)
 
     def rows(self, X, owner):
         """``X`` rounded as the model reads it (scikit-learn's trees compare
@@ -413,6 +429,12 @@ class TreeExplainer(BaseExplainer):
         flattened images with one feature per pixel or pixel value: the
         explanations then show as heat maps over the image.
 
+    n_jobs : int, default=None
+        Number of numba threads sharing the rows (in blocks of 32; at most
+        ``numba.config.NUMBA_NUM_THREADS``). ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context, ``-1`` all of them. The
+        values do not depend on it.
+
     Attributes
     ----------
     n_features_in_ : int
@@ -458,15 +480,17 @@ class TreeExplainer(BaseExplainer):
     _parameter_constraints: dict = {
         "n_features": [Interval(Integral, 1, None, closed="left")],
         "shape": ["array-like", None],
+        "n_jobs": [Integral, None],
     }
 
     # It applies the model's own transformers, so it takes rows as the model
     # does (a DataFrame with its dtypes), not numeric codes.
     works_on_raw_input = True
 
-    def __init__(self, n_features=10, *, shape=None):
+    def __init__(self, n_features=10, *, shape=None, n_jobs=None):
         self.n_features = n_features
         self.shape = shape
+        self.n_jobs = n_jobs
 
     def __getstate__(self):
         state = super().__getstate__()
@@ -536,7 +560,7 @@ class TreeExplainer(BaseExplainer):
         transforms, final = _tree_parts(model)
         flat = self._flattened(final)
         Xt, owner = _transformed(transforms, X, final)
-        values = flat.shap_values(flat.rows(Xt, owner))
+        values = flat.shap_values(flat.rows(Xt, owner), _n_threads(self.n_jobs))
         n_raw = X.shape[1]
         if not np.array_equal(owner, np.arange(n_raw)):
             grouped = np.zeros((values.shape[0], n_raw, values.shape[2]))
@@ -621,6 +645,10 @@ class TreeExplainer(BaseExplainer):
                 )
             )
         return explanations
+
+
+def _n_threads(n_jobs):
+    return min(effective_n_jobs(n_jobs), numba.config.NUMBA_NUM_THREADS)
 
 
 def _rows(X):

@@ -275,6 +275,14 @@ def test_flattening_is_cached_per_fitted_model(data):
     assert clone.explain(other, X[:2]) == explainer.explain(other, X[:2])
 
 
+def test_threads_give_the_same_values(data):
+    X, ys = data
+    model = MODELS["forest"]().fit(X[:200], ys[3][:200])
+    serial, _ = TreeExplainer().shap_values(model, X)
+    parallel, _ = TreeExplainer(n_jobs=2).shap_values(model, X)
+    np.testing.assert_array_equal(parallel, serial)
+
+
 def test_caller_data_untouched_and_deterministic(data):
     X, ys = data
     X = X.copy()
