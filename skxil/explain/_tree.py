@@ -523,6 +523,7 @@ class TreeExplainer(BaseExplainer):
         if feature_names is None and _is_dataframe(X):
             feature_names = list(X.columns)
         if X is not None:
+            X = _rows(X)
             self.n_features_in_ = X.shape[1]
         if feature_names is not None:
             feature_names = [str(name) for name in feature_names]
@@ -609,7 +610,7 @@ class TreeExplainer(BaseExplainer):
             return []
         proba = np.asarray(model.predict_proba(X))
         labels = np.argmax(proba, axis=1)
-        if values.shape[2] == 1:  # one margin, for classes_[1]
+        if values.shape[2] == 1 and proba.shape[1] == 2:  # one margin, for classes_[1]
             sign = np.where(labels == 1, 1.0, -1.0)
             weights, offsets = sign[:, None] * values[:, :, 0], sign * base[0]
         else:

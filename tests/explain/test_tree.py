@@ -243,6 +243,17 @@ def test_sparse_and_list_rows_equal_dense_ones(data):
     assert TreeExplainer().explain(model, rows.tolist()) == dense
 
 
+def test_a_single_class_and_a_single_leaf(data):
+    X, _ = data
+    y = np.zeros(len(X), dtype=int)
+    for model in (DecisionTreeClassifier(), RandomForestClassifier(n_estimators=2)):
+        model.fit(X, y)
+        e = TreeExplainer().fit(X.tolist()).explain(model, X[:1])[0]
+        assert e.predicted_class == 0 and e.class_index == 0
+        assert e.intercept == pytest.approx(1.0) and e.proba == pytest.approx(1.0)
+        np.testing.assert_array_equal(e.weights, 0.0)
+
+
 def test_image_rows_get_heat_maps():
     rng = np.random.default_rng(0)
     X = rng.random((120, 16))
