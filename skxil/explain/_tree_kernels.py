@@ -214,45 +214,53 @@ def _tree_shap(X, rows, tree, ensemble, phi, buffers):
 BLOCK = 32
 
 
-def _rows_shap(X, ensemble, trees, max_depth, n_outputs):
+@njit(cache=True)
+def _block(X, block, ensemble, trees, width, phi):
+    """Add every tree's SHAP values for the rows of block ``block`` to
+    ``phi``, with buffers of its own (a thread's under ``parallel=True``)."""
+    paths = (
+        np.zeros((width, width), dtype=np.int64),
+        np.zeros((width, width)),
+        np.zeros((width, width)),
+        np.zeros((width, width)),
+    )
+    scratch = (
+        np.zeros(width),
+        np.zeros(width),
+        np.zeros(width),
+        np.zeros(width, dtype=np.int64),
+        _ratios(width),
+    )
+    buffers = (
+        paths,
+        np.zeros((2 * width, 4), dtype=np.int64),
+        np.zeros((2 * width, 2)),
+        scratch,
+        np.zeros(width),
+    )
+    rows = (block * BLOCK, min(X.shape[0], (block + 1) * BLOCK))
+    for t in range(trees.shape[0]):
+        _tree_shap(X, rows, (trees[t, 0], trees[t, 1]), ensemble, phi, buffers)
+
+
+@njit(cache=True)
+def rows_shap(X, ensemble, trees, max_depth, n_outputs):
     """SHAP values of every row: ndarray (n_rows, n_features, n_outputs)."""
-    n_rows, n_features = X.shape
-    phi = np.zeros((n_rows, n_features, n_outputs))
-    width = max_depth + 2
-    n_blocks = (n_rows + BLOCK - 1) // BLOCK
-    ratios = _ratios(width)
-    for b in prange(n_blocks):
-        # buffers of this block (a thread's own under parallel=True)
-        paths = (
-            np.zeros((width, width), dtype=np.int64),
-            np.zeros((width, width)),
-            np.zeros((width, width)),
-            np.zeros((width, width)),
-        )
-        scratch = (
-            np.zeros(width),
-            np.zeros(width),
-            np.zeros(width),
-            np.zeros(width, dtype=np.int64),
-            ratios,
-        )
-        buffers = (
-            paths,
-            np.zeros((2 * width, 4), dtype=np.int64),
-            np.zeros((2 * width, 2)),
-            scratch,
-            np.zeros(width),
-        )
-        stop = min(n_rows, (b + 1) * BLOCK)
-        for t in range(trees.shape[0]):
-            tree = (trees[t, 0], trees[t, 1])
-            _tree_shap(X, (b * BLOCK, stop), tree, ensemble, phi, buffers)
+    phi = np.zeros((X.shape[0], X.shape[1], n_outputs))
+    for block in range((X.shape[0] + BLOCK - 1) // BLOCK):
+        _block(X, block, ensemble, trees, max_depth + 2, phi)
     return phi
 
 
-#: Serial kernel; ``rows_shap_parallel`` spreads the rows over numba's threads.
-rows_shap = njit(cache=True)(_rows_shap)
-rows_shap_parallel = njit(cache=True, parallel=True)(_rows_shap)
+# A function of its own, not njit(parallel=True)(rows_shap's function): numba's
+# cache tells functions apart by name, not by their compilation flags.
+@njit(cache=True, parallel=True)
+def rows_shap_parallel(X, ensemble, trees, max_depth, n_outputs):
+    """:func:`rows_shap` with the blocks of rows spread over numba's threads."""
+    phi = np.zeros((X.shape[0], X.shape[1], n_outputs))
+    for block in prange((X.shape[0] + BLOCK - 1) // BLOCK):
+        _block(X, block, ensemble, trees, max_depth + 2, phi)
+    return phi
 
 
 @njit(cache=True)
