@@ -11,6 +11,7 @@ import numba
 import numpy as np
 from joblib import effective_n_jobs
 from scipy import sparse
+from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import (
     ExtraTreesClassifier,
     GradientBoostingClassifier,
@@ -181,8 +182,8 @@ def _forest_ensemble(model):
 
 def _gradient_boosting_ensemble(model):
     init = model.init_
-    if not (isinstance(init, str) and init == "zero") and (
-        type(init).__name__ != "DummyClassifier"
+    if not (isinstance(init, str) and init == "zero") and not isinstance(
+        init, DummyClassifier
     ):
         raise ValueError(
             f"TreeExplainer explains GradientBoostingClassifier with the default "
@@ -204,8 +205,7 @@ def _hist_piece(predictor, first_output, known):
     ``(known category bitsets, feature -> bitset row)``."""
     nodes = predictor.nodes
     leaf = nodes["is_leaf"].astype(bool)
-    categorical = nodes["is_categorical"].astype(bool) & ~leaf
-    cat_nodes = np.flatnonzero(categorical)
+    cat_nodes = np.flatnonzero(nodes["is_categorical"].astype(bool) & ~leaf)
     cat_row = np.full(nodes.shape[0], -1)
     cat_row[cat_nodes] = np.arange(cat_nodes.size)
     ints = np.column_stack(
@@ -219,17 +219,25 @@ def _hist_piece(predictor, first_output, known):
     floats = np.column_stack(
         [nodes["num_threshold"], nodes["count"], nodes["missing_go_to_left"]]
     ).astype(np.float64)
+    flat = (ints, floats, nodes["value"].reshape(-1, 1))
+    cats = _category_tables(predictor, cat_nodes, known)
+    return _Piece(flat, cats, first_output, nodes["depth"].max())
+
+
+def _category_tables(predictor, cat_nodes, known):
+    """For each categorical split, whether each code 0..255 goes left."""
+    nodes = predictor.nodes
     codes = np.arange(_N_CATEGORIES)
-    cats = np.zeros((cat_nodes.size, _N_CATEGORIES), dtype=bool)
+    tables = np.zeros((cat_nodes.size, _N_CATEGORIES), dtype=bool)
     for row, node in enumerate(cat_nodes):
         # as scikit-learn predicts: left if in the split's left set, right if
         # a known category, an unknown category goes where missing values go
-        left = _in_bitset(predictor.raw_left_cat_bitsets[nodes["bitset_idx"][node]], codes)
+        bitset = predictor.raw_left_cat_bitsets[nodes["bitset_idx"][node]]
         feature_known = known[0][known[1][nodes["feature_idx"][node]]]
         unknown = ~_in_bitset(feature_known, codes)
-        cats[row] = left | (unknown & bool(nodes["missing_go_to_left"][node]))
-    flat = (ints, floats, nodes["value"].reshape(-1, 1))
-    return _Piece(flat, cats, first_output, nodes["depth"].max())
+        missing_left = bool(nodes["missing_go_to_left"][node])
+        tables[row] = _in_bitset(bitset, codes) | (unknown & missing_left)
+    return tables
 
 
 def _in_bitset(bitset, codes):
