@@ -93,7 +93,9 @@ def bench(model, X_train, rows, n_lime_rows, rounds):
     explanations = ours.explain(model, rows)  # warm-up and the flattening
     reference = shap.TreeExplainer(model)
     t_ours = best(lambda: ours.explain(model, rows), rounds) / n
-    cpu_ours = best(lambda: ours.shap_values(model, rows), rounds, time.process_time) / n
+    cpu_ours = (
+        best(lambda: ours.shap_values(model, rows), rounds, time.process_time) / n
+    )
     cpu_shap = best(lambda: reference.shap_values(rows), rounds, time.process_time) / n
     serial, parallel = _kernels(ours, model, rows, rounds)
     values, _ = ours.shap_values(model, rows)
@@ -139,7 +141,9 @@ def main():
     )
     for data, X_train, y_train, X_test in datasets():
         rows = X_test[:n_rows]
-        print(f"\n{data}: {len(X_train)} training rows, {len(rows)} explained, ms per row")
+        print(
+            f"\n{data}: {len(X_train)} training rows, {len(rows)} explained, ms per row"
+        )
         print(header)
         print("-" * len(header))
         for name, make in MODELS.items():

@@ -172,9 +172,11 @@ def _class_fractions(tree):
 
 
 def _forest_ensemble(model):
-    trees = [model.tree_] if isinstance(model, DecisionTreeClassifier) else [
-        e.tree_ for e in model.estimators_
-    ]
+    trees = (
+        [model.tree_]
+        if isinstance(model, DecisionTreeClassifier)
+        else [e.tree_ for e in model.estimators_]
+    )
     pieces = [_sklearn_piece(t, _class_fractions(t) / len(trees)) for t in trees]
     n_classes = pieces[0].values.shape[1]
     return FlatEnsemble(pieces, n_classes, 0.0, np.float32)
@@ -281,7 +283,10 @@ class _Reorder:
     def __init__(self, model):
         self.model = model
         self.owner = np.concatenate(
-            [np.flatnonzero(model.is_categorical_), np.flatnonzero(~model.is_categorical_)]
+            [
+                np.flatnonzero(model.is_categorical_),
+                np.flatnonzero(~model.is_categorical_),
+            ]
         )
 
     def transform(self, X):
@@ -322,8 +327,9 @@ def _tree_parts(model):
             f"got {type(final).__name__}. Use FastLimeExplainer for other models."
         )
     if not hasattr(final, "classes_"):
-        raise TypeError(f"TreeExplainer needs a fitted model; {type(final).__name__} "
-                        "is not fitted.")
+        raise TypeError(
+            f"TreeExplainer needs a fitted model; {type(final).__name__} is not fitted."
+        )
     if getattr(final, "n_outputs_", 1) != 1:
         raise ValueError(
             f"TreeExplainer explains single-output classifiers; this "
@@ -580,8 +586,11 @@ class TreeExplainer(BaseExplainer):
     def _flattened(self, final):
         key = _fitted_trees(final)
         cache = getattr(self, "_flat_cache", None)
-        if cache is None or cache[0] is not final or len(cache[1]) != len(key) or any(
-            a is not b for a, b in zip(cache[1], key)
+        if (
+            cache is None
+            or cache[0] is not final
+            or len(cache[1]) != len(key)
+            or any(a is not b for a, b in zip(cache[1], key))
         ):
             # the key holds the fitted trees: their ids cannot be reused
             cache = (final, key, _flatten(final))
@@ -646,7 +655,9 @@ class TreeExplainer(BaseExplainer):
                     X.shape[1],
                     class_index=label,
                     all_feature_names=names,
-                    feature_labels=frame_labels(X, i, names) if _is_dataframe(X) else None,
+                    feature_labels=frame_labels(X, i, names)
+                    if _is_dataframe(X)
+                    else None,
                     proba=proba[i, label],
                     intercept=offsets[i],
                     shape=shape,
@@ -677,7 +688,9 @@ def _transformed(transforms, X, final):
         if _is_passthrough(step):
             continue
         Xt = step.transform(Xt)
-        inner = step.owner if isinstance(step, _Reorder) else _owners(step, owner.shape[0])
+        inner = (
+            step.owner if isinstance(step, _Reorder) else _owners(step, owner.shape[0])
+        )
         owner = owner[inner]
     if _is_dataframe(Xt):
         Xt = Xt.to_numpy()

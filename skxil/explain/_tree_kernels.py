@@ -68,7 +68,9 @@ def _extend(paths, parent, row, n, split):
     # row == parent
     pw[row, n] = one * pw[parent, n - 1] * n * inv
     for i in range(n - 1, 0, -1):
-        pw[row, i] = (zero * pw[parent, i] * (n - i) + one * pw[parent, i - 1] * i) * inv
+        pw[row, i] = (
+            zero * pw[parent, i] * (n - i) + one * pw[parent, i - 1] * i
+        ) * inv
     pw[row, 0] = zero * pw[parent, 0] * n * inv
 
 

@@ -23,7 +23,9 @@ def _expectation(node, x, coalition, ensemble):
     right = node_ints[node, RIGHT]
     feature = node_ints[node, FEATURE]
     if feature in coalition:
-        goes_left = _goes_left.py_func(x[feature], node, node_ints, node_floats, cat_left)
+        goes_left = _goes_left.py_func(
+            x[feature], node, node_ints, node_floats, cat_left
+        )
         return _expectation(left if goes_left else right, x, coalition, ensemble)
     cover = node_floats[node, COVER]
     return sum(

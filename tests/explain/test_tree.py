@@ -28,7 +28,9 @@ shap = pytest.importorskip("shap")
 
 MODELS = {
     "tree": lambda: DecisionTreeClassifier(max_depth=4, random_state=0),
-    "forest": lambda: RandomForestClassifier(n_estimators=4, max_depth=5, random_state=0),
+    "forest": lambda: RandomForestClassifier(
+        n_estimators=4, max_depth=5, random_state=0
+    ),
     "extra": lambda: ExtraTreesClassifier(n_estimators=4, max_depth=5, random_state=0),
     "boosting": lambda: GradientBoostingClassifier(
         n_estimators=4, max_depth=3, random_state=0
@@ -120,7 +122,9 @@ def test_kernel_equals_the_definition_on_small_trees(data):
     # a deep tree on four features meets each of them again along a path
     deep = DecisionTreeClassifier(max_depth=7, random_state=0).fit(X[:200], ys[3][:200])
     stump = DecisionTreeClassifier(max_depth=1).fit(X[:200], ys[2][:200])
-    hist = HistGradientBoostingClassifier(max_iter=3, max_depth=5).fit(X[:200], ys[2][:200])
+    hist = HistGradientBoostingClassifier(max_iter=3, max_depth=5).fit(
+        X[:200], ys[2][:200]
+    )
     for model in (deep, stump, hist):
         flat = _flatten(model)
         values, _ = TreeExplainer().shap_values(model, X[200:212])
@@ -190,7 +194,9 @@ def test_pipeline_values_belong_to_the_input_columns(data):
     encode = ColumnTransformer(
         [("cat", OneHotEncoder(), ["color"]), ("num", StandardScaler(), ["a", "b"])]
     )
-    model = make_pipeline(encode, RandomForestClassifier(n_estimators=3, random_state=0))
+    model = make_pipeline(
+        encode, RandomForestClassifier(n_estimators=3, random_state=0)
+    )
     model.fit(frame[:200], y[:200])
     values, _ = TreeExplainer().shap_values(model, frame[200:])
     inner, _ = _shap_reference(model[-1], model[0].transform(frame[200:]))
@@ -198,7 +204,9 @@ def test_pipeline_values_belong_to_the_input_columns(data):
         [inner[:, 3], inner[:, :3].sum(axis=1), inner[:, 4]], axis=1
     )  # one-hot columns first, then a and b
     np.testing.assert_allclose(values, expected, rtol=0, atol=1e-6)
-    scaled = make_pipeline(StandardScaler(), MODELS["boosting"]()).fit(X[:200], ys[2][:200])
+    scaled = make_pipeline(StandardScaler(), MODELS["boosting"]()).fit(
+        X[:200], ys[2][:200]
+    )
     values, _ = TreeExplainer().shap_values(scaled, X[200:])
     inner, _ = _shap_reference(scaled[-1], scaled[0].transform(X[200:]))
     np.testing.assert_allclose(values, inner, rtol=0, atol=1e-6)
@@ -322,7 +330,9 @@ def test_is_tree_model(data):
         n_estimators=2, init=LogisticRegression()
     ).fit(X, ys[2])
     assert not is_tree_model(custom_init)
-    two_outputs = DecisionTreeClassifier(max_depth=2).fit(X, np.column_stack([ys[2]] * 2))
+    two_outputs = DecisionTreeClassifier(max_depth=2).fit(
+        X, np.column_stack([ys[2]] * 2)
+    )
     assert not is_tree_model(two_outputs)
 
 
@@ -344,8 +354,9 @@ def test_errors_name_the_problem(data):
     with pytest.raises(TypeError, match="RandomForestClassifier is not fitted"):
         explainer.explain(RandomForestClassifier(), X[:1])
     forest = MODELS["forest"]().fit(X, ys[2])
-    with pytest.raises(ValueError, match="X has 4 features, but the explainer was "
-                       "fitted on 6"):
+    with pytest.raises(
+        ValueError, match="X has 4 features, but the explainer was fitted on 6"
+    ):
         explainer.explain(forest, X[:1, :4])
     with pytest.raises(ValueError, match="fitted on 6 features; the rows give it 4"):
         TreeExplainer().explain(forest, X[:1, :4])
