@@ -57,7 +57,7 @@ _QUERY_STRATEGIES = {
     "random": _query.random_sampling,
 }
 
-_EXPLAINERS = ("auto", "linear", "gradient", "fast_lime", "lime")
+_EXPLAINERS = ("auto", "linear", "gradient", "tree", "fast_lime", "lime")
 
 # Tags of the random streams derived from the learner's seed. SeedSequence pads
 # keys with zeros, so every key ends in a non-zero tag to keep streams apart.
@@ -108,20 +108,22 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         ``f(classifier, X, n_instances=1, **kwargs)`` and returns indices or
         ``(indices, scores)``; the learner passes itself as ``classifier``.
 
-    explainer : {"auto", "linear", "gradient", "fast_lime", "lime"} or \
-            explainer object, default="auto"
+    explainer : {"auto", "linear", "gradient", "tree", "fast_lime", "lime"} \
+            or explainer object, default="auto"
         Stage 2, with the explainer's defaults: ``"linear"`` is
         :class:`~skxil.explain.LinearExplainer` (exact contributions, for
         linear models), ``"gradient"`` :class:`~skxil.explain.GradientExplainer`
         (input gradients of MLPs and other differentiable models),
-        ``"fast_lime"`` :class:`~skxil.explain.FastLimeExplainer` and
+        ``"tree"`` :class:`~skxil.explain.TreeExplainer` (exact TreeSHAP
+        values of tree ensembles), ``"fast_lime"`` :class:`~skxil.explain.FastLimeExplainer` and
         ``"lime"`` :class:`~skxil.explain.LimeExplainer` (through the lime
         package). ``"auto"`` picks, once the estimator is fitted, the first
         exact explainer that applies to it (possibly at the end of a Pipeline
         of feature-wise transformers): the linear one when
         :func:`~skxil.explain.is_linear_model` holds, the gradient one when
-        :func:`~skxil.explain.is_differentiable_model` does, and the fast
-        LIME otherwise (always for documents). An object (a
+        :func:`~skxil.explain.is_differentiable_model` does, the tree one
+        when :func:`~skxil.explain.is_tree_model` does, and the fast LIME
+        otherwise (always for documents). An object (a
         :class:`~skxil.explain.BaseExplainer`) is cloned. Its
         ``random_state`` and ``n_jobs``, when ``None``, are set from the
         learner's.

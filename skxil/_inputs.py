@@ -33,8 +33,10 @@ from .explain import (
     GradientExplainer,
     LimeExplainer,
     LinearExplainer,
+    TreeExplainer,
     is_differentiable_model,
     is_linear_model,
+    is_tree_model,
 )
 from .utils._text import check_documents, check_text_corrections, document_words
 from .utils._validation import _is_dataframe, check_corrections
@@ -44,6 +46,7 @@ _ACCEPT_SPARSE = ["csr", "csc"]
 _EXPLAINERS = {
     "linear": LinearExplainer,
     "gradient": GradientExplainer,
+    "tree": TreeExplainer,
     "fast_lime": FastLimeExplainer,
     "lime": LimeExplainer,
 }
@@ -54,6 +57,7 @@ _EXPLAINERS = {
 _AUTO = (
     (is_linear_model, "linear"),
     (is_differentiable_model, "gradient"),
+    (is_tree_model, "tree"),
 )
 
 
@@ -406,9 +410,9 @@ class DocumentsInput(_Input):
         return Feedback(None, None, redraw)
 
     def default_explainer(self, name, estimator):
-        if name == "linear":
+        if name in ("linear", "gradient", "tree"):
             raise ValueError(
-                "explainer='linear' explains rows of numeric features; for raw "
+                f"explainer={name!r} explains rows of numeric features; for raw "
                 "documents use 'auto', 'fast_lime' or 'lime' (word-level LIME)."
             )
         return _EXPLAINERS["fast_lime" if name == "auto" else name](mode="text")

@@ -7,6 +7,7 @@
 - :class:`LinearExplainer`: exact contributions ``coef_ * x`` of linear models;
 - :class:`GradientExplainer`: input gradients of differentiable models (MLPs,
   RRR networks, linear models);
+- :class:`TreeExplainer`: exact TreeSHAP values of tree ensembles;
 - :class:`Stability`: how stable an explanation's top k is over repeated fits.
 """
 
@@ -17,6 +18,7 @@ from ._gradient import GradientExplainer, is_differentiable_model
 from ._lime import LimeExplainer
 from ._linear import LinearExplainer, is_linear_model
 from ._stability import Stability
+from ._tree import TreeExplainer, is_tree_model
 
 __all__ = [
     "BaseExplainer",
@@ -26,6 +28,8 @@ __all__ = [
     "LimeExplainer",
     "LinearExplainer",
     "Stability",
+    "TreeExplainer",
     "is_differentiable_model",
     "is_linear_model",
+    "is_tree_model",
 ]
