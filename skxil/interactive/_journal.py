@@ -7,9 +7,12 @@ Three tables:
   ``random_state``, ``labels``, ``feature_names`` and ``nonce``;
 - ``events``: one row per answer, skip or undo, in order (``seq``), with
   the query it answers, the pool index, the label and the ignored and
-  focused features as JSON, the time and a ``status``: ``"pending"`` once
-  committed, ``"applied"`` once the learner took it, ``"failed"`` when
-  applying it raised (a failed event is never replayed);
+  focused features (the feature indices given to the learner's ``teach``)
+  as JSON, the time and a ``status``: ``"pending"`` once committed,
+  ``"applied"`` once the learner took it (written with the next event or at
+  close), ``"failed"`` when applying it raised (committed at once; a failed
+  event is never replayed). Replay applies pending and applied events alike:
+  a pending one is an answer the process may have died on;
 - ``snapshots``: skops bytes of the learner after event ``after_seq``.
 
 The database is in WAL mode with ``synchronous=FULL``: a committed answer
@@ -142,9 +145,15 @@ class Journal:
 
     # --------------------------------------------------------------- events
     def append(self, kind, *, query_id=None, index=None, label=None, ignore=None,
-               focus=None):
-        """Journal one event and commit it; return its ``seq``."""
+               focus=None, confirm=()):
+        """Journal one event and commit it; return its ``seq``.
+
+        ``confirm`` lists earlier events the learner has taken since: they
+        are marked ``"applied"`` in the same transaction, so an answer costs
+        one commit (one fsync), not two.
+        """
         with self._transaction():
+            self._set_status(confirm, "applied")
             cursor = self._db.execute(
                 "INSERT INTO events (kind, query_id, pool_index, label, ignore, "
                 "focus, time, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
@@ -158,10 +167,16 @@ class Journal:
             )
         return cursor.lastrowid
 
-    def mark(self, seq, status):
-        """Set the status of event ``seq`` (``"applied"`` or ``"failed"``)."""
-        with self._transaction():
-            self._db.execute("UPDATE events SET status = ? WHERE seq = ?", (status, seq))
+    def mark(self, seqs, status):
+        """Set the status of the events ``seqs`` and commit."""
+        if seqs:
+            with self._transaction():
+                self._set_status(seqs, status)
+
+    def _set_status(self, seqs, status):
+        self._db.executemany(
+            "UPDATE events SET status = ? WHERE seq = ?", [(status, s) for s in seqs]
+        )
 
     def events(self):
         """Every event that was not marked failed, in order."""

@@ -1,5 +1,6 @@
 """Session: a person answers CAIPI queries, every answer journaled first."""
 
+import contextlib
 import copy
 import inspect
 import os
@@ -71,6 +72,15 @@ def _content_hash(X):
         X.sort_indices()
         return joblib.hash([X.shape, X.dtype.str, X.indptr, X.indices, X.data])
     return joblib.hash(X)
+
+
+def _skops():
+    """``skops.io``, or None when skops is not installed (no snapshots then)."""
+    try:
+        import skops.io
+    except ImportError:
+        return None
+    return skops.io
 
 
 def _fork(learner):
@@ -361,9 +371,7 @@ class Session:
     def _restore(self):
         """Rebuild the state from the journal: snapshot, then replay."""
         self._events = self._journal.events()
-        self._accuracy = None
-        self._query = None
-        self._history_cache = None
+        self._unconfirmed = []
         stack = self._effective(self._events)
         self._rebuild(stack)
 
@@ -380,32 +388,64 @@ class Session:
         return stack
 
     def _rebuild(self, stack):
-        """Make the state that ``stack`` (answers and skips in force) gives."""
-        start, learner = self._usable_snapshot(stack)
-        self._learner = learner
-        self._accuracy = None
+        """Make the state that ``stack`` (answers and skips in force) gives.
+
+        From the latest usable snapshot (or the initial learner), the answers
+        after it are taught again. A learner that refits from scratch on every
+        ``teach`` ends up the same whether it refitted after each answer or
+        only after the last one (the training set and its counterexamples
+        depend on the data and the seeds, not on the fitted model), so the
+        replay refits once; should that fail, it replays one refit at a time
+        to find the answer that fails.
+        """
+        start, base = self._usable_snapshot(stack)
+        if self._defers_refit() and len(stack) - start > 1:
+            with contextlib.suppress(Exception):  # retried below, answer by answer
+                self._replay(base, stack, start, defer=True)
+                return
+        self._replay(base, stack, start, defer=False)
+
+    def _defers_refit(self):
+        """Whether ``teach(refit=False)`` then one refit equals refitting each time."""
+        learner = self._initial
+        if "refit" not in inspect.signature(learner.teach).parameters:
+            return False
+        # an incremental learner's model depends on the order of its updates
+        return not learner.get_params().get("incremental", False)
+
+    def _replay(self, base, stack, start, defer):
+        self._learner = _fork(base)
         self._stack = list(stack[:start])
         self._undo_states = []
         self._taken = np.zeros(self._n_pool, dtype=bool)
         self._taken[[event.index for event in self._stack]] = True
         self._since_snapshot = 0
+        self._invalidate()
+        answers = [event for event in stack[start:] if event.kind == "answer"]
+        last = answers[-1] if answers else None
+        applied = []
         for event in stack[start:]:
-            before = _fork(self._learner)
+            # a deferred replay keeps no undo states: their models are not fitted
+            before = None if defer else _fork(self._learner)
             try:
-                self._apply(event)
-            except Exception as error:  # noqa: BLE001 - it failed when given too
+                self._apply(event, refit=not defer or event is last)
+            except Exception as error:
+                if defer:
+                    raise
                 warnings.warn(
                     f"Journaled {event.kind} {event.seq} (row {event.index}) cannot "
                     f"be applied ({error}); it is marked failed and skipped.",
-                    stacklevel=3,
+                    stacklevel=4,
                 )
-                self._journal.mark(event.seq, "failed")
+                self._journal.mark([event.seq], "failed")
                 self._events = [e for e in self._events if e.seq != event.seq]
                 continue
-            if event.status == "pending":
-                self._journal.mark(event.seq, "applied")
-                event.status = "applied"
+            applied.append(event)
             self._push(event, before)
+        pending = [event for event in applied if event.status == "pending"]
+        self._journal.mark([event.seq for event in pending], "applied")
+        for event in pending:
+            event.status = "applied"
 
     def _usable_snapshot(self, stack):
         """``(n events it holds, learner)``: the latest snapshot on ``stack``.
@@ -426,8 +466,9 @@ class Session:
         return 0, _fork(self._initial)
 
     def _load_snapshot(self, after_seq, digest):
-        import skops.io as sio
-
+        sio = _skops()
+        if sio is None:
+            return None
         data = self._journal.snapshot(after_seq)
         found = set(sio.get_untrusted_types(data=data))
         if not found <= self._trusted:
@@ -459,15 +500,22 @@ class Session:
         )
 
     def _skops_types(self, learner):
-        import skops.io as sio
-
+        sio = _skops()
+        if sio is None:
+            if self.snapshot_every is not None:
+                warnings.warn(
+                    "skops is not installed, so the session stores no snapshots "
+                    "and resuming replays the whole journal; pip install skops "
+                    "(or pass snapshot_every=None to silence this).",
+                    stacklevel=4,
+                )
+            return set()
         return set(sio.get_untrusted_types(data=sio.dumps(learner)))
 
     def _snapshot(self):
         """Store the learner after the last event (types and digest noted)."""
-        import skops.io as sio
-
-        if not self._events:
+        sio = _skops()
+        if sio is None or not self._events:
             return
         data = sio.dumps(self._learner)
         # the session produced these types itself: it may load them again
@@ -482,22 +530,32 @@ class Session:
         """The pool row as the learner takes it (2-D, or a list of one document)."""
         return _safe_indexing(self._pool, [index])
 
-    def _apply(self, event):
+    def _apply(self, event, refit=True):
         """Teach an answer to the learner (a skip changes only the pool)."""
         if event.kind != "answer":
             return
         kwargs = {"corrections": [event.ignore] if event.ignore else None}
+        if not refit:
+            kwargs["refit"] = False
         if event.focus:
             kwargs["focus"] = [event.focus]
         label = self._label_index[_label_key(event.label)]
         self._learner.teach(self._row(event.index), [label], **kwargs)
 
     def _push(self, event, before):
+        """``event`` is in force; ``before`` is the learner's state before it."""
         self._stack.append(event)
         self._taken[event.index] = True
-        self._undo_states.append(before)
-        del self._undo_states[: max(0, len(self._undo_states) - self.undo_depth)]
+        if before is None:
+            self._undo_states = []  # a gap: older states would undo to the wrong one
+        else:
+            self._undo_states.append((event.seq, before))
+            del self._undo_states[: max(0, len(self._undo_states) - self.undo_depth)]
         self._since_snapshot += 1
+        self._invalidate()
+
+    def _invalidate(self):
+        """Forget what depends on the state: the query, accuracy, history."""
         self._query = None
         self._history_cache = None
         self._accuracy = None
@@ -655,17 +713,19 @@ class Session:
     def _record(self, kind, query, **fields):
         """Journal (committed), apply, confirm: the durability order."""
         seq = self._journal.append(
-            kind, query_id=query.query_id, index=query.index, **fields
+            kind, query_id=query.query_id, index=query.index,
+            confirm=self._unconfirmed, **fields,
         )
+        self._unconfirmed = []
         event = Event(seq, kind, query.query_id, query.index, fields.get("label"),
                       fields.get("ignore"), fields.get("focus"), "pending")
         before = _fork(self._learner)
         try:
             self._apply(event)
         except BaseException:
-            self._journal.mark(seq, "failed")
+            self._journal.mark([seq], "failed")  # at once: never replay it
             raise
-        self._journal.mark(seq, "applied")
+        self._unconfirmed.append(seq)  # marked applied with the next commit
         event.status = "applied"
         self._events.append(event)
         self._push(event, before)
@@ -690,20 +750,19 @@ class Session:
             self._check_open()
             if not self._stack:
                 raise ValueError("There is nothing to undo: no answer or skip is in force.")
-            seq = self._journal.append("undo")
+            seq = self._journal.append("undo", confirm=self._unconfirmed)
+            self._unconfirmed = []
             self._events.append(Event(seq, "undo", None, None, None, None, None, "pending"))
             undone = self._stack.pop()
             self._taken[undone.index] = False
-            if self._undo_states:
-                self._learner = self._undo_states.pop()
+            if self._undo_states and self._undo_states[-1][0] == undone.seq:
+                self._learner = self._undo_states.pop()[1]
+                self._invalidate()
             else:  # deeper than the states kept in memory
                 self._rebuild(self._stack)
-            self._journal.mark(seq, "applied")
+            self._unconfirmed.append(seq)
             self._events[-1].status = "applied"
             self._since_snapshot += 1
-            self._query = None
-            self._history_cache = None
-            self._accuracy = None
             return self._progress()
 
     # ---------------------------------------------------------- checking
@@ -806,20 +865,21 @@ class Session:
 
     def _history(self):
         if self._history_cache is None:
-            history, stack = [], []
+            history, stack, counts = [], [], {"answer": 0, "skip": 0}
             for event in self._events:
                 if event.kind == "undo":
                     if stack:
-                        stack.pop()
+                        counts[stack.pop().kind] -= 1
                 else:
                     stack.append(event)
+                    counts[event.kind] += 1
                 history.append({
                     "seq": event.seq,
                     "kind": event.kind,
                     "index": event.index,
                     "label": event.label,
-                    "answers": sum(e.kind == "answer" for e in stack),
-                    "skipped": sum(e.kind == "skip" for e in stack),
+                    "answers": counts["answer"],
+                    "skipped": counts["skip"],
                 })
             self._history_cache = history
         return [dict(entry) for entry in self._history_cache]
@@ -835,6 +895,8 @@ class Session:
             if self._journal is None:
                 return
             try:
+                self._journal.mark(self._unconfirmed, "applied")
+                self._unconfirmed = []
                 if self.snapshot_every is not None and self._since_snapshot > 0:
                     self._snapshot()
             finally:
