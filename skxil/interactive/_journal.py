@@ -13,7 +13,9 @@ Three tables:
   close), ``"failed"`` when applying it raised (committed at once; a failed
   event is never replayed). Replay applies pending and applied events alike:
   a pending one is an answer the process may have died on;
-- ``snapshots``: skops bytes of the learner after event ``after_seq``.
+- ``snapshots``: skops bytes of the learner after event ``after_seq``, the
+  types skops does not trust by default that the session found in its own
+  dump (JSON list) and a digest of the learner's training set.
 
 The database is in WAL mode with ``synchronous=FULL``: a committed answer
 survives a crash of the process *and* of the machine (NORMAL would lose the
@@ -43,6 +45,7 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS snapshots (
     after_seq INTEGER PRIMARY KEY,
     model BLOB NOT NULL,
+    types TEXT NOT NULL,
     digest TEXT NOT NULL,
     time REAL NOT NULL
 );
@@ -199,13 +202,13 @@ class Journal:
         ).fetchone()[0]
 
     # ------------------------------------------------------------ snapshots
-    def add_snapshot(self, after_seq, model, digest):
+    def add_snapshot(self, after_seq, model, types, digest):
         """Store the skops bytes of the learner after event ``after_seq``."""
         with self._transaction():
             self._db.execute(
-                "INSERT OR REPLACE INTO snapshots (after_seq, model, digest, time) "
-                "VALUES (?, ?, ?, ?)",
-                (after_seq, model, digest, time.time()),
+                "INSERT OR REPLACE INTO snapshots (after_seq, model, types, digest, "
+                "time) VALUES (?, ?, ?, ?, ?)",
+                (after_seq, model, json.dumps(sorted(types)), digest, time.time()),
             )
 
     def snapshots(self):
@@ -215,10 +218,11 @@ class Journal:
         ).fetchall()
 
     def snapshot(self, after_seq):
-        """The skops bytes of the snapshot after event ``after_seq``."""
-        return self._db.execute(
-            "SELECT model FROM snapshots WHERE after_seq = ?", (after_seq,)
-        ).fetchone()[0]
+        """``(skops bytes, types)`` of the snapshot after event ``after_seq``."""
+        model, types = self._db.execute(
+            "SELECT model, types FROM snapshots WHERE after_seq = ?", (after_seq,)
+        ).fetchone()
+        return model, json.loads(types)
 
     # ---------------------------------------------------------------- other
     def _transaction(self):

@@ -74,6 +74,10 @@ def _content_hash(X):
     return joblib.hash(X)
 
 
+#: Top-level modules whose types a snapshot may hold (see _load_snapshot).
+_TRUSTED_MODULES = frozenset({"skxil", "sklearn", "numpy", "scipy", "pandas", "builtins"})
+
+
 def _skops():
     """``skops.io``, or None when skops is not installed (no snapshots then)."""
     try:
@@ -159,6 +163,11 @@ class Session:
         Rows with more features list only the explained ones in
         :meth:`Query.to_json`.
 
+    trusted_modules : sequence of str, default=()
+        Further top-level modules (e.g. ``"mypackage"``) whose types a
+        snapshot may hold, for a learner built from your own classes;
+        snapshots holding types of other modules are not loaded.
+
     Attributes
     ----------
     learner : CaipiClassifier
@@ -181,9 +190,12 @@ class Session:
     order of :meth:`answer` is: validate, journal and commit, teach the
     learner, confirm. An answer whose teach raises is marked failed and never
     replayed; an answer committed but not confirmed (the process died) is
-    applied on reopening. Snapshots are skops files of the learner, loaded
-    only when every type in them is one the session itself produced
-    (never pickle).
+    applied on reopening. Snapshots are skops files of the learner (never
+    pickle), loaded trusting only the types the session noted in its own
+    dump, and of those only types of skxil, scikit-learn, NumPy, SciPy and
+    pandas; a snapshot that holds others (e.g. a custom estimator's class)
+    or does not reproduce its training-set digest is not loaded: the journal
+    is replayed instead.
 
     The methods take one lock, so threads (web requests, tabs) may share a
     session: of several answers to one query exactly one wins, the others
@@ -218,17 +230,20 @@ class Session:
         "image_shape": [tuple, None],
         "labels": ["array-like", None],
         "pool_ids": ["array-like", None],
+        "trusted_modules": ["array-like"],
     }
 
     def __init__(self, learner, X_pool, path, *, X_init=None, y_init=None,
                  X_test=None, y_test=None, labels=None, snapshot_every=50,
-                 pool_ids=None, image_shape=None, undo_depth=20, max_features=100):
+                 pool_ids=None, image_shape=None, undo_depth=20, max_features=100,
+                 trusted_modules=()):
         validate_parameter_constraints(
             self._parameter_constraints,
             {
                 "learner": learner, "snapshot_every": snapshot_every,
                 "undo_depth": undo_depth, "max_features": max_features,
                 "image_shape": image_shape, "labels": labels, "pool_ids": pool_ids,
+                "trusted_modules": list(trusted_modules),
             },
             caller_name="Session",
         )
@@ -238,6 +253,7 @@ class Session:
         self.undo_depth = undo_depth
         self.max_features = max_features
         self.image_shape = image_shape
+        self.trusted_modules = tuple(trusted_modules)
         self._set_data(X_pool, X_init, y_init, X_test, y_test, pool_ids)
         learner = copy.deepcopy(learner)
         fingerprint = self._fingerprint(learner)
@@ -357,7 +373,13 @@ class Session:
         self._label_index = {_label_key(v): v for v in self._labels}
         self._supports_focus = "focus" in inspect.signature(self._initial.teach).parameters
         self.feature_names = list(meta["feature_names"])
-        self._trusted = self._skops_types(self._initial)
+        if _skops() is None and self.snapshot_every is not None:
+            warnings.warn(
+                "skops is not installed, so the session stores no snapshots and "
+                "resuming replays the whole journal; pip install skops (or pass "
+                "snapshot_every=None to silence this).",
+                stacklevel=3,
+            )
 
     def _feature_names(self, learner):
         if self._documents:
@@ -466,16 +488,26 @@ class Session:
         return 0, _fork(self._initial)
 
     def _load_snapshot(self, after_seq, digest):
+        """The learner of a snapshot, or None (then the journal is replayed).
+
+        skops loads only the types it is told to trust: those the session
+        noted when it wrote the snapshot, and of these only types of the
+        libraries a learner is made of (:data:`_TRUSTED_MODULES` and
+        ``trusted_modules``), so that an
+        edited file cannot make the session build anything else.
+        """
         sio = _skops()
         if sio is None:
             return None
-        data = self._journal.snapshot(after_seq)
+        data, noted = self._journal.snapshot(after_seq)
+        modules = _TRUSTED_MODULES | set(self.trusted_modules)
+        trusted = {name for name in noted if name.split(".")[0] in modules}
         found = set(sio.get_untrusted_types(data=data))
-        if not found <= self._trusted:
+        if not found <= trusted:
             warnings.warn(
-                f"Snapshot after event {after_seq} holds types this session did "
-                f"not produce ({sorted(found - self._trusted)}); replaying the "
-                "journal instead of loading it.",
+                f"Snapshot after event {after_seq} holds types the session does "
+                f"not trust ({sorted(found - trusted)}); replaying the journal "
+                "instead of loading it.",
                 stacklevel=4,
             )
             return None
@@ -499,19 +531,6 @@ class Session:
              getattr(learner, "_seed", None)]
         )
 
-    def _skops_types(self, learner):
-        sio = _skops()
-        if sio is None:
-            if self.snapshot_every is not None:
-                warnings.warn(
-                    "skops is not installed, so the session stores no snapshots "
-                    "and resuming replays the whole journal; pip install skops "
-                    "(or pass snapshot_every=None to silence this).",
-                    stacklevel=4,
-                )
-            return set()
-        return set(sio.get_untrusted_types(data=sio.dumps(learner)))
-
     def _snapshot(self):
         """Store the learner after the last event (types and digest noted)."""
         sio = _skops()
@@ -519,9 +538,9 @@ class Session:
             return
         data = sio.dumps(self._learner)
         # the session produced these types itself: it may load them again
-        self._trusted |= set(sio.get_untrusted_types(data=data))
+        types = sio.get_untrusted_types(data=data)
         self._journal.add_snapshot(
-            self._events[-1].seq, data, self._digest(self._learner)
+            self._events[-1].seq, data, types, self._digest(self._learner)
         )
         self._since_snapshot = 0
 
