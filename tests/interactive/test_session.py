@@ -121,31 +121,31 @@ def test_stale_query_changes_nothing(tmp_path):
         assert s.progress()["answers"] == 1
 
 
-@pytest.mark.parametrize(
-    "fields, match",
-    [
-        ({"label": 7}, r"label 7 is not one of the labels \[0, 1\]"),
-        ({"label": True}, "label True is not one"),
-        ({"label": None}, "label None is not one"),
-        ({"ignore": ["height"]}, r"ignore\[0\] = 'height' is not a feature"),
-        ({"ignore": [6]}, r"ignore\[0\] = 6 is not a feature index .*0 to 5"),
-        ({"ignore": [0, -1]}, r"ignore\[1\] = -1"),
-        ({"ignore": [1.5]}, r"ignore\[0\] = 1.5 is neither"),
-        ({"ignore": "x1"}, "ignore must be a list"),
-        ({"focus": 3}, "focus must be a list"),
-        ({"focus": [True]}, r"focus\[0\] = True is neither"),
-        ({"ignore": [2], "focus": ["x2"]}, "feature 2 is both in ignore and in focus"),
-    ],
-)
-def test_invalid_answer_writes_nothing(tmp_path, fields, match):
+INVALID_ANSWERS = [
+    ({"label": 7}, r"label 7 is not one of the labels \[0, 1\]"),
+    ({"label": True}, "label True is not one"),
+    ({"label": None}, "label None is not one"),
+    ({"ignore": ["height"]}, r"ignore\[0\] = 'height' is not a feature"),
+    ({"ignore": [6]}, r"ignore\[0\] = 6 is not a feature index .*0 to 5"),
+    ({"ignore": [0, -1]}, r"ignore\[1\] = -1"),
+    ({"ignore": [1.5]}, r"ignore\[0\] = 1.5 is neither"),
+    ({"ignore": "x1"}, "ignore must be a list"),
+    ({"focus": 3}, "focus must be a list"),
+    ({"focus": [True]}, r"focus\[0\] = True is neither"),
+    ({"ignore": [2], "focus": ["x2"]}, "feature 2 is both in ignore and in focus"),
+]
+
+
+def test_invalid_answers_write_nothing(tmp_path):
     path = tmp_path / "s.db"
     with _open(path) as s:
         q = s.next_query()
         before = _state(s)
-        answer = {"label": 0, **fields}
-        label = answer.pop("label")
-        with pytest.raises(InvalidAnswerError, match=match):
-            s.answer(q.query_id, label, **answer)
+        for fields, match in INVALID_ANSWERS:
+            answer = {"label": 0, **fields}
+            label = answer.pop("label")
+            with pytest.raises(InvalidAnswerError, match=match):
+                s.answer(q.query_id, label, **answer)
         assert _state(s) == before
         assert s.next_query() is q
     with sqlite3.connect(path) as db:
