@@ -453,3 +453,27 @@ def test_a_journaled_answer_that_cannot_be_applied_is_marked_failed(tmp_path):
     with sqlite3.connect(path) as db:
         statuses = [r[0] for r in db.execute("SELECT status FROM events ORDER BY seq")]
     assert statuses == ["applied"] * 3 + ["failed", "applied"]
+
+
+def test_undo_after_resume(tmp_path):
+    path = tmp_path / "s.db"
+    with _open(path, snapshot_every=2) as s:
+        _answer_some(s, 4)
+        before_last = _state(s)
+        _answer_some(s, 1, start=4)
+    with _open(path, snapshot_every=2) as s:
+        s.undo()  # no state in memory: rebuilt from a snapshot that still holds
+        after = _state(s)
+        assert after[:4] == before_last[:4] and after[4][1:] == before_last[4][1:]
+
+
+def test_labels_beyond_the_initial_classes(tmp_path):
+    X_init, y_init, X_pool, *_ = _data()
+    with Session(_learner(), X_pool, tmp_path / "s.db", X_init=X_init, y_init=y_init,
+                 labels=[0, 1, 2]) as s:
+        assert s.labels == [0, 1, 2]
+        q = s.next_query()
+        assert q.to_json()["labels"] == [0, 1, 2]
+        s.answer(q.query_id, 2)
+        assert s.learner.classes_.tolist() == [0, 1, 2]
+        assert set(s.next_query().proba) == {0, 1, 2}

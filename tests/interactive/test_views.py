@@ -1,4 +1,5 @@
 import json
+import sqlite3
 import warnings
 
 import numpy as np
@@ -100,6 +101,11 @@ def test_every_input_kind_round_trips(tmp_path, case):
         warnings.simplefilter("error")  # the snapshot is loaded, not replaced
         s = Session(learner, X_pool, path, X_init=X_init, y_init=y_init, **options)
     with s:
+        assert (s.learner.training_set_.y.tolist(), s.next_query().index) == expected
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM snapshots")  # now a full replay
+    with Session(learner, X_pool, path, X_init=X_init, y_init=y_init,
+                 snapshot_every=None, **options) as s:
         assert (s.learner.training_set_.y.tolist(), s.next_query().index) == expected
 
 
