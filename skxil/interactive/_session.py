@@ -108,6 +108,62 @@ def _label_key(value):
     return (type(value).__name__, value)
 
 
+def _query_features(query, features, field):
+    """``ignore`` or ``focus`` as sorted indices of the query's features."""
+    if features is None:
+        return []
+    if isinstance(features, (str, bytes, Integral)) or not hasattr(features, "__iter__"):
+        raise InvalidAnswerError(
+            f"{field} must be a list of feature indices or names, got "
+            f"{features!r}. Nothing was changed."
+        )
+    explanation = query.explanation
+    names = {name: j for j, name in enumerate(explanation.all_feature_names)}
+    return sorted({
+        _query_feature(feature, names, explanation.n_features_in, f"{field}[{i}]")
+        for i, feature in enumerate(list(features))
+    })
+
+
+def _query_feature(feature, names, n_features, where):
+    """The index of one feature given by index or name; ``where`` names it."""
+    if isinstance(feature, str):
+        if feature not in names:
+            raise InvalidAnswerError(
+                f"{where} = {feature!r} is not a feature of this query. Nothing "
+                "was changed."
+            )
+        return names[feature]
+    if isinstance(feature, (Integral, np.integer)) and not isinstance(
+        feature, (bool, np.bool_)
+    ):
+        if not 0 <= feature < n_features:
+            raise InvalidAnswerError(
+                f"{where} = {feature} is not a feature index of this query (0 to "
+                f"{n_features - 1}). Nothing was changed."
+            )
+        return int(feature)
+    raise InvalidAnswerError(
+        f"{where} = {feature!r} is neither a feature index nor a feature name. "
+        "Nothing was changed."
+    )
+
+
+def _teach_features(query, chosen):
+    """Query features as the learner's ``teach`` takes them.
+
+    The same indices for tables (columns) and documents (the document's
+    distinct words); for an image explained over segments, the pixel
+    columns of the chosen segments (all channels).
+    """
+    segments = query.explanation.segments
+    if query.kind != "image" or segments is None or not chosen:
+        return list(chosen)
+    pixels = np.isin(segments.reshape(-1), chosen)
+    channels = np.asarray(query.row).size // pixels.size
+    return np.flatnonzero(np.repeat(pixels, channels)).tolist()
+
+
 class Session:
     """A journaled CAIPI session with a person answering queries.
 
@@ -694,8 +750,8 @@ class Session:
             self._check_open()
             query = self._current(query_id)
             label = self._check_label(label)
-            ignore = self._check_features(query, ignore, "ignore")
-            focus = self._check_features(query, focus, "focus")
+            ignore = _query_features(query, ignore, "ignore")
+            focus = _query_features(query, focus, "focus")
             both = sorted(set(ignore) & set(focus))
             if both:
                 raise InvalidAnswerError(
@@ -709,7 +765,9 @@ class Session:
                     "changed."
                 )
             return self._record(
-                "answer", query, label=json_label(label), ignore=ignore, focus=focus
+                "answer", query, label=json_label(label),
+                ignore=_teach_features(query, ignore),
+                focus=_teach_features(query, focus),
             )
 
     def skip(self, query_id):
@@ -799,55 +857,6 @@ class Session:
                 f"{[json_label(v) for v in self._labels]}. Nothing was changed."
             )
         return found
-
-    @staticmethod
-    def _check_features(query, features, field):
-        """Feature indices (in the query's feature space) of ``ignore``/``focus``.
-
-        Returns the indices as the learner's ``teach`` takes them: columns
-        for tables, word indices for documents, pixel columns for the
-        segments of an image.
-        """
-        if features is None:
-            return []
-        if isinstance(features, (str, bytes, Integral)) or not hasattr(features, "__iter__"):
-            raise InvalidAnswerError(
-                f"{field} must be a list of feature indices or names, got "
-                f"{features!r}. Nothing was changed."
-            )
-        explanation = query.explanation
-        names = {name: j for j, name in enumerate(explanation.all_feature_names)}
-        n = explanation.n_features_in
-        chosen = []
-        for position, feature in enumerate(list(features)):
-            if isinstance(feature, str):
-                if feature not in names:
-                    raise InvalidAnswerError(
-                        f"{field}[{position}] = {feature!r} is not a feature of this "
-                        "query. Nothing was changed."
-                    )
-                chosen.append(names[feature])
-            elif isinstance(feature, (Integral, np.integer)) and not isinstance(
-                feature, (bool, np.bool_)
-            ):
-                if not 0 <= feature < n:
-                    raise InvalidAnswerError(
-                        f"{field}[{position}] = {feature} is not a feature index of "
-                        f"this query (0 to {n - 1}). Nothing was changed."
-                    )
-                chosen.append(int(feature))
-            else:
-                raise InvalidAnswerError(
-                    f"{field}[{position}] = {feature!r} is neither a feature index "
-                    "nor a feature name. Nothing was changed."
-                )
-        chosen = sorted(set(chosen))
-        segments = explanation.segments
-        if query.kind == "image" and segments is not None and chosen:
-            pixels = np.isin(segments.reshape(-1), chosen)
-            width = np.asarray(query.row).size // pixels.size
-            return np.flatnonzero(np.repeat(pixels, width)).tolist()
-        return chosen
 
     # ---------------------------------------------------------- progress
     def progress(self):
