@@ -34,11 +34,27 @@ class StaleQueryError(ValueError):
 
     Raised for a double submit, a stale browser tab or an answer to a query
     that was skipped or undone.
+
+    Examples
+    --------
+    >>> from skxil.interactive import StaleQueryError
+    >>> issubclass(StaleQueryError, ValueError)
+    True
     """
 
 
 class InvalidAnswerError(ValueError):
-    """An answer with a bad field (label, ignore, focus); nothing changed."""
+    """An answer with a bad field (label, ignore, focus); nothing changed.
+
+    The message names the field and the value, e.g. ``ignore[0] = 'height'
+    is not a feature of this query``.
+
+    Examples
+    --------
+    >>> from skxil.interactive import InvalidAnswerError
+    >>> issubclass(InvalidAnswerError, ValueError)
+    True
+    """
 
 
 def _copy_container(X):
