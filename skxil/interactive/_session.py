@@ -531,15 +531,19 @@ class Session:
                     f"be applied ({error}); it is marked failed and skipped.",
                     stacklevel=4,
                 )
-                self._journal.mark([event.seq], "failed")
+                self._journal.mark_failed(event.seq)
                 self._events = [e for e in self._events if e.seq != event.seq]
                 continue
             applied.append(event)
             self._push(event, before)
         pending = [event for event in applied if event.status == "pending"]
-        self._journal.mark([event.seq for event in pending], "applied")
         for event in pending:
             event.status = "applied"
+        if pending and pending[-1] is applied[-1]:
+            # the state after the other pending events is not fitted on a deferred
+            # replay: only the last one gets its test accuracy
+            pending[-1].accuracy = self._test_accuracy()
+        self._journal.confirm([(event.seq, event.accuracy) for event in pending])
 
     def _usable_snapshot(self, stack):
         """``(n events it holds, learner)``: the latest snapshot on ``stack``.
@@ -816,12 +820,13 @@ class Session:
         try:
             self._apply(event)
         except BaseException:
-            self._journal.mark([seq], "failed")  # at once: never replay it
+            self._journal.mark_failed(seq)  # at once: never replay it
             raise
-        self._unconfirmed.append(seq)  # marked applied with the next commit
         event.status = "applied"
         self._events.append(event)
         self._push(event, before)
+        event.accuracy = self._test_accuracy()
+        self._unconfirmed.append((seq, event.accuracy))  # with the next commit
         if self.snapshot_every is not None and self._since_snapshot >= self.snapshot_every:
             self._snapshot()
         return self._progress()
@@ -853,8 +858,9 @@ class Session:
                 self._invalidate()
             else:  # deeper than the states kept in memory
                 self._rebuild(self._stack)
-            self._unconfirmed.append(seq)
             self._events[-1].status = "applied"
+            self._events[-1].accuracy = self._test_accuracy()
+            self._unconfirmed.append((seq, self._events[-1].accuracy))
             self._since_snapshot += 1
             return self._progress()
 
@@ -885,7 +891,9 @@ class Session:
             ``skipped``, ``remaining`` (rows not answered or skipped),
             ``test_accuracy`` (``None`` without a test set) and ``history``
             (one entry per journaled event: ``seq``, ``kind``, ``index``,
-            ``label`` and the counts after it).
+            ``label``, the counts and the test accuracy after it; the
+            accuracy is ``None`` without a test set, and for answers a
+            crashed process had not confirmed, but the last).
         """
         with self._lock:
             self._check_open()
@@ -893,19 +901,22 @@ class Session:
 
     def _progress(self):
         answers = [e for e in self._stack if e.kind == "answer"]
-        accuracy = None
-        if self._X_test is not None:
-            if self._accuracy is None:  # reset by every change of state
-                self._accuracy = float(self._learner.score(self._X_test, self._y_test))
-            accuracy = self._accuracy
         return {
             "answers": len(answers),
             "corrections": sum(bool(e.ignore or e.focus) for e in answers),
             "skipped": len(self._stack) - len(answers),
             "remaining": int(self._n_pool - self._taken.sum()),
-            "test_accuracy": accuracy,
+            "test_accuracy": self._test_accuracy(),
             "history": self._history(),
         }
+
+    def _test_accuracy(self):
+        """Accuracy on the test set now (None without one); cached per state."""
+        if self._X_test is None:
+            return None
+        if self._accuracy is None:  # reset by every change of state
+            self._accuracy = float(self._learner.score(self._X_test, self._y_test))
+        return self._accuracy
 
     def _history(self):
         if self._history_cache is None:
@@ -924,6 +935,7 @@ class Session:
                     "label": event.label,
                     "answers": counts["answer"],
                     "skipped": counts["skip"],
+                    "test_accuracy": event.accuracy,
                 })
             self._history_cache = history
         return [dict(entry) for entry in self._history_cache]
@@ -939,7 +951,7 @@ class Session:
             if self._journal is None:
                 return
             try:
-                self._journal.mark(self._unconfirmed, "applied")
+                self._journal.confirm(self._unconfirmed)
                 self._unconfirmed = []
                 if self.snapshot_every is not None and self._since_snapshot > 0:
                     self._snapshot()

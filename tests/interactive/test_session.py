@@ -78,19 +78,20 @@ def test_answer_teaches_and_progress(tmp_path):
         assert progress["remaining"] == 59 and progress["skipped"] == 0
         assert 0 <= progress["test_accuracy"] <= 1
         assert progress["history"][-1]["kind"] == "answer"
+        assert progress["history"][-1]["test_accuracy"] == progress["test_accuracy"]
         assert s.next_query().query_id != q.query_id
 
 
 def test_resume_after_close_equals_uninterrupted(tmp_path):
     with _open(tmp_path / "a.db", snapshot_every=None) as s:
         _answer_some(s, 9)
-        expected = _state(s)
+        expected = _state(s), s.progress()
     with _open(tmp_path / "b.db", snapshot_every=None) as s:
         _answer_some(s, 5)
     with _open(tmp_path / "b.db", snapshot_every=None) as s:
         _answer_some(s, 4, start=5)
-        resumed = _state(s)
-    assert resumed == expected
+        resumed = _state(s), s.progress()
+    assert resumed == expected  # the history's test accuracies too
 
 
 def test_snapshot_restores_what_replay_gives(tmp_path):
