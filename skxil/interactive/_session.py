@@ -708,7 +708,8 @@ class Session:
                 "supports_focus": self._supports_focus,
                 "max_features": self.max_features,
                 "image_shape": self.image_shape,
-                "progress": self._progress(),
+                # shared with the session's cache: to_json copies the history
+                "progress": self._progress(copy=False),
             },
         )
 
@@ -899,7 +900,7 @@ class Session:
             self._check_open()
             return self._progress()
 
-    def _progress(self):
+    def _progress(self, copy=True):
         answers = [e for e in self._stack if e.kind == "answer"]
         return {
             "answers": len(answers),
@@ -907,7 +908,7 @@ class Session:
             "skipped": len(self._stack) - len(answers),
             "remaining": int(self._n_pool - self._taken.sum()),
             "test_accuracy": self._test_accuracy(),
-            "history": self._history(),
+            "history": self._history(copy),
         }
 
     def _test_accuracy(self):
@@ -918,7 +919,7 @@ class Session:
             self._accuracy = float(self._learner.score(self._X_test, self._y_test))
         return self._accuracy
 
-    def _history(self):
+    def _history(self, copy=True):
         if self._history_cache is None:
             history, stack, counts = [], [], {"answer": 0, "skip": 0}
             for event in self._events:
@@ -938,6 +939,8 @@ class Session:
                     "test_accuracy": event.accuracy,
                 })
             self._history_cache = history
+        if not copy:
+            return self._history_cache
         return [dict(entry) for entry in self._history_cache]
 
     # ------------------------------------------------------------- close

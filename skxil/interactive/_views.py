@@ -127,7 +127,10 @@ class Query:
             "proba": {str(json_label(k)): float(p) for k, p in self.proba.items()},
             "supports_focus": bool(context["supports_focus"]),
             "features": feature_views(self, context["max_features"]),
-            "progress": context["progress"],
+            "progress": {
+                **context["progress"],
+                "history": [dict(entry) for entry in context["progress"]["history"]],
+            },
         }
         if self.kind == "document":
             view["tokens"] = token_views(self.explanation, self.row)
