@@ -569,8 +569,9 @@ class Session:
         skops loads only the types it is told to trust: those the session
         noted when it wrote the snapshot, and of these only types of the
         libraries a learner is made of (:data:`_TRUSTED_MODULES` and
-        ``trusted_modules``), so that an
-        edited file cannot make the session build anything else.
+        ``trusted_modules``), so that an edited file cannot make the session
+        build anything else. The digest checks the training set and the seeds
+        of the loaded learner.
         """
         sio = _skops()
         if sio is None:
@@ -578,20 +579,22 @@ class Session:
         data, noted = self._journal.snapshot(after_seq)
         modules = _TRUSTED_MODULES | set(self.trusted_modules)
         trusted = {name for name in noted if name.split(".")[0] in modules}
-        found = set(sio.get_untrusted_types(data=data))
-        if not found <= trusted:
+        learner, reason = None, None
+        try:
+            found = set(sio.get_untrusted_types(data=data))
+            if not found <= trusted:
+                reason = (f"holds types the session does not trust "
+                          f"({sorted(found - trusted)})")
+            else:
+                learner = sio.loads(data, trusted=sorted(found))
+                if self._digest(learner) != digest:
+                    reason = "does not match its digest"
+        except Exception as error:  # noqa: BLE001 - any damage: replay instead
+            reason = f"cannot be read ({error})"
+        if reason is not None:
             warnings.warn(
-                f"Snapshot after event {after_seq} holds types the session does "
-                f"not trust ({sorted(found - trusted)}); replaying the journal "
+                f"Snapshot after event {after_seq} {reason}; replaying the journal "
                 "instead of loading it.",
-                stacklevel=4,
-            )
-            return None
-        learner = sio.loads(data, trusted=sorted(found))
-        if self._digest(learner) != digest:
-            warnings.warn(
-                f"Snapshot after event {after_seq} does not match its digest; "
-                "replaying the journal instead.",
                 stacklevel=4,
             )
             return None

@@ -177,7 +177,8 @@ def test_focus_refused_without_learner_support(tmp_path):
     "tamper, match",
     [("UPDATE snapshots SET types = '[]'", "holds types the session does not trust"),
      ("UPDATE snapshots SET types = '[\"os.system\"]'", "does not trust"),
-     ("UPDATE snapshots SET digest = 'x'", "does not match its digest")],
+     ("UPDATE snapshots SET digest = 'x'", "does not match its digest"),
+     ("UPDATE snapshots SET model = x'00ff'", "cannot be read")],
 )
 def test_a_snapshot_that_fails_its_checks_is_replayed(tmp_path, tamper, match):
     path = tmp_path / "s.db"
