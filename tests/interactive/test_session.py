@@ -318,7 +318,12 @@ _CHILD = textwrap.dedent(
     s = _open({path!r}, snapshot_every=3)
     _answer_some(s, 7)
     print(s.progress()["answers"], flush=True)
-    os.kill(os.getpid(), signal.SIGKILL)
+
+    def die(*args, **kwargs):  # killed after the commit, inside teach
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    type(s.learner).teach = die
+    _answer_some(s, 1, start=8)
     """
 )
 
@@ -333,12 +338,14 @@ def test_resume_after_sigkill(tmp_path):
     assert done.stdout.split() == ["6"]  # 7 events: 6 answers, 1 skip
     with _open(tmp_path / "ref.db") as ref:
         _answer_some(ref, 7)
+        _answer_some(ref, 1, start=8)
         expected = _state(ref)
     with _open(path) as s:
         assert _state(s) == expected
         real = s.learner.training_set_.X_real
-        # every acknowledged answer exactly once
-        assert len({row.tobytes() for row in real}) == real.shape[0] == 12 + 6
+        # every acknowledged answer exactly once, and the committed one the
+        # process died on
+        assert len({row.tobytes() for row in real}) == real.shape[0] == 12 + 6 + 1
 
 
 def test_threads_exactly_one_answer_wins(tmp_path):
