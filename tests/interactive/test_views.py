@@ -111,7 +111,12 @@ def test_every_input_kind_round_trips(tmp_path, case):
 
 def test_frame_row_and_values(tmp_path):
     learner, X_pool, X_init, y_init, _ = _frame_case()
+    pool_before, init_before = X_pool.copy(), X_init.copy()
     with Session(learner, X_pool, tmp_path / "s.db", X_init=X_init, y_init=y_init) as s:
+        q = s.next_query()
+        s.answer(q.query_id, 0, ignore=["color"])
+        pd.testing.assert_frame_equal(X_pool, pool_before)  # the caller's frames
+        pd.testing.assert_frame_equal(X_init, init_before)
         q = s.next_query()
         assert isinstance(q.row, pd.DataFrame) and q.row.shape == (1, 3)
         assert s.feature_names == ["age", "color", "h"]
