@@ -59,11 +59,21 @@ def static_text(name):
 # ------------------------------------------------------------ the API itself
 def _query_json(session):
     query = session.next_query()
-    return None if query is None else query.to_json()
+    if query is None:
+        return None
+    view = query.to_json()
+    view.pop("progress", None)  # sent once, beside the query
+    return view
+
+
+def _counts(progress):
+    """The progress without its history: that grows with every answer and the
+    page does not show it (``GET /api/progress`` has it)."""
+    return {key: value for key, value in progress.items() if key != "history"}
 
 
 def _with_next(session, progress):
-    return {"progress": progress, "query": _query_json(session)}
+    return {"progress": _counts(progress), "query": _query_json(session)}
 
 
 def _check_body(body, fields):

@@ -20,16 +20,10 @@ const KEYS_HELP = [
 ];
 
 const PROGRESS_NAMES = {
-  n_answers: "answers",
-  n_answered: "answers",
-  n_corrections: "corrections",
-  n_corrected: "corrections",
-  n_skipped: "skipped",
-  n_pool: "left in pool",
-  n_remaining: "left in pool",
-  n_labelled: "labelled rows",
-  n_train: "training rows",
-  accuracy: "held-out accuracy",
+  answers: "answers",
+  corrections: "corrections",
+  skipped: "skipped",
+  remaining: "left in the pool",
   test_accuracy: "held-out accuracy",
 };
 
@@ -118,12 +112,17 @@ export function mount(root, transport, options = {}) {
   }
 
   // ------------------------------------------------------------- marks
-  function toggle(feature, focus) {
+  // Toggle one feature, or several together (a pixel's channels), as a kind of reason.
+  function toggle(features, focus) {
     const q = state.query;
     if (!q || state.busy) return;
+    const list = Array.isArray(features) ? features : [features];
     const kind = focus && q.supports_focus ? "focus" : "ignore";
-    if (state.marks.get(feature) === kind) state.marks.delete(feature);
-    else state.marks.set(feature, kind);
+    const unmark = state.marks.get(list[0]) === kind;
+    for (const feature of list) {
+      if (unmark) state.marks.delete(feature);
+      else state.marks.set(feature, kind);
+    }
     renderMarks();
   }
 
@@ -229,22 +228,29 @@ export function mount(root, transport, options = {}) {
     const heatLabel = el("label", "sx-check");
     heatLabel.append(showHeat, document.createTextNode(" show the explanation's heat map"));
     const scale = weightScale(image.heat || []);
-    const featureOf = (i) => (image.segments ? image.segments[i] : i);
+    const channels = Math.max(1, Math.round(image.pixels.length / (h * w)));
+    // The features a pixel stands for: its segment, or its value in each channel.
+    const featuresOf = (i) => {
+      if (image.segments) return [image.segments[i]];
+      const first = i * channels;
+      return Array.from({ length: channels }, (_, k) => first + k);
+    };
     const ctx = canvas.getContext("2d");
 
     function draw() {
       for (let y = 0; y < h; y++) {
         for (let x = 0; x < w; x++) {
           const i = y * w + x;
-          const g = Math.round(255 * Math.max(0, Math.min(1, image.pixels[i])));
-          ctx.fillStyle = `rgb(${g}, ${g}, ${g})`;
+          const rgb = [0, 1, 2].map((k) => Math.round(
+            255 * Math.max(0, Math.min(1, image.pixels[i * channels + (channels === 3 ? k : 0)]))));
+          ctx.fillStyle = `rgb(${rgb[0]}, ${rgb[1]}, ${rgb[2]})`;
           ctx.fillRect(x * size, y * size, size, size);
           const heat = image.heat ? image.heat[i] : 0;
           if (showHeat.checked && heat) {
             ctx.fillStyle = heatColour(heat, scale, 0.7);
             ctx.fillRect(x * size, y * size, size, size);
           }
-          const mark = state.marks.get(featureOf(i));
+          const mark = state.marks.get(featuresOf(i)[0]);
           if (mark) {
             ctx.strokeStyle = mark === "ignore" ? "#dc2626" : "#16a34a";
             ctx.lineWidth = Math.max(1, size / 6);
@@ -263,7 +269,7 @@ export function mount(root, transport, options = {}) {
       const rect = canvas.getBoundingClientRect();
       const x = Math.floor(((event.clientX - rect.left) / rect.width) * w);
       const y = Math.floor(((event.clientY - rect.top) / rect.height) * h);
-      if (x >= 0 && x < w && y >= 0 && y < h) toggle(featureOf(y * w + x), clickMode(event));
+      if (x >= 0 && x < w && y >= 0 && y < h) toggle(featuresOf(y * w + x), clickMode(event));
     });
     showHeat.addEventListener("change", draw);
     redrawImage = draw;
