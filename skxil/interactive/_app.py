@@ -213,6 +213,8 @@ class _Api:
     async def api(self, request):
         method = request.path_params["method"]
         body = None
+        if method not in _METHODS:
+            return _json(*dispatch(self.session, method))
         if request.method == "POST":
             body = await self.body(request)
             if isinstance(body, tuple):
