@@ -64,7 +64,7 @@ def test_missing_or_wrong_token_is_403(anonymous, session):
                 elif token is not None and where == "query":
                     kwargs["params"] = {"token": token}
                 elif token is not None:
-                    kwargs["cookies"] = {"skxil_token": token}
+                    kwargs["headers"] = {"Cookie": f"skxil_token={token}"}
                 response = anonymous.request(method, path, **kwargs)
                 assert response.status_code == 403, (method, path, token, where)
                 assert "token" in response.json()["error"]
