@@ -1,0 +1,231 @@
+"""The SQLite journal of an interactive session.
+
+Three tables:
+
+- ``meta``: one ``key``/``value`` (JSON) row per fact about the session:
+  ``schema_version``, ``created``, ``skxil_version``, ``fingerprint``,
+  ``random_state``, ``labels``, ``feature_names`` and ``nonce``;
+- ``events``: one row per answer, skip or undo, in order (``seq``), with
+  the query it answers, the pool index, the label and the ignored and
+  focused features as JSON, the time and a ``status``: ``"pending"`` once
+  committed, ``"applied"`` once the learner took it, ``"failed"`` when
+  applying it raised (a failed event is never replayed);
+- ``snapshots``: skops bytes of the learner after event ``after_seq``.
+
+The database is in WAL mode with ``synchronous=FULL``: a committed answer
+survives a crash of the process *and* of the machine (NORMAL would lose the
+last commits on a power cut, and an acknowledged answer must not be lost;
+FULL costs one fsync per answer, well below a millisecond to a few ms).
+"""
+
+import json
+import sqlite3
+import time
+
+SCHEMA_VERSION = 1
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('answer', 'skip', 'undo')),
+    query_id TEXT,
+    pool_index INTEGER,
+    label TEXT,
+    ignore TEXT,
+    focus TEXT,
+    time REAL NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'applied', 'failed'))
+);
+CREATE TABLE IF NOT EXISTS snapshots (
+    after_seq INTEGER PRIMARY KEY,
+    model BLOB NOT NULL,
+    digest TEXT NOT NULL,
+    time REAL NOT NULL
+);
+"""
+
+
+class Event:
+    """One journaled event, as read back from the ``events`` table."""
+
+    __slots__ = ("focus", "ignore", "index", "kind", "label", "query_id", "seq", "status")
+
+    def __init__(self, seq, kind, query_id, index, label, ignore, focus, status):
+        self.seq = seq
+        self.kind = kind
+        self.query_id = query_id
+        self.index = index
+        self.label = label
+        self.ignore = ignore
+        self.focus = focus
+        self.status = status
+
+    def __repr__(self):
+        return f"Event(seq={self.seq}, kind={self.kind!r}, index={self.index})"
+
+
+def _loads(text):
+    return None if text is None else json.loads(text)
+
+
+class Journal:
+    """The session's SQLite file; every write is one committed transaction.
+
+    Not thread-safe on its own: :class:`~skxil.interactive.Session` calls it
+    under its lock (the connection is opened with ``check_same_thread=False``
+    so that any thread holding the lock may use it).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The database file.
+    """
+
+    def __init__(self, path):
+        self.path = str(path)
+        # isolation_level=None: we open and commit transactions ourselves.
+        self._db = sqlite3.connect(
+            self.path, check_same_thread=False, isolation_level=None
+        )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+
+    # ----------------------------------------------------------------- meta
+    def is_new(self):
+        """True when the file has no session yet (no ``meta`` rows)."""
+        found = self._db.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name='meta'"
+        ).fetchone()
+        if found is None:
+            return True
+        return self._db.execute("SELECT COUNT(*) FROM meta").fetchone()[0] == 0
+
+    def create(self, meta):
+        """Create the tables and write ``meta`` (a dict of JSON-safe values)."""
+        meta = {"schema_version": SCHEMA_VERSION, "created": time.time(), **meta}
+        with self._transaction():
+            for statement in _TABLES.strip().split(";\n"):
+                self._db.execute(statement)
+            self._db.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [(key, json.dumps(value)) for key, value in meta.items()],
+            )
+
+    def meta(self):
+        """The ``meta`` table as a dict; checks the schema version."""
+        try:
+            rows = self._db.execute("SELECT key, value FROM meta").fetchall()
+        except sqlite3.DatabaseError as error:
+            raise ValueError(
+                f"{self.path} is not a skxil session journal ({error})."
+            ) from error
+        meta = {key: json.loads(value) for key, value in rows}
+        version = meta.get("schema_version")
+        if not isinstance(version, int):
+            raise ValueError(  # noqa: TRY004 - a bad file, not a bad argument
+                f"{self.path} is not a skxil session journal: its meta table has "
+                "no schema_version."
+            )
+        if version > SCHEMA_VERSION:
+            raise ValueError(
+                f"{self.path} has journal schema version {version}, newer than "
+                f"this skxil's ({SCHEMA_VERSION}, skxil {meta.get('skxil_version')!r}"
+                " wrote it): upgrade skxil to open it."
+            )
+        if version < SCHEMA_VERSION:
+            raise ValueError(
+                f"{self.path} has the old journal schema version {version}; this "
+                f"skxil reads version {SCHEMA_VERSION} only."
+            )
+        return meta
+
+    # --------------------------------------------------------------- events
+    def append(self, kind, *, query_id=None, index=None, label=None, ignore=None,
+               focus=None):
+        """Journal one event and commit it; return its ``seq``."""
+        with self._transaction():
+            cursor = self._db.execute(
+                "INSERT INTO events (kind, query_id, pool_index, label, ignore, "
+                "focus, time, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
+                (
+                    kind, query_id, index,
+                    None if label is None else json.dumps(label),
+                    None if ignore is None else json.dumps(list(ignore)),
+                    None if focus is None else json.dumps(list(focus)),
+                    time.time(),
+                ),
+            )
+        return cursor.lastrowid
+
+    def mark(self, seq, status):
+        """Set the status of event ``seq`` (``"applied"`` or ``"failed"``)."""
+        with self._transaction():
+            self._db.execute("UPDATE events SET status = ? WHERE seq = ?", (status, seq))
+
+    def events(self):
+        """Every event that was not marked failed, in order."""
+        rows = self._db.execute(
+            "SELECT seq, kind, query_id, pool_index, label, ignore, focus, status "
+            "FROM events WHERE status != 'failed' ORDER BY seq"
+        ).fetchall()
+        return [
+            Event(seq, kind, query_id, index, _loads(label), _loads(ignore),
+                  _loads(focus), status)
+            for seq, kind, query_id, index, label, ignore, focus, status in rows
+        ]
+
+    def count(self, status=None):
+        """Number of events (with ``status``, or all of them)."""
+        if status is None:
+            return self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        return self._db.execute(
+            "SELECT COUNT(*) FROM events WHERE status = ?", (status,)
+        ).fetchone()[0]
+
+    # ------------------------------------------------------------ snapshots
+    def add_snapshot(self, after_seq, model, digest):
+        """Store the skops bytes of the learner after event ``after_seq``."""
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO snapshots (after_seq, model, digest, time) "
+                "VALUES (?, ?, ?, ?)",
+                (after_seq, model, digest, time.time()),
+            )
+
+    def snapshots(self):
+        """``[(after_seq, digest), ...]``, latest first (without the bytes)."""
+        return self._db.execute(
+            "SELECT after_seq, digest FROM snapshots ORDER BY after_seq DESC"
+        ).fetchall()
+
+    def snapshot(self, after_seq):
+        """The skops bytes of the snapshot after event ``after_seq``."""
+        return self._db.execute(
+            "SELECT model FROM snapshots WHERE after_seq = ?", (after_seq,)
+        ).fetchone()[0]
+
+    # ---------------------------------------------------------------- other
+    def _transaction(self):
+        return _Transaction(self._db)
+
+    def close(self):
+        """Close the connection (idempotent)."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on an exception."""
+
+    def __init__(self, db):
+        self._db = db
+
+    def __enter__(self):
+        self._db.execute("BEGIN IMMEDIATE")
+        return self._db
+
+    def __exit__(self, kind, value, traceback):
+        self._db.execute("ROLLBACK" if kind is not None else "COMMIT")
+        return False
