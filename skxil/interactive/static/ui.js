@@ -411,7 +411,8 @@ export function mount(root, transport, options = {}) {
   }
 
   // ------------------------------------------------------------- calls
-  async function send(method, body) {
+  // One API call; the reply's query is shown. `note` is a warning to show after it.
+  async function send(method, body, note) {
     if (state.busy) return;
     state.busy = true;
     root.classList.add("sx-busy");
@@ -422,11 +423,12 @@ export function mount(root, transport, options = {}) {
         renderProgress(reply.progress);
         if (method !== "progress") render(reply.query || null);
         const done = { answer: "Answer saved.", skip: "Skipped.", undo: "Last answer undone." }[method];
-        say(done || "", "ok");
+        if (note) say(note, "warn");
+        else say(done || "", "ok");
       } else if (status === 409) {
-        say((reply && reply.error ? reply.error + " " : "") + "The current query is shown again.", "warn");
         state.busy = false;
-        await send("query");
+        await send("query", undefined,
+          (reply && reply.error ? reply.error + " " : "") + "Here is the current query.");
       } else {
         say((reply && reply.error) || `The server answered ${status}.`, "error");
       }
