@@ -11,9 +11,10 @@ from ._defaults import default_learner, text_columns
 _DESCRIPTION = """\
 Label the rows of a CSV file in the browser, with reasons.
 
-The target column gives the labels where it has one: those rows train the first
-model (and a held-out part, --test-size, measures its accuracy); rows whose target
-is empty are the pool the page asks about. A table whose only feature column holds
+The target column gives the labels where it has one: those rows (at least --n-init,
+of two labels or more) train the first model, and a held-out part of them
+(--test-size) measures its accuracy; rows whose target is empty are the pool the
+page asks about. A table whose only feature column holds
 free text (more than --min-tokens words per cell on average) is labelled as
 documents. Answers are saved in the session file as they are given; running the
 same command again resumes the session.
@@ -35,7 +36,8 @@ def _parser():
                        help="address to listen on (default: 127.0.0.1, this machine only)")
     label.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0: any free)")
     label.add_argument("--n-init", type=int, default=10,
-                       help="labelled rows needed before the model's first query (default: 10)")
+                       help="labelled rows (of at least two labels) the CSV must have to train "
+                            "the first model (default: 10)")
     label.add_argument("--test-size", type=float, default=0.2,
                        help="share of the labelled rows held out to measure accuracy, used when "
                             "at least 2 * n-init rows are labelled (default: 0.2)")
@@ -117,6 +119,13 @@ def build_session(args):
             "in the rows to label."
         )
     y = y.to_numpy()
+    if len(y) < args.n_init or len(np.unique(y)) < 2:
+        # the first model needs a few rows of at least two classes to ask anything sensible
+        raise SystemExit(
+            f"skxil label: {len(y)} rows have a {args.target!r} "
+            f"({len(np.unique(y))} distinct labels); label at least --n-init={args.n_init} "
+            "rows, of at least two labels, in the CSV first (or lower --n-init)."
+        )
     X_labelled, X_pool = _take(X, labelled), _take(X, ~labelled)
     held = _held_out(len(y), args)
     labels = None
