@@ -168,6 +168,17 @@ export function mount(root, transport, options = {}) {
     return map;
   }
 
+  // Pixels read as (row, column) rather than as the flat column name x52.
+  function featureName(q, f) {
+    const image = q.image;
+    if (q.kind !== "image" || image.segments || !/^x\d+$/.test(String(f.name))) return f.name;
+    const [h, w] = image.shape;
+    const channels = Math.max(1, Math.round(image.pixels.length / (h * w)));
+    const pixel = Math.floor(f.index / channels);
+    const where = `pixel (${Math.floor(pixel / w)}, ${pixel % w})`;
+    return channels > 1 ? `${where} channel ${f.index % channels}` : where;
+  }
+
   function weightScale(values) {
     let m = 0;
     for (const w of values) if (typeof w === "number") m = Math.max(m, Math.abs(w));
@@ -327,7 +338,7 @@ export function mount(root, transport, options = {}) {
     for (const f of shown) {
       const row = el("div", "sx-bar-row");
       row.setAttribute("role", "button");
-      const name = el("span", "sx-bar-name", f.name);
+      const name = el("span", "sx-bar-name", featureName(q, f));
       name.title = String(f.name);
       const track = el("span", "sx-bar-track");
       const fill = el("span", "sx-bar-fill " + (f.weight >= 0 ? "sx-for" : "sx-against"));
