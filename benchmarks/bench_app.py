@@ -34,8 +34,8 @@ import time
 import numpy as np
 
 SETTINGS = {
-    "quick": dict(n_answers=20, n_posts=300, seconds=15),
-    "full": dict(n_answers=150, n_posts=1000, seconds=60),
+    "quick": {"n_answers": 20, "n_posts": 300, "seconds": 15},
+    "full": {"n_answers": 150, "n_posts": 1000, "seconds": 60},
 }
 N_POOL = 10_000
 TARGET_P50_MS = 300.0

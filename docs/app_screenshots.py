@@ -32,10 +32,9 @@ def document_csv(path):
     import pandas as pd
 
     rng = np.random.default_rng(1)
-    good = "great wonderful loved superb charming moving".split()
-    bad = "dull boring awful tedious weak clumsy".split()
-    filler = ("the film story cast plot acting music ending pace was and it with a "
-              "but quite rather").split()
+    good = ["great", "wonderful", "loved", "superb", "charming", "moving"]
+    bad = ["dull", "boring", "awful", "tedious", "weak", "clumsy"]
+    filler = ["the", "film", "story", "cast", "plot", "acting", "music", "ending", "pace", "was", "and", "it", "with", "a", "but", "quite", "rather"]
     docs, y = [], []
     for i in range(200):
         label = i % 2

@@ -77,9 +77,9 @@ def _with_next(session, progress):
 
 
 def _check_body(body, fields):
-    """``body`` as a dict with exactly ``fields`` (name -> required), or ValueError."""
+    """``body`` as a dict with exactly ``fields`` (name -> required); else an error (400)."""
     if not isinstance(body, dict):
-        raise ValueError(f"The request body must be a JSON object, not {type(body).__name__}.")
+        raise TypeError(f"The request body must be a JSON object, not {type(body).__name__}.")
     unknown = sorted(set(body) - set(fields))
     if unknown:
         raise ValueError(f"Unknown field(s) {unknown}; the fields are {sorted(fields)}.")
@@ -87,7 +87,7 @@ def _check_body(body, fields):
     if missing:
         raise ValueError(f"Missing field(s) {missing}.")
     if not isinstance(body.get("query_id"), str):
-        raise ValueError("Field 'query_id' must be a string (the query_id of the query answered).")
+        raise TypeError("Field 'query_id' must be a string (the query_id of the query answered).")
     return body
 
 
@@ -95,10 +95,10 @@ def _check_features(body, name):
     """A feature list of the body: JSON ints (feature indices) or str (names)."""
     values = body.get(name, [])
     if not isinstance(values, list) or len(values) > 100_000:
-        raise ValueError(f"Field {name!r} must be a list of feature indices.")
+        raise TypeError(f"Field {name!r} must be a list of feature indices.")
     for v in values:
         if isinstance(v, bool) or not isinstance(v, (Integral, str)):
-            raise ValueError(
+            raise TypeError(
                 f"Field {name!r} holds {v!r}; give feature indices (ints) or names."
             )
     return tuple(values)

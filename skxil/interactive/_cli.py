@@ -100,7 +100,7 @@ def _take(X, mask):
 def _held_out(n_labelled, args):
     """A boolean mask over the labelled rows: True for the held-out ones."""
     held = np.zeros(n_labelled, dtype=bool)
-    n_test = int(round(args.test_size * n_labelled))
+    n_test = round(args.test_size * n_labelled)
     if n_labelled >= 2 * args.n_init and n_test > 0:
         rng = np.random.default_rng(args.random_state)
         held[rng.choice(n_labelled, n_test, replace=False)] = True

@@ -39,9 +39,9 @@ def document_frame(n=60, seed=0, hostile=False):
     import pandas as pd
 
     rng = np.random.default_rng(seed)
-    good = "great fine loved wonderful fun superb".split()
-    bad = "awful dull boring poor bad weak".split()
-    filler = "the film plot cast story was a and it with".split()
+    good = ["great", "fine", "loved", "wonderful", "fun", "superb"]
+    bad = ["awful", "dull", "boring", "poor", "bad", "weak"]
+    filler = ["the", "film", "plot", "cast", "story", "was", "a", "and", "it", "with"]
     docs, y = [], []
     for i in range(n):
         label = i % 2
@@ -50,8 +50,9 @@ def document_frame(n=60, seed=0, hostile=False):
         docs.append(" ".join(words))
         y.append(label)
     if hostile:
-        docs[n // 2:] = ['"><img src=x onerror="window.__pwned=1"> <script>window.__pwned=1</script> '
-                         "a plain review with enough words"] * (n - n // 2)
+        docs[n // 2:] = [('"><img src=x onerror="window.__pwned=1"> '
+                          "<script>window.__pwned=1</script> a plain review with enough words")
+                         ] * (n - n // 2)
     frame = pd.DataFrame({"review": docs, "y": np.array(y, dtype=float)})
     frame.loc[n // 2:, "y"] = np.nan
     return frame

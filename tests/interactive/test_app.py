@@ -8,11 +8,11 @@ pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 pd = pytest.importorskip("pandas")
 
-from _app_fixtures import journal_counts, table_frame  # noqa: E402
+from _app_fixtures import journal_counts, table_frame
 
-from skxil.interactive import Session  # noqa: E402
-from skxil.interactive._app import MAX_BODY, dispatch, make_app  # noqa: E402
-from skxil.interactive._defaults import default_learner  # noqa: E402
+from skxil.interactive import Session
+from skxil.interactive._app import MAX_BODY, dispatch, make_app
+from skxil.interactive._defaults import default_learner
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
@@ -77,7 +77,7 @@ def test_first_page_load_moves_the_token_into_a_strict_cookie(anonymous):
     assert response.status_code == 303 and response.headers["location"] == "/"
     cookie = response.headers["set-cookie"]
     assert f"skxil_token={TOKEN}" in cookie
-    assert "HttpOnly" in cookie and re.search("SameSite=strict", cookie, re.I)
+    assert "HttpOnly" in cookie and re.search("SameSite=strict", cookie, re.IGNORECASE)
     # the client now holds the cookie: the page, its files and the API answer
     assert anonymous.get("/").status_code == 200
     assert anonymous.get("/static/page.js").status_code == 200

@@ -11,7 +11,7 @@ pytest.importorskip("pandas")
 pytest.importorskip("uvicorn")
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
 
-from _app_fixtures import Server, document_frame, journal_counts, table_frame  # noqa: E402
+from _app_fixtures import Server, document_frame, journal_counts, table_frame
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 if not Path(CHROMIUM).exists():

@@ -8,10 +8,10 @@ import pytest
 
 pd = pytest.importorskip("pandas")
 
-from _app_fixtures import ROOT, document_frame, table_frame  # noqa: E402
+from _app_fixtures import ROOT, document_frame, table_frame
 
-from skxil.interactive import _cli  # noqa: E402
-from skxil.interactive._cli import _parser, build_session, main, split_table  # noqa: E402
+from skxil.interactive import _cli
+from skxil.interactive._cli import _parser, build_session, main, split_table
 
 
 def args_for(csv, *extra):

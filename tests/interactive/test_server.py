@@ -10,10 +10,10 @@ pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("pandas")
 
-from _app_fixtures import Server, journal_counts, table_frame  # noqa: E402
+from _app_fixtures import Server, journal_counts, table_frame
 
-from skxil.interactive._cli import _parser, build_session  # noqa: E402
-from skxil.interactive._server import _bind, page_url  # noqa: E402
+from skxil.interactive._cli import _parser, build_session
+from skxil.interactive._server import _bind, page_url
 
 
 def test_page_url_is_jupyter_like():

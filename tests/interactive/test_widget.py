@@ -7,9 +7,9 @@ import pytest
 
 pytest.importorskip("anywidget")
 
-from skxil import CaipiClassifier  # noqa: E402
-from skxil.interactive import Session  # noqa: E402
-from skxil.interactive._widget import SessionWidget, widget_module  # noqa: E402
+from skxil import CaipiClassifier
+from skxil.interactive import Session
+from skxil.interactive._widget import SessionWidget, widget_module
 
 
 @pytest.fixture
