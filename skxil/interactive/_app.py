@@ -159,6 +159,17 @@ def dispatch(session, method, body=None):
         200 on success, otherwise the HTTP status of the error.
     payload : dict
         The JSON-serialisable answer.
+
+    Examples
+    --------
+    >>> from skxil.interactive._app import dispatch
+    >>> class Tiny:  # any object with the Session's methods
+    ...     def progress(self):
+    ...         return {"answers": 0, "history": []}
+    >>> dispatch(Tiny(), "progress")
+    (200, {'progress': {'answers': 0, 'history': []}})
+    >>> dispatch(Tiny(), "answer", {"label": 1})
+    (400, {'error': "Missing field(s) ['query_id']."})
     """
     call = _METHODS.get(method)
     if call is None:
@@ -169,7 +180,9 @@ def dispatch(session, method, body=None):
     except stale as exc:
         return 409, {"error": str(exc)}
     except (invalid, ValueError, TypeError, KeyError) as exc:
-        return 400, {"error": str(exc).strip("'\"")}
+        # str() of a KeyError is its key's repr; the message is its argument
+        message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+        return 400, {"error": message}
 
 
 # --------------------------------------------------------------- the web app
@@ -310,14 +323,10 @@ def make_app(session, *, token=None, max_body=MAX_BODY):
 
     Examples
     --------
-    >>> from skxil.interactive._app import dispatch
-    >>> class Tiny:  # any object with the Session's methods
-    ...     def progress(self):
-    ...         return {"n_answers": 0}
-    >>> dispatch(Tiny(), "progress")
-    (200, {'progress': {'n_answers': 0}})
-    >>> dispatch(Tiny(), "answer", {"label": 1})[0]
-    400
+    >>> from skxil.interactive._app import make_app
+    >>> app = make_app(object(), token="a-secret-token")  # give it a Session
+    >>> app.state.token
+    'a-secret-token'
     """
     if Starlette is None:
         raise ImportError(
