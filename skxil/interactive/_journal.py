@@ -7,10 +7,15 @@ Three tables:
   ``random_state``, ``labels``, ``feature_names`` and ``nonce``;
 - ``events``: one row per answer, skip or undo, in order (``seq``), with
   the query it answers, the pool index, the label and the ignored and
-  focused features as JSON, the time and a ``status``: ``"pending"`` once
-  committed, ``"applied"`` once the learner took it, ``"failed"`` when
-  applying it raised (a failed event is never replayed);
-- ``snapshots``: skops bytes of the learner after event ``after_seq``.
+  focused features (the feature indices given to the learner's ``teach``)
+  as JSON, the time and a ``status``: ``"pending"`` once committed,
+  ``"applied"`` once the learner took it (written with the next event or at
+  close), ``"failed"`` when applying it raised (committed at once; a failed
+  event is never replayed). Replay applies pending and applied events alike:
+  a pending one is an answer the process may have died on;
+- ``snapshots``: skops bytes of the learner after event ``after_seq``, the
+  types skops does not trust by default that the session found in its own
+  dump (JSON list) and a digest of the learner's training set.
 
 The database is in WAL mode with ``synchronous=FULL``: a committed answer
 survives a crash of the process *and* of the machine (NORMAL would lose the
@@ -40,6 +45,7 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS snapshots (
     after_seq INTEGER PRIMARY KEY,
     model BLOB NOT NULL,
+    types TEXT NOT NULL,
     digest TEXT NOT NULL,
     time REAL NOT NULL
 );
@@ -142,9 +148,15 @@ class Journal:
 
     # --------------------------------------------------------------- events
     def append(self, kind, *, query_id=None, index=None, label=None, ignore=None,
-               focus=None):
-        """Journal one event and commit it; return its ``seq``."""
+               focus=None, confirm=()):
+        """Journal one event and commit it; return its ``seq``.
+
+        ``confirm`` lists earlier events the learner has taken since: they
+        are marked ``"applied"`` in the same transaction, so an answer costs
+        one commit (one fsync), not two.
+        """
         with self._transaction():
+            self._set_status(confirm, "applied")
             cursor = self._db.execute(
                 "INSERT INTO events (kind, query_id, pool_index, label, ignore, "
                 "focus, time, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
@@ -158,10 +170,16 @@ class Journal:
             )
         return cursor.lastrowid
 
-    def mark(self, seq, status):
-        """Set the status of event ``seq`` (``"applied"`` or ``"failed"``)."""
-        with self._transaction():
-            self._db.execute("UPDATE events SET status = ? WHERE seq = ?", (status, seq))
+    def mark(self, seqs, status):
+        """Set the status of the events ``seqs`` and commit."""
+        if seqs:
+            with self._transaction():
+                self._set_status(seqs, status)
+
+    def _set_status(self, seqs, status):
+        self._db.executemany(
+            "UPDATE events SET status = ? WHERE seq = ?", [(status, s) for s in seqs]
+        )
 
     def events(self):
         """Every event that was not marked failed, in order."""
@@ -184,13 +202,13 @@ class Journal:
         ).fetchone()[0]
 
     # ------------------------------------------------------------ snapshots
-    def add_snapshot(self, after_seq, model, digest):
+    def add_snapshot(self, after_seq, model, types, digest):
         """Store the skops bytes of the learner after event ``after_seq``."""
         with self._transaction():
             self._db.execute(
-                "INSERT OR REPLACE INTO snapshots (after_seq, model, digest, time) "
-                "VALUES (?, ?, ?, ?)",
-                (after_seq, model, digest, time.time()),
+                "INSERT OR REPLACE INTO snapshots (after_seq, model, types, digest, "
+                "time) VALUES (?, ?, ?, ?, ?)",
+                (after_seq, model, json.dumps(sorted(types)), digest, time.time()),
             )
 
     def snapshots(self):
@@ -200,10 +218,11 @@ class Journal:
         ).fetchall()
 
     def snapshot(self, after_seq):
-        """The skops bytes of the snapshot after event ``after_seq``."""
-        return self._db.execute(
-            "SELECT model FROM snapshots WHERE after_seq = ?", (after_seq,)
-        ).fetchone()[0]
+        """``(skops bytes, types)`` of the snapshot after event ``after_seq``."""
+        model, types = self._db.execute(
+            "SELECT model, types FROM snapshots WHERE after_seq = ?", (after_seq,)
+        ).fetchone()
+        return model, json.loads(types)
 
     # ---------------------------------------------------------------- other
     def _transaction(self):

@@ -1,5 +1,6 @@
 """Session: a person answers CAIPI queries, every answer journaled first."""
 
+import contextlib
 import copy
 import inspect
 import os
@@ -71,6 +72,19 @@ def _content_hash(X):
         X.sort_indices()
         return joblib.hash([X.shape, X.dtype.str, X.indptr, X.indices, X.data])
     return joblib.hash(X)
+
+
+#: Top-level modules whose types a snapshot may hold (see _load_snapshot).
+_TRUSTED_MODULES = frozenset({"skxil", "sklearn", "numpy", "scipy", "pandas", "builtins"})
+
+
+def _skops():
+    """``skops.io``, or None when skops is not installed (no snapshots then)."""
+    try:
+        import skops.io
+    except ImportError:
+        return None
+    return skops.io
 
 
 def _fork(learner):
@@ -149,6 +163,11 @@ class Session:
         Rows with more features list only the explained ones in
         :meth:`Query.to_json`.
 
+    trusted_modules : sequence of str, default=()
+        Further top-level modules (e.g. ``"mypackage"``) whose types a
+        snapshot may hold, for a learner built from your own classes;
+        snapshots holding types of other modules are not loaded.
+
     Attributes
     ----------
     learner : CaipiClassifier
@@ -171,9 +190,12 @@ class Session:
     order of :meth:`answer` is: validate, journal and commit, teach the
     learner, confirm. An answer whose teach raises is marked failed and never
     replayed; an answer committed but not confirmed (the process died) is
-    applied on reopening. Snapshots are skops files of the learner, loaded
-    only when every type in them is one the session itself produced
-    (never pickle).
+    applied on reopening. Snapshots are skops files of the learner (never
+    pickle), loaded trusting only the types the session noted in its own
+    dump, and of those only types of skxil, scikit-learn, NumPy, SciPy and
+    pandas; a snapshot that holds others (e.g. a custom estimator's class)
+    or does not reproduce its training-set digest is not loaded: the journal
+    is replayed instead.
 
     The methods take one lock, so threads (web requests, tabs) may share a
     session: of several answers to one query exactly one wins, the others
@@ -208,17 +230,20 @@ class Session:
         "image_shape": [tuple, None],
         "labels": ["array-like", None],
         "pool_ids": ["array-like", None],
+        "trusted_modules": ["array-like"],
     }
 
     def __init__(self, learner, X_pool, path, *, X_init=None, y_init=None,
                  X_test=None, y_test=None, labels=None, snapshot_every=50,
-                 pool_ids=None, image_shape=None, undo_depth=20, max_features=100):
+                 pool_ids=None, image_shape=None, undo_depth=20, max_features=100,
+                 trusted_modules=()):
         validate_parameter_constraints(
             self._parameter_constraints,
             {
                 "learner": learner, "snapshot_every": snapshot_every,
                 "undo_depth": undo_depth, "max_features": max_features,
                 "image_shape": image_shape, "labels": labels, "pool_ids": pool_ids,
+                "trusted_modules": list(trusted_modules),
             },
             caller_name="Session",
         )
@@ -228,6 +253,7 @@ class Session:
         self.undo_depth = undo_depth
         self.max_features = max_features
         self.image_shape = image_shape
+        self.trusted_modules = tuple(trusted_modules)
         self._set_data(X_pool, X_init, y_init, X_test, y_test, pool_ids)
         learner = copy.deepcopy(learner)
         fingerprint = self._fingerprint(learner)
@@ -347,7 +373,13 @@ class Session:
         self._label_index = {_label_key(v): v for v in self._labels}
         self._supports_focus = "focus" in inspect.signature(self._initial.teach).parameters
         self.feature_names = list(meta["feature_names"])
-        self._trusted = self._skops_types(self._initial)
+        if _skops() is None and self.snapshot_every is not None:
+            warnings.warn(
+                "skops is not installed, so the session stores no snapshots and "
+                "resuming replays the whole journal; pip install skops (or pass "
+                "snapshot_every=None to silence this).",
+                stacklevel=3,
+            )
 
     def _feature_names(self, learner):
         if self._documents:
@@ -361,9 +393,7 @@ class Session:
     def _restore(self):
         """Rebuild the state from the journal: snapshot, then replay."""
         self._events = self._journal.events()
-        self._accuracy = None
-        self._query = None
-        self._history_cache = None
+        self._unconfirmed = []
         stack = self._effective(self._events)
         self._rebuild(stack)
 
@@ -380,32 +410,64 @@ class Session:
         return stack
 
     def _rebuild(self, stack):
-        """Make the state that ``stack`` (answers and skips in force) gives."""
-        start, learner = self._usable_snapshot(stack)
-        self._learner = learner
-        self._accuracy = None
+        """Make the state that ``stack`` (answers and skips in force) gives.
+
+        From the latest usable snapshot (or the initial learner), the answers
+        after it are taught again. A learner that refits from scratch on every
+        ``teach`` ends up the same whether it refitted after each answer or
+        only after the last one (the training set and its counterexamples
+        depend on the data and the seeds, not on the fitted model), so the
+        replay refits once; should that fail, it replays one refit at a time
+        to find the answer that fails.
+        """
+        start, base = self._usable_snapshot(stack)
+        if self._defers_refit() and len(stack) - start > 1:
+            with contextlib.suppress(Exception):  # retried below, answer by answer
+                self._replay(base, stack, start, defer=True)
+                return
+        self._replay(base, stack, start, defer=False)
+
+    def _defers_refit(self):
+        """Whether ``teach(refit=False)`` then one refit equals refitting each time."""
+        learner = self._initial
+        if "refit" not in inspect.signature(learner.teach).parameters:
+            return False
+        # an incremental learner's model depends on the order of its updates
+        return not learner.get_params().get("incremental", False)
+
+    def _replay(self, base, stack, start, defer):
+        self._learner = _fork(base)
         self._stack = list(stack[:start])
         self._undo_states = []
         self._taken = np.zeros(self._n_pool, dtype=bool)
         self._taken[[event.index for event in self._stack]] = True
         self._since_snapshot = 0
+        self._invalidate()
+        answers = [event for event in stack[start:] if event.kind == "answer"]
+        last = answers[-1] if answers else None
+        applied = []
         for event in stack[start:]:
-            before = _fork(self._learner)
+            # a deferred replay keeps no undo states: their models are not fitted
+            before = None if defer else _fork(self._learner)
             try:
-                self._apply(event)
-            except Exception as error:  # noqa: BLE001 - it failed when given too
+                self._apply(event, refit=not defer or event is last)
+            except Exception as error:
+                if defer:
+                    raise
                 warnings.warn(
                     f"Journaled {event.kind} {event.seq} (row {event.index}) cannot "
                     f"be applied ({error}); it is marked failed and skipped.",
-                    stacklevel=3,
+                    stacklevel=4,
                 )
-                self._journal.mark(event.seq, "failed")
+                self._journal.mark([event.seq], "failed")
                 self._events = [e for e in self._events if e.seq != event.seq]
                 continue
-            if event.status == "pending":
-                self._journal.mark(event.seq, "applied")
-                event.status = "applied"
+            applied.append(event)
             self._push(event, before)
+        pending = [event for event in applied if event.status == "pending"]
+        self._journal.mark([event.seq for event in pending], "applied")
+        for event in pending:
+            event.status = "applied"
 
     def _usable_snapshot(self, stack):
         """``(n events it holds, learner)``: the latest snapshot on ``stack``.
@@ -426,15 +488,26 @@ class Session:
         return 0, _fork(self._initial)
 
     def _load_snapshot(self, after_seq, digest):
-        import skops.io as sio
+        """The learner of a snapshot, or None (then the journal is replayed).
 
-        data = self._journal.snapshot(after_seq)
+        skops loads only the types it is told to trust: those the session
+        noted when it wrote the snapshot, and of these only types of the
+        libraries a learner is made of (:data:`_TRUSTED_MODULES` and
+        ``trusted_modules``), so that an
+        edited file cannot make the session build anything else.
+        """
+        sio = _skops()
+        if sio is None:
+            return None
+        data, noted = self._journal.snapshot(after_seq)
+        modules = _TRUSTED_MODULES | set(self.trusted_modules)
+        trusted = {name for name in noted if name.split(".")[0] in modules}
         found = set(sio.get_untrusted_types(data=data))
-        if not found <= self._trusted:
+        if not found <= trusted:
             warnings.warn(
-                f"Snapshot after event {after_seq} holds types this session did "
-                f"not produce ({sorted(found - self._trusted)}); replaying the "
-                "journal instead of loading it.",
+                f"Snapshot after event {after_seq} holds types the session does "
+                f"not trust ({sorted(found - trusted)}); replaying the journal "
+                "instead of loading it.",
                 stacklevel=4,
             )
             return None
@@ -458,22 +531,16 @@ class Session:
              getattr(learner, "_seed", None)]
         )
 
-    def _skops_types(self, learner):
-        import skops.io as sio
-
-        return set(sio.get_untrusted_types(data=sio.dumps(learner)))
-
     def _snapshot(self):
         """Store the learner after the last event (types and digest noted)."""
-        import skops.io as sio
-
-        if not self._events:
+        sio = _skops()
+        if sio is None or not self._events:
             return
         data = sio.dumps(self._learner)
         # the session produced these types itself: it may load them again
-        self._trusted |= set(sio.get_untrusted_types(data=data))
+        types = sio.get_untrusted_types(data=data)
         self._journal.add_snapshot(
-            self._events[-1].seq, data, self._digest(self._learner)
+            self._events[-1].seq, data, types, self._digest(self._learner)
         )
         self._since_snapshot = 0
 
@@ -482,22 +549,32 @@ class Session:
         """The pool row as the learner takes it (2-D, or a list of one document)."""
         return _safe_indexing(self._pool, [index])
 
-    def _apply(self, event):
+    def _apply(self, event, refit=True):
         """Teach an answer to the learner (a skip changes only the pool)."""
         if event.kind != "answer":
             return
         kwargs = {"corrections": [event.ignore] if event.ignore else None}
+        if not refit:
+            kwargs["refit"] = False
         if event.focus:
             kwargs["focus"] = [event.focus]
         label = self._label_index[_label_key(event.label)]
         self._learner.teach(self._row(event.index), [label], **kwargs)
 
     def _push(self, event, before):
+        """``event`` is in force; ``before`` is the learner's state before it."""
         self._stack.append(event)
         self._taken[event.index] = True
-        self._undo_states.append(before)
-        del self._undo_states[: max(0, len(self._undo_states) - self.undo_depth)]
+        if before is None:
+            self._undo_states = []  # a gap: older states would undo to the wrong one
+        else:
+            self._undo_states.append((event.seq, before))
+            del self._undo_states[: max(0, len(self._undo_states) - self.undo_depth)]
         self._since_snapshot += 1
+        self._invalidate()
+
+    def _invalidate(self):
+        """Forget what depends on the state: the query, accuracy, history."""
         self._query = None
         self._history_cache = None
         self._accuracy = None
@@ -655,17 +732,19 @@ class Session:
     def _record(self, kind, query, **fields):
         """Journal (committed), apply, confirm: the durability order."""
         seq = self._journal.append(
-            kind, query_id=query.query_id, index=query.index, **fields
+            kind, query_id=query.query_id, index=query.index,
+            confirm=self._unconfirmed, **fields,
         )
+        self._unconfirmed = []
         event = Event(seq, kind, query.query_id, query.index, fields.get("label"),
                       fields.get("ignore"), fields.get("focus"), "pending")
         before = _fork(self._learner)
         try:
             self._apply(event)
         except BaseException:
-            self._journal.mark(seq, "failed")
+            self._journal.mark([seq], "failed")  # at once: never replay it
             raise
-        self._journal.mark(seq, "applied")
+        self._unconfirmed.append(seq)  # marked applied with the next commit
         event.status = "applied"
         self._events.append(event)
         self._push(event, before)
@@ -690,20 +769,19 @@ class Session:
             self._check_open()
             if not self._stack:
                 raise ValueError("There is nothing to undo: no answer or skip is in force.")
-            seq = self._journal.append("undo")
+            seq = self._journal.append("undo", confirm=self._unconfirmed)
+            self._unconfirmed = []
             self._events.append(Event(seq, "undo", None, None, None, None, None, "pending"))
             undone = self._stack.pop()
             self._taken[undone.index] = False
-            if self._undo_states:
-                self._learner = self._undo_states.pop()
+            if self._undo_states and self._undo_states[-1][0] == undone.seq:
+                self._learner = self._undo_states.pop()[1]
+                self._invalidate()
             else:  # deeper than the states kept in memory
                 self._rebuild(self._stack)
-            self._journal.mark(seq, "applied")
+            self._unconfirmed.append(seq)
             self._events[-1].status = "applied"
             self._since_snapshot += 1
-            self._query = None
-            self._history_cache = None
-            self._accuracy = None
             return self._progress()
 
     # ---------------------------------------------------------- checking
@@ -806,20 +884,21 @@ class Session:
 
     def _history(self):
         if self._history_cache is None:
-            history, stack = [], []
+            history, stack, counts = [], [], {"answer": 0, "skip": 0}
             for event in self._events:
                 if event.kind == "undo":
                     if stack:
-                        stack.pop()
+                        counts[stack.pop().kind] -= 1
                 else:
                     stack.append(event)
+                    counts[event.kind] += 1
                 history.append({
                     "seq": event.seq,
                     "kind": event.kind,
                     "index": event.index,
                     "label": event.label,
-                    "answers": sum(e.kind == "answer" for e in stack),
-                    "skipped": sum(e.kind == "skip" for e in stack),
+                    "answers": counts["answer"],
+                    "skipped": counts["skip"],
                 })
             self._history_cache = history
         return [dict(entry) for entry in self._history_cache]
@@ -835,6 +914,8 @@ class Session:
             if self._journal is None:
                 return
             try:
+                self._journal.mark(self._unconfirmed, "applied")
+                self._unconfirmed = []
                 if self.snapshot_every is not None and self._since_snapshot > 0:
                     self._snapshot()
             finally:

@@ -1,3 +1,4 @@
+import inspect
 import os
 import signal
 import sqlite3
@@ -151,14 +152,43 @@ def test_invalid_answer_writes_nothing(tmp_path, fields, match):
         assert db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 0
 
 
+class _NoFocusLearner(CaipiClassifier):
+    """A learner whose teach has no focus parameter."""
+
+    def teach(self, X, y, *, corrections=None, sample_weight=None, refit=True):
+        return super().teach(X, y, corrections=corrections,
+                             sample_weight=sample_weight, refit=refit)
+
+
 def test_focus_refused_without_learner_support(tmp_path):
-    with _open(tmp_path / "s.db") as s:
+    X_init, y_init, X_pool, *_ = _data()
+    learner = _NoFocusLearner(explainer="linear", random_state=0)
+    with Session(learner, X_pool, tmp_path / "s.db", X_init=X_init,
+                 y_init=y_init) as s:
         q = s.next_query()
-        if s._supports_focus:
-            pytest.skip("this learner takes focus feedback")
         assert q.to_json()["supports_focus"] is False
         with pytest.raises(InvalidAnswerError, match="does not take focus"):
             s.answer(q.query_id, 0, focus=[1])
+        assert s.progress()["answers"] == 0
+
+
+@pytest.mark.parametrize(
+    "tamper, match",
+    [("UPDATE snapshots SET types = '[]'", "holds types the session does not trust"),
+     ("UPDATE snapshots SET types = '[\"os.system\"]'", "does not trust"),
+     ("UPDATE snapshots SET digest = 'x'", "does not match its digest")],
+)
+def test_a_snapshot_that_fails_its_checks_is_replayed(tmp_path, tamper, match):
+    path = tmp_path / "s.db"
+    with _open(path, snapshot_every=2) as s:
+        _answer_some(s, 3)
+        expected = _state(s)
+    with sqlite3.connect(path) as db:
+        db.execute(tamper)
+    with pytest.warns(UserWarning, match=match):
+        s = _open(path)
+    with s:
+        assert _state(s) == expected
 
 
 def test_label_as_json_or_str(tmp_path):
@@ -374,3 +404,52 @@ def test_closed_session(tmp_path):
     s.close()
     with pytest.raises(ValueError, match="is closed"):
         s.next_query()
+
+
+class _FocusLearner(CaipiClassifier):
+    """A learner whose teach takes focus: records it, teaches the rest."""
+
+    def teach(self, X, y, *, corrections=None, focus=None, **kwargs):
+        if "focus" in inspect.signature(CaipiClassifier.teach).parameters:
+            kwargs["focus"] = focus
+        super().teach(X, y, corrections=corrections, **kwargs)
+        self.focus_log_ = [*getattr(self, "focus_log_", []), focus]
+        return self
+
+
+def test_focus_is_passed_to_a_learner_that_takes_it(tmp_path):
+    X_init, y_init, X_pool, *_ = _data()
+    learner = _FocusLearner(explainer="linear", random_state=0)
+    path = tmp_path / "s.db"
+    with Session(learner, X_pool, path, X_init=X_init, y_init=y_init) as s:
+        q = s.next_query()
+        assert q.to_json()["supports_focus"] is True
+        s.answer(q.query_id, 1, ignore=["x5"], focus=[0, "x1"])
+        s.answer(s.next_query().query_id, 0)
+        assert s.learner.focus_log_ == [[[0, 1]], None]
+        assert s.learner.training_set_.n_counterexamples == 3
+    with Session(learner, X_pool, path, X_init=X_init, y_init=y_init,
+                 trusted_modules=[__name__]) as s:  # loads the snapshot
+        assert s.learner.focus_log_ == [[[0, 1]], None]
+    with pytest.warns(UserWarning, match="does not trust"):  # replayed instead
+        s = Session(learner, X_pool, path, X_init=X_init, y_init=y_init)
+    with s:
+        assert s.learner.focus_log_[-2:] == [[[0, 1]], None]
+
+
+def test_a_journaled_answer_that_cannot_be_applied_is_marked_failed(tmp_path):
+    path = tmp_path / "s.db"
+    with _open(path, snapshot_every=None) as s:
+        _answer_some(s, 3)
+        q = s.next_query()
+        s._journal.append("answer", query_id=q.query_id, index=q.index, label=7)
+        s._journal.append("answer", query_id="x", index=q.index + 1, label=1)
+    with pytest.warns(UserWarning, match="cannot be applied"):
+        s = _open(path)
+    with s:
+        assert s.learner.training_set_.n_real == 12 + 3 + 1
+        assert s.learner.training_set_.y_real[-1] == 1
+        assert s.progress()["answers"] == 4
+    with sqlite3.connect(path) as db:
+        statuses = [r[0] for r in db.execute("SELECT status FROM events ORDER BY seq")]
+    assert statuses == ["applied"] * 3 + ["failed", "applied"]
