@@ -159,7 +159,7 @@ def main():
             proc.wait()
         with sqlite3.connect(path) as db:
             journaled = db.execute(
-                "SELECT count(*) FROM events WHERE kind='answer' AND status='applied'").fetchone()[0]
+                "SELECT count(*) FROM events WHERE kind='answer' AND status!='failed'").fetchone()[0]
     local = in_process_latencies(setting["n_answers"])
 
     print(f"answer -> next query, {N_POOL:,}-row pool, logistic pipeline, "

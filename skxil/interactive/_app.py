@@ -63,6 +63,10 @@ def _query_json(session):
         return None
     view = query.to_json()
     view.pop("progress", None)  # sent once, beside the query
+    segments = getattr(query.explanation, "segments", None)
+    if view.get("kind") == "image" and segments is not None and "segments" not in view["image"]:
+        # the page maps a clicked pixel to its segment: the feature to mark
+        view["image"]["segments"] = [int(j) for j in segments.reshape(-1)]
     return view
 
 

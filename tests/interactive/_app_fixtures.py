@@ -62,7 +62,7 @@ def journal_counts(path):
     """``{kind: number of applied events}`` read straight from the SQLite journal."""
     with sqlite3.connect(path) as db:
         rows = db.execute(
-            "SELECT kind, count(*) FROM events WHERE status = 'applied' GROUP BY kind"
+            "SELECT kind, count(*) FROM events WHERE status != 'failed' GROUP BY kind"
         ).fetchall()
     return dict(rows)
 

@@ -9,14 +9,18 @@ from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 
 from skxil import CaipiClassifier
+from skxil.explain import FastLimeExplainer
 from skxil.interactive import Session
 from skxil.interactive._server import serve
 
 
-def digits_session(path, n_init=60):
+def digits_session(path, n_init=60, patches=False):
+    """Pixels as features (linear explainer), or 2 x 2 patches (image LIME)."""
     X, y = load_digits(n_class=3, return_X_y=True)
     X = X / 16.0
-    learner = CaipiClassifier(LogisticRegression(max_iter=500), explainer="linear",
+    explainer = (FastLimeExplainer(mode="image", shape=(8, 8), patch_size=2, n_samples=300)
+                 if patches else "linear")
+    learner = CaipiClassifier(LogisticRegression(max_iter=500), explainer=explainer,
                               random_state=0)
     return Session(learner, X[n_init:n_init + 200], path, X_init=X[:n_init], y_init=y[:n_init],
                    image_shape=(8, 8))
@@ -26,6 +30,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("path")
     parser.add_argument("--token", default=None)
+    parser.add_argument("--patches", action="store_true")
     args = parser.parse_args()
-    with digits_session(args.path) as session:
+    with digits_session(args.path, patches=args.patches) as session:
         serve(session, port=0, token=args.token)
