@@ -197,6 +197,29 @@ def test_image_pixels_are_clickable(page, tmp_path, patches):
     assert page.errors == []
 
 
+def test_right_reasons_where_the_learner_takes_them(page, tmp_path):
+    journal = tmp_path / "f.skxil.sqlite"
+    with Server([IMAGES, str(journal), "--focus"]) as server:
+        page.goto(server.url)
+        first = shown_query(page)
+        bars = page.locator(".sx-bar-row")
+        features = [int(bars.nth(i).get_attribute("data-feature")) for i in range(3)]
+        bars.nth(0).click(modifiers=["Shift"])  # shift-click: a right reason
+        bars.nth(1).click()  # click: a wrong reason
+        page.keyboard.press("f")  # clicks now mark right reasons
+        assert page.get_attribute(".sx-mode[data-mode='focus']", "aria-checked") == "true"
+        bars.nth(2).click()
+        assert [bars.nth(i).get_attribute("data-mark") for i in range(3)] == ["focus", "ignore", "focus"]
+        assert "1 wrong reason, 2 right reasons" in page.locator(".sx-summary").text_content()
+        page.keyboard.press("Enter")
+        wait_for_new_query(page, first)
+    with sqlite3.connect(journal) as db:
+        ignore, focus = db.execute("SELECT ignore, focus FROM events").fetchone()
+    assert json.loads(ignore) == [features[1]]
+    assert json.loads(focus) == sorted([features[0], features[2]])
+    assert page.errors == []
+
+
 def test_the_widget_front_end_drives_the_session(page, tmp_path):
     """widget.js in the browser with a stand-in for anywidget's model, bridged to Python."""
     anywidget = pytest.importorskip("anywidget")  # noqa: F841
