@@ -74,7 +74,7 @@ def answer_of(query, i):
 def http_latencies(base, token, n_answers):
     import httpx
 
-    times = []
+    times, server = [], []
     with httpx.Client(base_url=base, headers={"X-Skxil-Token": token}, timeout=60) as client:
         query = client.get("/api/query").json()["query"]
         for i in range(n_answers):
@@ -82,8 +82,9 @@ def http_latencies(base, token, n_answers):
             response = client.post("/api/answer", json=answer_of(query, i))
             times.append(time.perf_counter() - start)
             response.raise_for_status()
+            server.append(float(response.headers["server-timing"].split("dur=")[1]))
             query = response.json()["query"]
-    return np.array(times) * 1000
+    return np.array(times) * 1000, np.array(server)
 
 
 def in_process_latencies(n_answers):
@@ -152,7 +153,7 @@ def main():
         path = os.path.join(tmp, "bench.skxil.sqlite")
         proc, base = start_server(path, args.token)
         try:
-            http = http_latencies(base, args.token, setting["n_answers"])
+            http, server = http_latencies(base, args.token, setting["n_answers"])
             statuses, elapsed = load_test(base, args.token, setting["n_posts"], setting["seconds"])
         finally:
             proc.kill()
@@ -166,6 +167,7 @@ def main():
           f"{setting['n_answers']} answers (ms)")
     print(f"{'':26s}{'p50':>9s}{'p95':>9s}")
     print(f"{'HTTP (page API, ours)':26s}{np.median(http):9.1f}{np.percentile(http, 95):9.1f}")
+    print(f"{'  of which in the server':26s}{np.median(server):9.1f}{np.percentile(server, 95):9.1f}")
     print(f"{'Session in process':26s}{np.median(local):9.1f}{np.percentile(local, 95):9.1f}")
     print(f"{'ratio HTTP / in process':26s}{np.median(http) / np.median(local):9.2f}"
           f"{np.percentile(http, 95) / np.percentile(local, 95):9.2f}")

@@ -9,6 +9,7 @@ script the only script.
 
 import json
 import secrets
+import time
 from importlib import resources
 from numbers import Integral
 
@@ -239,8 +240,12 @@ class _Api:
             body = None if body is None else body["json"]
         elif method not in ("query", "progress"):
             return _json(405, {"error": f"/api/{method} takes POST."})
+        start = time.perf_counter()
         status, payload = await run_in_threadpool(dispatch, self.session, method, body)
-        return _json(status, payload)
+        response = _json(status, payload)
+        # the session's share of the request, for latency measurements (bench_app.py)
+        response.headers["Server-Timing"] = f"session;dur={1000 * (time.perf_counter() - start):.1f}"
+        return response
 
     async def page(self, request):
         response = self.static_response("index.html")

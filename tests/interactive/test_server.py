@@ -1,5 +1,6 @@
 """serve() in a real process on loopback: the printed address, concurrency, crashes."""
 
+import socket
 import sqlite3
 import threading
 import time
@@ -19,6 +20,21 @@ from skxil.interactive._server import _bind, page_url
 def test_page_url_is_jupyter_like():
     assert page_url("127.0.0.1", 8765, "abc") == "http://127.0.0.1:8765/?token=abc"
     assert page_url("::1", 80, "t") == "http://[::1]:80/?token=t"
+
+
+def test_the_listening_socket_is_tcp_so_responses_are_not_delayed():
+    # asyncio turns Nagle off (TCP_NODELAY) only for sockets whose proto is TCP;
+    # with proto 0 each small response waited ~40 ms for a delayed ACK
+    sock = _bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        client = socket.create_connection(sock.getsockname())
+        accepted, _ = sock.accept()
+        assert accepted.proto == socket.IPPROTO_TCP
+        accepted.close()
+        client.close()
+    finally:
+        sock.close()
 
 
 def test_a_taken_port_gives_a_clear_error():
