@@ -34,7 +34,7 @@ _TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8"
 _HEADERS = {
     # Only the page's own files run: no inline script or style, no framing.
     "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
         "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
         "frame-ancestors 'none'"
     ),
@@ -203,7 +203,7 @@ class _Api:
     def authorised(self, request):
         given = (
             request.headers.get(_HEADER)
-            or request.cookies.get(_COOKIE)
+            or request.cookies.get(_cookie_name(request))
             or request.query_params.get("token")
             or ""
         )
@@ -253,7 +253,7 @@ class _Api:
             # Drop the token from the address bar and history; the cookie carries it.
             response = RedirectResponse("/", status_code=303, headers=_HEADERS)
         response.set_cookie(
-            _COOKIE, self.token, httponly=True, samesite="strict", path="/"
+            _cookie_name(request), self.token, httponly=True, samesite="strict", path="/"
         )
         return response
 
@@ -266,6 +266,13 @@ class _Api:
     def static_response(self, name):
         suffix = name[name.rfind("."):]
         return Response(self.files[name], media_type=_TYPES[suffix], headers=_HEADERS)
+
+
+def _cookie_name(request):
+    """The token cookie's name: one per port, since cookies do not tell ports apart
+    and two sessions served at once must not overwrite each other's token."""
+    port = request.url.port
+    return _COOKIE if port is None else f"{_COOKIE}_{port}"
 
 
 def _json(status, payload):

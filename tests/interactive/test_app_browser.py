@@ -67,6 +67,10 @@ def test_label_a_table_reload_and_resume_after_sigkill(page, tmp_path):
     try:
         page.goto(server.url)
         assert page.url.endswith("/") and "token" not in page.url  # moved to the cookie
+        cookie = {c["name"]: c for c in page.context.cookies()}[
+            "skxil_token_" + server.base.rsplit(":", 1)[1]]  # one per port
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        assert page.evaluate("document.cookie") == ""  # scripts cannot read it
         first = shown_query(page)
         with server.client() as api:
             q = api.get("/api/query").json()["query"]
