@@ -8,7 +8,8 @@ Three tables:
 - ``events``: one row per answer, skip or undo, in order (``seq``), with
   the query it answers, the pool index, the label and the ignored and
   focused features (the feature indices given to the learner's ``teach``)
-  as JSON, the time and a ``status``: ``"pending"`` once committed,
+  as JSON, the time, the test accuracy after it (when there is a test set)
+  and a ``status``: ``"pending"`` once committed,
   ``"applied"`` once the learner took it (written with the next event or at
   close), ``"failed"`` when applying it raised (committed at once; a failed
   event is never replayed). Replay applies pending and applied events alike:
@@ -40,6 +41,7 @@ CREATE TABLE IF NOT EXISTS events (
     ignore TEXT,
     focus TEXT,
     time REAL NOT NULL,
+    accuracy REAL,
     status TEXT NOT NULL CHECK (status IN ('pending', 'applied', 'failed'))
 );
 CREATE TABLE IF NOT EXISTS snapshots (
@@ -55,9 +57,11 @@ CREATE TABLE IF NOT EXISTS snapshots (
 class Event:
     """One journaled event, as read back from the ``events`` table."""
 
-    __slots__ = ("focus", "ignore", "index", "kind", "label", "query_id", "seq", "status")
+    __slots__ = ("accuracy", "focus", "ignore", "index", "kind", "label", "query_id",
+                 "seq", "status")
 
-    def __init__(self, seq, kind, query_id, index, label, ignore, focus, status):
+    def __init__(self, seq, kind, query_id, index, label, ignore, focus, status,
+                 accuracy=None):
         self.seq = seq
         self.kind = kind
         self.query_id = query_id
@@ -66,6 +70,7 @@ class Event:
         self.ignore = ignore
         self.focus = focus
         self.status = status
+        self.accuracy = accuracy
 
     def __repr__(self):
         return f"Event(seq={self.seq}, kind={self.kind!r}, index={self.index})"
@@ -151,12 +156,12 @@ class Journal:
                focus=None, confirm=()):
         """Journal one event and commit it; return its ``seq``.
 
-        ``confirm`` lists earlier events the learner has taken since: they
-        are marked ``"applied"`` in the same transaction, so an answer costs
-        one commit (one fsync), not two.
+        ``confirm`` lists ``(seq, test accuracy)`` of earlier events the
+        learner has taken since: they are marked ``"applied"`` in the same
+        transaction, so an answer costs one commit (one fsync), not two.
         """
         with self._transaction():
-            self._set_status(confirm, "applied")
+            self._set_applied(confirm)
             cursor = self._db.execute(
                 "INSERT INTO events (kind, query_id, pool_index, label, ignore, "
                 "focus, time, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
@@ -170,27 +175,34 @@ class Journal:
             )
         return cursor.lastrowid
 
-    def mark(self, seqs, status):
-        """Set the status of the events ``seqs`` and commit."""
-        if seqs:
-            with self._transaction():
-                self._set_status(seqs, status)
+    def mark_failed(self, seq):
+        """Mark event ``seq`` failed and commit: it is never replayed."""
+        with self._transaction():
+            self._db.execute("UPDATE events SET status = 'failed' WHERE seq = ?", (seq,))
 
-    def _set_status(self, seqs, status):
+    def confirm(self, applied):
+        """Mark ``(seq, test accuracy)`` events applied and commit."""
+        if applied:
+            with self._transaction():
+                self._set_applied(applied)
+
+    def _set_applied(self, applied):
         self._db.executemany(
-            "UPDATE events SET status = ? WHERE seq = ?", [(status, s) for s in seqs]
+            "UPDATE events SET status = 'applied', accuracy = ? WHERE seq = ?",
+            [(accuracy, seq) for seq, accuracy in applied],
         )
 
     def events(self):
         """Every event that was not marked failed, in order."""
         rows = self._db.execute(
-            "SELECT seq, kind, query_id, pool_index, label, ignore, focus, status "
-            "FROM events WHERE status != 'failed' ORDER BY seq"
+            "SELECT seq, kind, query_id, pool_index, label, ignore, focus, status, "
+            "accuracy FROM events WHERE status != 'failed' ORDER BY seq"
         ).fetchall()
         return [
             Event(seq, kind, query_id, index, _loads(label), _loads(ignore),
-                  _loads(focus), status)
-            for seq, kind, query_id, index, label, ignore, focus, status in rows
+                  _loads(focus), status, accuracy)
+            for seq, kind, query_id, index, label, ignore, focus, status, accuracy
+            in rows
         ]
 
     def count(self, status=None):

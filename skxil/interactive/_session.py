@@ -34,11 +34,27 @@ class StaleQueryError(ValueError):
 
     Raised for a double submit, a stale browser tab or an answer to a query
     that was skipped or undone.
+
+    Examples
+    --------
+    >>> from skxil.interactive import StaleQueryError
+    >>> issubclass(StaleQueryError, ValueError)
+    True
     """
 
 
 class InvalidAnswerError(ValueError):
-    """An answer with a bad field (label, ignore, focus); nothing changed."""
+    """An answer with a bad field (label, ignore, focus); nothing changed.
+
+    The message names the field and the value, e.g. ``ignore[0] = 'height'
+    is not a feature of this query``.
+
+    Examples
+    --------
+    >>> from skxil.interactive import InvalidAnswerError
+    >>> issubclass(InvalidAnswerError, ValueError)
+    True
+    """
 
 
 def _copy_container(X):
@@ -106,6 +122,62 @@ def _label_key(value):
     if isinstance(value, (int, float)):
         return ("number", value)
     return (type(value).__name__, value)
+
+
+def _query_features(query, features, field):
+    """``ignore`` or ``focus`` as sorted indices of the query's features."""
+    if features is None:
+        return []
+    if isinstance(features, (str, bytes, Integral)) or not hasattr(features, "__iter__"):
+        raise InvalidAnswerError(
+            f"{field} must be a list of feature indices or names, got "
+            f"{features!r}. Nothing was changed."
+        )
+    explanation = query.explanation
+    names = {name: j for j, name in enumerate(explanation.all_feature_names)}
+    return sorted({
+        _query_feature(feature, names, explanation.n_features_in, f"{field}[{i}]")
+        for i, feature in enumerate(list(features))
+    })
+
+
+def _query_feature(feature, names, n_features, where):
+    """The index of one feature given by index or name; ``where`` names it."""
+    if isinstance(feature, str):
+        if feature not in names:
+            raise InvalidAnswerError(
+                f"{where} = {feature!r} is not a feature of this query. Nothing "
+                "was changed."
+            )
+        return names[feature]
+    if isinstance(feature, (Integral, np.integer)) and not isinstance(
+        feature, (bool, np.bool_)
+    ):
+        if not 0 <= feature < n_features:
+            raise InvalidAnswerError(
+                f"{where} = {feature} is not a feature index of this query (0 to "
+                f"{n_features - 1}). Nothing was changed."
+            )
+        return int(feature)
+    raise InvalidAnswerError(
+        f"{where} = {feature!r} is neither a feature index nor a feature name. "
+        "Nothing was changed."
+    )
+
+
+def _teach_features(query, chosen):
+    """Query features as the learner's ``teach`` takes them.
+
+    The same indices for tables (columns) and documents (the document's
+    distinct words); for an image explained over segments, the pixel
+    columns of the chosen segments (all channels).
+    """
+    segments = query.explanation.segments
+    if query.kind != "image" or segments is None or not chosen:
+        return list(chosen)
+    pixels = np.isin(segments.reshape(-1), chosen)
+    channels = np.asarray(query.row).size // pixels.size
+    return np.flatnonzero(np.repeat(pixels, channels)).tolist()
 
 
 class Session:
@@ -459,15 +531,19 @@ class Session:
                     f"be applied ({error}); it is marked failed and skipped.",
                     stacklevel=4,
                 )
-                self._journal.mark([event.seq], "failed")
+                self._journal.mark_failed(event.seq)
                 self._events = [e for e in self._events if e.seq != event.seq]
                 continue
             applied.append(event)
             self._push(event, before)
         pending = [event for event in applied if event.status == "pending"]
-        self._journal.mark([event.seq for event in pending], "applied")
         for event in pending:
             event.status = "applied"
+        if pending and pending[-1] is applied[-1]:
+            # the state after the other pending events is not fitted on a deferred
+            # replay: only the last one gets its test accuracy
+            pending[-1].accuracy = self._test_accuracy()
+        self._journal.confirm([(event.seq, event.accuracy) for event in pending])
 
     def _usable_snapshot(self, stack):
         """``(n events it holds, learner)``: the latest snapshot on ``stack``.
@@ -632,7 +708,8 @@ class Session:
                 "supports_focus": self._supports_focus,
                 "max_features": self.max_features,
                 "image_shape": self.image_shape,
-                "progress": self._progress(),
+                # shared with the session's cache: to_json copies the history
+                "progress": self._progress(copy=False),
             },
         )
 
@@ -694,8 +771,8 @@ class Session:
             self._check_open()
             query = self._current(query_id)
             label = self._check_label(label)
-            ignore = self._check_features(query, ignore, "ignore")
-            focus = self._check_features(query, focus, "focus")
+            ignore = _query_features(query, ignore, "ignore")
+            focus = _query_features(query, focus, "focus")
             both = sorted(set(ignore) & set(focus))
             if both:
                 raise InvalidAnswerError(
@@ -709,7 +786,9 @@ class Session:
                     "changed."
                 )
             return self._record(
-                "answer", query, label=json_label(label), ignore=ignore, focus=focus
+                "answer", query, label=json_label(label),
+                ignore=_teach_features(query, ignore),
+                focus=_teach_features(query, focus),
             )
 
     def skip(self, query_id):
@@ -742,12 +821,13 @@ class Session:
         try:
             self._apply(event)
         except BaseException:
-            self._journal.mark([seq], "failed")  # at once: never replay it
+            self._journal.mark_failed(seq)  # at once: never replay it
             raise
-        self._unconfirmed.append(seq)  # marked applied with the next commit
         event.status = "applied"
         self._events.append(event)
         self._push(event, before)
+        event.accuracy = self._test_accuracy()
+        self._unconfirmed.append((seq, event.accuracy))  # with the next commit
         if self.snapshot_every is not None and self._since_snapshot >= self.snapshot_every:
             self._snapshot()
         return self._progress()
@@ -779,8 +859,9 @@ class Session:
                 self._invalidate()
             else:  # deeper than the states kept in memory
                 self._rebuild(self._stack)
-            self._unconfirmed.append(seq)
             self._events[-1].status = "applied"
+            self._events[-1].accuracy = self._test_accuracy()
+            self._unconfirmed.append((seq, self._events[-1].accuracy))
             self._since_snapshot += 1
             return self._progress()
 
@@ -800,55 +881,6 @@ class Session:
             )
         return found
 
-    @staticmethod
-    def _check_features(query, features, field):
-        """Feature indices (in the query's feature space) of ``ignore``/``focus``.
-
-        Returns the indices as the learner's ``teach`` takes them: columns
-        for tables, word indices for documents, pixel columns for the
-        segments of an image.
-        """
-        if features is None:
-            return []
-        if isinstance(features, (str, bytes, Integral)) or not hasattr(features, "__iter__"):
-            raise InvalidAnswerError(
-                f"{field} must be a list of feature indices or names, got "
-                f"{features!r}. Nothing was changed."
-            )
-        explanation = query.explanation
-        names = {name: j for j, name in enumerate(explanation.all_feature_names)}
-        n = explanation.n_features_in
-        chosen = []
-        for position, feature in enumerate(list(features)):
-            if isinstance(feature, str):
-                if feature not in names:
-                    raise InvalidAnswerError(
-                        f"{field}[{position}] = {feature!r} is not a feature of this "
-                        "query. Nothing was changed."
-                    )
-                chosen.append(names[feature])
-            elif isinstance(feature, (Integral, np.integer)) and not isinstance(
-                feature, (bool, np.bool_)
-            ):
-                if not 0 <= feature < n:
-                    raise InvalidAnswerError(
-                        f"{field}[{position}] = {feature} is not a feature index of "
-                        f"this query (0 to {n - 1}). Nothing was changed."
-                    )
-                chosen.append(int(feature))
-            else:
-                raise InvalidAnswerError(
-                    f"{field}[{position}] = {feature!r} is neither a feature index "
-                    "nor a feature name. Nothing was changed."
-                )
-        chosen = sorted(set(chosen))
-        segments = explanation.segments
-        if query.kind == "image" and segments is not None and chosen:
-            pixels = np.isin(segments.reshape(-1), chosen)
-            width = np.asarray(query.row).size // pixels.size
-            return np.flatnonzero(np.repeat(pixels, width)).tolist()
-        return chosen
-
     # ---------------------------------------------------------- progress
     def progress(self):
         """Counts, test accuracy and history of the session.
@@ -860,29 +892,34 @@ class Session:
             ``skipped``, ``remaining`` (rows not answered or skipped),
             ``test_accuracy`` (``None`` without a test set) and ``history``
             (one entry per journaled event: ``seq``, ``kind``, ``index``,
-            ``label`` and the counts after it).
+            ``label``, the counts and the test accuracy after it; the
+            accuracy is ``None`` without a test set, and for answers a
+            crashed process had not confirmed, but the last).
         """
         with self._lock:
             self._check_open()
             return self._progress()
 
-    def _progress(self):
+    def _progress(self, copy=True):
         answers = [e for e in self._stack if e.kind == "answer"]
-        accuracy = None
-        if self._X_test is not None:
-            if self._accuracy is None:  # reset by every change of state
-                self._accuracy = float(self._learner.score(self._X_test, self._y_test))
-            accuracy = self._accuracy
         return {
             "answers": len(answers),
             "corrections": sum(bool(e.ignore or e.focus) for e in answers),
             "skipped": len(self._stack) - len(answers),
             "remaining": int(self._n_pool - self._taken.sum()),
-            "test_accuracy": accuracy,
-            "history": self._history(),
+            "test_accuracy": self._test_accuracy(),
+            "history": self._history(copy),
         }
 
-    def _history(self):
+    def _test_accuracy(self):
+        """Accuracy on the test set now (None without one); cached per state."""
+        if self._X_test is None:
+            return None
+        if self._accuracy is None:  # reset by every change of state
+            self._accuracy = float(self._learner.score(self._X_test, self._y_test))
+        return self._accuracy
+
+    def _history(self, copy=True):
         if self._history_cache is None:
             history, stack, counts = [], [], {"answer": 0, "skip": 0}
             for event in self._events:
@@ -899,8 +936,11 @@ class Session:
                     "label": event.label,
                     "answers": counts["answer"],
                     "skipped": counts["skip"],
+                    "test_accuracy": event.accuracy,
                 })
             self._history_cache = history
+        if not copy:
+            return self._history_cache
         return [dict(entry) for entry in self._history_cache]
 
     # ------------------------------------------------------------- close
@@ -914,7 +954,7 @@ class Session:
             if self._journal is None:
                 return
             try:
-                self._journal.mark(self._unconfirmed, "applied")
+                self._journal.confirm(self._unconfirmed)
                 self._unconfirmed = []
                 if self.snapshot_every is not None and self._since_snapshot > 0:
                     self._snapshot()

@@ -73,6 +73,22 @@ class Query:
 
     pool_id : object
         The row's id from ``pool_ids`` (its index when none were given).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skxil import CaipiClassifier
+    >>> from skxil.datasets import make_confounded_classification
+    >>> from skxil.interactive import Session
+    >>> X, X_pool, y, _, _ = make_confounded_classification(60, random_state=0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "s.db")
+    >>> with Session(CaipiClassifier(explainer="linear", random_state=0), X_pool,
+    ...              path, X_init=X[:10], y_init=y[:10]) as session:
+    ...     view = session.next_query().to_json()
+    >>> view["kind"], view["labels"], len(view["features"])
+    ('table', [0, 1], 6)
+    >>> sorted(view["features"][0])
+    ['in_explanation', 'index', 'name', 'value', 'weight']
     """
 
     def __init__(self, *, query_id, index, row, prediction, proba, explanation,
@@ -111,7 +127,10 @@ class Query:
             "proba": {str(json_label(k)): float(p) for k, p in self.proba.items()},
             "supports_focus": bool(context["supports_focus"]),
             "features": feature_views(self, context["max_features"]),
-            "progress": context["progress"],
+            "progress": {
+                **context["progress"],
+                "history": [dict(entry) for entry in context["progress"]["history"]],
+            },
         }
         if self.kind == "document":
             view["tokens"] = token_views(self.explanation, self.row)

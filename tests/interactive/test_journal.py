@@ -37,10 +37,11 @@ def test_events_round_trip_and_status(tmp_path):
     journal = _journal(tmp_path)
     first = journal.append("answer", query_id="0-3-ff", index=3, label="spam",
                            ignore=[1, 2], focus=[])
-    second = journal.append("skip", query_id="1-4-ff", index=4, confirm=[first])
+    second = journal.append("skip", query_id="1-4-ff", index=4,
+                            confirm=[(first, 0.5)])
     third = journal.append("answer", query_id="2-5-ff", index=5, label=1,
-                           confirm=[second])
-    journal.mark([third], "failed")
+                           confirm=[(second, None)])
+    journal.mark_failed(third)
     undo = journal.append("undo")
     events = journal.events()  # the failed answer is left out
     assert [e.seq for e in events] == [first, second, undo]
@@ -48,6 +49,10 @@ def test_events_round_trip_and_status(tmp_path):
     assert [e.status for e in events] == ["applied", "applied", "pending"]
     assert (events[0].label, events[0].ignore, events[0].focus) == ("spam", [1, 2], [])
     assert (events[1].label, events[1].ignore, events[2].index) == (None, None, None)
+    assert [e.accuracy for e in events] == [0.5, None, None]
+    journal.confirm([(undo, 0.75)])
+    assert journal.events()[-1].status == "applied"
+    assert journal.events()[-1].accuracy == 0.75
     assert journal.count() == 4 and journal.count("failed") == 1
     # committed: another connection sees it all
     with sqlite3.connect(tmp_path / "j.db") as other:

@@ -78,19 +78,20 @@ def test_answer_teaches_and_progress(tmp_path):
         assert progress["remaining"] == 59 and progress["skipped"] == 0
         assert 0 <= progress["test_accuracy"] <= 1
         assert progress["history"][-1]["kind"] == "answer"
+        assert progress["history"][-1]["test_accuracy"] == progress["test_accuracy"]
         assert s.next_query().query_id != q.query_id
 
 
 def test_resume_after_close_equals_uninterrupted(tmp_path):
     with _open(tmp_path / "a.db", snapshot_every=None) as s:
         _answer_some(s, 9)
-        expected = _state(s)
+        expected = _state(s), s.progress()
     with _open(tmp_path / "b.db", snapshot_every=None) as s:
         _answer_some(s, 5)
     with _open(tmp_path / "b.db", snapshot_every=None) as s:
         _answer_some(s, 4, start=5)
-        resumed = _state(s)
-    assert resumed == expected
+        resumed = _state(s), s.progress()
+    assert resumed == expected  # the history's test accuracies too
 
 
 def test_snapshot_restores_what_replay_gives(tmp_path):
@@ -121,31 +122,31 @@ def test_stale_query_changes_nothing(tmp_path):
         assert s.progress()["answers"] == 1
 
 
-@pytest.mark.parametrize(
-    "fields, match",
-    [
-        ({"label": 7}, r"label 7 is not one of the labels \[0, 1\]"),
-        ({"label": True}, "label True is not one"),
-        ({"label": None}, "label None is not one"),
-        ({"ignore": ["height"]}, r"ignore\[0\] = 'height' is not a feature"),
-        ({"ignore": [6]}, r"ignore\[0\] = 6 is not a feature index .*0 to 5"),
-        ({"ignore": [0, -1]}, r"ignore\[1\] = -1"),
-        ({"ignore": [1.5]}, r"ignore\[0\] = 1.5 is neither"),
-        ({"ignore": "x1"}, "ignore must be a list"),
-        ({"focus": 3}, "focus must be a list"),
-        ({"focus": [True]}, r"focus\[0\] = True is neither"),
-        ({"ignore": [2], "focus": ["x2"]}, "feature 2 is both in ignore and in focus"),
-    ],
-)
-def test_invalid_answer_writes_nothing(tmp_path, fields, match):
+INVALID_ANSWERS = [
+    ({"label": 7}, r"label 7 is not one of the labels \[0, 1\]"),
+    ({"label": True}, "label True is not one"),
+    ({"label": None}, "label None is not one"),
+    ({"ignore": ["height"]}, r"ignore\[0\] = 'height' is not a feature"),
+    ({"ignore": [6]}, r"ignore\[0\] = 6 is not a feature index .*0 to 5"),
+    ({"ignore": [0, -1]}, r"ignore\[1\] = -1"),
+    ({"ignore": [1.5]}, r"ignore\[0\] = 1.5 is neither"),
+    ({"ignore": "x1"}, "ignore must be a list"),
+    ({"focus": 3}, "focus must be a list"),
+    ({"focus": [True]}, r"focus\[0\] = True is neither"),
+    ({"ignore": [2], "focus": ["x2"]}, "feature 2 is both in ignore and in focus"),
+]
+
+
+def test_invalid_answers_write_nothing(tmp_path):
     path = tmp_path / "s.db"
     with _open(path) as s:
         q = s.next_query()
         before = _state(s)
-        answer = {"label": 0, **fields}
-        label = answer.pop("label")
-        with pytest.raises(InvalidAnswerError, match=match):
-            s.answer(q.query_id, label, **answer)
+        for fields, match in INVALID_ANSWERS:
+            answer = {"label": 0, **fields}
+            label = answer.pop("label")
+            with pytest.raises(InvalidAnswerError, match=match):
+                s.answer(q.query_id, label, **answer)
         assert _state(s) == before
         assert s.next_query() is q
     with sqlite3.connect(path) as db:
@@ -453,3 +454,27 @@ def test_a_journaled_answer_that_cannot_be_applied_is_marked_failed(tmp_path):
     with sqlite3.connect(path) as db:
         statuses = [r[0] for r in db.execute("SELECT status FROM events ORDER BY seq")]
     assert statuses == ["applied"] * 3 + ["failed", "applied"]
+
+
+def test_undo_after_resume(tmp_path):
+    path = tmp_path / "s.db"
+    with _open(path, snapshot_every=2) as s:
+        _answer_some(s, 4)
+        before_last = _state(s)
+        _answer_some(s, 1, start=4)
+    with _open(path, snapshot_every=2) as s:
+        s.undo()  # no state in memory: rebuilt from a snapshot that still holds
+        after = _state(s)
+        assert after[:4] == before_last[:4] and after[4][1:] == before_last[4][1:]
+
+
+def test_labels_beyond_the_initial_classes(tmp_path):
+    X_init, y_init, X_pool, *_ = _data()
+    with Session(_learner(), X_pool, tmp_path / "s.db", X_init=X_init, y_init=y_init,
+                 labels=[0, 1, 2]) as s:
+        assert s.labels == [0, 1, 2]
+        q = s.next_query()
+        assert q.to_json()["labels"] == [0, 1, 2]
+        s.answer(q.query_id, 2)
+        assert s.learner.classes_.tolist() == [0, 1, 2]
+        assert set(s.next_query().proba) == {0, 1, 2}

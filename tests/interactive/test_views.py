@@ -1,4 +1,5 @@
 import json
+import sqlite3
 import warnings
 
 import numpy as np
@@ -100,6 +101,11 @@ def test_every_input_kind_round_trips(tmp_path, case):
         warnings.simplefilter("error")  # the snapshot is loaded, not replaced
         s = Session(learner, X_pool, path, X_init=X_init, y_init=y_init, **options)
     with s:
+        assert (s.learner.training_set_.y.tolist(), s.next_query().index) == expected
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM snapshots")  # now a full replay
+    with Session(learner, X_pool, path, X_init=X_init, y_init=y_init,
+                 snapshot_every=None, **options) as s:
         assert (s.learner.training_set_.y.tolist(), s.next_query().index) == expected
 
 
@@ -204,3 +210,14 @@ def test_str_labels_and_pool_ids(tmp_path):
         assert view["pool_id"] == ids[q.index]
         s.answer(q.query_id, "spam")
         assert s.learner.training_set_.y_real[-1] == "spam"
+
+
+def test_views_do_not_share_the_session_history(tmp_path):
+    learner, X_pool, X_init, y_init, _ = _array_case()
+    with Session(learner, X_pool, tmp_path / "s.db", X_init=X_init, y_init=y_init) as s:
+        s.skip(s.next_query().query_id)
+        view = s.next_query().to_json()
+        view["progress"]["history"][0]["kind"] = "changed"
+        s.progress()["history"][0]["kind"] = "changed"
+        assert s.progress()["history"][0]["kind"] == "skip"
+        assert s.next_query().to_json()["progress"]["history"][0]["kind"] == "skip"
