@@ -67,7 +67,7 @@ def _answer_loop(server, deadline, budget, results, lock):
 
 
 def test_concurrent_answers_are_applied_exactly_once(tmp_path):
-    """8 clients send 1,000 answers (bounded to 15 s) to one session; most are stale.
+    """8 clients send 1,000 answers (bounded to 10 s) to one session; most are stale.
 
     Every acknowledged answer (200) is in the journal once, and the learner
     reopened from the journal after a SIGKILL was taught exactly those rows.
@@ -76,7 +76,7 @@ def test_concurrent_answers_are_applied_exactly_once(tmp_path):
     table_frame(400).to_csv(csv, index=False)
     results, lock, budget = [], threading.Lock(), [1000]
     with Server.label(csv, journal, "--test-size", "0") as server:
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 10
         threads = [threading.Thread(target=_answer_loop, args=(server, deadline, budget, results, lock))
                    for _ in range(8)]
         start = time.monotonic()
