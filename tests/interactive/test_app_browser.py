@@ -177,6 +177,7 @@ def test_documents_words_are_clickable(page, tmp_path):
         target.click(modifiers=["Shift"])  # no focus for this learner: still a wrong reason
         assert target.get_attribute("data-mark") == "ignore"
         assert page.locator(".sx-modes").count() == 0  # no focus mode offered
+        assert not page.locator(".sx-key-item", has_text="shift-click").is_visible()
         page.keyboard.press("2")
         wait_for_new_query(page, first)
         assert events(journal) == [("answer", first, json.dumps([feature]))]
@@ -212,6 +213,7 @@ def test_right_reasons_where_the_learner_takes_them(page, tmp_path):
         bars.nth(1).click()  # click: a wrong reason
         page.keyboard.press("f")  # clicks now mark right reasons
         assert page.get_attribute(".sx-mode[data-mode='focus']", "aria-checked") == "true"
+        assert page.locator(".sx-key-item", has_text="shift-click").is_visible()
         bars.nth(2).click()
         assert [bars.nth(i).get_attribute("data-mark") for i in range(3)] == ["focus", "ignore", "focus"]
         assert "1 wrong reason, 2 right reasons" in page.locator(".sx-summary").text_content()

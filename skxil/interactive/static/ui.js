@@ -82,6 +82,8 @@ export function mount(root, transport, options = {}) {
   const footer = el("footer", "sx-keys");
   for (const [key, what] of KEYS_HELP) {
     const item = el("span", "sx-key-item");
+    // right reasons exist only for learners that take them (shown per query)
+    if (key === "shift-click" || key === "f") item.dataset.focusOnly = "true";
     item.append(el("kbd", null, key), document.createTextNode(" " + what));
     footer.append(item);
   }
@@ -418,6 +420,7 @@ export function mount(root, transport, options = {}) {
     side.append(predictionView(q), explanationView(q), answerView(q));
     main.append(rowCard, side);
     main.dataset.queryId = q.query_id;
+    for (const item of footer.querySelectorAll("[data-focus-only]")) item.hidden = !q.supports_focus;
     renderMarks();
   }
 
