@@ -8,7 +8,7 @@ import pytest
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 PAGES = sorted(
     p
-    for p in [DOCS / "getting_started.rst", *(DOCS / "guide").glob("*.rst")]
+    for p in [DOCS / "getting_started.rst", *(DOCS / "guide").rglob("*.rst")]
     if ".. code-block:: python" in p.read_text()
 )
 
