@@ -80,6 +80,32 @@ def _loads(text):
     return None if text is None else json.loads(text)
 
 
+def _lock_file(path):
+    """Hold an exclusive lock on ``path + ".lock"`` while the journal is open.
+
+    Two processes applying answers to one file would each build the learner
+    from their own answers; the second to open it is refused instead. The
+    operating system releases the lock when the process ends, even by
+    SIGKILL, so a crashed session never stays locked. Where ``fcntl`` does
+    not exist (Windows) there is no lock.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return None
+    handle = open(path + ".lock", "a")  # noqa: SIM115 - held until close()
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise RuntimeError(
+            f"The session file {path} is open in another session (another "
+            "process or Session object); close that one first. Several people "
+            "or browser tabs answer one session through one server."
+        ) from None
+    return handle
+
+
 class Journal:
     """The session's SQLite file; every write is one committed transaction.
 
@@ -95,6 +121,7 @@ class Journal:
 
     def __init__(self, path):
         self.path = str(path)
+        self._lock = _lock_file(self.path)
         # isolation_level=None: we open and commit transactions ourselves.
         self._db = sqlite3.connect(
             self.path, check_same_thread=False, isolation_level=None
@@ -245,6 +272,9 @@ class Journal:
         if self._db is not None:
             self._db.close()
             self._db = None
+        if self._lock is not None:
+            self._lock.close()  # releases the lock
+            self._lock = None
 
 
 class _Transaction:

@@ -174,13 +174,18 @@ def test_documents_words_are_clickable(page, tmp_path):
         assert "".join(t["text"] for t in q["tokens"]) == page.locator(".sx-document").text_content()
         target = words.nth(0)
         feature = int(target.get_attribute("data-feature"))
-        target.click(modifiers=["Shift"])  # no focus for this learner: still a wrong reason
+        target.click()  # a wrong reason
         assert target.get_attribute("data-mark") == "ignore"
-        assert page.locator(".sx-modes").count() == 0  # no focus mode offered
-        assert not page.locator(".sx-key-item", has_text="shift-click").is_visible()
+        other = words.nth(1)
+        other.click(modifiers=["Shift"])  # CaipiClassifier takes focus: a right reason
+        assert other.get_attribute("data-mark") == "focus"
+        focused = int(other.get_attribute("data-feature"))
         page.keyboard.press("2")
         wait_for_new_query(page, first)
         assert events(journal) == [("answer", first, json.dumps([feature]))]
+        with sqlite3.connect(journal) as db:
+            (focus,) = db.execute("SELECT focus FROM events").fetchone()
+        assert json.loads(focus) == [focused]
 
 
 @pytest.mark.parametrize("patches", [False, True])

@@ -97,3 +97,14 @@ def test_not_a_journal(tmp_path):
         db.execute("INSERT INTO meta VALUES (1)")
     with pytest.raises(ValueError, match="is not a skxil session journal"):
         Journal(path).meta()
+
+
+def test_a_file_open_in_one_session_is_refused_to_another(tmp_path):
+    from skxil.interactive._journal import Journal
+
+    path = tmp_path / "s.sqlite"
+    first = Journal(path)
+    with pytest.raises(RuntimeError, match="is open in another session"):
+        Journal(path)
+    first.close()
+    Journal(path).close()  # free again once closed
