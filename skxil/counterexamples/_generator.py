@@ -22,7 +22,7 @@ from .._training_set import known_rows
 from ..utils._validation import external_stacklevel
 from . import _kernels, _reference
 
-__all__ = ["COUNTEREXAMPLE_STRATEGIES", "make_counterexamples"]
+__all__ = ["make_counterexamples", "COUNTEREXAMPLE_STRATEGIES"]
 
 COUNTEREXAMPLE_STRATEGIES = ("randomize", "alternative", "substitute")
 

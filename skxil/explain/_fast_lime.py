@@ -3,7 +3,7 @@
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from numbers import Integral, Real
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import numpy as np
 from joblib import Parallel, cpu_count, delayed, effective_n_jobs
@@ -480,9 +480,9 @@ class _BlockSettings(NamedTuple):
     and whether the prefetch thread reserves a core."""
 
     fit: _kernels.FitSettings
-    max_batch_rows: int | None
+    max_batch_rows: Optional[int]
     prefetch: bool
-    columns: list | None
+    columns: Optional[list]
     n_bootstrap: int
     reserve_core: bool
 
