@@ -7,6 +7,7 @@ The class only orchestrates the five stages: query strategies
 (:mod:`skxil._training_set`).
 """
 
+import copy
 import inspect
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -859,22 +860,32 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
     # ------------------------------------------------------------- explain
+    class _ExplainerMemo:
+        """The last explainer a learner made: the key of its real rows, the
+        explainer's kind and ``(explainer, space)``. Pickles as empty, like
+        the learner's explainer cache (the explainer is rebuilt on demand)."""
+
+        def __init__(self, rows_key=None, kind=None, made=None):
+            self.rows_key, self.kind, self.made = rows_key, kind, made
+
+        def __reduce__(self):
+            return (CaipiClassifier._ExplainerMemo, ())
+
     @property
     def explainer_(self):
         check_is_fitted(self)
-        # Rebuilt when the data, the fitted estimator ("auto" looks at it) or any
-        # parameter that shapes the explainer changes.
-        params = (
-            self.explainer
-            if isinstance(self.explainer, str)
-            else self.explainer.get_params(deep=True)
-        )
-        key = (self.training_set_, self.estimator_, joblib.hash((params, self.n_jobs)))
+        # The explainer takes the model at explain time, so a refit alone
+        # keeps it; it depends on the real rows (their key in the training
+        # set) and on what explainer the parameters make ("auto" looks at
+        # the estimator's kind).
+        explainer = self._make_explainer()
+        rows = self.training_set_._rows
+        kind = joblib.hash((type(explainer), explainer.get_params(deep=True)))
         cache = getattr(self, "_explainer_cache", None)
-        if cache is None or any(a is not b for a, b in zip(cache[0][:2], key[:2])) or (
-            cache[0][2] != key[2]
-        ):
-            explainer = self._make_explainer()
+        if cache is not None and cache[0] == (rows.key, kind):
+            return cache[1][0]
+        made = self._updated_explainer(rows, kind)
+        if made is None:
             space = self._input.explain_space(explainer, self.training_set_.X_real)
             explainer.set_params(**space.explainer_params(explainer))
             explainer.fit(
@@ -882,8 +893,41 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 self.training_set_.y_real,
                 feature_names=getattr(self, "feature_names_in_", None),
             )
-            self._explainer_cache = (key, (explainer, space))
-        return self._explainer_cache[1][0]
+            made = (explainer, space)
+        self._explainer_cache = ((rows.key, kind), made)
+        # _commit forgets the cache; the memo outlives it (not pickled)
+        self._explainer_memo = self._ExplainerMemo(rows.key, kind, made)
+        return made[0]
+
+    def _updated_explainer(self, rows, kind):
+        """``(explainer, space)``: the last explainer made, when its real rows
+        are these, or updated with the rows appended since (``partial_fit``
+        on a copy); None otherwise.
+
+        Only when the training set grew by appending rows (its lineage has
+        the memo's rows), the same explainer is asked for, the explainer can
+        be updated and it sees the raw rows (a DataFrame's codes depend on
+        all its rows).
+        """
+        memo = getattr(self, "_explainer_memo", None)
+        if memo is None or memo.kind != kind:
+            return None
+        if memo.rows_key == rows.key:  # a refit on the same real rows
+            return memo.made
+        n_before = rows.rows_at(memo.rows_key)
+        explainer, space = memo.made
+        if n_before is None or not hasattr(explainer, "partial_fit"):
+            return None
+        space_now = self._input.explain_space(explainer, self.training_set_.X_real)
+        if type(space_now) is not type(space) or space_now.explainer_params(explainer):
+            return None
+        background = space_now.background
+        updated = copy.copy(explainer)  # an explainer handed out stays as it was
+        updated.partial_fit(
+            None if background is None else background[n_before:],
+            self.training_set_.y_real[n_before:],
+        )
+        return updated, space_now
 
     def _make_explainer(self):
         if isinstance(self.explainer, str):
