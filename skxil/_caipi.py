@@ -860,17 +860,6 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
     # ------------------------------------------------------------- explain
-    class _ExplainerMemo:
-        """The last explainer a learner made: the key of its real rows, the
-        explainer's kind and ``(explainer, space)``. Pickles as empty, like
-        the learner's explainer cache (the explainer is rebuilt on demand)."""
-
-        def __init__(self, rows_key=None, kind=None, made=None):
-            self.rows_key, self.kind, self.made = rows_key, kind, made
-
-        def __reduce__(self):
-            return (CaipiClassifier._ExplainerMemo, ())
-
     @property
     def explainer_(self):
         check_is_fitted(self)
@@ -895,8 +884,9 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             )
             made = (explainer, space)
         self._explainer_cache = ((rows.key, kind), made)
-        # _commit forgets the cache; the memo outlives it (not pickled)
-        self._explainer_memo = self._ExplainerMemo(rows.key, kind, made)
+        # _commit forgets the cache; the training set's rows keep the memo
+        # for the next ones (and pickles leave it out)
+        rows.explainer_memo = (rows.key, kind, made)
         return made[0]
 
     def _updated_explainer(self, rows, kind):
@@ -909,13 +899,13 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         be updated and it sees the raw rows (a DataFrame's codes depend on
         all its rows).
         """
-        memo = getattr(self, "_explainer_memo", None)
-        if memo is None or memo.kind != kind:
+        if rows.explainer_memo is None or rows.explainer_memo[1] != kind:
             return None
-        if memo.rows_key == rows.key:  # a refit on the same real rows
-            return memo.made
-        n_before = rows.rows_at(memo.rows_key)
-        explainer, space = memo.made
+        rows_key, _, made = rows.explainer_memo
+        if rows_key == rows.key:  # a refit on the same real rows
+            return made
+        n_before = rows.rows_at(rows_key)
+        explainer, space = made
         if n_before is None or not hasattr(explainer, "partial_fit"):
             return None
         space_now = self._input.explain_space(explainer, self.training_set_.X_real)

@@ -131,6 +131,10 @@ class _RealRows:
         self._depth = 0 if self._base is None else base._depth + 1
         self._n_base = n_base
         self._columns = None
+        # (key, kind, (explainer, space)) of the last explainer a learner fitted
+        # on these rows or the rows they extend, for CaipiClassifier.explainer_
+        # to update instead of fitting a new one
+        self.explainer_memo = None if base is None else base.explainer_memo
 
     def rows_at(self, key):
         """Number of real rows of the ancestor ``key`` (a prefix of these

@@ -894,7 +894,7 @@ def test_pickled_learner_rebuilds_the_same_explainer(data):
     learner = _grown_learner(X, y, X_pool, y_pool, explain_between=True)
     expected = learner.explain(X_pool[5:7])
     back = pickle.loads(pickle.dumps(learner))
-    assert back._explainer_memo.made is None
+    assert back.training_set_._rows.explainer_memo is None
     for a, b in zip(expected, back.explain(X_pool[5:7])):
         np.testing.assert_array_equal(a.features, b.features)
         np.testing.assert_array_equal(a.weights, b.weights)
