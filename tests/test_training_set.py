@@ -1,5 +1,6 @@
 """TrainingSet: provenance of the real rows and the statistics kept for them."""
 
+import itertools
 import pickle
 
 import numpy as np
@@ -12,7 +13,7 @@ from skxil.utils._columns import ColumnValues
 
 def _grown(X, y, steps):
     ts = TrainingSet(X[: steps[0]], y[: steps[0]])
-    for a, b in zip(steps[:-1], steps[1:]):
+    for a, b in itertools.pairwise(steps):
         ts = ts.add(X[a:b], y[a:b])
     return ts
 

@@ -647,7 +647,7 @@ def test_partial_fit_on_coded_categorical_rows():
 
 def test_partial_fit_of_a_dataframe_checks_its_columns(cancer):
     pd = pytest.importorskip("pandas")
-    X, _, model = cancer
+    X = cancer[0]
     frame = pd.DataFrame(X[:, :4], columns=list("abcd"))
     explainer = _fast().fit(frame[:100]).partial_fit(frame[100:])
     assert explainer.sampler_.tables.columns.n_rows == len(frame)
