@@ -23,3 +23,24 @@ def test_other_containers_and_unusable_rows_are_left_alone():
     assert warm_up_kernels(np.array([["a", "b"], ["c", "d"]])) is False
     assert warm_up_kernels(np.ones((1, 3))) is False
     assert warm_up_kernels(np.array([[np.nan, 1.0], [2.0, 3.0]])) is False
+
+
+def test_every_numba_kernel_is_cached_on_disk():
+    from numba.core.registry import CPUDispatcher
+
+    from skxil.counterexamples import _kernels as counterexample_kernels
+    from skxil.explain import _kernels as explain_kernels
+
+    kernels = [
+        (module.__name__, name, obj)
+        for module in (explain_kernels, counterexample_kernels)
+        for name, obj in vars(module).items()
+        if isinstance(obj, CPUDispatcher)
+    ]
+    assert len(kernels) > 20
+    uncached = [
+        f"{module}.{name}"
+        for module, name, obj in kernels
+        if type(obj._cache).__name__ == "NullCache"
+    ]
+    assert uncached == []
