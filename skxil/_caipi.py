@@ -43,7 +43,7 @@ from sklearn.utils.validation import (
 )
 
 from . import query as _query
-from ._inputs import DocumentsInput, check_labels, input_kind
+from ._inputs import DocumentsInput, _RawSpace, check_labels, input_kind
 from ._training_set import TrainingSet, take_rows
 from .counterexamples import COUNTEREXAMPLE_STRATEGIES, TEXT_COUNTEREXAMPLE_STRATEGIES
 from .utils._validation import check_corrections, check_query_result
@@ -906,10 +906,14 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             return made
         n_before = rows.rows_at(rows_key)
         explainer, space = made
-        if n_before is None or not hasattr(explainer, "partial_fit"):
+        if (
+            n_before is None
+            or not hasattr(explainer, "partial_fit")
+            or type(space) is not _RawSpace
+        ):
             return None
         space_now = self._input.explain_space(explainer, self.training_set_.X_real)
-        if type(space_now) is not type(space) or space_now.explainer_params(explainer):
+        if type(space_now) is not _RawSpace:
             return None
         background = space_now.background
         updated = copy.copy(explainer)  # an explainer handed out stays as it was

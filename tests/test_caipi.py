@@ -898,3 +898,34 @@ def test_pickled_learner_rebuilds_the_same_explainer(data):
     for a, b in zip(expected, back.explain(X_pool[5:7])):
         np.testing.assert_array_equal(a.features, b.features)
         np.testing.assert_array_equal(a.weights, b.weights)
+
+
+def test_explainer_of_a_dataframe_is_rebuilt_on_its_new_codes():
+    pd = pytest.importorskip("pandas")
+    from sklearn.compose import make_column_transformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=60), "site": rng.choice(["a", "b"], 60)}
+    )
+    y = (frame["x"] > 0).astype(int).to_numpy()
+    model = make_pipeline(
+        make_column_transformer((OneHotEncoder(handle_unknown="ignore"), ["site"]),
+                                remainder="passthrough"),
+        LogisticRegression(),
+    )
+
+    def learner():
+        return CaipiClassifier(model, explainer="fast_lime", random_state=0).fit(
+            frame[:40], y[:40]
+        )
+
+    updated = learner()
+    updated.explain(frame[:1])
+    new_rows = frame[40:42].assign(site="0")  # a new category, coded first
+    updated.teach(new_rows, y[40:42])
+    rebuilt = learner().teach(new_rows, y[40:42])
+    for a, b in zip(updated.explain(frame[50:52]), rebuilt.explain(frame[50:52])):
+        np.testing.assert_array_equal(a.features, b.features)
+        np.testing.assert_array_equal(a.weights, b.weights)
