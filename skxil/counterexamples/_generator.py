@@ -125,7 +125,10 @@ def make_counterexamples(
     X_train : {ndarray, sparse matrix} of shape (n_train, n_features)
         Training set the statistics (ranges, observed values, donors) come
         from; it is expected to contain the rows of ``X``. Sparse matrices of
-        any format are read column-wise without being densified.
+        any format are read column-wise without being densified. When
+        ``X_train`` is the real rows of a :class:`~skxil.TrainingSet` made by
+        ``TrainingSet.add`` (as in every ``teach``), the statistics that
+        training set keeps are read instead of computed again (same result).
 
     y_train : array-like of shape (n_train,)
         Labels of ``X_train``, used by ``strategy="substitute"``.
