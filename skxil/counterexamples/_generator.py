@@ -791,7 +791,8 @@ def _prepare(
     if unchanged is None:
         unchanged = []
     base = _kernel_layout(X, layout, work_dtype)
-    used = np.flatnonzero(np.any(corrections, axis=0))
+    # the corrected features, from the cells (not another pass over the mask)
+    used = np.flatnonzero(np.bincount(layout["feat_idx"], minlength=X.shape[1]))
     if strategy == "randomize":
         stats = _feature_stats(X_train, used, False, train_columns)
         return _prepare_randomize(
