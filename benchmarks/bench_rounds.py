@@ -27,7 +27,7 @@
 
 The issue's figures (measured on the same kind of 2-core machine) are
 printed beside ours. Run ``python benchmarks/bench_rounds.py`` (``--quick``
-for fewer rounds and 5000 rows in part 3).
+for fewer rounds and 20000 rows in part 3).
 """
 
 import argparse
@@ -339,7 +339,7 @@ def main(argv=None):
     )
     bench_rounds(n_rounds=2 if args.quick else 20, n_runs=3)
     bench_first_calls(n_processes=1 if args.quick else 3, n=2 if args.quick else 6)
-    bench_counterexamples(5000 if args.quick else 60000)
+    bench_counterexamples(20000 if args.quick else 60000)
 
 
 if __name__ == "__main__":
