@@ -7,6 +7,7 @@ The class only orchestrates the five stages: query strategies
 (:mod:`skxil._training_set`).
 """
 
+import copy
 import inspect
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -43,9 +44,10 @@ from sklearn.utils.validation import (
 
 from . import query as _query
 from ._incremental import how_to_update, partial_fit_takes, partial_update, warm_update
-from ._inputs import DocumentsInput, check_labels, input_kind
+from ._inputs import DocumentsInput, _RawSpace, check_labels, input_kind
 from ._loss_feedback import accepted_masks, fit_with_masks
 from ._training_set import TrainingSet, take_rows
+from ._warm_up import warm_up_kernels
 from .counterexamples import COUNTEREXAMPLE_STRATEGIES, TEXT_COUNTEREXAMPLE_STRATEGIES
 from .query._pool import is_dask_pool, query_dask_pool
 from .utils._validation import check_corrections, check_query_result
@@ -407,6 +409,8 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 training_set, corrections, focus, update=0
             )
             self._commit(training_set, refit=True)
+        # numba's start-up belongs to fit, not to the person's first round
+        warm_up_kernels(self.training_set_.X_real)
         return self
 
     def teach(
@@ -471,6 +475,8 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             )
             self._n_updates = update
             self._commit(training_set, refit=refit, incremental=self.incremental)
+        if not started:
+            warm_up_kernels(self.training_set_.X_real)
         return self
 
     def review(
@@ -1005,19 +1011,18 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     @property
     def explainer_(self):
         check_is_fitted(self)
-        # Rebuilt when the data, the fitted estimator ("auto" looks at it) or any
-        # parameter that shapes the explainer changes.
-        params = (
-            self.explainer
-            if isinstance(self.explainer, str)
-            else self.explainer.get_params(deep=True)
-        )
-        key = (self.training_set_, self.estimator_, joblib.hash((params, self.n_jobs)))
+        # The explainer takes the model at explain time, so a refit alone
+        # keeps it; it depends on the real rows (their key in the training
+        # set) and on what explainer the parameters make ("auto" looks at
+        # the estimator's kind).
+        explainer = self._make_explainer()
+        rows = self.training_set_._rows
+        kind = joblib.hash((type(explainer), explainer.get_params(deep=True)))
         cache = getattr(self, "_explainer_cache", None)
-        if cache is None or any(a is not b for a, b in zip(cache[0][:2], key[:2])) or (
-            cache[0][2] != key[2]
-        ):
-            explainer = self._make_explainer()
+        if cache is not None and cache[0] == (rows.key, kind):
+            return cache[1][0]
+        made = self._updated_explainer(rows, kind)
+        if made is None:
             space = self._input.explain_space(explainer, self.training_set_.X_real)
             explainer.set_params(**space.explainer_params(explainer))
             explainer.fit(
@@ -1025,8 +1030,46 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 self.training_set_.y_real,
                 feature_names=getattr(self, "feature_names_in_", None),
             )
-            self._explainer_cache = (key, (explainer, space))
-        return self._explainer_cache[1][0]
+            made = (explainer, space)
+        self._explainer_cache = ((rows.key, kind), made)
+        # _commit forgets the cache; the training set's rows keep the memo
+        # for the next ones (and pickles leave it out)
+        rows.explainer_memo = (rows.key, kind, made)
+        return made[0]
+
+    def _updated_explainer(self, rows, kind):
+        """``(explainer, space)``: the last explainer made, when its real rows
+        are these, or updated with the rows appended since (``partial_fit``
+        on a copy); None otherwise.
+
+        Only when the training set grew by appending rows (its lineage has
+        the memo's rows), the same explainer is asked for, the explainer can
+        be updated and it sees the raw rows (a DataFrame's codes depend on
+        all its rows).
+        """
+        if rows.explainer_memo is None or rows.explainer_memo[1] != kind:
+            return None
+        rows_key, _, made = rows.explainer_memo
+        if rows_key == rows.key:  # a refit on the same real rows
+            return made
+        n_before = rows.rows_at(rows_key)
+        explainer, space = made
+        if (
+            n_before is None
+            or not hasattr(explainer, "partial_fit")
+            or type(space) is not _RawSpace
+        ):
+            return None
+        space_now = self._input.explain_space(explainer, self.training_set_.X_real)
+        if type(space_now) is not _RawSpace:
+            return None
+        background = space_now.background
+        updated = copy.copy(explainer)  # an explainer handed out stays as it was
+        updated.partial_fit(
+            None if background is None else background[n_before:],
+            self.training_set_.y_real[n_before:],
+        )
+        return updated, space_now
 
     def _make_explainer(self):
         if isinstance(self.explainer, str):

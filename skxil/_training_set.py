@@ -6,10 +6,14 @@ immutable: adding rows returns a new object, so a learner can build the next
 training set completely before committing to it.
 """
 
+import itertools
+import weakref
+
 import numpy as np
 from scipy import sparse
 
 from ._frames import frame_from_state, frame_like, frame_state
+from .utils._columns import ColumnValues
 from .utils._text import document_words
 from .utils._validation import _is_dataframe
 
@@ -128,6 +132,103 @@ def _changed_cells(a, b):
     return np.nonzero(changed)
 
 
+#: How many generations of appended rows a training set remembers.
+_LINEAGE = 8
+
+_KEYS = itertools.count()
+
+
+class _RealRows:
+    """What a training set knows of its real rows besides the rows.
+
+    ``key`` names these rows (and labels); ``lineage`` lists, newest first,
+    the keys of the training sets these rows extend by appending, with how
+    many rows each had. The column values of the rows (statistics for the
+    counterexamples, :class:`~skxil.utils._columns.ColumnValues`) are
+    computed on demand, from those of the training set they extend when it
+    has them: in time proportional to the new rows, not to all of them.
+    """
+
+    def __init__(self, base=None, n_base=0):
+        self.key = next(_KEYS)
+        self.lineage = (
+            () if base is None else (((base.key, n_base),) + base.lineage)[:_LINEAGE]
+        )
+        # the base's column values may be derived in turn from its own base;
+        # the chain is cut after _LINEAGE generations that never needed them
+        self._base = base if base is not None and base._depth < _LINEAGE else None
+        self._depth = 0 if self._base is None else base._depth + 1
+        self._n_base = n_base
+        self._columns = None
+        # (key, kind, (explainer, space)) of the last explainer a learner fitted
+        # on these rows or the rows they extend, for CaipiClassifier.explainer_
+        # to update instead of fitting a new one
+        self.explainer_memo = None if base is None else base.explainer_memo
+
+    def rows_at(self, key):
+        """Number of real rows of the ancestor ``key`` (a prefix of these
+        rows), or None when ``key`` is not in the lineage."""
+        for ancestor, n_rows in self.lineage:
+            if ancestor == key:
+                return n_rows
+        return None
+
+    def relabelled(self):
+        """The state of the same rows with other labels: no lineage (the
+        labels of old rows changed), the same column values."""
+        rows = _RealRows()
+        rows._base, rows._depth, rows._n_base = self._base, self._depth, self._n_base
+        rows._columns = self._columns
+        return rows
+
+    def column_values(self, X, compute=True):
+        """The :class:`ColumnValues` of the rows ``X`` (which these are).
+
+        Derived from the base's when it has them (or can derive them);
+        otherwise computed from ``X`` if ``compute``, else None.
+        """
+        if self._columns is None:
+            columns = None
+            if self._base is not None:
+                before = self._base.column_values(X[: self._n_base], compute=False)
+                if before is not None:
+                    columns = before.add(X[self._n_base :])
+            if columns is None and compute:
+                columns = ColumnValues.from_rows(X)
+            if columns is not None:
+                self._columns, self._base = columns, None
+        return self._columns
+
+
+#: The real rows of training sets made by :meth:`TrainingSet.add`, by id:
+#: ``(weak reference to the rows, their _RealRows)``. The counterexample
+#: generator reads the statistics of such rows here instead of computing
+#: them again (see :func:`known_rows`).
+_KNOWN_ROWS = {}
+
+
+def _remember(X, rows):
+    if not (sparse.issparse(X) or (isinstance(X, np.ndarray) and X.dtype.kind in "biuf")):
+        return
+    key = id(X)
+    _KNOWN_ROWS[key] = (weakref.ref(X), rows)
+    weakref.finalize(X, _KNOWN_ROWS.pop, key, None)
+
+
+def known_rows(X):
+    """The :class:`_RealRows` of ``X`` if it is the real rows of a training
+    set made by :meth:`TrainingSet.add`, else None.
+
+    Its ``column_values(X, compute)`` are kept up to date from one training
+    set to the next; ``compute=False`` returns them only when they are at
+    hand or derived from an earlier set's without sorting all rows.
+    """
+    entry = _KNOWN_ROWS.get(id(X))
+    if entry is None or entry[0]() is not X:
+        return None
+    return entry[1]
+
+
 class TrainingSet:
     """Real rows plus counterexamples, with their provenance and weights.
 
@@ -193,6 +294,12 @@ class TrainingSet:
         self.source = (
             source if source is not None else np.zeros(0, dtype=np.intp)
         )
+        self._rows = _RealRows()
+
+    def _with_rows(self, rows):
+        """``self``, whose real rows' state (:class:`_RealRows`) is ``rows``."""
+        self._rows = rows
+        return self
 
     @property
     def n_real(self):
@@ -257,13 +364,19 @@ class TrainingSet:
             new = np.ones(y.shape[0]) if weight is None else weight
             weight_real = np.concatenate([old, new])
         n_new = y.shape[0]
-        return self._replace(
+        grown = self._replace(
             X_real=concat_rows(self.X_real, X),
             y_real=np.concatenate([self.y_real, y]),
             weight_real=weight_real,
             ignore=_extend(self.ignore, n_new),
             focus=_extend(self.focus, n_new),
+            _rows=None,
         )
+        # the new rows extend ours: their statistics can be updated
+        grown._rows = _RealRows(self._rows, self.n_real)
+        if grown.X_real is not self.X_real:  # a fresh array nobody else holds
+            _remember(grown.X_real, grown._rows)
+        return grown
 
     def add_counterexamples(self, X_ce, y_ce, source):
         """A new training set with counterexamples appended.
@@ -329,8 +442,12 @@ class TrainingSet:
             X_ce=self.X_ce, y_ce=self.y_ce, source=self.source,
             ignore=self.ignore, focus=self.focus,
         )
+        rows = changes.pop("_rows", self._rows)
         fields.update(changes)
-        return TrainingSet(**fields)
+        replaced = TrainingSet(**fields)
+        if rows is not None:  # the same real rows: their kept statistics hold
+            replaced._with_rows(rows)
+        return replaced
 
     def check_real_rows(self, indices, name="indices"):
         """Validate indices into the real rows; return them as an int array.
@@ -406,7 +523,7 @@ class TrainingSet:
         y_ce = self.y_ce.astype(dtype, copy=True)
         if self.n_counterexamples:
             y_ce[:] = y_real[self.source]
-        return self._replace(y_real=y_real, y_ce=y_ce)
+        return self._replace(y_real=y_real, y_ce=y_ce, _rows=self._rows.relabelled())
 
     def corrected_features(self):
         """The corrected features of each real row, read from its counterexamples.
@@ -447,6 +564,7 @@ class TrainingSet:
 
     def __getstate__(self):
         state = self.__dict__.copy()
+        state.pop("_rows", None)  # statistics are recomputed on demand
         for name in ("X_real", "X_ce"):
             if _is_dataframe(state[name]):
                 state[name] = {"frame": frame_state(state[name])}
@@ -457,6 +575,7 @@ class TrainingSet:
             if isinstance(state[name], dict) and "frame" in state[name]:
                 state[name] = frame_from_state(state[name]["frame"])
         self.__dict__.update(state)
+        self._rows = _RealRows()
 
     def __repr__(self):
         return (

@@ -837,3 +837,114 @@ def test_auto_explainer_picks_gradients_for_networks():
     assert isinstance(linear.explainer_, LinearExplainer)
     explanation, = learner.explain(X[:1])
     assert explanation.predicted_class == learner.predict(X[:1])[0]
+
+
+# --------------------------------------------- the explainer, kept up to date
+
+
+def _grown_learner(X, y, X_pool, y_pool, explain_between, **params):
+    from sklearn.ensemble import RandomForestClassifier
+
+    params.setdefault("explainer", "fast_lime")
+    learner = CaipiClassifier(
+        RandomForestClassifier(n_estimators=5, random_state=0),
+        random_state=0,
+        **params,
+    ).fit(X[:30], y[:30])
+    for i in range(3):
+        if explain_between:
+            learner.explain(X_pool[i : i + 1])
+        learner.teach(X_pool[i : i + 1], y_pool[i : i + 1], corrections=[[0]])
+    return learner
+
+
+@pytest.mark.parametrize("container", ["dense", "sparse"])
+def test_explainer_is_updated_with_taught_rows_not_rebuilt(data, monkeypatch, container):
+    from skxil.explain import FastLimeExplainer
+
+    X, y, X_pool, y_pool, _ = data
+    if container == "sparse":
+        X, X_pool = sparse.csr_matrix(X), sparse.csr_matrix(X_pool)
+    calls = []
+    for name in ("fit", "partial_fit"):
+        method = getattr(FastLimeExplainer, name)
+
+        def spy(self, *args, _method=method, _name=name, **kwargs):
+            calls.append(_name)
+            return _method(self, *args, **kwargs)
+
+        monkeypatch.setattr(FastLimeExplainer, name, spy)
+    updated = _grown_learner(X, y, X_pool, y_pool, explain_between=True)
+    explanations = updated.explain(X_pool[5:8])
+    assert calls == ["fit", "partial_fit", "partial_fit", "partial_fit"]
+    calls.clear()
+    rebuilt = _grown_learner(X, y, X_pool, y_pool, explain_between=False)
+    for a, b in zip(explanations, rebuilt.explain(X_pool[5:8])):
+        np.testing.assert_array_equal(a.features, b.features)
+        np.testing.assert_array_equal(a.weights, b.weights)
+    assert calls == ["fit"]
+
+
+def test_explainer_handed_out_is_not_changed_by_the_update(data):
+    X, y, X_pool, y_pool, _ = data
+    learner = _grown_learner(X, y, X_pool, y_pool, explain_between=True)
+    old = learner.explainer_
+    n_rows = old.sampler_.tables.columns.n_rows
+    learner.teach(X_pool[10:12], y_pool[10:12])
+    assert learner.explainer_ is not old
+    assert old.sampler_.tables.columns.n_rows == n_rows
+    assert learner.explainer_.sampler_.tables.columns.n_rows == n_rows + 2
+
+
+def test_explainer_kept_over_a_refit_and_rebuilt_after_relabelling(data):
+    X, y, X_pool, y_pool, _ = data
+    learner = _grown_learner(X, y, X_pool, y_pool, explain_between=True)
+    first = learner.explainer_
+    learner.review([0], corrections=[[1]])  # new counterexamples, same real rows
+    assert learner.explainer_ is first
+    learner.review([0], labels=[1 - y[0]])  # the labels the explainer saw changed
+    assert learner.explainer_ is not first
+    learner.set_params(explainer="linear")
+    assert type(learner.explainer_).__name__ == "LinearExplainer"
+
+
+def test_pickled_learner_rebuilds_the_same_explainer(data):
+    X, y, X_pool, y_pool, _ = data
+    learner = _grown_learner(X, y, X_pool, y_pool, explain_between=True)
+    expected = learner.explain(X_pool[5:7])
+    back = pickle.loads(pickle.dumps(learner))
+    assert back.training_set_._rows.explainer_memo is None
+    for a, b in zip(expected, back.explain(X_pool[5:7])):
+        np.testing.assert_array_equal(a.features, b.features)
+        np.testing.assert_array_equal(a.weights, b.weights)
+
+
+def test_explainer_of_a_dataframe_is_rebuilt_on_its_new_codes():
+    pd = pytest.importorskip("pandas")
+    from sklearn.compose import make_column_transformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=60), "site": rng.choice(["a", "b"], 60)}
+    )
+    y = (frame["x"] > 0).astype(int).to_numpy()
+    model = make_pipeline(
+        make_column_transformer((OneHotEncoder(handle_unknown="ignore"), ["site"]),
+                                remainder="passthrough"),
+        LogisticRegression(),
+    )
+
+    def learner():
+        return CaipiClassifier(model, explainer="fast_lime", random_state=0).fit(
+            frame[:40], y[:40]
+        )
+
+    updated = learner()
+    updated.explain(frame[:1])
+    new_rows = frame[40:42].assign(site="0")  # a new category, coded first
+    updated.teach(new_rows, y[40:42])
+    rebuilt = learner().teach(new_rows, y[40:42])
+    for a, b in zip(updated.explain(frame[50:52]), rebuilt.explain(frame[50:52])):
+        np.testing.assert_array_equal(a.features, b.features)
+        np.testing.assert_array_equal(a.weights, b.weights)

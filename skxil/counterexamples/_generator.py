@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from .._training_set import known_rows
 from ..utils._validation import external_stacklevel
 from . import _kernels, _reference
 
@@ -65,6 +66,9 @@ class _Block(NamedTuple):
     ids: np.ndarray  # the feature numbers that messages name
     row_ids: np.ndarray  # the row numbers that messages name
     cells: tuple  # (feat_ptr, feat_idx) of the corrections, see _kernels
+    # f(compute) -> ColumnValues of the block's X_train columns kept by a
+    # TrainingSet (skxil._training_set.known_column_values), or None
+    train_columns: object = None
 
 
 @validate_params(
@@ -121,7 +125,10 @@ def make_counterexamples(
     X_train : {ndarray, sparse matrix} of shape (n_train, n_features)
         Training set the statistics (ranges, observed values, donors) come
         from; it is expected to contain the rows of ``X``. Sparse matrices of
-        any format are read column-wise without being densified.
+        any format are read column-wise without being densified. When
+        ``X_train`` is the real rows of a :class:`~skxil.TrainingSet` made by
+        ``TrainingSet.add`` (as in every ``teach``), the statistics that
+        training set keeps are read instead of computed again (same result).
 
     y_train : array-like of shape (n_train,)
         Labels of ``X_train``, used by ``strategy="substitute"``.
@@ -284,6 +291,7 @@ def make_counterexamples(
         X, work_dtype, y, corrections, row_index,
         X_train.tocsc() if sp.issparse(X_train) else X_train, categorical,
         np.arange(n_features), np.arange(n_rows), cells,
+        _train_columns(X_train),
     )
     compute = _sparse_counterexamples if sparse else _dense_counterexamples
     X_ce, source = compute(job, block)
@@ -304,6 +312,7 @@ def _dense_counterexamples(job, block):
         job.y_train, job.n_ce, job.strategy, job.per_feature, block.row_index,
         job.rng, layout, block.ids, block.row_ids,
         categorical=block.categorical, unchanged=job.unchanged,
+        train_columns=block.train_columns,
     )
     out = np.empty((layout["n_out"], X.shape[1]), dtype=block.work_dtype)
     getattr(job.kernels, name)(*args, out)
@@ -583,7 +592,7 @@ def _kernel_layout(X, layout, dtype=None):
     )
 
 
-def _feature_stats(X_train, used, need_values):
+def _feature_stats(X_train, used, need_values, train_columns=None):
     """Per-feature observed range, integrality and sorted unique values.
 
     Only the features in ``used`` (sorted indices) are computed. NaN entries
@@ -593,11 +602,20 @@ def _feature_stats(X_train, used, need_values):
     (the exact extremes in ``X_train``'s dtype, 0 when nothing is observed)
     and, if ``need_values``, ``vals`` (``X_train``'s dtype, ascending per
     feature) and ``val_ptr`` (n_features + 1).
+
+    With ``train_columns`` (see :class:`_Block`), the statistics a training
+    set keeps are read for all features when they are at hand (always when
+    ``need_values``: they are then computed once and kept).
     """
     n_features = X_train.shape[1]
-    compute = _sparse_stats if sp.issparse(X_train) else _dense_stats
+    columns = None if train_columns is None else train_columns(need_values)
+    if columns is not None:
+        used = np.arange(n_features)
+        compute = _stats_of_columns
+    else:
+        compute = _sparse_stats if sp.issparse(X_train) else _dense_stats
     lo_u, hi_u, integral_u, observed_u, vals, counts_u = compute(
-        X_train, used, need_values
+        columns if columns is not None else X_train, used, need_values
     )
     seen = used[observed_u]
     stats = {"integral": np.zeros(n_features, dtype=bool)}
@@ -614,6 +632,34 @@ def _feature_stats(X_train, used, need_values):
         stats["val_ptr"] = np.zeros(n_features + 1, dtype=np.intp)
         np.cumsum(counts, out=stats["val_ptr"][1:])
     return stats
+
+
+def _stats_of_columns(columns, used, need_values):
+    """:func:`_feature_stats` of all the columns of a :class:`ColumnValues`."""
+    lo, hi, observed = columns.extremes()
+    vals = columns.values if need_values else None
+    counts = np.diff(columns.indptr) if need_values else None
+    return lo, hi, columns.integral(), observed, vals, counts
+
+
+def _train_columns(X_train):
+    """The ``train_columns`` of :class:`_Block` for the ``X_train`` given."""
+    rows = known_rows(X_train)
+    if rows is None:
+        return None
+    return lambda compute: rows.column_values(X_train, compute)
+
+
+def _selected(train_columns, used):
+    """``train_columns`` restricted to the columns ``used``."""
+    if train_columns is None:
+        return None
+
+    def select(compute):
+        columns = train_columns(compute)
+        return None if columns is None else columns.select(used)
+
+    return select
 
 
 def _dense_stats(X_train, used, need_values):
@@ -729,35 +775,39 @@ def _check_representable(stats, used, dtype, ids):
 def _prepare(
     X, work_dtype, y, corrections, X_train, y_train, n_ce, strategy,
     per_feature, row_index, rng, layout, ids, row_ids=None, *,
-    categorical=None, unchanged=None,
+    categorical=None, unchanged=None, train_columns=None,
 ):
     """Return the kernel name and its arguments (all but ``out``).
 
     The first argument is the layout tuple of :func:`_kernel_layout`.
     ``categorical`` (a boolean mask, default none) marks the features that
     ``"randomize"`` leaves to :func:`_write_categorical`; the ids of the
-    features left unchanged are appended to the list ``unchanged``.
+    features left unchanged are appended to the list ``unchanged``;
+    ``train_columns`` gives the statistics of ``X_train`` a training set
+    keeps (see :class:`_Block`).
     """
     if categorical is None:
         categorical = np.zeros(X.shape[1], dtype=bool)
     if unchanged is None:
         unchanged = []
     base = _kernel_layout(X, layout, work_dtype)
-    used = np.flatnonzero(np.any(corrections, axis=0))
+    # the corrected features, from the cells (not another pass over the mask)
+    used = np.flatnonzero(np.bincount(layout["feat_idx"], minlength=X.shape[1]))
     if strategy == "randomize":
+        stats = _feature_stats(X_train, used, False, train_columns)
         return _prepare_randomize(
-            base, X_train, used, ids, categorical, unchanged, rng, layout
+            base, stats, used, ids, categorical, unchanged, rng, layout
         )
     if strategy == "alternative":
-        return _prepare_alternative(base, X_train, used, ids, unchanged, rng, layout)
+        stats = _feature_stats(X_train, used, True, train_columns)
+        return _prepare_alternative(base, stats, used, ids, unchanged, rng, layout)
     donor_train = _draw_donors(y, y_train, row_index, layout, rng, row_ids)
     D, donor = _donor_rows(X_train, donor_train, work_dtype, used, ids)
     return "substitute_kernel", (base, D, donor)
 
 
-def _prepare_randomize(base, X_train, used, ids, categorical, unchanged, rng, layout):
+def _prepare_randomize(base, stats, used, ids, categorical, unchanged, rng, layout):
     work_dtype = base[0].dtype
-    stats = _feature_stats(X_train, used, need_values=False)
     lo, hi = stats["lo"], stats["hi"]
     if work_dtype.kind in "biu":
         _check_representable(stats, used, work_dtype, ids)
@@ -798,9 +848,8 @@ def _integer_range(stats, dtype, categorical):
     return low, width, span
 
 
-def _prepare_alternative(base, X_train, used, ids, unchanged, rng, layout):
+def _prepare_alternative(base, stats, used, ids, unchanged, rng, layout):
     X = base[0]
-    stats = _feature_stats(X_train, used, need_values=True)
     integer = X.dtype.kind in "iu"
     if X.dtype.kind in "biu":
         _check_representable(stats, used, X.dtype, ids)
@@ -834,7 +883,14 @@ def _write_categorical(out, base, u, block):
     pick = categorical[j]
     o, j, u = o[pick], j[pick], u[pick]
     features = np.unique(j)
-    vals, cum, ptr = _value_counts(block.X_train, features)
+    columns = None if block.train_columns is None else block.train_columns(True)
+    if columns is not None:
+        kept = columns.select(features)
+        vals, ptr = kept.values, kept.indptr
+        cum = np.zeros(ptr[-1] + 1, dtype=np.int64)
+        np.cumsum(kept.counts, out=cum[1:])
+    else:
+        vals, cum, ptr = _value_counts(block.X_train, features)
     f = np.searchsorted(features, j)
     a, b = ptr[f], ptr[f + 1]
     target = cum[a] + u * (cum[b] - cum[a])
@@ -1036,6 +1092,7 @@ def _sparse_counterexamples(job, block):
             corrections=rows[:, used].toarray(), row_index=block.row_index[a:b],
             X_train=block.X_train[:, used], categorical=block.categorical[used],
             ids=block.ids[used], row_ids=block.row_ids[a:b],
+            train_columns=_selected(block.train_columns, used),
         ))
         source = source + a
         parts.append(

@@ -61,6 +61,7 @@ __all__ = [
     "sfc64_seed",
     "random_uint64",
     "exact_draws",
+    "exact_table_kernel",
     "tabular_binned_kernel",
     "tabular_binned_sample",
     "tabular_continuous_kernel",
@@ -264,6 +265,30 @@ def cell_split(n_cells):
 
 
 @njit(cache=True, nogil=True)
+def _bin_quantile(j, b, v, bins):
+    """Exact ``Q_b(v)`` of bin ``b`` of feature ``j``: lime's truncated normal,
+    a point mass when the bin's probability span is 0."""
+    # scalars to the helper: a call that passes the BinParams tuple pays a
+    # reference count update per array (measured: 10 times the quantile)
+    return _truncated_quantile(
+        v, bins.pspan[j, b], bins.plo[j, b], bins.sgn[j, b], bins.mean[j, b],
+        bins.std[j, b], bins.lo[j, b], bins.hi[j, b],
+    )
+
+
+@njit(cache=True, nogil=True)
+def _truncated_quantile(v, pspan, plo, sgn, mean, std, lo, hi):
+    if pspan == 0.0:
+        return mean
+    value = mean + std * (sgn * ndtri(plo + v * pspan))
+    if value < lo:
+        return lo
+    if value > hi:
+        return hi
+    return value
+
+
+@njit(cache=True, nogil=True)
 def _exact_value(draw, j, bins):
     """Bin and exact value of feature ``j`` for one 16-bit draw (slow path).
 
@@ -274,20 +299,12 @@ def _exact_value(draw, j, bins):
     for t in range(bins.cum.shape[1] - 1):
         if u >= bins.cum[j, t]:
             b += 1
-    if bins.pspan[j, b] == 0.0:
-        return b, bins.mean[j, b]
     v = (u - bins.cumlo[j, b]) * bins.invp[j, b]
     if v < 0.0:
         v = 0.0
     elif v > 1.0:
         v = 1.0
-    z = bins.sgn[j, b] * ndtri(bins.plo[j, b] + v * bins.pspan[j, b])
-    value = bins.mean[j, b] + bins.std[j, b] * z
-    if value < bins.lo[j, b]:
-        value = bins.lo[j, b]
-    elif value > bins.hi[j, b]:
-        value = bins.hi[j, b]
-    return b, value
+    return b, _bin_quantile(j, b, v, bins)
 
 
 @njit(cache=True, nogil=True)
@@ -301,6 +318,102 @@ def exact_draws(draws, j, bins, out):
         b, value = _exact_value(draws[k], j, bins)
         out[k, 0] = value
         out[k, 1] = b
+
+
+@njit(cache=True, nogil=True)
+def exact_table_kernel(slot_cell, frac_bits, bins, exact):
+    """Tabulate the slow cells of every feature in one call.
+
+    ``slot_cell[j, s]`` is the cell tabulated in slot ``s`` of feature ``j``
+    (-1: none); its ``2**frac_bits`` draws go to
+    ``exact[j, s * 2**frac_bits + k] = (value, bin)`` as :func:`exact_draws`
+    computes them.
+    """
+    width = 1 << frac_bits
+    for j in range(slot_cell.shape[0]):
+        for slot in range(slot_cell.shape[1]):
+            e = slot_cell[j, slot]
+            if e < 0:
+                continue
+            for k in range(width):
+                # _exact_value, written out: calls passing ``bins`` cost more
+                # than the value itself
+                u = ((e << frac_bits) + k + 0.5) * _U16_SCALE
+                b = 0
+                for t in range(bins.cum.shape[1] - 1):
+                    if u >= bins.cum[j, t]:
+                        b += 1
+                v = min(max((u - bins.cumlo[j, b]) * bins.invp[j, b], 0.0), 1.0)
+                exact[j, slot * width + k, 0] = _bin_quantile(j, b, v, bins)
+                exact[j, slot * width + k, 1] = b
+
+
+@njit(cache=True, nogil=True)
+def bin_quantiles(j, b, v, bins, out):
+    """``out[k] = Q_b(v)`` of bin ``b[k]`` of feature ``j[k]`` at ``v[k]``
+    (1-D arrays of equal length); ``bins`` is a :class:`BinParams`."""
+    for k in range(out.shape[0]):
+        out[k] = _bin_quantile(j[k], b[k], v[k], bins)
+
+
+@njit(cache=True, nogil=True)
+def cell_table_kernel(eligible, point, bins, tolerance, cells):
+    """Fill the cell table ``cells`` (n_features, n_cells, 4), as
+    :meth:`skxil.explain._sampling.TabularTables._cells` describes.
+
+    Cell ``e`` of feature ``j`` covers ``[e, e + 1) / n_cells`` of the
+    probability range. It is fast when it lies inside one bin ``b`` of
+    positive probability (of a feature ``eligible[j]``) and either the bin
+    is a point mass (``point[j, b]``: ``cells[j, e] = (mean, 0, 0, b)``) or
+    the quadratic through ``Q_b`` at the cell's ends and middle is within
+    ``tolerance`` bin standard deviations of ``Q_b`` at eight interior
+    points (``cells[j, e] = (q0, q1, q2, b)``, ``Q ~ q0 + f q1 + f**2 q2``
+    for the fraction ``f`` of the cell). Other cells keep ``(0, 0, 0, -1)``.
+    """
+    n_features, n_cells, _ = cells.shape
+    n_bins = bins.cum.shape[1]
+    for j in range(n_features):
+        for e in range(n_cells):
+            cells[j, e, 0] = 0.0
+            cells[j, e, 1] = 0.0
+            cells[j, e, 2] = 0.0
+            cells[j, e, 3] = -1.0
+            if not eligible[j]:
+                continue
+            start = e / n_cells
+            stop = (e + 1) / n_cells
+            b = 0
+            for t in range(n_bins - 1):
+                if start >= bins.cum[j, t]:
+                    b += 1
+            if not (
+                bins.cumlo[j, b] <= start
+                and stop <= bins.cum[j, b]
+                and bins.invp[j, b] > 0.0
+            ):
+                continue
+            if point[j, b]:
+                cells[j, e, 0] = bins.mean[j, b]
+                cells[j, e, 3] = b
+                continue
+            vs = (start - bins.cumlo[j, b]) * bins.invp[j, b]
+            ve = (stop - bins.cumlo[j, b]) * bins.invp[j, b]
+            span = ve - vs
+            qa = _bin_quantile(j, b, vs, bins)
+            qm = _bin_quantile(j, b, vs + 0.5 * span, bins)
+            qe = _bin_quantile(j, b, vs + span, bins)
+            c1 = -3.0 * qa + 4.0 * qm - qe
+            c2 = 2.0 * qa - 4.0 * qm + 2.0 * qe
+            error = 0.0
+            for k in range(8):
+                f = (k + 0.5) / 8.0
+                exact = _bin_quantile(j, b, vs + f * span, bins)
+                error = max(error, abs(qa + f * (c1 + f * c2) - exact))
+            if error <= tolerance * bins.std[j, b]:
+                cells[j, e, 0] = qa
+                cells[j, e, 1] = c1
+                cells[j, e, 2] = c2
+                cells[j, e, 3] = b
 
 
 _SPLITMIX_GAMMA = np.uint64(0x9E3779B97F4A7C15)
@@ -584,15 +697,13 @@ def text_mask_kernel(bits, n_words, n_samples, des):
                 des[r, j] = 1
                 perm[j] = j
             size = 1 + int(((bits[q, k] + 0.5) * _U_SCALE) * n_words)
-            if size > n_words:
-                size = n_words
+            size = min(size, n_words)
             for t in range(size):
                 if t < n_words - 1:
                     pick = t + int(
                         ((bits[q, k + 1 + t] + 0.5) * _U_SCALE) * (n_words - t)
                     )
-                    if pick > n_words - 1:
-                        pick = n_words - 1
+                    pick = min(pick, n_words - 1)
                     tmp = perm[t]
                     perm[t] = perm[pick]
                     perm[pick] = tmp
@@ -829,8 +940,7 @@ def _solve(A, b):
     keep = np.ones(n, dtype=np.bool_)
     tol = 0.0
     for i in range(n):
-        if A[i, i] > tol:
-            tol = A[i, i]
+        tol = max(tol, A[i, i])
     tol *= 1e-12
     for j in range(n):
         s = A[j, j]
@@ -1188,8 +1298,7 @@ def binary_gram_kernel(masks, n_columns, n_samples, wtab, w, gram):
             for g in range(n_lanes):
                 m += np.int64(_popcount(masks[r0 + i, g]))
             ones[i] = m
-            if m + 1 > n_levels:
-                n_levels = m + 1
+            n_levels = max(n_levels, m + 1)
             cost_sparse += m * (m + 1)
             w[r0 + i] = wtab[m]
         cost_bitset = d * (d + 1) * (n_blocks + n_levels) + 64 * n_blocks * n_lanes

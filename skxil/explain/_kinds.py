@@ -95,6 +95,14 @@ class _Kind:
         """Validate the background data ``X``; return the fitted kind."""
         raise NotImplementedError
 
+    def partial_fit(self, explainer, X):
+        """The kind fitted on its background data and the rows ``X`` too.
+
+        Kinds that keep no statistics of the background data only check
+        ``X``, when given, and return themselves.
+        """
+        return self
+
     def fitted_attributes(self):
         """The explainer's public fitted attributes that this kind sets."""
         return {
@@ -136,6 +144,38 @@ class DenseRows(_Kind):
         )
         sampler = TabularSampler(X, categorical, explainer.discretize_continuous)
         return cls(sampler, X.shape[1], feature_names, categorical, names)
+
+    def partial_fit(self, explainer, X):
+        if X is None:
+            raise ValueError(f"{self.explainer_name}.partial_fit needs X.")
+        if _is_dataframe(X) and list(X.columns) != list(self.feature_names):
+            raise ValueError(
+                "X has columns "
+                f"{list(X.columns)}, but the explainer was fitted on "
+                f"{list(self.feature_names)}."
+            )
+        categorical, names = check_categorical(
+            explainer.categorical_features,
+            explainer.categorical_names,
+            self.n_features_in,
+        )
+        tables = self.sampler.tables
+        if (
+            bool(explainer.discretize_continuous) != tables.discretize
+            or list(categorical) != list(self.categorical)
+            or names != self.names
+        ):
+            raise ValueError(
+                "discretize_continuous, categorical_features or categorical_names "
+                "changed since fit; call fit again."
+            )
+        rows = self._dense_background(X)
+        check_n_features(rows.shape[1], self.n_features_in)
+        check_category_codes(rows, self.names, self.feature_names, "the background data X")
+        return DenseRows(
+            self.sampler.add_rows(rows), self.n_features_in, self.feature_names,
+            self.categorical, self.names,
+        )
 
     @classmethod
     def check_background(cls, explainer, X, feature_names):
@@ -201,6 +241,13 @@ class SparseRows(_Kind):
             )
         feature_names = check_feature_names(feature_names, n_features)
         return cls(SparseSampler(n_features), n_features, feature_names)
+
+    def partial_fit(self, explainer, X):
+        if X is not None:
+            rows = sparse.csr_matrix(X) if not sparse.issparse(X) else X
+            check_n_features(rows.shape[1], self.n_features_in)
+            type(self).fit(explainer, rows, self.feature_names)  # checks values
+        return self
 
     def check_instances(self, X):
         rows = X if sparse.issparse(X) else sparse.csr_matrix(dense_float(X))
@@ -287,6 +334,11 @@ class Images(_Kind):
             shape, segments, explainer.patch_size, explainer.hide_color
         )
         return cls(sampler, int(np.prod(shape)), sampler.feature_names, shape)
+
+    def partial_fit(self, explainer, X):
+        if X is not None:
+            check_image_rows(X, self.shape)
+        return self
 
     def check_instances(self, X):
         rows = check_image_rows(X, self.shape)

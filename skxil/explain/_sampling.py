@@ -12,8 +12,8 @@ from itertools import compress
 
 import numpy as np
 from scipy.special import ndtr
-from scipy.special import ndtri as _ndtri_exact
 
+from ..utils._columns import ColumnValues
 from . import _kernels
 from ._kernels import BinParams, CellTables, ContinuousTables
 from ._utils import dense_float, split_document
@@ -108,60 +108,57 @@ class TabularTables:
     """
 
     def __init__(self, X, categorical=(), discretize=True):
-        n, d = X.shape
+        self._build(ColumnValues.from_rows(X), categorical, discretize)
+
+    @classmethod
+    def from_columns(cls, columns, categorical=(), discretize=True):
+        """The tables of the rows that :class:`~skxil.utils._columns.ColumnValues`
+        ``columns`` (float64) describes; equal to ``TabularTables(X)``."""
+        tables = cls.__new__(cls)
+        tables._build(columns, categorical, discretize)
+        return tables
+
+    def _build(self, columns, categorical, discretize):
+        # Every statistic is a function of each column's sorted values and
+        # counts, so that tables built from the same rows added in any order
+        # are identical (FastLimeExplainer.partial_fit).
+        self.columns = columns
+        n, d = columns.n_rows, columns.n_columns
         is_cat = np.zeros(d, dtype=bool)
         is_cat[np.asarray(list(categorical), dtype=np.intp)] = True
         self.is_cat = is_cat
         self.discretize = bool(discretize)
-        self.thresholds = [None] * d
-        self.values = [None] * d
-        self.center = X.mean(axis=0)
-        scale = X.std(axis=0)
+        feature = columns.entry_columns()
+        v, c = columns.values, columns.counts.astype(np.float64)
+        self.center = np.bincount(feature, c * v, minlength=d) / n
+        scale = np.sqrt(
+            np.bincount(feature, c * (v - self.center[feature]) ** 2, minlength=d) / n
+        )
         scale[scale == 0] = 1.0
         self.scale = scale
-        bins = []
-        for j in range(d):
-            col = X[:, j]
-            if is_cat[j]:
-                vals, counts = np.unique(col, return_counts=True)
-                self.values[j] = vals
-                bins.append((counts / n, vals, np.zeros(len(vals)), vals, vals))
-            elif discretize:
-                qts = np.unique(np.percentile(col, [25, 50, 75]))
-                self.thresholds[j] = qts
-                idx = np.searchsorted(qts, col)
-                counts = np.bincount(idx, minlength=len(qts) + 1)
-                means = np.array(
-                    [
-                        col[idx == b].mean() if counts[b] else 0.0
-                        for b in range(len(counts))
-                    ]
-                )
-                stds = np.array(
-                    [
-                        col[idx == b].std() if counts[b] else 0.0
-                        for b in range(len(counts))
-                    ]
-                )
-                stds = np.where(stds > 0, stds + 1e-11, 0.0)
-                lo = np.concatenate([[col.min()], qts])
-                hi = np.concatenate([qts, [col.max()]])
-                bins.append((counts / n, means, stds, lo, hi))
-            else:
-                bins.append(
-                    (np.ones(1), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1))
-                )
-        n_bins = max(len(b[0]) for b in bins)
-        shape = (d, n_bins)
+        binned = ~is_cat & self.discretize
+        self.thresholds = [None] * d
+        self.values = [None] * d
+        quartiles = columns.percentiles([25, 50, 75]).T
+        n_thresholds = np.zeros(d, dtype=np.intp)
+        for j in np.flatnonzero(binned):
+            self.thresholds[j] = np.unique(quartiles[j])
+            n_thresholds[j] = self.thresholds[j].size
+        n_values = np.diff(columns.indptr)
+        n_bins = np.where(is_cat, n_values, np.where(binned, n_thresholds + 1, 1))
+        shape = (d, int(n_bins.max()))
         p = np.zeros(shape)
         mean, std, lo, hi = (np.zeros(shape) for _ in range(4))
-        for j, (pj, mj, sj, lj, hj) in enumerate(bins):
-            m = len(pj)
-            p[j, :m], mean[j, :m], std[j, :m], lo[j, :m], hi[j, :m] = pj, mj, sj, lj, hj
+        p[~binned & ~is_cat, 0] = 1.0
+        self._quartile_bins(binned, n_thresholds, (p, mean, std, lo, hi))
+        for j in np.flatnonzero(is_cat):
+            vals, counts = columns.column(j)
+            self.values[j] = vals
+            m = vals.size
+            p[j, :m], mean[j, :m], lo[j, :m], hi[j, :m] = counts / n, vals, vals, vals
         cum = np.cumsum(p, axis=1)
-        for j in range(d):
-            last = np.flatnonzero(p[j])[-1]
-            cum[j, last:] = 1.0
+        last = shape[1] - 1 - np.argmax(p[:, ::-1] > 0, axis=1)  # last used bin
+        cum[np.arange(shape[1]) >= last[:, None]] = 1.0
         cumlo = np.zeros(shape)
         cumlo[:, 1:] = cum[:, :-1]
         invp = np.divide(1.0, p, out=np.zeros(shape), where=p > 0)
@@ -183,13 +180,61 @@ class TabularTables:
             is_cat, self.center, self.scale, self.cells
         )
 
+    def _quartile_bins(self, binned, n_thresholds, out):
+        """Fill ``out = (p, mean, std, lo, hi)`` for the quartile-binned features.
+
+        A value's bin is the number of thresholds below it (lime's
+        ``searchsorted``); the bins' moments are weighted by the counts.
+        """
+        p, mean, std, lo, hi = out
+        columns, n, d = self.columns, self.columns.n_rows, self.columns.n_columns
+        thresholds = np.full((d, 3), np.inf)
+        for j in np.flatnonzero(binned):
+            thresholds[j, : n_thresholds[j]] = self.thresholds[j]
+        feature = columns.entry_columns()
+        v, c = columns.values, columns.counts.astype(np.float64)
+        bin_id = feature * 4 + (v[:, None] > thresholds[feature]).sum(axis=1)
+        counts = np.bincount(bin_id, c, minlength=4 * d)
+        means = np.divide(
+            np.bincount(bin_id, c * v, minlength=4 * d),
+            counts,
+            out=np.zeros(4 * d),
+            where=counts > 0,
+        )
+        dev = np.bincount(bin_id, c * (v - means[bin_id]) ** 2, minlength=4 * d)
+        stds = np.sqrt(np.divide(dev, counts, out=np.zeros(4 * d), where=counts > 0))
+        stds = np.where(stds > 0, stds + 1e-11, 0.0)
+        low, high, _ = columns.extremes()
+        k = n_thresholds + 1  # bins of each feature
+        w = min(4, p.shape[1])  # no feature has more bins than p has columns
+        valid = (np.arange(w) < k[:, None]) & binned[:, None]
+        edges = np.concatenate([low[:, None], thresholds, np.full((d, 1), np.inf)], axis=1)
+        upper = edges[:, 1 : w + 1].copy()
+        last = k[:, None] - 1 == np.arange(w)
+        upper[last] = np.broadcast_to(high[:, None], upper.shape)[last]
+        for target, source in (
+            (p, counts.reshape(d, 4)[:, :w] / n),
+            (mean, means.reshape(d, 4)[:, :w]),
+            (std, stds.reshape(d, 4)[:, :w]),
+            (lo, edges[:, :w]),
+            (hi, upper),
+        ):
+            target[:, :w][valid] = source[valid]
+
     def quantile(self, j, b, v):
-        """Exact ``Q_b(v)`` of feature ``j`` (scipy's ``ndtri``)."""
-        B = self.bins
-        if B.pspan[j, b] == 0:
-            return np.full(np.shape(v), B.mean[j, b])
-        z = B.sgn[j, b] * _ndtri_exact(B.plo[j, b] + np.asarray(v) * B.pspan[j, b])
-        return np.clip(B.mean[j, b] + B.std[j, b] * z, B.lo[j, b], B.hi[j, b])
+        """Exact ``Q_b(v)`` of feature ``j``; ``j``, ``b`` and ``v`` broadcast
+        together. Evaluated in a numba kernel (the cell tables need a few
+        hundred thousand values at ``fit``)."""
+        j, b, v = np.broadcast_arrays(
+            np.asarray(j, dtype=np.int64), np.asarray(b, dtype=np.int64),
+            np.asarray(v, dtype=np.float64),
+        )
+        out = np.empty(v.shape)
+        _kernels.bin_quantiles(
+            j.ravel(), b.ravel(), np.ascontiguousarray(v).ravel(), self.bins,
+            out.reshape(-1),
+        )
+        return out
 
     def _cells(self, p, point, is_cat):
         """The cell table: quadratic coefficients and bin of the fast cells.
@@ -201,44 +246,16 @@ class TabularTables:
         and the quadratic through ``Q_b`` at its ends and middle is within
         ``CELL_TOLERANCE`` bin standard deviations of ``Q_b`` at eight
         interior points; the others (cells across bin boundaries, and the
-        cells where a far truncation makes ``Q_b`` steep) are exact.
+        cells where a far truncation makes ``Q_b`` steep) are exact. Computed
+        by :func:`._kernels.cell_table_kernel`.
         """
         d = p.shape[0]
         # 2**10 cells per feature while the table stays within about 1 MB
         cell_bits = int(np.clip(np.floor(np.log2(2**20 / (32 * d))), 7, 10))
         n_cells = 1 << cell_bits
-        start = np.arange(n_cells) / n_cells
-        stop = np.arange(1, n_cells + 1) / n_cells
-        checks = (np.arange(8) + 0.5) / 8
-        cells = np.zeros((d, n_cells, 4))
-        cells[:, :, 3] = -1.0
-        B = self.bins
-        cum, cumlo, invp = B.cum, B.cumlo, B.invp
-        for j in range(d):
-            if not (self.discretize or is_cat[j]):
-                continue
-            b = (start[:, None] >= cum[j, None, :-1]).sum(axis=1)
-            inside = (cumlo[j, b] <= start) & (stop <= cum[j, b]) & (p[j, b] > 0)
-            for bb in np.unique(b[inside]):
-                es = np.flatnonzero(inside & (b == bb))
-                if point[j, bb]:
-                    cells[j, es, 0] = B.mean[j, bb]
-                    cells[j, es, 3] = bb
-                    continue
-                vs = (start[es] - cumlo[j, bb]) * invp[j, bb]
-                ve = (stop[es] - cumlo[j, bb]) * invp[j, bb]
-                span = (ve - vs)[:, None]
-                qa, qm, qe = (
-                    self.quantile(j, bb, vs + f * (ve - vs)) for f in (0.0, 0.5, 1.0)
-                )
-                c1 = -3 * qa + 4 * qm - qe
-                c2 = 2 * qa - 4 * qm + 2 * qe
-                exact = self.quantile(j, bb, vs[:, None] + checks * span)
-                approx = qa[:, None] + checks * (c1[:, None] + checks * c2[:, None])
-                error = np.abs(approx - exact).max(axis=1)
-                good = error <= CELL_TOLERANCE * B.std[j, bb]
-                cells[j, es[good], :3] = np.stack([qa, c1, c2], axis=1)[good]
-                cells[j, es[good], 3] = bb
+        cells = np.empty((d, n_cells, 4))
+        eligible = self.discretize | is_cat
+        _kernels.cell_table_kernel(eligible, point, self.bins, CELL_TOLERANCE, cells)
         return cells
 
     def tabulate(self, max_bytes=2**23):
@@ -264,13 +281,13 @@ class TabularTables:
         if n_slots * width * d * 16 > max_bytes:
             n_slots = max_bytes // (width * d * 16)
         exact = np.zeros((d, max(n_slots, 1) * width, 2))
-        for j in range(d):
-            for slot, e in enumerate(np.flatnonzero(slow[j])[:n_slots]):
-                draws = (e << frac_bits) + np.arange(width, dtype=np.int64)
-                _kernels.exact_draws(
-                    draws, j, self.bins, exact[j, slot * width : (slot + 1) * width]
-                )
-                cells[j, e, 0] = slot
+        rank = np.cumsum(slow, axis=1) - 1  # slot of each slow cell
+        tabulated = slow & (rank < n_slots)
+        cells[:, :, 0][tabulated] = rank[tabulated]
+        slot_cell = np.full((d, max(n_slots, 1)), -1, dtype=np.int64)
+        j, e = np.nonzero(tabulated)
+        slot_cell[j, rank[j, e]] = e
+        _kernels.exact_table_kernel(slot_cell, frac_bits, self.bins, exact)
         # q0 + f q1 + f**2 q2 with f = (k + 0.5) s, as a polynomial in k
         q0, q1, q2 = cells[:, :, 0], cells[:, :, 1], cells[:, :, 2]
         sc = frac_scale
@@ -307,6 +324,17 @@ class TabularSampler:
     def __init__(self, X, categorical=(), discretize=True):
         self.tables = TabularTables(X, categorical, discretize)
         self.n_features_in = X.shape[1]
+
+    def add_rows(self, X):
+        """A new sampler whose background data also holds the rows ``X``
+        (float64, checked): equal to a sampler built on all the rows."""
+        tables = self.tables
+        sampler = TabularSampler.__new__(TabularSampler)
+        sampler.tables = TabularTables.from_columns(
+            tables.columns.add(X), np.flatnonzero(tables.is_cat), tables.discretize
+        )
+        sampler.n_features_in = self.n_features_in
+        return sampler
 
     def default_kernel_width(self):
         return 0.75 * math.sqrt(self.n_features_in)

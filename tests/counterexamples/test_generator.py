@@ -628,3 +628,41 @@ def test_categorical_features_errors(data):
                                random_state=0, **kw)
     ref = make_counterexamples(X, y, corrections, random_state=0, **kw)
     np.testing.assert_array_equal(out[0], ref[0])
+
+
+# ------------------------------------------- statistics kept by a TrainingSet
+
+
+@pytest.mark.parametrize("strategy", ["randomize", "alternative", "substitute"])
+@pytest.mark.parametrize("kind", ["uint8", "float", "sparse"])
+def test_statistics_kept_by_a_training_set_give_the_same_counterexamples(
+    strategy, kind
+):
+    from skxil import TrainingSet
+
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 6, size=(80, 7)).astype(np.uint8)
+    if kind == "float":
+        X = X * 0.5
+        X[3, 2] = np.nan
+    y = rng.randint(0, 2, 80)
+    if kind == "sparse":
+        X = sp.csr_matrix(X.astype(float))
+    corrections = np.zeros((80, 7), dtype=bool)
+    corrections[:, [1, 2]] = rng.rand(80, 2) < 0.5
+    ts = TrainingSet(X[:40], y[:40]).add(X[40:79], y[40:79]).add(X[79:], y[79:])
+    kwargs = dict(
+        y_train=y, n_counterexamples=3, strategy=strategy,
+        row_index=np.arange(80), random_state=0,
+    )
+    if kind != "sparse":
+        kwargs["categorical_features"] = [2]
+    plain = make_counterexamples(X, y, corrections, X_train=X, **kwargs)
+    for _ in range(2):  # computing the statistics, then reading them
+        kept = make_counterexamples(
+            ts.X_real, y, corrections, X_train=ts.X_real, **kwargs
+        )
+        for a, b in zip(plain, kept):
+            a = a.toarray() if sp.issparse(a) else a
+            b = b.toarray() if sp.issparse(b) else b
+            np.testing.assert_array_equal(a, b)

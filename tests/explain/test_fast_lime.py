@@ -597,3 +597,110 @@ def test_categorical_names_errors(explainer_class):
         explainer.explain(model, row)
     with pytest.raises(ValueError, match="has the value 0.5"):
         explainer.explain(model, np.array([[0.0, 0.5, 1.0]]))
+
+
+# ------------------------------------------------------------- partial_fit
+
+
+def _same_explanations(a, b):
+    assert len(a) == len(b)
+    for ea, eb in zip(a, b):
+        np.testing.assert_array_equal(ea.features, eb.features)
+        np.testing.assert_array_equal(ea.weights, eb.weights)
+        assert ea.intercept == eb.intercept and ea.score == eb.score
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"discretize_continuous": False}, {"n_repeats": 2, "n_bootstrap": 2}],
+)
+def test_partial_fit_equals_fit_on_all_rows(cancer, params):
+    X, _, model = cancer
+    once = _fast(n_features=4, **params).fit(X[:300])
+    grown = _fast(n_features=4, **params).fit(X[:100])
+    grown.partial_fit(X[100:101]).partial_fit(X[101:300])
+    _same_explanations(
+        once.explain(model, X[300:303]), grown.explain(model, X[300:303])
+    )
+    np.testing.assert_array_equal(
+        once.sampler_.tables.cell_tables.coef, grown.sampler_.tables.cell_tables.coef
+    )
+
+
+def test_partial_fit_on_coded_categorical_rows():
+    # the codes a DataFrame's categorical columns become (skxil._frames)
+    rng = np.random.RandomState(0)
+    X = np.column_stack(
+        [rng.normal(size=200), rng.randint(0, 3, 200), rng.normal(size=200)]
+    )
+    y = (X[:, 0] + (X[:, 1] == 2) > 0.5).astype(int)
+    model = LogisticRegression().fit(X, y)
+    names = {1: ["low", "mid", "high"]}
+    once = _fast(n_features=2, categorical_features=[1], categorical_names=names)
+    grown = clone(once).fit(X[:50]).partial_fit(X[50:])
+    _same_explanations(
+        once.fit(X).explain(model, X[:3]), grown.explain(model, X[:3])
+    )
+    with pytest.raises(ValueError, match="changed since fit; call fit again"):
+        grown.set_params(discretize_continuous=False).partial_fit(X[:5])
+
+
+def test_partial_fit_of_a_dataframe_checks_its_columns(cancer):
+    pd = pytest.importorskip("pandas")
+    X = cancer[0]
+    frame = pd.DataFrame(X[:, :4], columns=list("abcd"))
+    explainer = _fast().fit(frame[:100]).partial_fit(frame[100:])
+    assert explainer.sampler_.tables.columns.n_rows == len(frame)
+    with pytest.raises(ValueError, match=r"X has columns \['d', 'c', 'b', 'a'\]"):
+        explainer.partial_fit(frame[list("dcba")])
+
+
+def test_partial_fit_checks_the_new_rows(cancer):
+    X = cancer[0]
+    explainer = _fast().fit(X[:50])
+    with pytest.raises(ValueError, match="X has 3 features, but the explainer was fitted on 30"):
+        explainer.partial_fit(X[:5, :3])
+    bad = X[:2].copy()
+    bad[1, 4] = np.nan
+    with pytest.raises(ValueError, match="background data X contains NaN"):
+        explainer.partial_fit(bad)
+    with pytest.raises(ValueError, match="partial_fit needs X"):
+        explainer.partial_fit(None)
+    assert explainer.sampler_.tables.columns.n_rows == 50  # unchanged
+
+
+def test_partial_fit_on_an_unfitted_explainer_fits(cancer):
+    X, _, model = cancer
+    _same_explanations(
+        _fast().partial_fit(X[:100]).explain(model, X[300:302]),
+        _fast().fit(X[:100]).explain(model, X[300:302]),
+    )
+
+
+def test_partial_fit_of_sparse_text_and_image_modes_keeps_no_statistics(
+    cancer, spam, digits
+):
+    # sparse rows, documents and images are explained without background
+    # statistics: partial_fit checks the rows and changes nothing
+    X, y, _ = cancer
+    S = sparse.csr_matrix(X * (X > np.median(X, axis=0)))
+    model = RandomForestClassifier(n_estimators=5, random_state=0).fit(S[:300], y[:300])
+    explainer = _fast().fit(S[:100])
+    before = explainer.explain(model, S[300:302])
+    _same_explanations(before, explainer.partial_fit(S[100:]).explain(model, S[300:302]))
+    with pytest.raises(ValueError, match="X has 4 features"):
+        explainer.partial_fit(S[:, :4])
+    docs, text_model = spam
+    text = _fast(mode="text").fit(docs[:5])
+    _same_explanations(
+        text.explain(text_model, docs[:2]),
+        text.partial_fit(docs[5:]).explain(text_model, docs[:2]),
+    )
+    images, _, image_model = digits
+    image = _fast(mode="image", shape=(8, 8)).fit(images[:50])
+    _same_explanations(
+        image.explain(image_model, images[1000:1001]),
+        image.partial_fit(images[50:100]).explain(image_model, images[1000:1001]),
+    )
+    with pytest.raises(ValueError, match="images of shape"):
+        image.partial_fit(images[:2, :10])
