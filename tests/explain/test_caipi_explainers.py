@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 from sklearn.svm import LinearSVC
@@ -11,7 +12,13 @@ from sklearn.tree import DecisionTreeClassifier
 
 from skxil import CaipiClassifier
 from skxil.datasets import make_confounded_classification
-from skxil.explain import FastLimeExplainer, LimeExplainer, LinearExplainer
+from skxil.explain import (
+    FastLimeExplainer,
+    GradientExplainer,
+    LimeExplainer,
+    LinearExplainer,
+    TreeExplainer,
+)
 
 
 @pytest.fixture(scope="module")
@@ -26,12 +33,14 @@ def data():
         (None, LinearExplainer),
         (make_pipeline(StandardScaler(), LogisticRegression()), LinearExplainer),
         (LinearSVC(), LinearExplainer),
-        (DecisionTreeClassifier(random_state=0), FastLimeExplainer),
+        (DecisionTreeClassifier(random_state=0), TreeExplainer),
+        (MLPClassifier((4,), max_iter=20, random_state=0), GradientExplainer),
         (KNeighborsClassifier(), FastLimeExplainer),
         (make_pipeline(PolynomialFeatures(), LogisticRegression()), FastLimeExplainer),
     ],
 )
-def test_auto_picks_linear_for_linear_models_and_fast_lime_otherwise(
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_auto_picks_an_exact_explainer_where_one_applies(
     data, estimator, expected
 ):
     X, y, X_pool = data
@@ -45,6 +54,8 @@ def test_auto_is_resolved_after_fitting(data):
     learner = CaipiClassifier(random_state=0).fit(X, y)
     assert isinstance(learner.explainer_, LinearExplainer)
     learner.set_params(estimator=DecisionTreeClassifier(random_state=0)).fit(X, y)
+    assert isinstance(learner.explainer_, TreeExplainer)
+    learner.set_params(estimator=KNeighborsClassifier()).fit(X, y)
     assert isinstance(learner.explainer_, FastLimeExplainer)
     assert learner.explainer_.random_state is not None  # seeded from the learner
 
