@@ -194,9 +194,12 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         trades some accuracy for speed; ``full_refit_every`` bounds the
         drift.
 
-    n_replay : int, default=256
+    n_replay : int, default=4096
         Number of earlier training rows (real rows and counterexamples)
-        replayed with each ``partial_fit`` update.
+        replayed with each ``partial_fit`` update. Few replayed rows make an
+        update cheap but let the model drift toward the newest rows: an
+        optimiser such as Adam moves every weight by about its step size on
+        each mini-batch, however small the batch.
 
     full_refit_every : int, default=None
         With ``incremental=True``, refit from scratch after this many
@@ -316,7 +319,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         always_correct=None,
         min_stability=None,
         incremental=False,
-        n_replay=256,
+        n_replay=4096,
         full_refit_every=None,
         n_jobs=None,
         random_state=None,
