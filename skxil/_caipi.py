@@ -194,7 +194,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         trades some accuracy for speed; ``full_refit_every`` bounds the
         drift.
 
-    n_replay : int, default=4096
+    n_replay : int, default=16384
         Number of earlier training rows (real rows and counterexamples)
         replayed with each ``partial_fit`` update. Few replayed rows make an
         update cheap but let the model drift toward the newest rows: an
@@ -319,7 +319,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         always_correct=None,
         min_stability=None,
         incremental=False,
-        n_replay=4096,
+        n_replay=16384,
         full_refit_every=None,
         n_jobs=None,
         random_state=None,
