@@ -7,10 +7,13 @@ The class only orchestrates the five stages: query strategies
 (:mod:`skxil._training_set`).
 """
 
+from __future__ import annotations
+
 import copy
 import inspect
 from contextlib import contextmanager
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import joblib
 import numpy as np
@@ -51,6 +54,12 @@ from ._warm_up import warm_up_kernels
 from .counterexamples import COUNTEREXAMPLE_STRATEGIES, TEXT_COUNTEREXAMPLE_STRATEGIES
 from .query._pool import is_dask_pool, query_dask_pool
 from .utils._validation import check_corrections, check_query_result
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from .explain import Explanation
+    from .utils._typing import ArrayLike, MatrixLike, NDArray, RandomStateLike
 
 _QUERY_STRATEGIES = {
     "uncertainty": _query.uncertainty_sampling,
@@ -308,23 +317,23 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
     def __init__(
         self,
-        estimator=None,
+        estimator: Any = None,
         *,
-        query_strategy="uncertainty",
-        explainer="auto",
-        n_counterexamples=3,
-        counterexample_strategy="randomize",
-        per_feature=False,
-        counterexample_weight=1.0,
-        always_correct=None,
-        min_stability=None,
-        incremental=False,
-        n_replay=16384,
-        full_refit_every=None,
-        n_jobs=None,
-        random_state=None,
-        verbose=0,
-    ):
+        query_strategy: str | Callable = "uncertainty",
+        explainer: str | Any = "auto",
+        n_counterexamples: int = 3,
+        counterexample_strategy: str = "randomize",
+        per_feature: bool = False,
+        counterexample_weight: float = 1.0,
+        always_correct: ArrayLike | None = None,
+        min_stability: float | None = None,
+        incremental: bool = False,
+        n_replay: int = 16384,
+        full_refit_every: int | None = None,
+        n_jobs: int | None = None,
+        random_state: RandomStateLike = None,
+        verbose: int = 0,
+    ) -> None:
         self.estimator = estimator
         self.query_strategy = query_strategy
         self.explainer = explainer
@@ -343,7 +352,16 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, *, corrections=None, focus=None, sample_weight=None, **fit_params):
+    def fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        *,
+        corrections: Sequence | ArrayLike | None = None,
+        focus: Sequence | ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+        **fit_params,
+    ) -> CaipiClassifier:
         """Fit on labelled rows, with counterexamples for the corrected ones.
 
         Forgets any earlier training set.
@@ -417,8 +435,15 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return self
 
     def teach(
-        self, X, y, *, corrections=None, focus=None, sample_weight=None, refit=True
-    ):
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        *,
+        corrections: Sequence | ArrayLike | None = None,
+        focus: Sequence | ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+        refit: bool = True,
+    ) -> CaipiClassifier:
         """Add labelled rows, with counterexamples for the corrected ones, and refit.
 
         This is the user's answer to a query. All-or-nothing: if anything
@@ -483,8 +508,14 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return self
 
     def review(
-        self, indices, *, corrections=None, focus=None, labels=None, refit=True
-    ):
+        self,
+        indices: ArrayLike,
+        *,
+        corrections: Sequence | ArrayLike | None = None,
+        focus: Sequence | ArrayLike | None = None,
+        labels: ArrayLike | None = None,
+        refit: bool = True,
+    ) -> CaipiClassifier:
         """Answer for rows already in the training set, and refit.
 
         Feedback after training (Bekkemoen and Langseth): a reviewer is shown
@@ -632,7 +663,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         X_ce, y_ce, source = made
         return training_set.add_counterexamples(X_ce, y_ce, order[source])
 
-    def suggest_corrections(self, explanations):
+    def suggest_corrections(self, explanations: list[Explanation]) -> list[list]:
         """Features to pre-fill in a correction form: those corrected elsewhere.
 
         For each explanation, the features it shows that were corrected on
@@ -963,7 +994,9 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return {f"{prefix}sample_weight": weight for prefix, _ in targets}
 
     # --------------------------------------------------------------- query
-    def query(self, X_pool, n_instances=1, **strategy_kwargs):
+    def query(
+        self, X_pool: MatrixLike, n_instances: int = 1, **strategy_kwargs
+    ) -> tuple[NDArray[np.intp], Any]:
         """Pick the most informative rows of a pool (stage 1).
 
         Parameters
@@ -1086,7 +1119,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             explainer.set_params(n_jobs=self.n_jobs)
         return explainer
 
-    def explain(self, X):
+    def explain(self, X: MatrixLike) -> list[Explanation]:
         """Explain the model's prediction on each row (stage 2).
 
         Parameters
@@ -1111,7 +1144,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         explanations = explainer.explain(space.model(self.estimator_), space.rows(X))
         return space.relabel(explanations, X)
 
-    def asks_for_correction(self, explanation):
+    def asks_for_correction(self, explanation: Explanation) -> bool:
         """Whether to ask the person to correct ``explanation``.
 
         Parameters
@@ -1153,7 +1186,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return {}
 
     @available_if(_wrapped_has("predict"))
-    def predict(self, X, **params):
+    def predict(self, X: MatrixLike, **params) -> NDArray:
         """Predict class labels with the wrapped estimator.
 
         Parameters
@@ -1174,7 +1207,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return self.estimator_.predict(self._check_X(X), **params)
 
     @available_if(_wrapped_has("predict_proba"))
-    def predict_proba(self, X, **params):
+    def predict_proba(self, X: MatrixLike, **params) -> NDArray[np.float64]:
         """Class probabilities from the wrapped estimator.
 
         Parameters
@@ -1196,7 +1229,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return self.estimator_.predict_proba(self._check_X(X), **params)
 
     @available_if(_wrapped_has("predict_log_proba"))
-    def predict_log_proba(self, X, **params):
+    def predict_log_proba(self, X: MatrixLike, **params) -> NDArray[np.float64]:
         """Log class probabilities from the wrapped estimator.
 
         Parameters
@@ -1218,7 +1251,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return self.estimator_.predict_log_proba(self._check_X(X), **params)
 
     @available_if(_wrapped_has("decision_function"))
-    def decision_function(self, X, **params):
+    def decision_function(self, X: MatrixLike, **params) -> NDArray[np.float64]:
         """Decision function of the wrapped estimator.
 
         Parameters
@@ -1240,7 +1273,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return self.estimator_.decision_function(self._check_X(X), **params)
 
     @available_if(_wrapped_has("score"))
-    def score(self, X, y, **params):
+    def score(self, X: MatrixLike, y: ArrayLike, **params) -> float:
         """Score of the wrapped estimator on ``X``, ``y`` (accuracy for classifiers).
 
         Parameters

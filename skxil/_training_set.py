@@ -6,8 +6,11 @@ immutable: adding rows returns a new object, so a learner can build the next
 training set completely before committing to it.
 """
 
+from __future__ import annotations
+
 import itertools
 import weakref
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import sparse
@@ -16,6 +19,9 @@ from ._frames import frame_from_state, frame_like, frame_state
 from .utils._columns import ColumnValues
 from .utils._text import document_words
 from .utils._validation import _is_dataframe
+
+if TYPE_CHECKING:
+    from .utils._typing import ArrayLike, MatrixLike, NDArray
 
 
 def concat_rows(a, b):
@@ -274,16 +280,16 @@ class TrainingSet:
 
     def __init__(
         self,
-        X_real,
-        y_real,
-        weight_real=None,
-        X_ce=None,
-        y_ce=None,
-        source=None,
+        X_real: MatrixLike,
+        y_real: ArrayLike,
+        weight_real: ArrayLike | None = None,
+        X_ce: MatrixLike | None = None,
+        y_ce: ArrayLike | None = None,
+        source: ArrayLike | None = None,
         *,
-        ignore=None,
-        focus=None,
-    ):
+        ignore: MatrixLike | None = None,
+        focus: MatrixLike | None = None,
+    ) -> None:
         self.ignore = ignore
         self.focus = focus
         self.X_real = X_real
@@ -302,12 +308,12 @@ class TrainingSet:
         return self
 
     @property
-    def n_real(self):
+    def n_real(self) -> int:
         """Number of real (labelled) rows."""
         return self.y_real.shape[0]
 
     @property
-    def n_counterexamples(self):
+    def n_counterexamples(self) -> int:
         """Number of counterexample rows."""
         return self.source.shape[0]
 
@@ -315,30 +321,32 @@ class TrainingSet:
         return self.n_real + self.n_counterexamples
 
     @property
-    def X(self):
+    def X(self) -> Any:
         """Rows to fit on: real rows, then counterexamples."""
         if self.n_counterexamples == 0:
             return self.X_real
         return concat_rows(self.X_real, self.X_ce)
 
     @property
-    def y(self):
+    def y(self) -> NDArray:
         """Labels of :attr:`X`."""
         return np.concatenate([self.y_real, self.y_ce])
 
     @property
-    def origin(self):
+    def origin(self) -> NDArray[np.intp]:
         """-1 for real rows, else the index of the counterexample's real row."""
         return np.concatenate(
             [np.full(self.n_real, -1, dtype=np.intp), self.source.astype(np.intp)]
         )
 
     @property
-    def is_counterexample(self):
+    def is_counterexample(self) -> NDArray[np.bool_]:
         """Boolean mask over :attr:`X`: True for counterexample rows."""
         return self.origin >= 0
 
-    def sample_weight(self, counterexample_weight=1.0):
+    def sample_weight(
+        self, counterexample_weight: float = 1.0
+    ) -> NDArray[np.float64] | None:
         """Weights of :attr:`X`, or None when they would all be 1.
 
         Real rows weigh their sample weight (1 when none was given);
@@ -355,7 +363,9 @@ class TrainingSet:
             [real, np.full(self.n_counterexamples, float(counterexample_weight))]
         )
 
-    def add(self, X, y, weight=None):
+    def add(
+        self, X: MatrixLike, y: ArrayLike, weight: ArrayLike | None = None
+    ) -> TrainingSet:
         """A new training set with real rows appended (counterexamples kept)."""
         if self.weight_real is None and weight is None:
             weight_real = None
@@ -378,7 +388,9 @@ class TrainingSet:
             _remember(grown.X_real, grown._rows)
         return grown
 
-    def add_counterexamples(self, X_ce, y_ce, source):
+    def add_counterexamples(
+        self, X_ce: MatrixLike, y_ce: ArrayLike, source: ArrayLike
+    ) -> TrainingSet:
         """A new training set with counterexamples appended.
 
         ``source`` gives, for each counterexample, the index of its real row.
@@ -391,7 +403,9 @@ class TrainingSet:
             source=np.concatenate([self.source, source]).astype(np.intp),
         )
 
-    def with_masks(self, rows, ignore, focus):
+    def with_masks(
+        self, rows: ArrayLike, ignore: MatrixLike | None, focus: MatrixLike | None
+    ) -> TrainingSet:
         """A new training set in which real rows ``rows`` have these masks.
 
         Parameters
@@ -414,7 +428,7 @@ class TrainingSet:
             focus=_set_rows(self.focus, rows, focus, self.n_real),
         )
 
-    def masks(self):
+    def masks(self) -> dict:
         """The feedback masks of every row of :attr:`X`, for a loss.
 
         Returns
@@ -449,7 +463,9 @@ class TrainingSet:
             replaced._with_rows(rows)
         return replaced
 
-    def check_real_rows(self, indices, name="indices"):
+    def check_real_rows(
+        self, indices: ArrayLike, name: str = "indices"
+    ) -> NDArray[np.intp]:
         """Validate indices into the real rows; return them as an int array.
 
         Raises a ``TypeError`` for non-integer indices and a ``ValueError``
@@ -475,7 +491,7 @@ class TrainingSet:
             )
         return rows.astype(np.intp)
 
-    def drop_counterexamples(self, sources):
+    def drop_counterexamples(self, sources: ArrayLike) -> TrainingSet:
         """A new training set without the counterexamples of real rows ``sources``.
 
         Parameters
@@ -500,11 +516,11 @@ class TrainingSet:
             source=self.source[keep],
         )
 
-    def counterexamples_of(self, row):
+    def counterexamples_of(self, row: int) -> NDArray[np.intp]:
         """Positions, among the counterexamples, of those made from real row ``row``."""
         return np.flatnonzero(self.source == row)
 
-    def relabel(self, rows, labels):
+    def relabel(self, rows: ArrayLike, labels: ArrayLike) -> TrainingSet:
         """A new training set in which real rows ``rows`` have the labels ``labels``.
 
         Their counterexamples take the new labels too (a counterexample always
@@ -525,7 +541,7 @@ class TrainingSet:
             y_ce[:] = y_real[self.source]
         return self._replace(y_real=y_real, y_ce=y_ce, _rows=self._rows.relabelled())
 
-    def corrected_features(self):
+    def corrected_features(self) -> dict:
         """The corrected features of each real row, read from its counterexamples.
 
         A counterexample differs from its source row exactly in the features

@@ -7,11 +7,13 @@ plain array and hands the rest to a kernel: the numba kernels in
 identical arrays. The private functions below only compute.
 """
 
+from __future__ import annotations
+
 import inspect
 import numbers
 import os
 import warnings
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,6 +23,11 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from .._training_set import known_rows
 from ..utils._validation import external_stacklevel
 from . import _kernels, _reference
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..utils._typing import ArrayLike, MatrixLike, NDArray, RandomStateLike
 
 __all__ = ["make_counterexamples", "COUNTEREXAMPLE_STRATEGIES"]
 
@@ -84,20 +91,20 @@ class _Block(NamedTuple):
     prefer_skip_nested_validation=True,
 )
 def make_counterexamples(
-    X,
-    y,
-    corrections,
+    X: MatrixLike,
+    y: ArrayLike,
+    corrections: MatrixLike,
     *,
-    X_train,
-    y_train,
-    n_counterexamples=3,
-    strategy="randomize",
-    per_feature=False,
-    row_index=None,
-    random_state=None,
-    backend="numba",
-    categorical_features=None,
-):
+    X_train: MatrixLike,
+    y_train: ArrayLike,
+    n_counterexamples: int = 3,
+    strategy: str | Callable = "randomize",
+    per_feature: bool = False,
+    row_index: ArrayLike | None = None,
+    random_state: RandomStateLike = None,
+    backend: str = "numba",
+    categorical_features: ArrayLike | None = None,
+) -> tuple[Any, NDArray, NDArray[np.intp]]:
     """Generate counterexamples for rows whose explanation was corrected.
 
     For each corrected row with correction set ``C`` (the features the model

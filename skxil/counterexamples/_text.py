@@ -6,7 +6,10 @@ in the explanation. Counterexamples are new strings; the given documents are
 never changed.
 """
 
+from __future__ import annotations
+
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -21,6 +24,11 @@ from ._generator import (
     _check_row_index,
     _context_keywords,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from ..utils._typing import ArrayLike, NDArray, RandomStateLike
 
 __all__ = ["make_text_counterexamples", "TEXT_COUNTEREXAMPLE_STRATEGIES"]
 
@@ -39,18 +47,18 @@ TEXT_COUNTEREXAMPLE_STRATEGIES = ("remove", "randomize", "substitute")
     prefer_skip_nested_validation=True,
 )
 def make_text_counterexamples(
-    documents,
-    y,
-    corrections,
+    documents: Sequence[str],
+    y: ArrayLike,
+    corrections: Sequence,
     *,
-    documents_train,
-    y_train,
-    n_counterexamples=3,
-    strategy="randomize",
-    per_feature=False,
-    row_index=None,
-    random_state=None,
-):
+    documents_train: Sequence[str],
+    y_train: ArrayLike,
+    n_counterexamples: int = 3,
+    strategy: str | Callable = "randomize",
+    per_feature: bool = False,
+    row_index: ArrayLike | None = None,
+    random_state: RandomStateLike = None,
+) -> tuple[NDArray[np.object_], NDArray, NDArray[np.intp]]:
     """Generate counterexamples for documents whose explanation was corrected.
 
     The text counterpart of :func:`make_counterexamples`. For each document

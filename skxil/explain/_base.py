@@ -1,8 +1,15 @@
 """Base class of skxil explainers."""
 
+from __future__ import annotations
+
 from abc import ABCMeta, abstractmethod
+from typing import TYPE_CHECKING, Any
 
 from sklearn.base import BaseEstimator
+
+if TYPE_CHECKING:
+    from ..utils._typing import ArrayLike, MatrixLike
+    from ._explanation import Explanation
 
 
 class BaseExplainer(BaseEstimator, metaclass=ABCMeta):
@@ -22,9 +29,15 @@ class BaseExplainer(BaseEstimator, metaclass=ABCMeta):
     """
 
     @abstractmethod
-    def fit(self, X, y=None, *, feature_names=None):
+    def fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike | None = None,
+        *,
+        feature_names: ArrayLike | None = None,
+    ) -> BaseExplainer:
         """Learn from background data; return self."""
 
     @abstractmethod
-    def explain(self, model, X):
+    def explain(self, model: Any, X: MatrixLike) -> list[Explanation]:
         """Return a list with one Explanation per row of X."""

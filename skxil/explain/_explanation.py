@@ -1,11 +1,19 @@
 """The Explanation object that every skxil explainer returns."""
 
+from __future__ import annotations
+
 import copy
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._stability import Stability
 from ._utils import paired_vectors
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..utils._typing import ArrayLike, NDArray
 
 
 def _names(names, n_features, what):
@@ -157,23 +165,23 @@ class Explanation:
 
     def __init__(
         self,
-        predicted_class,
-        features,
-        weights,
-        n_features_in,
+        predicted_class: Any,
+        features: ArrayLike,
+        weights: ArrayLike,
+        n_features_in: int,
         *,
-        class_index=None,
-        all_feature_names=None,
-        feature_labels=None,
-        proba=None,
-        intercept=None,
-        score=None,
-        shape=None,
-        segments=None,
-        instance=None,
-        tokens=None,
-        stability=None,
-    ):
+        class_index: int | None = None,
+        all_feature_names: ArrayLike | None = None,
+        feature_labels: ArrayLike | None = None,
+        proba: float | None = None,
+        intercept: float | None = None,
+        score: float | None = None,
+        shape: tuple[int, ...] | None = None,
+        segments: ArrayLike | None = None,
+        instance: ArrayLike | None = None,
+        tokens: Sequence[str] | None = None,
+        stability: Stability | None = None,
+    ) -> None:
         features, weights = paired_vectors(
             features, weights, ("features", "weights"), (np.intp, np.float64)
         )
@@ -252,18 +260,18 @@ class Explanation:
         self.stability = stability
 
     @property
-    def text(self):
+    def text(self) -> str | None:
         return None if self.tokens is None else "".join(self.tokens)
 
     @property
-    def feature_names(self):
+    def feature_names(self) -> list[str]:
         """Names of the explaining features (top k), most important first."""
         return [self.all_feature_names[j] for j in self.features]
 
     def _label(self, j):
         return self._labels[j] if self._labels is not None else self.all_feature_names[j]
 
-    def as_list(self, label=None):
+    def as_list(self, label: int | None = None) -> list[tuple[str, float]]:
         """The explanation as ``[(feature label, weight), ...]``, most important first.
 
         A feature reads as its name, or as ``feature_labels`` gave it (e.g.
@@ -282,7 +290,7 @@ class Explanation:
         self._check_label(label)
         return [(self._label(j), float(w)) for j, w in zip(self.features, self.weights)]
 
-    def as_map(self):
+    def as_map(self) -> dict:
         """The explanation as ``{class_index: [(feature index, weight), ...]}``.
 
         Returns
@@ -296,7 +304,7 @@ class Explanation:
             ]
         }
 
-    def as_mask(self):
+    def as_mask(self) -> NDArray[np.bool_]:
         """Boolean mask over all features: True for the explaining features.
 
         Returns
@@ -320,7 +328,7 @@ class Explanation:
                 f"{label}."
             )
 
-    def plot(self, ax=None):
+    def plot(self, ax: Any = None) -> Any:
         """Draw the explanation with matplotlib.
 
         A horizontal bar per feature (most important on top; blue for the

@@ -1,9 +1,11 @@
 """Fast LIME: lime's procedure with numba kernels and one batched model call."""
 
+from __future__ import annotations
+
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from numbers import Integral, Real
-from typing import NamedTuple, Optional
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 import numpy as np
 from joblib import Parallel, cpu_count, delayed, effective_n_jobs
@@ -19,6 +21,10 @@ from ._lime_params import LIME_CONSTRAINTS, share_docstring
 from ._sampling import PackedDesign, unpack_design
 from ._stability import Stability
 from ._utils import _vote, check_predict_proba, predict_proba
+
+if TYPE_CHECKING:
+    from ..utils._typing import ArrayLike, MatrixLike, RandomStateLike
+    from ._explanation import Explanation
 
 _SELECTION = {
     "highest_weights": _kernels.SELECT_HIGHEST_WEIGHTS,
@@ -204,26 +210,26 @@ class FastLimeExplainer(BaseExplainer):
 
     def __init__(
         self,
-        n_features=10,
+        n_features: int = 10,
         *,
-        mode="tabular",
-        n_samples=5000,
-        n_repeats=1,
-        kernel_width=None,
-        feature_selection="highest_weights",
-        n_bootstrap=0,
-        discretize_continuous=True,
-        categorical_features=None,
-        categorical_names=None,
-        shape=None,
-        segments=None,
-        patch_size=None,
-        hide_color=None,
-        max_batch_rows=None,
-        prefetch=True,
-        n_jobs=None,
-        random_state=None,
-    ):
+        mode: str = "tabular",
+        n_samples: int = 5000,
+        n_repeats: int = 1,
+        kernel_width: float | None = None,
+        feature_selection: str = "highest_weights",
+        n_bootstrap: int = 0,
+        discretize_continuous: bool = True,
+        categorical_features: ArrayLike | None = None,
+        categorical_names: dict | None = None,
+        shape: tuple[int, ...] | None = None,
+        segments: ArrayLike | None = None,
+        patch_size: int | tuple[int, int] | None = None,
+        hide_color: float | None = None,
+        max_batch_rows: int | None = None,
+        prefetch: bool = True,
+        n_jobs: int | None = None,
+        random_state: RandomStateLike = None,
+    ) -> None:
         self.n_features = n_features
         self.mode = mode
         self.n_samples = n_samples
@@ -243,7 +249,13 @@ class FastLimeExplainer(BaseExplainer):
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def fit(self, X=None, y=None, *, feature_names=None):
+    def fit(
+        self,
+        X: MatrixLike | None = None,
+        y: ArrayLike | None = None,
+        *,
+        feature_names: ArrayLike | None = None,
+    ) -> FastLimeExplainer:
         """Learn lime's sampling distribution from background data.
 
         Parameters
@@ -275,7 +287,9 @@ class FastLimeExplainer(BaseExplainer):
         _threadpool_controller()
         return self
 
-    def partial_fit(self, X=None, y=None):
+    def partial_fit(
+        self, X: MatrixLike | None = None, y: ArrayLike | None = None
+    ) -> FastLimeExplainer:
         """Add rows to the background data, as if ``fit`` had seen them too.
 
         The background statistics (tabular mode: each feature's sorted
@@ -328,7 +342,7 @@ class FastLimeExplainer(BaseExplainer):
             setattr(self, name, value)
         return self
 
-    def explain(self, model, X):
+    def explain(self, model: Any, X: MatrixLike) -> list[Explanation]:
         """Explain the model's prediction on each row of ``X``.
 
         Parameters

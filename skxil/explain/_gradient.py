@@ -1,8 +1,10 @@
 """Explanations of differentiable models by their input gradients."""
 
+from __future__ import annotations
+
 import copy
 from numbers import Integral
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -28,6 +30,9 @@ from ._explanation import Explanation
 from ._kinds import check_n_features
 from ._linear import _is_passthrough, _linear_parts, _unwrap
 from ._utils import check_feature_names
+
+if TYPE_CHECKING:
+    from ..utils._typing import ArrayLike, MatrixLike
 
 # Largest number of values of one block of densified rows: bounds memory for
 # sparse (or very wide) input while each block is still a few large matmuls.
@@ -189,7 +194,7 @@ def _network(model):
 
 
 @validate_params({"estimator": "no_validation"}, prefer_skip_nested_validation=True)
-def is_differentiable_model(estimator):
+def is_differentiable_model(estimator: Any) -> bool:
     """Whether :class:`GradientExplainer` can explain an estimator.
 
     A fitted estimator qualifies when its input gradients can be read off its
@@ -489,14 +494,27 @@ class GradientExplainer(BaseExplainer):
     # It applies the model's own scalers, so it takes rows as the model does.
     works_on_raw_input = True
 
-    def __init__(self, n_features=10, *, method="gradient", target="log_proba", shape=None):
+    def __init__(
+        self,
+        n_features: int = 10,
+        *,
+        method: str = "gradient",
+        target: str = "log_proba",
+        shape: tuple[int, ...] | None = None,
+    ) -> None:
         self.n_features = n_features
         self.method = method
         self.target = target
         self.shape = shape
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X=None, y=None, *, feature_names=None):
+    def fit(
+        self,
+        X: MatrixLike | None = None,
+        y: ArrayLike | None = None,
+        *,
+        feature_names: ArrayLike | None = None,
+    ) -> GradientExplainer:
         """Remember the number of features and their names.
 
         The gradients need nothing else from background data.
@@ -548,7 +566,7 @@ class GradientExplainer(BaseExplainer):
                 f"{tuple(self.shape)} have {int(np.prod(self.shape))} values per row."
             )
 
-    def explain(self, model, X):
+    def explain(self, model: Any, X: MatrixLike) -> list[Explanation]:
         """Explain the model's prediction on each row of ``X``.
 
         Parameters

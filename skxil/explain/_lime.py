@@ -1,6 +1,9 @@
 """Adapter over lime's tabular and text explainers, with repeat-and-vote."""
 
+from __future__ import annotations
+
 import copy
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -21,6 +24,10 @@ from ._utils import (
     split_document,
     vote,
 )
+
+if TYPE_CHECKING:
+    from ..utils._typing import ArrayLike, MatrixLike, RandomStateLike
+    from ._explanation import Explanation
 
 __all__ = ["LimeExplainer", "vote"]
 
@@ -106,19 +113,19 @@ class LimeExplainer(BaseExplainer):
 
     def __init__(
         self,
-        n_features=10,
+        n_features: int = 10,
         *,
-        mode="tabular",
-        n_samples=5000,
-        n_repeats=1,
-        kernel_width=None,
-        feature_selection="highest_weights",
-        discretize_continuous=True,
-        categorical_features=None,
-        categorical_names=None,
-        n_jobs=None,
-        random_state=None,
-    ):
+        mode: str = "tabular",
+        n_samples: int = 5000,
+        n_repeats: int = 1,
+        kernel_width: float | None = None,
+        feature_selection: str = "highest_weights",
+        discretize_continuous: bool = True,
+        categorical_features: ArrayLike | None = None,
+        categorical_names: dict | None = None,
+        n_jobs: int | None = None,
+        random_state: RandomStateLike = None,
+    ) -> None:
         self.n_features = n_features
         self.mode = mode
         self.n_samples = n_samples
@@ -131,7 +138,13 @@ class LimeExplainer(BaseExplainer):
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def fit(self, X=None, y=None, *, feature_names=None):
+    def fit(
+        self,
+        X: MatrixLike | None = None,
+        y: ArrayLike | None = None,
+        *,
+        feature_names: ArrayLike | None = None,
+    ) -> LimeExplainer:
         """Build lime's explainer on background data.
 
         Parameters
@@ -159,7 +172,7 @@ class LimeExplainer(BaseExplainer):
             setattr(self, name, value)
         return self
 
-    def explain(self, model, X):
+    def explain(self, model: Any, X: MatrixLike) -> list[Explanation]:
         """Explain the model's prediction on each row of ``X``.
 
         Parameters

@@ -1,6 +1,9 @@
 """Exact explanations of linear models: contributions ``coef_ * x``."""
 
+from __future__ import annotations
+
 from numbers import Integral
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import sparse
@@ -26,6 +29,9 @@ from .._frames import frame_labels
 from ..utils._validation import _is_dataframe
 from ._base import BaseExplainer
 from ._explanation import Explanation
+
+if TYPE_CHECKING:
+    from ..utils._typing import ArrayLike, MatrixLike
 
 # Transformers whose output column j depends only on input column j.
 _FEATUREWISE = (
@@ -177,7 +183,7 @@ def _n_in(step):
 
 
 @validate_params({"estimator": "no_validation"}, prefer_skip_nested_validation=True)
-def is_linear_model(estimator):
+def is_linear_model(estimator: Any) -> bool:
     """Whether :class:`LinearExplainer` can explain a fitted estimator.
 
     True for a fitted classifier with ``coef_`` (one row, or one per class),
@@ -286,10 +292,16 @@ class LinearExplainer(BaseExplainer):
     # does (a DataFrame with its dtypes), not numeric codes.
     works_on_raw_input = True
 
-    def __init__(self, n_features=10):
+    def __init__(self, n_features: int = 10) -> None:
         self.n_features = n_features
 
-    def fit(self, X=None, y=None, *, feature_names=None):
+    def fit(
+        self,
+        X: MatrixLike | None = None,
+        y: ArrayLike | None = None,
+        *,
+        feature_names: ArrayLike | None = None,
+    ) -> LinearExplainer:
         """Remember the feature names; a linear explainer learns nothing else.
 
         Parameters
@@ -326,7 +338,7 @@ class LinearExplainer(BaseExplainer):
         self.feature_names_ = feature_names
         return self
 
-    def explain(self, model, X):
+    def explain(self, model: Any, X: MatrixLike) -> list[Explanation]:
         """Explain the linear model's prediction on each row of ``X``.
 
         Parameters

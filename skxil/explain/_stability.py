@@ -1,8 +1,18 @@
 """How stable an explanation is: the spread of its top k over repeated fits."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ._utils import paired_vectors
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..utils._typing import ArrayLike
+    from ._explanation import Explanation
 
 
 class Stability:
@@ -64,7 +74,14 @@ class Stability:
     Stability(score=0.875, agreement=0.75, n_runs=4, method='repeats')
     """
 
-    def __init__(self, frequency, weight_std, agreement, n_runs, method="repeats"):
+    def __init__(
+        self,
+        frequency: ArrayLike,
+        weight_std: ArrayLike,
+        agreement: float,
+        n_runs: int,
+        method: str = "repeats",
+    ) -> None:
         frequency, weight_std = paired_vectors(
             frequency,
             weight_std,
@@ -86,13 +103,15 @@ class Stability:
         self.method = str(method)
 
     @property
-    def score(self):
+    def score(self) -> float:
         if self.frequency.size == 0:
             return 1.0
         return float(self.frequency.mean())
 
     @classmethod
-    def from_runs(cls, features, runs, method="repeats"):
+    def from_runs(
+        cls, features: ArrayLike, runs: Sequence, method: str = "repeats"
+    ) -> Stability:
         """Measure how stable the shown ``features`` are over ``runs``.
 
         Parameters
@@ -133,7 +152,12 @@ class Stability:
         return cls(frequency, weight_std, agreement / len(runs), len(runs), method)
 
     @classmethod
-    def from_explanations(cls, explanation, others, method="committee"):
+    def from_explanations(
+        cls,
+        explanation: Explanation,
+        others: list[Explanation],
+        method: str = "committee",
+    ) -> Stability:
         """Measure how stable ``explanation`` is over other explanations of its row.
 
         For instance the explanations of a committee's members, or of

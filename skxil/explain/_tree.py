@@ -5,7 +5,10 @@ The fitted trees are flattened once per model into the contiguous arrays of
 every tree for a whole batch of rows.
 """
 
+from __future__ import annotations
+
 from numbers import Integral
+from typing import TYPE_CHECKING, Any
 
 import numba
 import numpy as np
@@ -28,6 +31,9 @@ from ._base import BaseExplainer
 from ._explanation import Explanation
 from ._linear import _is_passthrough, _n_in, _owners
 from ._tree_kernels import BLOCK, leaf_weights, rows_shap, rows_shap_parallel
+
+if TYPE_CHECKING:
+    from ..utils._typing import ArrayLike, MatrixLike, NDArray
 
 _FORESTS = (RandomForestClassifier, ExtraTreesClassifier)
 _SUPPORTED = (
@@ -350,7 +356,7 @@ def _tree_parts(model):
 
 
 @validate_params({"estimator": "no_validation"}, prefer_skip_nested_validation=True)
-def is_tree_model(estimator):
+def is_tree_model(estimator: Any) -> bool:
     """Whether :class:`TreeExplainer` can explain an estimator.
 
     True for a decision tree, random forest, extra trees, gradient boosting
@@ -501,7 +507,13 @@ class TreeExplainer(BaseExplainer):
     # does (a DataFrame with its dtypes), not numeric codes.
     works_on_raw_input = True
 
-    def __init__(self, n_features=10, *, shape=None, n_jobs=None):
+    def __init__(
+        self,
+        n_features: int = 10,
+        *,
+        shape: tuple[int, ...] | None = None,
+        n_jobs: int | None = None,
+    ) -> None:
         self.n_features = n_features
         self.shape = shape
         self.n_jobs = n_jobs
@@ -511,7 +523,13 @@ class TreeExplainer(BaseExplainer):
         state.pop("_flat_cache", None)  # rebuilt from the model on demand
         return state
 
-    def fit(self, X=None, y=None, *, feature_names=None):
+    def fit(
+        self,
+        X: MatrixLike | None = None,
+        y: ArrayLike | None = None,
+        *,
+        feature_names: ArrayLike | None = None,
+    ) -> TreeExplainer:
         """Remember the feature names; path-dependent TreeSHAP needs no data.
 
         Parameters
@@ -549,7 +567,7 @@ class TreeExplainer(BaseExplainer):
         self.feature_names_ = feature_names
         return self
 
-    def shap_values(self, model, X):
+    def shap_values(self, model: Any, X: MatrixLike) -> NDArray[np.float64]:
         """SHAP values of every row, per raw feature and model output.
 
         Parameters
@@ -597,7 +615,7 @@ class TreeExplainer(BaseExplainer):
             self._flat_cache = cache
         return cache[2]
 
-    def explain(self, model, X):
+    def explain(self, model: Any, X: MatrixLike) -> list[Explanation]:
         """Explain the tree model's prediction on each row of ``X``.
 
         Parameters

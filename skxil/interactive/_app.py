@@ -7,11 +7,14 @@ a token on every request, a body size limit, and headers that keep the page's
 script the only script.
 """
 
+from __future__ import annotations
+
 import json
 import secrets
 import time
 from importlib import resources
 from numbers import Integral
+from typing import TYPE_CHECKING, Any
 
 try:  # the optional "app" extra; importing skxil must not need it
     from starlette.applications import Starlette
@@ -22,6 +25,9 @@ except ImportError:  # pragma: no cover - exercised without the extra
     Starlette = None
 
 from sklearn.utils._param_validation import Interval, validate_params
+
+if TYPE_CHECKING:
+    from ._session import Session
 
 #: Body size limit of the POST requests, in bytes: an answer is a few hundred.
 MAX_BODY = 16 * 1024
@@ -307,7 +313,9 @@ class _TokenGate:
     },
     prefer_skip_nested_validation=True,
 )
-def make_app(session, *, token=None, max_body=MAX_BODY):
+def make_app(
+    session: Session, *, token: str | None = None, max_body: int = MAX_BODY
+) -> Any:
     """The labelling page and its JSON API as an ASGI app.
 
     Routes: ``GET /`` (the page), ``GET /static/<file>``, ``GET /api/query``,

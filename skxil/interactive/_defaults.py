@@ -1,6 +1,9 @@
 """The learner a labelling session starts with when the caller brings none."""
 
+from __future__ import annotations
+
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import sparse
@@ -16,6 +19,9 @@ from .._caipi import CaipiClassifier
 from .._inputs import is_documents
 from ..utils._validation import _is_dataframe
 
+if TYPE_CHECKING:
+    from ..utils._typing import MatrixLike, RandomStateLike
+
 
 def _is_text_dtype(dtype):
     # pandas 3 reads text as its str dtype, older pandas as object
@@ -26,7 +32,7 @@ def _is_text_dtype(dtype):
     {"frame": [object], "min_tokens": [Interval(Real, 0, None, closed="left")]},
     prefer_skip_nested_validation=True,
 )
-def text_columns(frame, *, min_tokens=5):
+def text_columns(frame: Any, *, min_tokens: float = 5) -> list[str]:
     """The columns of a DataFrame that hold free text rather than categories.
 
     A column holds free text when its dtype is str (or object) and its
@@ -95,7 +101,13 @@ def _frame_encoder(frame, text):
     },
     prefer_skip_nested_validation=True,
 )
-def default_learner(X, *, min_tokens=5, max_iter=1000, random_state=None):
+def default_learner(
+    X: MatrixLike,
+    *,
+    min_tokens: float = 5,
+    max_iter: int = 1000,
+    random_state: RandomStateLike = None,
+) -> CaipiClassifier:
     """A :class:`~skxil.CaipiClassifier` with a logistic model suited to ``X``.
 
     The model is a :class:`~sklearn.linear_model.LogisticRegression` behind

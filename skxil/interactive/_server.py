@@ -1,14 +1,20 @@
 """Run the labelling page on a local port with uvicorn."""
 
+from __future__ import annotations
+
 import socket
 import sys
 import threading
 import webbrowser
 from numbers import Integral
+from typing import TYPE_CHECKING
 
 from sklearn.utils._param_validation import Interval, validate_params
 
 from ._app import MAX_BODY, make_app
+
+if TYPE_CHECKING:
+    from ._session import Session
 
 
 def _bind(host, port):
@@ -54,15 +60,15 @@ def page_url(host, port, token):
     prefer_skip_nested_validation=True,
 )
 def serve(
-    session,
+    session: Session,
     *,
-    host="127.0.0.1",
-    port=8765,
-    token=None,
-    open_browser=False,
-    max_body=MAX_BODY,
-    log_level="warning",
-):
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    token: str | None = None,
+    open_browser: bool = False,
+    max_body: int = MAX_BODY,
+    log_level: str = "warning",
+) -> None:
     """Serve the labelling page for ``session`` until interrupted (Ctrl-C).
 
     Prints the page's address with its token, like Jupyter

@@ -1,5 +1,7 @@
 """Session: a person answers CAIPI queries, every answer journaled first."""
 
+from __future__ import annotations
+
 import contextlib
 import copy
 import inspect
@@ -8,7 +10,7 @@ import secrets
 import threading
 import warnings
 from numbers import Integral
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import joblib
 import numpy as np
@@ -25,6 +27,12 @@ from .._inputs import is_documents
 from ..utils._validation import _is_dataframe
 from ._journal import SCHEMA_VERSION, Event, Journal
 from ._views import Query, json_label
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .._caipi import CaipiClassifier
+    from ..utils._typing import ArrayLike, MatrixLike, PathLike
 
 __all__ = ["InvalidAnswerError", "Session", "StaleQueryError"]
 
@@ -305,10 +313,24 @@ class Session:
         "trusted_modules": ["array-like"],
     }
 
-    def __init__(self, learner, X_pool, path, *, X_init=None, y_init=None,
-                 X_test=None, y_test=None, labels=None, snapshot_every=50,
-                 pool_ids=None, image_shape=None, undo_depth=20, max_features=100,
-                 trusted_modules=()):
+    def __init__(
+        self,
+        learner: CaipiClassifier,
+        X_pool: MatrixLike,
+        path: str | PathLike,
+        *,
+        X_init: MatrixLike | None = None,
+        y_init: ArrayLike | None = None,
+        X_test: MatrixLike | None = None,
+        y_test: ArrayLike | None = None,
+        labels: ArrayLike | None = None,
+        snapshot_every: int | None = 50,
+        pool_ids: ArrayLike | None = None,
+        image_shape: tuple[int, ...] | None = None,
+        undo_depth: int = 20,
+        max_features: int = 100,
+        trusted_modules: Sequence[str] = (),
+    ) -> None:
         validate_parameter_constraints(
             self._parameter_constraints,
             {
@@ -660,16 +682,16 @@ class Session:
 
     # ----------------------------------------------------------- queries
     @property
-    def learner(self):
+    def learner(self) -> CaipiClassifier:
         """The session's learner (do not teach it directly: use :meth:`answer`)."""
         return self._learner
 
     @property
-    def labels(self):
+    def labels(self) -> list:
         """The labels a person may give, as a list."""
         return list(self._labels)
 
-    def next_query(self):
+    def next_query(self) -> Query | None:
         """The row to ask about now, explained; ``None`` when the pool is done.
 
         Returns
@@ -736,7 +758,14 @@ class Session:
         return query
 
     # ----------------------------------------------------------- answers
-    def answer(self, query_id, label, *, ignore=(), focus=()):
+    def answer(
+        self,
+        query_id: str,
+        label: Any,
+        *,
+        ignore: Sequence[int | str] = (),
+        focus: Sequence[int | str] = (),
+    ) -> dict:
         """Answer the current query with a label and, optionally, reasons.
 
         Parameters
@@ -794,7 +823,7 @@ class Session:
                 focus=_teach_features(query, focus),
             )
 
-    def skip(self, query_id):
+    def skip(self, query_id: str) -> dict:
         """Skip the current query: the row is not asked again (until undone).
 
         Parameters
@@ -835,7 +864,7 @@ class Session:
             self._snapshot()
         return self._progress()
 
-    def undo(self):
+    def undo(self) -> dict:
         """Undo the last answer or skip in force; the learner is as before it.
 
         Returns
@@ -885,7 +914,7 @@ class Session:
         return found
 
     # ---------------------------------------------------------- progress
-    def progress(self):
+    def progress(self) -> dict:
         """Counts, test accuracy and history of the session.
 
         Returns
@@ -951,7 +980,7 @@ class Session:
         if self._journal is None:
             raise ValueError(f"This session ({self.path}) is closed.")
 
-    def close(self):
+    def close(self) -> None:
         """Store a final snapshot (unless ``snapshot_every=None``) and close."""
         with self._lock:
             if self._journal is None:

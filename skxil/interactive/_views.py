@@ -5,13 +5,19 @@ str. No HTML is produced, so a page that shows these values as text cannot
 be made to run anything by a cell or a document.
 """
 
+from __future__ import annotations
+
 import math
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import sparse
 
 from ..utils._text import split_document
+
+if TYPE_CHECKING:
+    from ..explain import Explanation
 
 KINDS = ("table", "document", "image")
 
@@ -91,8 +97,19 @@ class Query:
     ['in_explanation', 'index', 'name', 'value', 'weight']
     """
 
-    def __init__(self, *, query_id, index, row, prediction, proba, explanation,
-                 kind, pool_id, context):
+    def __init__(
+        self,
+        *,
+        query_id: str,
+        index: int,
+        row: Any,
+        prediction: Any,
+        proba: dict,
+        explanation: Explanation,
+        kind: str,
+        pool_id: Any,
+        context: Any,
+    ) -> None:
         self.query_id = query_id
         self.index = index
         self.row = row
@@ -104,7 +121,7 @@ class Query:
         # what the view needs from the session, taken when the query was made
         self._context = context
 
-    def to_json(self):
+    def to_json(self) -> dict:
         """The query as a JSON-safe dict (see the user guide for the fields).
 
         Returns

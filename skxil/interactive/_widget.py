@@ -6,9 +6,15 @@ answers it through :func:`~skxil.interactive._app.dispatch`, the same code
 the web app runs, so the page and the widget cannot disagree.
 """
 
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING
 
 from ._app import dispatch, static_text
+
+if TYPE_CHECKING:
+    from ._session import Session
 
 try:  # the optional "widget" extra; importing skxil must not need it
     import anywidget
@@ -19,7 +25,7 @@ except ImportError:  # pragma: no cover - exercised without the extra
 _IMPORT = re.compile(r'^import \{ mount \} from "\./ui\.js";\n', re.MULTILINE)
 
 
-def widget_module():
+def widget_module() -> str:
     """The widget's ES module: ``ui.js`` followed by ``widget.js``'s transport.
 
     anywidget loads one module, so the shared code is inlined in front of
@@ -75,12 +81,12 @@ if anywidget is not None:
         _esm = traitlets.Unicode(widget_module()).tag(sync=True)
         _css = traitlets.Unicode(static_text("app.css")).tag(sync=True)
 
-        def __init__(self, session, **kwargs):
+        def __init__(self, session: Session, **kwargs) -> None:
             super().__init__(**kwargs)
             self.session = session
             self.on_msg(self._on_message)
 
-        def handle(self, content):
+        def handle(self, content: dict) -> dict:
             """The reply to one front-end message ``{id, method, body}``.
 
             Parameters
@@ -105,7 +111,7 @@ else:  # pragma: no cover - exercised without the extra
     class SessionWidget:
         """The labelling page inside a notebook; needs anywidget (``skxil[widget]``)."""
 
-        def __init__(self, session, **kwargs):
+        def __init__(self, session: Session, **kwargs) -> None:
             raise ImportError(
                 "SessionWidget needs anywidget: pip install 'skxil[widget]'."
             )

@@ -3,11 +3,13 @@
 # Authors: The skxil developers
 # License: BSD 3 clause
 
+from __future__ import annotations
+
 import copy
 import warnings
 from itertools import pairwise
 from numbers import Integral, Real
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
@@ -26,6 +28,9 @@ from ._backprop import ACTIVATIONS, forward, loss_and_gradients
 from ._backprop import input_gradients as _input_gradients
 from ._masks import PenaltyMask, check_mask
 from ._optimizers import AdamOptimizer, SGDOptimizer
+
+if TYPE_CHECKING:
+    from ..utils._typing import ArrayLike, MatrixLike, NDArray, RandomStateLike
 
 __all__ = ["RRRClassifier"]
 
@@ -272,29 +277,29 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        hidden_layer_sizes=(50, 30),
-        activation="relu",
+        hidden_layer_sizes: ArrayLike = (50, 30),
+        activation: str = "relu",
         *,
-        solver="adam",
-        penalty=1000.0,
-        alpha=0.0001,
-        batch_size=256,
-        learning_rate_init=0.001,
-        max_iter=64,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-    ):
+        solver: str = "adam",
+        penalty: float = 1000.0,
+        alpha: float = 0.0001,
+        batch_size: int = 256,
+        learning_rate_init: float = 0.001,
+        max_iter: int = 64,
+        shuffle: bool = True,
+        random_state: RandomStateLike = None,
+        tol: float = 1e-4,
+        verbose: bool = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+    ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -318,7 +323,15 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, *, ignore=None, focus=None, sample_weight=None):
+    def fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        *,
+        ignore: MatrixLike | None = None,
+        focus: MatrixLike | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> RRRClassifier:
         """Train the network, penalising the input gradients the masks mark.
 
         Parameters
@@ -360,8 +373,16 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         )
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, *, ignore=None, focus=None,
-                    sample_weight=None):
+    def partial_fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        classes: ArrayLike | None = None,
+        *,
+        ignore: MatrixLike | None = None,
+        focus: MatrixLike | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> RRRClassifier:
         """Train one epoch on the given rows, continuing from the current weights.
 
         For fine-tuning a fitted network with feedback on a few rows, or for
@@ -638,7 +659,9 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         X = self._check_X(X)
         return forward(self.coefs_, self.intercepts_, X, self.activation)[1]
 
-    def score(self, X, y, sample_weight=None):
+    def score(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> float:
         """Mean accuracy on the rows ``X`` with labels ``y``.
 
         Parameters
@@ -659,7 +682,7 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         """
         return super().score(X, y, sample_weight=sample_weight)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: MatrixLike) -> NDArray[np.float64]:
         """Log-probability of each class.
 
         Parameters
@@ -674,7 +697,7 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         """
         return self._log_proba(X)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: MatrixLike) -> NDArray[np.float64]:
         """Probability of each class.
 
         Parameters
@@ -689,7 +712,7 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         """
         return np.exp(self._log_proba(X))
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> NDArray:
         """Most probable class of each row.
 
         Parameters
@@ -705,7 +728,7 @@ class RRRClassifier(ClassifierMixin, BaseEstimator):
         log_proba = self._log_proba(X)  # checks that the model is fitted
         return self.classes_[np.argmax(log_proba, axis=1)]
 
-    def input_gradients(self, X):
+    def input_gradients(self, X: MatrixLike) -> NDArray[np.float64]:
         """Input gradients ``∂ log p_k(x) / ∂x`` of every class.
 
         The explanation RRR constrains. The penalty of :meth:`fit` is on

@@ -3,7 +3,10 @@
 # Authors: The skxil developers
 # License: BSD 3 clause
 
+from __future__ import annotations
+
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -24,6 +27,11 @@ from ._strategies import (
     _pool_size,
     with_ranking_parameters,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..utils._typing import MatrixLike, NDArray, RandomStateLike
 
 __all__ = ["ranked_batch_sampling"]
 
@@ -51,19 +59,19 @@ def _labelled_rows(classifier, X_labelled):
 )
 @with_ranking_parameters
 def ranked_batch_sampling(
-    classifier,
-    X,
-    n_instances=1,
+    classifier: Any,
+    X: MatrixLike,
+    n_instances: int = 1,
     *,
-    metric="euclidean",
-    alpha="auto",
-    n_jobs=None,
-    X_labelled=None,
-    random_tie_break=False,
-    random_state=None,
-    chunk_size=None,
+    metric: str | Callable = "euclidean",
+    alpha: str | float = "auto",
+    n_jobs: int | None = None,
+    X_labelled: MatrixLike | None = None,
+    random_tie_break: bool = False,
+    random_state: RandomStateLike = None,
+    chunk_size: int | None = None,
     **predict_proba_kwargs,
-):
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
     """Query a diverse batch: uncertain rows far from the labelled ones and each other.
 
     Cardoso et al.'s ranked batch-mode sampling, as in modAL's

@@ -13,6 +13,10 @@ know.
 # Authors: The skxil developers
 # License: BSD 3 clause
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 from scipy.special import entr, rel_entr
 from sklearn.exceptions import NotFittedError
@@ -26,6 +30,9 @@ from ._strategies import (
     _row_chunks,
     _select,
 )
+
+if TYPE_CHECKING:
+    from ..utils._typing import MatrixLike, NDArray, RandomStateLike
 
 __all__ = [
     "consensus_entropy",
@@ -232,7 +239,13 @@ def _doc(template, **fields):
     name="vote_entropy",
     returns="Entropy (nats) of the members' votes.",
 )
-def vote_entropy(committee, X, *, chunk_size=None, **predict_kwargs):
+def vote_entropy(
+    committee: Any,
+    X: MatrixLike,
+    *,
+    chunk_size: int | None = None,
+    **predict_kwargs,
+) -> NDArray[np.float64]:
     """Entropy of the distribution of the committee's votes for each row.
 
     The vote distribution of a row is the fraction of members predicting each
@@ -257,7 +270,13 @@ def vote_entropy(committee, X, *, chunk_size=None, **predict_kwargs):
     name="consensus_entropy",
     returns="Entropy (nats) of the members' mean class probabilities.",
 )
-def consensus_entropy(committee, X, *, chunk_size=None, **predict_proba_kwargs):
+def consensus_entropy(
+    committee: Any,
+    X: MatrixLike,
+    *,
+    chunk_size: int | None = None,
+    **predict_proba_kwargs,
+) -> NDArray[np.float64]:
     """Entropy of the committee's consensus (mean) class probabilities for each row.
 
     As modAL's ``consensus_entropy``.
@@ -283,7 +302,13 @@ def consensus_entropy(committee, X, *, chunk_size=None, **predict_proba_kwargs):
     name="max_disagreement",
     returns="Largest KL divergence (nats) of a member from the consensus.",
 )
-def max_disagreement(committee, X, *, chunk_size=None, **predict_proba_kwargs):
+def max_disagreement(
+    committee: Any,
+    X: MatrixLike,
+    *,
+    chunk_size: int | None = None,
+    **predict_proba_kwargs,
+) -> NDArray[np.float64]:
     """Largest Kullback-Leibler divergence of a member from the consensus, per row.
 
     The consensus is the mean of the members' class probabilities; as modAL's
@@ -332,15 +357,15 @@ def _query(
 @validate_params(_SAMPLING_CONSTRAINTS, prefer_skip_nested_validation=False)
 @_doc(_SAMPLING_DOC, method="predict", returns="Vote entropy of the queried rows.")
 def vote_entropy_sampling(
-    committee,
-    X,
-    n_instances=1,
+    committee: Any,
+    X: MatrixLike,
+    n_instances: int = 1,
     *,
-    random_tie_break=False,
-    random_state=None,
-    chunk_size=None,
+    random_tie_break: bool = False,
+    random_state: RandomStateLike = None,
+    chunk_size: int | None = None,
     **predict_kwargs,
-):
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
     """Query the rows whose votes are the most split across the committee.
 
     See :func:`vote_entropy` for the score.
@@ -379,15 +404,15 @@ def vote_entropy_sampling(
     returns="Consensus entropy of the queried rows.",
 )
 def consensus_entropy_sampling(
-    committee,
-    X,
-    n_instances=1,
+    committee: Any,
+    X: MatrixLike,
+    n_instances: int = 1,
     *,
-    random_tie_break=False,
-    random_state=None,
-    chunk_size=None,
+    random_tie_break: bool = False,
+    random_state: RandomStateLike = None,
+    chunk_size: int | None = None,
     **predict_proba_kwargs,
-):
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
     """Query the rows whose consensus class probabilities have the largest entropy.
 
     See :func:`consensus_entropy` for the score.
@@ -426,15 +451,15 @@ def consensus_entropy_sampling(
     returns="Max disagreement of the queried rows.",
 )
 def max_disagreement_sampling(
-    committee,
-    X,
-    n_instances=1,
+    committee: Any,
+    X: MatrixLike,
+    n_instances: int = 1,
     *,
-    random_tie_break=False,
-    random_state=None,
-    chunk_size=None,
+    random_tie_break: bool = False,
+    random_state: RandomStateLike = None,
+    chunk_size: int | None = None,
     **predict_proba_kwargs,
-):
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
     """Query the rows on which some member disagrees most with the consensus.
 
     See :func:`max_disagreement` for the score.

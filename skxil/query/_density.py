@@ -3,7 +3,10 @@
 # Authors: The skxil developers
 # License: BSD 3 clause
 
+from __future__ import annotations
+
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 from sklearn.utils._param_validation import Interval, validate_params
 
@@ -18,6 +21,13 @@ from ._strategies import (
     with_ranking_parameters,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import numpy as np
+
+    from ..utils._typing import MatrixLike, NDArray, RandomStateLike
+
 __all__ = ["density_weighted_sampling", "information_density"]
 
 
@@ -29,7 +39,12 @@ __all__ = ["density_weighted_sampling", "information_density"]
     },
     prefer_skip_nested_validation=True,
 )
-def information_density(X, metric="euclidean", *, n_jobs=None):
+def information_density(
+    X: MatrixLike,
+    metric: str | Callable = "euclidean",
+    *,
+    n_jobs: int | None = None,
+) -> NDArray[np.float64]:
     """Mean similarity of each row to all rows of ``X``.
 
     The similarity of two rows at distance ``d`` is ``1 / (1 + d)``, so the
@@ -87,18 +102,18 @@ def information_density(X, metric="euclidean", *, n_jobs=None):
 )
 @with_ranking_parameters
 def density_weighted_sampling(
-    classifier,
-    X,
-    n_instances=1,
+    classifier: Any,
+    X: MatrixLike,
+    n_instances: int = 1,
     *,
-    beta=1,
-    metric="cosine",
-    n_jobs=None,
-    random_tie_break=False,
-    random_state=None,
-    chunk_size=None,
+    beta: float = 1,
+    metric: str | Callable = "cosine",
+    n_jobs: int | None = None,
+    random_tie_break: bool = False,
+    random_state: RandomStateLike = None,
+    chunk_size: int | None = None,
     **predict_proba_kwargs,
-):
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
     """Query uncertain rows that are representative of the pool.
 
     Settles and Craven's information-density framework: the score of a row is

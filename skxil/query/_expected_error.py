@@ -5,7 +5,10 @@
 ``random_state`` and the labelled rows of a :class:`~skxil.CaipiClassifier`.
 """
 
+from __future__ import annotations
+
 from numbers import Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.base import clone
@@ -24,6 +27,9 @@ from ._strategies import (
     _uncertainty,
     with_ranking_parameters,
 )
+
+if TYPE_CHECKING:
+    from ..utils._typing import ArrayLike, MatrixLike, NDArray, RandomStateLike
 
 _LOSSES = {"binary": _uncertainty, "log": _entropy}
 
@@ -65,18 +71,18 @@ def _training_data(classifier, X_labelled, y_labelled):
 )
 @with_ranking_parameters
 def expected_error_reduction(
-    classifier,
-    X,
-    n_instances=1,
+    classifier: Any,
+    X: MatrixLike,
+    n_instances: int = 1,
     *,
-    loss="binary",
-    p_subsample=1.0,
-    X_labelled=None,
-    y_labelled=None,
-    random_tie_break=False,
-    random_state=None,
-    chunk_size=None,
-):
+    loss: str = "binary",
+    p_subsample: float = 1.0,
+    X_labelled: MatrixLike | None = None,
+    y_labelled: ArrayLike | None = None,
+    random_tie_break: bool = False,
+    random_state: RandomStateLike = None,
+    chunk_size: int | None = None,
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
     """Query the rows whose label is expected to reduce the pool's error most.
 
     Roy and McCallum's expected error reduction, as in modAL's

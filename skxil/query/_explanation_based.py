@@ -20,7 +20,10 @@ References
 # Authors: The skxil developers
 # License: BSD 3 clause
 
+from __future__ import annotations
+
 from numbers import Integral
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import sparse
@@ -31,6 +34,9 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 
 from ..utils._validation import _is_dataframe
 from ._strategies import _check_n_instances, _pool_size, uncertainty_sampling
+
+if TYPE_CHECKING:
+    from ..utils._typing import MatrixLike, NDArray, RandomStateLike
 
 __all__ = ["explanation_pair_sampling", "wrong_reason_sampling"]
 
@@ -234,15 +240,15 @@ _PAIR_CONSTRAINTS = {
 
 @validate_params(_PAIR_CONSTRAINTS, prefer_skip_nested_validation=False)
 def explanation_pair_sampling(
-    classifier,
-    X,
-    n_instances=1,
+    classifier: Any,
+    X: MatrixLike,
+    n_instances: int = 1,
     *,
-    n_explained=100,
-    n_retrieved=None,
-    similarity="dot",
-    random_state=None,
-):
+    n_explained: int = 100,
+    n_retrieved: int | None = None,
+    similarity: str = "dot",
+    random_state: RandomStateLike = None,
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
     """Query pool rows near pairs with similar explanations but different predictions.
 
     A simulation of the practitioner of Nguyen and Ghose [1]_: explain a
@@ -464,8 +470,13 @@ _WRONG_CONSTRAINTS = {
 
 @validate_params(_WRONG_CONSTRAINTS, prefer_skip_nested_validation=False)
 def wrong_reason_sampling(
-    classifier, X, n_instances=1, *, n_explained=None, random_state=None
-):
+    classifier: Any,
+    X: MatrixLike,
+    n_instances: int = 1,
+    *,
+    n_explained: int | None = None,
+    random_state: RandomStateLike = None,
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
     """Query the rows whose explanations rely on features corrected before.
 
     The features the user has corrected (the features the model relied on for

@@ -9,9 +9,12 @@ skxil's :class:`~skxil.CaipiClassifier` alike.
 # Authors: The skxil developers
 # License: BSD 3 clause
 
+from __future__ import annotations
+
 from collections import namedtuple
 from functools import partial
 from numbers import Integral
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.special import entr
@@ -32,6 +35,9 @@ from ._pool import (  # noqa: F401
     pool_size,
     rank_pool,
 )
+
+if TYPE_CHECKING:
+    from ..utils._typing import MatrixLike, NDArray, RandomStateLike
 
 __all__ = [
     "entropy_sampling",
@@ -158,15 +164,15 @@ def _with_pool_parameters(func):
 @validate_params(_PROBA_CONSTRAINTS, prefer_skip_nested_validation=False)
 @_with_pool_parameters
 def uncertainty_sampling(
-    classifier,
-    X,
-    n_instances=1,
+    classifier: Any,
+    X: MatrixLike,
+    n_instances: int = 1,
     *,
-    random_tie_break=False,
-    random_state=None,
-    chunk_size=None,
+    random_tie_break: bool = False,
+    random_state: RandomStateLike = None,
+    chunk_size: int | None = None,
     **predict_proba_kwargs,
-):
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
     """Query the rows whose most probable class is the least probable.
 
     The score of a row is its classification uncertainty
@@ -225,15 +231,15 @@ def uncertainty_sampling(
 @validate_params(_PROBA_CONSTRAINTS, prefer_skip_nested_validation=False)
 @_with_pool_parameters
 def margin_sampling(
-    classifier,
-    X,
-    n_instances=1,
+    classifier: Any,
+    X: MatrixLike,
+    n_instances: int = 1,
     *,
-    random_tie_break=False,
-    random_state=None,
-    chunk_size=None,
+    random_tie_break: bool = False,
+    random_state: RandomStateLike = None,
+    chunk_size: int | None = None,
     **predict_proba_kwargs,
-):
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
     """Query the rows with the smallest margin between the two likeliest classes.
 
     The score of a row is ``P(y = k1 | x) - P(y = k2 | x)`` where ``k1`` and
@@ -293,15 +299,15 @@ def margin_sampling(
 @validate_params(_PROBA_CONSTRAINTS, prefer_skip_nested_validation=False)
 @_with_pool_parameters
 def entropy_sampling(
-    classifier,
-    X,
-    n_instances=1,
+    classifier: Any,
+    X: MatrixLike,
+    n_instances: int = 1,
     *,
-    random_tie_break=False,
-    random_state=None,
-    chunk_size=None,
+    random_tie_break: bool = False,
+    random_state: RandomStateLike = None,
+    chunk_size: int | None = None,
     **predict_proba_kwargs,
-):
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
     """Query the rows whose predicted class distribution has the largest entropy.
 
     The score of a row is the Shannon entropy (natural logarithm)
@@ -360,7 +366,13 @@ def entropy_sampling(
 
 
 @validate_params(_CONSTRAINTS, prefer_skip_nested_validation=True)
-def random_sampling(classifier, X, n_instances=1, *, random_state=None):
+def random_sampling(
+    classifier: Any,
+    X: MatrixLike,
+    n_instances: int = 1,
+    *,
+    random_state: RandomStateLike = None,
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
     """Query rows uniformly at random, without replacement.
 
     The baseline strategy: the classifier is not consulted (it may be
@@ -471,7 +483,14 @@ def _correction_counts(classifier):
     },
     prefer_skip_nested_validation=False,
 )
-def score_pool(classifier, X, *, score="uncertainty", chunk_size=None, **kwargs):
+def score_pool(
+    classifier: Any,
+    X: MatrixLike,
+    *,
+    score: str = "uncertainty",
+    chunk_size: int | None = None,
+    **kwargs,
+) -> Any:
     """Score every row of a pool, lazily and block by block for a dask pool.
 
     The per-row scores the query strategies rank by, the class probabilities

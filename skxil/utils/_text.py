@@ -7,17 +7,23 @@ that are not letters, digits or underscores), and words are compared exactly,
 case included, as ``LimeTextExplainer`` does.
 """
 
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.utils._param_validation import validate_params
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 # lime's default split expression for text (LimeTextExplainer, IndexedString)
 WORD_SPLIT = r"\W+"
 _SEPARATOR = re.compile(WORD_SPLIT)
 
 
-def check_documents(X, what="Text explainers"):
+def check_documents(X: Any, what: str = "Text explainers") -> list[str]:
     """A list of str from a 1-D sequence of documents."""
     if isinstance(X, (str, bytes)):
         raise TypeError(
@@ -38,7 +44,7 @@ def check_documents(X, what="Text explainers"):
     return docs
 
 
-def split_document(text, split_expression=WORD_SPLIT):
+def split_document(text: str, split_expression: str = WORD_SPLIT) -> list[str]:
     """Cut a document into words and separators, as lime's ``IndexedString``.
 
     Parameters
@@ -73,7 +79,7 @@ def split_document(text, split_expression=WORD_SPLIT):
 
 
 @validate_params({"text": [str]}, prefer_skip_nested_validation=True)
-def document_words(text):
+def document_words(text: str) -> list[str]:
     """The distinct words of a document, in order of first occurrence.
 
     These are the features of a text explanation (its ``feature_names``) and
@@ -99,7 +105,7 @@ def document_words(text):
     return split_document(text)[2]
 
 
-def is_word(word):
+def is_word(word: Any) -> bool:
     """True when ``word`` is one non-empty word under the ``\\W+`` split."""
     return isinstance(word, str) and word != "" and _SEPARATOR.search(word) is None
 
@@ -113,7 +119,9 @@ def is_word(word):
     },
     prefer_skip_nested_validation=True,
 )
-def check_text_corrections(corrections, documents):
+def check_text_corrections(
+    corrections: Sequence | None, documents: Sequence[str]
+) -> list[list[str]]:
     """Turn corrections of documents into the corrected words of each one.
 
     Parameters

@@ -1,12 +1,18 @@
 """Validation of correction sets and other inputs shared across skxil."""
 
+from __future__ import annotations
+
 import sys
 import warnings
 from numbers import Integral
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import sparse
 from sklearn.utils._param_validation import Interval, validate_params
+
+if TYPE_CHECKING:
+    from ._typing import ArrayLike
 
 
 def external_stacklevel():
@@ -73,14 +79,14 @@ def _is_dataframe(X):
     prefer_skip_nested_validation=True,
 )
 def check_corrections(
-    corrections,
-    n_samples,
-    n_features,
-    feature_names=None,
+    corrections: Any,
+    n_samples: int,
+    n_features: int,
+    feature_names: ArrayLike | None = None,
     *,
-    accept_sparse=False,
-    name="corrections",
-):
+    accept_sparse: bool = False,
+    name: str = "corrections",
+) -> Any:
     """Turn user-given correction sets into a boolean mask.
 
     A correction set names the features that the model relies on but should
