@@ -29,7 +29,7 @@ from ._base import BaseExplainer
 from ._explanation import Explanation
 from ._kinds import check_n_features
 from ._linear import _is_passthrough, _linear_parts, _unwrap
-from ._utils import check_feature_names
+from ._utils import background_features
 
 if TYPE_CHECKING:
     from ..utils._typing import ArrayLike, MatrixLike
@@ -539,13 +539,7 @@ class GradientExplainer(BaseExplainer):
             The fitted explainer.
         """
         self._check_shape()
-        if feature_names is None and _is_dataframe(X):
-            feature_names = list(X.columns)
-        n_features = None if X is None else X.shape[1]
-        if feature_names is not None:
-            feature_names = check_feature_names(
-                feature_names, len(feature_names) if X is None else n_features
-            )
+        n_features, feature_names = background_features(X, feature_names)
         if n_features is not None:
             self._check_image_size(n_features)
         self.n_features_in_ = n_features

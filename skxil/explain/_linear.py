@@ -29,6 +29,7 @@ from .._frames import frame_labels
 from ..utils._validation import _is_dataframe
 from ._base import BaseExplainer
 from ._explanation import Explanation
+from ._utils import background_features
 
 if TYPE_CHECKING:
     from ..utils._typing import ArrayLike, MatrixLike
@@ -324,18 +325,9 @@ class LinearExplainer(BaseExplainer):
             The fitted explainer.
         """
         self._validate_params()
-        if feature_names is None and _is_dataframe(X):
-            feature_names = list(X.columns)
-        if X is not None:
-            self.n_features_in_ = X.shape[1]
-        if feature_names is not None:
-            feature_names = [str(name) for name in feature_names]
-            if X is not None and len(feature_names) != X.shape[1]:
-                raise ValueError(
-                    f"feature_names has {len(feature_names)} entries but X has "
-                    f"{X.shape[1]} features."
-                )
-        self.feature_names_ = feature_names
+        n_features, self.feature_names_ = background_features(X, feature_names)
+        if n_features is not None:
+            self.n_features_in_ = n_features
         return self
 
     def explain(self, model: Any, X: MatrixLike) -> list[Explanation]:

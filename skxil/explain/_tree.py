@@ -31,6 +31,7 @@ from ._base import BaseExplainer
 from ._explanation import Explanation
 from ._linear import _is_passthrough, _n_in, _owners
 from ._tree_kernels import BLOCK, leaf_weights, rows_shap, rows_shap_parallel
+from ._utils import background_features
 
 if TYPE_CHECKING:
     from ..utils._typing import ArrayLike, MatrixLike, NDArray
@@ -552,19 +553,11 @@ class TreeExplainer(BaseExplainer):
             The fitted explainer.
         """
         self._validate_params()
-        if feature_names is None and _is_dataframe(X):
-            feature_names = list(X.columns)
-        if X is not None:
-            X = _rows(X)
-            self.n_features_in_ = X.shape[1]
-        if feature_names is not None:
-            feature_names = [str(name) for name in feature_names]
-            if X is not None and len(feature_names) != X.shape[1]:
-                raise ValueError(
-                    f"feature_names has {len(feature_names)} entries but X has "
-                    f"{X.shape[1]} features."
-                )
-        self.feature_names_ = feature_names
+        n_features, self.feature_names_ = background_features(
+            None if X is None else _rows(X), feature_names
+        )
+        if n_features is not None:
+            self.n_features_in_ = n_features
         return self
 
     def shap_values(self, model: Any, X: MatrixLike) -> NDArray[np.float64]:

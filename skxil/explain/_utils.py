@@ -37,6 +37,23 @@ def check_feature_names(feature_names, n_features):
     return feature_names
 
 
+def background_features(X, feature_names):
+    """``(n_features, feature_names)`` of background rows, for an explainer's fit.
+
+    ``n_features`` is None without ``X``; the names (a list of str, checked
+    against ``X``) come from a DataFrame's columns when not given, and are
+    None when neither gives them.
+    """
+    if feature_names is None and _is_dataframe(X):
+        feature_names = list(X.columns)
+    n_features = None if X is None else X.shape[1]
+    if feature_names is not None:
+        feature_names = check_feature_names(
+            feature_names, len(feature_names) if n_features is None else n_features
+        )
+    return n_features, feature_names
+
+
 def check_predict_proba(model, name="LIME"):
     if not hasattr(model, "predict_proba"):
         raise TypeError(
