@@ -272,6 +272,17 @@ class TrainingSet:
     origin : ndarray of shape (n_real + n_ce,)
         ``-1`` for a real row, else the index of the real row that the
         counterexample was made from.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy import sparse
+    >>> from skxil import TrainingSet
+    >>> ts = TrainingSet(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([0, 1]))
+    >>> ts = ts.add_counterexamples(np.array([[1.0, 9.0]]), np.array([0]), [0])
+    >>> ts = ts.with_masks([0], sparse.csr_matrix([[False, True]]), None)
+    >>> ts.origin.tolist(), ts.masks()["ignore"].toarray().tolist()
+    ([-1, -1, 0], [[False, True], [False, False], [False, True]])
     """
 
     # Defaults for training sets pickled before masks existed.
