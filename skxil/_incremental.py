@@ -17,7 +17,6 @@ from sklearn.ensemble import BaseEnsemble
 from sklearn.pipeline import Pipeline
 
 from ._loss_feedback import MASK_PARAMS
-from ._training_set import take_rows
 
 
 def _final(estimator):
@@ -72,17 +71,16 @@ def partial_update(estimator, training_set, fitted_rows, update):
     rows = np.concatenate([new, np.sort(replay)]).astype(np.intp)
     estimator = copy.deepcopy(estimator)
     final = _final(estimator)
-    X = take_rows(training_set.X, rows)
+    X, y, masks = training_set.take(rows)
     if isinstance(estimator, Pipeline) and len(estimator) > 1:
         X = estimator[:-1].transform(X)
     params = {"classes": update["classes"]}
     if update["weight"] is not None:
         params["sample_weight"] = update["weight"][rows]
-    masks = training_set.masks()
     for name in MASK_PARAMS:
         if name in masks and _takes(final.partial_fit, name):
-            params[name] = masks[name][rows]
-    final.partial_fit(X, training_set.y[rows], **params)
+            params[name] = masks[name]
+    final.partial_fit(X, y, **params)
     return estimator
 
 

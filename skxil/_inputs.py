@@ -195,11 +195,14 @@ class _Input:
     @staticmethod
     def _outside_focus(keep, X_rows):
         """Every feature outside the focus set, on the rows that have one."""
-        has_focus = np.diff(keep.indptr) > 0
-        outside = np.zeros(keep.shape, dtype=bool)
-        outside[has_focus] = True
-        outside[keep.nonzero()] = False
-        return sparse.csr_matrix(outside)
+        rows = np.flatnonzero(np.diff(keep.indptr) > 0)
+        # dense only over the rows with a focus set: most fits have none
+        outside = sparse.csr_matrix(~keep[rows].toarray())
+        place = sparse.csr_matrix(
+            (np.ones(rows.size, dtype=bool), (rows, np.arange(rows.size))),
+            shape=(keep.shape[0], rows.size),
+        )
+        return sparse.csr_matrix(place @ outside, dtype=bool)
 
     def default_explainer(self, name, estimator):
         """The explainer a string shortcut stands for, unfitted."""

@@ -460,6 +460,40 @@ class TrainingSet:
             masks[name] = mask
         return masks
 
+    def take(self, positions):
+        """Rows ``positions`` of :attr:`X`, their labels and masks, without building X.
+
+        Parameters
+        ----------
+        positions : array-like of int
+            Positions in :attr:`X` (real rows first, then counterexamples).
+
+        Returns
+        -------
+        X, y : the rows (same container as :attr:`X`) and their labels.
+        masks : dict
+            The rows of :meth:`masks`.
+        """
+        positions = np.asarray(positions, dtype=np.intp)
+        is_ce = positions >= self.n_real
+        real, ce = positions[~is_ce], positions[is_ce] - self.n_real
+        # gather each part, then undo the grouping so the order is ``positions``
+        X = concat_rows(
+            take_rows(self.X_real, real) if real.size or not ce.size else None,
+            take_rows(self.X_ce, ce) if ce.size else None,
+        )
+        order = np.argsort(np.argsort(is_ce, kind="stable"), kind="stable")
+        X = take_rows(X, order)
+        y = np.concatenate([self.y_real[real], self.y_ce[ce]])[order]
+        owner = positions.copy()  # a counterexample carries its source's masks
+        owner[is_ce] = self.source[ce]
+        masks = {}
+        for name in ("ignore", "focus"):
+            mask = getattr(self, name)
+            if mask is not None and mask.nnz:
+                masks[name] = mask[owner]
+        return X, y, masks
+
     def _replace(self, **changes):
         """A copy with some fields replaced (a TrainingSet is immutable)."""
         fields = dict(

@@ -4,6 +4,7 @@ import itertools
 import pickle
 
 import numpy as np
+import pytest
 from scipy import sparse
 
 from skxil import TrainingSet
@@ -67,3 +68,32 @@ def test_pickles_leave_the_statistics_out():
     back = pickle.loads(pickle.dumps(ts))
     assert back._rows._columns is None and back._rows.lineage == ()
     np.testing.assert_array_equal(back.X_real, ts.X_real)
+
+
+@pytest.mark.parametrize("frame", [False, True])
+def test_take_equals_indexing_the_built_rows(frame):
+    from scipy import sparse as sp
+
+    from skxil._training_set import TrainingSet, take_rows
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(6, 3))
+    if frame:
+        pd = pytest.importorskip("pandas")
+        X = pd.DataFrame(X, columns=["a", "b", "c"])
+    ts = TrainingSet(X, np.arange(6) % 2)
+    X_ce = take_rows(X, [1, 1, 4])
+    ts = ts.add_counterexamples(X_ce, np.array([1, 1, 0]), [1, 1, 4])
+    ts = ts.with_masks([1, 4], sp.csr_matrix([[1, 0, 0], [0, 0, 1]], dtype=bool), None)
+    positions = [7, 0, 8, 3, 6, 1]
+    X_got, y_got, masks = ts.take(positions)
+    expected = take_rows(ts.X, positions)
+    if frame:
+        assert X_got.equals(expected)
+    else:
+        np.testing.assert_array_equal(X_got, expected)
+    np.testing.assert_array_equal(y_got, ts.y[positions])
+    np.testing.assert_array_equal(
+        masks["ignore"].toarray(), ts.masks()["ignore"][positions].toarray()
+    )
+    assert "focus" not in masks
