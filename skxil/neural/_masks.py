@@ -79,10 +79,12 @@ class PenaltyMask:
             any_focus = self.has_focus & (n_focus < n_features)
         parts = [p for p in (any_ignore, any_focus) if p is not None]
         self.rows = np.logical_or.reduce(parts) if parts else None
+        # computed once: batch() asks on every mini-batch
+        self._empty = self.rows is None or not self.rows.any()
 
     @property
     def empty(self):
-        return self.rows is None or not self.rows.any()
+        return self._empty
 
     def batch(self, index):
         """Dense boolean mask of the rows ``index``, or None if none is penalised."""
