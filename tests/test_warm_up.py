@@ -7,13 +7,18 @@ from scipy import sparse
 from skxil._warm_up import warm_up_kernels
 
 
-def test_warms_up_on_numeric_rows_without_changing_them():
+def test_warms_up_on_numeric_rows_without_changing_them(monkeypatch):
+    import skxil._warm_up
+
+    # a fresh process's state: no dtype loaded yet, so the kernels really run
+    monkeypatch.setattr(skxil._warm_up, "_LOADED", set())
     for X in (
         np.array([[1, 2], [1, 5]], dtype=np.uint8),
         np.random.default_rng(0).normal(size=(5, 3)),
     ):
         before = X.copy()
         assert warm_up_kernels(X) is True
+        assert X.dtype.str in skxil._warm_up._LOADED
         np.testing.assert_array_equal(X, before)
 
 
@@ -30,10 +35,11 @@ def test_every_numba_kernel_is_cached_on_disk():
 
     from skxil.counterexamples import _kernels as counterexample_kernels
     from skxil.explain import _kernels as explain_kernels
+    from skxil.explain import _tree_kernels as tree_kernels
 
     kernels = [
         (module.__name__, name, obj)
-        for module in (explain_kernels, counterexample_kernels)
+        for module in (explain_kernels, counterexample_kernels, tree_kernels)
         for name, obj in vars(module).items()
         if isinstance(obj, CPUDispatcher)
     ]

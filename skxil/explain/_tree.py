@@ -560,7 +560,7 @@ class TreeExplainer(BaseExplainer):
             self.n_features_in_ = n_features
         return self
 
-    def shap_values(self, model: Any, X: MatrixLike) -> NDArray[np.float64]:
+    def shap_values(self, model: Any, X: MatrixLike) -> tuple[NDArray, NDArray]:
         """SHAP values of every row, per raw feature and model output.
 
         Parameters
