@@ -1,10 +1,12 @@
-"""Load the numba kernels of a round before the person waits for one.
+"""Load the counterexample kernels of a round before the person waits for one.
 
 The first call of a numba kernel in a process initialises numba and loads
 the kernel from its cache (or compiles it): a few hundred ms that would
-otherwise land on the first ``teach`` or ``explain``. :func:`warm_up_kernels`
-makes those first calls on two rows of the learner's own training data, so
-the kernels are loaded for the types the round will use.
+otherwise land on the first ``teach``. :func:`warm_up_kernels` makes those
+first calls on two rows of the learner's own training data, so the kernels
+are loaded for the types the round will use. (The explainers load theirs in
+their own ``fit``: :meth:`FastLimeExplainer.fit
+<skxil.explain.FastLimeExplainer.fit>` explains a stand-in model once.)
 """
 
 import numpy as np
@@ -16,17 +18,8 @@ from scipy import sparse
 _LOADED = set()
 
 
-class _Constant:
-    """A model that predicts 1/2 for both classes."""
-
-    classes_ = np.array([0, 1])
-
-    def predict_proba(self, X):
-        return np.full((X.shape[0], 2), 0.5)
-
-
 def warm_up_kernels(X):
-    """Call the counterexample and fast LIME kernels once on rows like ``X``.
+    """Call the counterexample kernels once on rows like ``X``.
 
     Parameters
     ----------
@@ -47,7 +40,6 @@ def warm_up_kernels(X):
     True
     """
     from .counterexamples import make_counterexamples
-    from .explain import FastLimeExplainer
 
     if sparse.issparse(X) or not isinstance(X, np.ndarray) or X.ndim != 2:
         return False
@@ -64,7 +56,5 @@ def warm_up_kernels(X):
             rows, y, corrections, X_train=rows, y_train=y,
             n_counterexamples=1, strategy=strategy, random_state=0,
         )
-    explainer = FastLimeExplainer(n_features=1, n_samples=16, random_state=0)
-    explainer.fit(rows.astype(np.float64)).explain(_Constant(), rows[:1])
     _LOADED.add(X.dtype.str)
     return True

@@ -11,7 +11,7 @@ import numpy as np
 from joblib import Parallel, cpu_count, delayed, effective_n_jobs
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _num_samples, check_is_fitted
 from threadpoolctl import ThreadpoolController
 
 from . import _kernels
@@ -285,7 +285,28 @@ class FastLimeExplainer(BaseExplainer):
             setattr(self, name, value)
         # built here, not in the first explain call that needs it (12-17 ms)
         _threadpool_controller()
+        self._load_kernels(X)
         return self
+
+    def _load_kernels(self, X):
+        """Explain one background row of a stand-in model on a few samples.
+
+        The first call of a numba kernel in a process loads it from numba's
+        cache (or compiles it); done here, that cost lands on ``fit`` instead
+        of on the first :meth:`explain`, which a person waits for. The call
+        runs the kernels of this explainer's settings and kind of input, with
+        fixed seeds: ``random_state`` is not drawn from.
+        """
+        rows = self._kind.warm_up_rows(X)
+        if rows is None:
+            return
+        instances, columns = self._kind.check_instances(rows)
+        settings = self._block_settings(columns, 1)
+        settings = settings._replace(
+            fit=settings.fit._replace(n_samples=_WARM_UP_SAMPLES), prefetch=False
+        )
+        seeds = np.arange(self.n_repeats, dtype=np.int64).reshape(1, -1)
+        _explain_rows(self.sampler_, _StandIn(), instances[:1], seeds, settings)
 
     def partial_fit(
         self, X: MatrixLike | None = None, y: ArrayLike | None = None
@@ -441,6 +462,22 @@ class FastLimeExplainer(BaseExplainer):
             score=score,
             stability=stability,
         )
+
+
+#: Samples per unit of the call that loads the kernels at ``fit``: enough for
+#: every surrogate kernel to run, few enough to cost under a millisecond.
+_WARM_UP_SAMPLES = 32
+
+
+class _StandIn:
+    """A binary model whose probabilities vary over the samples (so that the
+    surrogates are fitted), whatever the kind of input."""
+
+    classes_ = np.array([0, 1])
+
+    def predict_proba(self, Z):
+        p = np.linspace(0.2, 0.8, _num_samples(Z))
+        return np.column_stack([p, 1.0 - p])
 
 
 _THREADPOOL_CONTROLLER = None

@@ -13,6 +13,7 @@ lime) extend those of this module.
 
 import numpy as np
 from scipy import sparse
+from sklearn.utils.validation import _num_samples
 
 from ..utils._validation import _is_dataframe
 from ._explanation import Explanation
@@ -115,6 +116,11 @@ class _Kind:
         """The rows to explain as the sampler takes them, and the DataFrame
         columns of the model input (or None)."""
         raise NotImplementedError
+
+    def warm_up_rows(self, X):
+        """One row like those to explain, from the background data ``X`` given
+        to ``fit`` (None when there is none to take)."""
+        return None if X is None or _num_samples(X) == 0 else X[:1]
 
     def explanation(self, instance, predicted, features, weights, **common):
         """The Explanation of one prepared row from its surrogate."""
@@ -292,6 +298,9 @@ class Documents(_Kind):
     def check_instances(self, X):
         return [TextSampler.prepare(doc) for doc in check_documents(X)], None
 
+    def warm_up_rows(self, X):
+        return ["two words"]  # fit ignores X in text mode
+
     def explanation(self, instance, predicted, features, weights, **common):
         pieces, _, words = instance
         return Explanation(
@@ -339,6 +348,10 @@ class Images(_Kind):
         if X is not None:
             check_image_rows(X, self.shape)
         return self
+
+    def warm_up_rows(self, X):
+        rows = super().warm_up_rows(X)
+        return np.zeros((1, self.n_features_in)) if rows is None else rows
 
     def check_instances(self, X):
         rows = check_image_rows(X, self.shape)
