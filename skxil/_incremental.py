@@ -14,13 +14,8 @@ import inspect
 
 import numpy as np
 from sklearn.ensemble import BaseEnsemble
-from sklearn.pipeline import Pipeline
 
-from ._loss_feedback import MASK_PARAMS
-
-
-def _final(estimator):
-    return estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+from ._loss_feedback import MASK_PARAMS, final_step, through_steps
 
 
 def how_to_update(estimator):
@@ -30,7 +25,7 @@ def how_to_update(estimator):
     iterations) and leaves the fitted ones as they are, so it would not
     learn the new rows: ensembles are refitted.
     """
-    final = _final(estimator)
+    final = final_step(estimator)
     if hasattr(final, "partial_fit"):
         return "partial_fit"
     if "warm_start" in final.get_params(deep=False) and not _is_ensemble(final):
@@ -70,16 +65,16 @@ def partial_update(estimator, training_set, fitted_rows, update):
     replay = update["random_state"].choice(old, size=n_replay, replace=False)
     rows = np.concatenate([new, np.sort(replay)]).astype(np.intp)
     estimator = copy.deepcopy(estimator)
-    final = _final(estimator)
     X, y, masks = training_set.take(rows)
-    if isinstance(estimator, Pipeline) and len(estimator) > 1:
-        X = estimator[:-1].transform(X)
-    params = {"classes": update["classes"]}
+    taken = {
+        name: masks[name]
+        for name in MASK_PARAMS
+        if name in masks and partial_fit_takes(estimator, name)
+    }
+    final, X, taken = through_steps(estimator, X, taken)
+    params = {"classes": update["classes"], **taken}
     if update["weight"] is not None:
         params["sample_weight"] = update["weight"][rows]
-    for name in MASK_PARAMS:
-        if name in masks and _takes(final.partial_fit, name):
-            params[name] = masks[name]
     final.partial_fit(X, y, **params)
     return estimator
 
@@ -87,7 +82,7 @@ def partial_update(estimator, training_set, fitted_rows, update):
 def warm_update(estimator, fit):
     """A copy of ``estimator`` with ``warm_start=True``, refitted by ``fit``."""
     estimator = copy.deepcopy(estimator)
-    _final(estimator).set_params(warm_start=True)
+    final_step(estimator).set_params(warm_start=True)
     fit(estimator)
     return estimator
 
@@ -101,4 +96,4 @@ def _takes(method, name):
 
 def partial_fit_takes(estimator, name):
     """Whether the final step's ``partial_fit`` takes the parameter ``name``."""
-    return _takes(_final(estimator).partial_fit, name)
+    return _takes(final_step(estimator).partial_fit, name)

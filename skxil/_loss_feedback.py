@@ -17,16 +17,17 @@ from .explain._linear import _owners
 MASK_PARAMS = ("ignore", "focus")
 
 
-def _final(estimator):
-    """The step that is fitted last (the estimator itself unless a Pipeline)."""
+def final_step(estimator):
+    """The step that is fitted last (the estimator itself unless a Pipeline,
+    the last step of the innermost one otherwise)."""
     if isinstance(estimator, Pipeline):
-        return _final(estimator.steps[-1][1])
+        return final_step(estimator.steps[-1][1])
     return estimator
 
 
 def accepted_masks(estimator, masks):
     """The masks of ``masks`` whose name the final step's ``fit`` takes."""
-    final = _final(estimator)
+    final = final_step(estimator)
     return {
         name: mask for name, mask in masks.items() if has_fit_parameter(final, name)
     }
@@ -60,6 +61,24 @@ def fit_with_masks(estimator, X, y, masks, params):
     else:
         final.fit(Xt, y, **own, **masks)
     return estimator
+
+
+def through_steps(estimator, X, masks):
+    """``(final, Xt, masks)``: the fitted ``estimator``'s last step (inside
+    nested Pipelines), the rows as it reads them and the masks following the
+    raw columns to its columns (see :func:`fit_with_masks`)."""
+    while isinstance(estimator, Pipeline):
+        head, final = estimator[:-1], estimator.steps[-1][1]
+        if len(head):
+            Xt = head.transform(X)
+            if masks:
+                owner = _owners(head, X.shape[1])
+                if owner is None or len(owner) != Xt.shape[1]:
+                    raise ValueError(_mixing_message(head, X.shape[1], final, masks))
+                masks = {k: m[:, owner] for k, m in masks.items()}
+            X = Xt
+        estimator = final
+    return estimator, X, masks
 
 
 def _mixing_message(head, n_in, final, masks):

@@ -133,6 +133,41 @@ def test_pipeline_updates_its_last_step_only(data):
     assert learner.estimator_[-1].calls_ == [(14, None)]
 
 
+def test_nested_pipeline_updates_its_innermost_last_step(data):
+    X, y, X_pool, y_pool = data
+    learner = CaipiClassifier(
+        make_pipeline(StandardScaler(), make_pipeline(StandardScaler(), RecordingSGD())),
+        incremental=True, n_replay=10, random_state=0,
+    ).fit(X, y)
+    learner.teach(X_pool[:4], y_pool[:4], corrections=[[1], None, None, None])
+    assert learner.estimator_[-1][-1].calls_ == [(4 + 3 + 10, 4)]
+
+
+def test_masks_follow_the_columns_of_a_one_hot_step_in_an_update():
+    from sklearn.preprocessing import OneHotEncoder
+
+    class RecordingMasks(RecordingSGD):
+        def partial_fit(self, X, y, classes=None, sample_weight=None, ignore=None):
+            self.ignore_ = ignore
+            return super().partial_fit(X, y, classes=classes, sample_weight=sample_weight)
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.integers(0, 3, 60), rng.integers(0, 2, 60), rng.normal(size=60)])
+    y = (X[:, 0] > 0).astype(int)
+    encode = OneHotEncoder(categories=[[0, 1, 2], [0, 1]], sparse_output=False)
+    from sklearn.compose import make_column_transformer
+
+    columns = make_column_transformer((encode, [0, 1]), remainder="passthrough")
+    learner = CaipiClassifier(
+        make_pipeline(columns, RecordingMasks(random_state=0)),
+        incremental=True, n_replay=0, n_counterexamples=0, random_state=0,
+    ).fit(X[:50], y[:50])
+    learner.teach(X[50:52], y[50:52], corrections=[[0], [2]])
+    ignore = learner.estimator_[-1].ignore_.toarray()
+    # first row: feature 0's three indicator columns; second: the passthrough one
+    assert ignore.tolist() == [[1, 1, 1, 0, 0, 0], [0, 0, 0, 0, 0, 1]]
+
+
 def test_warm_start_estimators_continue_from_their_weights(data):
     X, y, X_pool, y_pool = data
     est = LogisticRegression(max_iter=1000)
