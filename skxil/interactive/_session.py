@@ -95,6 +95,11 @@ def _content_hash(X):
         X.sum_duplicates()
         X.sort_indices()
         return joblib.hash([X.shape, X.dtype.str, X.indptr, X.indices, X.data])
+    if isinstance(X, np.ndarray):
+        # joblib hashes an array's strides too, and an empty array's strides
+        # change in a skops round trip
+        values = X.tolist() if X.dtype.hasobject else np.ascontiguousarray(X).tobytes()
+        return joblib.hash([X.shape, X.dtype.str, values])
     return joblib.hash(X)
 
 
@@ -627,8 +632,9 @@ class Session:
         """What a restored learner must reproduce: its training set and seeds."""
         ts = learner.training_set_
         return joblib.hash(
-            [_content_hash(ts.X_real), ts.y_real, _content_hash(ts.X_ce), ts.y_ce,
-             ts.source, getattr(learner, "_n_updates", None),
+            [_content_hash(ts.X_real), _content_hash(ts.y_real),
+             _content_hash(ts.X_ce), _content_hash(ts.y_ce),
+             _content_hash(ts.source), getattr(learner, "_n_updates", None),
              getattr(learner, "_seed", None)]
         )
 

@@ -486,3 +486,16 @@ def test_labels_beyond_the_initial_classes(tmp_path):
         s.answer(q.query_id, 2)
         assert s.learner.classes_.tolist() == [0, 1, 2]
         assert set(s.next_query().proba) == {0, 1, 2}
+
+
+def test_content_hash_reads_values_not_memory_layout():
+    from skxil.interactive._session import _content_hash
+
+    empty = np.zeros(4, dtype=np.int64)[:0]  # strides (8,), as a slice leaves them
+    assert _content_hash(empty) == _content_hash(np.array([], dtype=np.int64))
+    X = np.arange(12.0).reshape(3, 4)
+    assert _content_hash(X) == _content_hash(np.asfortranarray(X))
+    assert _content_hash(X) != _content_hash(X.T.copy().T + 1)
+    labels = np.array(["a", "b"], dtype=object)
+    assert _content_hash(labels) == _content_hash(np.array(["a", "b"], dtype=object))
+    assert _content_hash(labels) != _content_hash(np.array(["a", "c"], dtype=object))
