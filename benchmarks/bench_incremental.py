@@ -10,7 +10,7 @@ Three learners answer the same queries:
 - ``incremental``: ``incremental=True``: one ``partial_fit`` on the new row,
   its counterexamples and ``n_replay`` (16384) replayed earlier rows;
 - ``incremental + refit/10``: the same with ``full_refit_every=10``;
-- and the incremental update with 256 and with 4096 replayed rows.
+- and the incremental update with 256, 4096 and 8192 replayed rows.
 
 Printed: ``teach`` p50 / p95 ms and test accuracy (random decoys) after the
 answers, with the ratio to the full refit. The issue's figures: a full
@@ -75,6 +75,7 @@ def main(argv=None):
         "full": {},
         "incremental, replay 256": {"incremental": True, "n_replay": 256},
         "incremental, replay 4096": {"incremental": True, "n_replay": 4096},
+        "incremental, replay 8192": {"incremental": True, "n_replay": 8192},
         "incremental": {"incremental": True},
         "incremental + refit/10": {"incremental": True, "full_refit_every": 10},
     }
