@@ -8,9 +8,9 @@ Three learners answer the same queries:
 
 - ``full``: every ``teach`` refits a fresh clone (the default);
 - ``incremental``: ``incremental=True``: one ``partial_fit`` on the new row,
-  its counterexamples and ``n_replay`` (16384) replayed earlier rows;
+  its counterexamples and ``n_replay`` (8192, the default) replayed earlier rows;
 - ``incremental + refit/10``: the same with ``full_refit_every=10``;
-- and the incremental update with 256, 4096 and 8192 replayed rows.
+- and the incremental update with 256, 4096 and 16384 replayed rows.
 
 Printed: ``teach`` p50 / p95 ms and test accuracy (random decoys) after the
 answers, with the ratio to the full refit. The issue's figures: a full
@@ -75,8 +75,8 @@ def main(argv=None):
         "full": {},
         "incremental, replay 256": {"incremental": True, "n_replay": 256},
         "incremental, replay 4096": {"incremental": True, "n_replay": 4096},
-        "incremental, replay 8192": {"incremental": True, "n_replay": 8192},
-        "incremental": {"incremental": True},
+        "incremental (replay 8192)": {"incremental": True},
+        "incremental, replay 16384": {"incremental": True, "n_replay": 16384},
         "incremental + refit/10": {"incremental": True, "full_refit_every": 10},
     }
     rows = []
