@@ -583,7 +583,11 @@ class TreeExplainer(BaseExplainer):
         """
         self._validate_params()
         X = _rows(X)
-        transforms, final = _tree_parts(model)
+        return self._shap_values(_tree_parts(model), X)
+
+    def _shap_values(self, parts, X):
+        """:meth:`shap_values` of the checked ``parts = (transforms, final)``."""
+        transforms, final = parts
         flat = self._flattened(final)
         Xt, owner = _transformed(transforms, X, final)
         values = flat.shap_values(flat.rows(Xt, owner), _n_threads(self.n_jobs))
@@ -633,11 +637,12 @@ class TreeExplainer(BaseExplainer):
                 f"X has {X.shape[1]} features, but the explainer was fitted on "
                 f"{n_fitted}."
             )
-        values, base = self.shap_values(model, X)
+        self._validate_params()
+        parts = _tree_parts(model)
+        values, base = self._shap_values(parts, X)
         if values.shape[0] == 0:
             return []
-        proba = np.asarray(model.predict_proba(X))
-        labels = np.argmax(proba, axis=1)
+        proba, labels = _predictions(model, parts[1], X, base + values.sum(axis=1))
         if values.shape[2] == 1 and proba.shape[1] == 2:  # one margin, for classes_[1]
             sign = np.where(labels == 1, 1.0, -1.0)
             weights, offsets = sign[:, None] * values[:, :, 0], sign * base[0]
@@ -676,6 +681,39 @@ class TreeExplainer(BaseExplainer):
                 )
             )
         return explanations
+
+
+# Rows whose two largest probabilities are closer than this may be predicted
+# either way once float error is in: the model itself decides them.
+_TIE = 1e-9
+
+
+def _predictions(model, final, X, output):
+    """``(proba, class index)`` of each row, as ``model.predict_proba`` and
+    ``model.predict`` give them, from the model's output ``output`` (base
+    value plus SHAP values): probabilities for trees and forests, raw
+    margins for boosting, which go through the model's own inverse link.
+
+    Where the two largest probabilities are within ``_TIE`` the rows are
+    passed to the model: its ``predict`` breaks ties its own way (boosting:
+    a zero binary margin predicts ``classes_[1]``, or not).
+    """
+    if isinstance(final, (GradientBoostingClassifier, HistGradientBoostingClassifier)):
+        proba = final._loss.predict_proba(output)
+    else:
+        proba = output
+    labels = np.argmax(proba, axis=1)
+    if proba.shape[1] < 2:
+        return proba, labels
+    top = np.partition(proba, -2, axis=1)
+    close = np.flatnonzero(top[:, -1] - top[:, -2] <= _TIE)
+    if close.size:
+        rows = X.iloc[close] if _is_dataframe(X) else X[close]
+        proba[close] = model.predict_proba(rows)
+        classes = np.asarray(getattr(model, "classes_", final.classes_))
+        predicted = np.asarray(model.predict(rows))
+        labels[close] = np.argmax(predicted[:, None] == classes[None, :], axis=1)
+    return proba, labels
 
 
 def _n_threads(n_jobs):
