@@ -30,7 +30,8 @@ from ..utils._validation import _is_dataframe
 from ._base import BaseExplainer
 from ._explanation import Explanation
 from ._linear import _is_passthrough, _n_in, _owners
-from ._tree_kernels import BLOCK, leaf_weights, rows_shap, rows_shap_parallel
+from ._tree_kernels import BLOCK, leaf_weights
+from ._tree_linear import quadrature, rows_shap_linear, rows_shap_linear_parallel
 from ._utils import background_features
 
 if TYPE_CHECKING:
@@ -62,8 +63,28 @@ class FlatEnsemble:
         self.cat_left, self.trees = cats, trees
         self.n_outputs = n_outputs
         self.input_dtype = input_dtype
-        self.max_depth = max(piece.depth for piece in pieces)
+        self.depths = np.array([piece.depth for piece in pieces], dtype=np.int64)
+        self.max_depth = int(self.depths.max())
+        self.quadrature = quadrature(self.max_depth)
         self.base_value = self._expected_value() + offset
+        self._kernel_values = self._values_to_compute()
+
+    def _values_to_compute(self):
+        """The leaf values the kernel needs: all but the last output when
+        every tree's leaf values add up to one constant (class fractions),
+        so that the outputs' SHAP values add up to zero (a constant game)."""
+        if self.values.shape[1] < 2 or self.values.shape[1] != self.n_outputs:
+            return self.values
+        leaves = self.node_ints[:, 0] < 0
+        starts = np.append(self.trees[:, 0], self.node_ints.shape[0])
+        tree = np.repeat(np.arange(self.trees.shape[0]), np.diff(starts))[leaves]
+        sums = self.values[leaves].sum(axis=1)
+        low, high = np.full(len(starts) - 1, np.inf), np.full(len(starts) - 1, -np.inf)
+        np.minimum.at(low, tree, sums)
+        np.maximum.at(high, tree, sums)
+        if np.any(high - low > 1e-12 * np.abs(high)):
+            return self.values
+        return np.ascontiguousarray(self.values[:, :-1])
 
     def _expected_value(self):
         weight = leaf_weights(self.node_ints, self.node_floats, self.trees)
@@ -79,24 +100,30 @@ class FlatEnsemble:
         """SHAP values of the rows of the model's own input: (n, f, n_outputs).
 
         ``X`` must be finite or NaN in the model's dtype (see :meth:`rows`).
-        With ``n_threads > 1`` blocks of rows go to that many numba threads;
-        the values do not depend on it.
+        The kernel is :func:`._tree_linear.rows_shap_linear`, equal to the
+        reference :func:`._tree_kernels.rows_shap`. With ``n_threads > 1``
+        blocks of rows go to that many numba threads; the values do not
+        depend on it.
         """
         X = np.ascontiguousarray(X, dtype=np.float64)
+        values = self._kernel_values
         args = (
-            (self.node_ints, self.node_floats, self.values, self.cat_left),
-            self.trees,
-            self.max_depth,
-            self.n_outputs,
+            (self.node_ints, self.node_floats, values, self.cat_left),
+            (self.trees, self.depths, self.max_depth, self.quadrature),
+            values.shape[1] + self.n_outputs - self.values.shape[1],
         )
         if n_threads <= 1 or X.shape[0] <= BLOCK:
-            return rows_shap(X, *args)
-        previous = numba.get_num_threads()
-        numba.set_num_threads(n_threads)  # this thread's setting, restored
-        try:
-            return rows_shap_parallel(X, *args)
-        finally:
-            numba.set_num_threads(previous)
+            phi = rows_shap_linear(X, *args)
+        else:
+            previous = numba.get_num_threads()
+            numba.set_num_threads(n_threads)  # this thread's setting, restored
+            try:
+                phi = rows_shap_linear_parallel(X, *args)
+            finally:
+                numba.set_num_threads(previous)
+        if values is not self.values:
+            phi = np.concatenate([phi, -phi.sum(axis=2, keepdims=True)], axis=2)
+        return phi
 
     def rows(self, X, owner):
         """``X`` rounded as the model reads it (scikit-learn's trees compare

@@ -1,0 +1,182 @@
+"""Numba kernel of exact path-dependent TreeSHAP in time linear in the depth.
+
+The same values as :func:`~._tree_kernels.rows_shap` (the reference the
+tests hold it to), computed as in Linear TreeSHAP (Yu et al., 2022). At a
+leaf whose path has the unique features ``j`` with zero fraction ``z_j``
+(product of the cover ratios of the splits on ``j``) and one fraction
+``o_j`` (whether the row follows them all), the Shapley weights
+``|S|! (d - |S| - 1)! / d!`` are the integrals of ``t^|S| (1 - t)^(d - |S| - 1)``
+over ``[0, 1]``, so the leaf adds to feature ``i``
+
+    value * integral of G(t) / f_i(t) * (o_i - z_i) dt,
+    G(t) = product over j of f_j(t),  f_j(t) = z_j + t (o_j - z_j),
+
+a polynomial of degree below the depth. Polynomials are kept as their values
+at the nodes of a Gauss-Legendre rule with ``max_depth // 2 + 1`` points,
+which integrates them exactly: ``G`` is updated in ``O(points)`` from the
+parent's at each node, the leaves' ``value * G`` are summed up the tree, and
+the edge where feature ``i`` was split last on a path integrates the sum of
+its subtree's leaves, less the subtrees that split on ``i`` again below it
+(whose leaves that deeper edge accounts for). Each node costs
+``O(points * n_values)`` per row, instead of ``O(depth^2)`` per leaf.
+
+The walk is depth first with one state row per level: the node, which child
+is next, the edge into the node (feature, zero and one fractions, the level
+of the previous edge on the same feature, ``0`` for none: level 0 holds the
+neutral factor ``z = o = 1``) and the polynomial values ``G``, ``S`` (the
+subtree's leaves so far) and ``R`` (the subtrees below splitting again on
+the edge's feature).
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from ._tree_kernels import BLOCK, COVER, FEATURE, LEFT, RIGHT, _goes_left
+
+
+def quadrature(max_depth):
+    """Gauss-Legendre rules on ``[0, 1]`` for every tree depth up to
+    ``max_depth``: row ``n`` of each table holds the rule of ``n`` points
+    (zero-padded), exact for polynomials of degree below ``2 n``, so that a
+    tree of depth ``d`` takes row ``d // 2 + 1``. Tables: nodes ``t``,
+    weights ``w`` and ``-w / (1 - t)``, the integration factor of an edge
+    the row does not follow (see :func:`_leave`)."""
+    size = max_depth // 2 + 2
+    tables = np.zeros((3, size, size - 1))
+    for n in range(1, size):
+        nodes, weights = np.polynomial.legendre.leggauss(n)
+        t, w = (nodes + 1.0) / 2.0, weights / 2.0
+        tables[:, n, :n] = t, w, -w / (1.0 - t)
+    return tables
+
+
+@njit(cache=True, fastmath={"reassoc", "contract"})
+def _block(X, block, ensemble, forest, phi):
+    """Add every tree's SHAP values for the rows of block ``block`` to
+    ``phi``; ``forest = (trees, depths, max_depth, quadrature)``.
+
+    The walk is written out in this one function: numba compiled it two to
+    three times slower with parts of it in inlined helpers taking the state
+    as tuples. The sums over the quadrature points may be reassociated
+    (vectorised); NaN rows stay exact: only :func:`_goes_left` reads them.
+    """
+    node_ints, node_floats, values, cat_left = ensemble
+    trees, depths, max_depth, quad = forest
+    width = max_depth + 2
+    n_values = values.shape[1]
+    G = np.ones((width, quad.shape[2]))
+    S = np.zeros((width, n_values, quad.shape[2]))
+    R = np.zeros((width, n_values, quad.shape[2]))
+    q = np.zeros(quad.shape[2])
+    edges = np.ones((width, 2))  # level 0: the neutral factor z = o = 1
+    # per level: node, next child (0, 1, 2 = done), edge feature, level of
+    # the previous edge on that feature (0: none), whether R holds anything
+    walk = np.zeros((width, 5), dtype=np.int64)
+    last = np.zeros(X.shape[1], dtype=np.int64)
+    for i in range(trees.shape[0]):
+        n = depths[i] // 2 + 1
+        t, w, cold = quad[0, n, :n], quad[1, n, :n], quad[2, n, :n]
+        first_output = trees[i, 1]
+        for r in range(block * BLOCK, min(X.shape[0], (block + 1) * BLOCK)):
+            walk[0, 0] = trees[i, 0]
+            walk[0, 1] = 0
+            level = 0
+            while True:
+                node = walk[level, 0]
+                step = walk[level, 1]
+                if node_ints[node, LEFT] >= 0 and step < 2:
+                    # enter the next child: its edge's factor f(t) = z + t (o - z)
+                    child = node_ints[node, LEFT if step == 0 else RIGHT]
+                    f = node_ints[node, FEATURE]
+                    left = _goes_left(X[r, f], node, node_ints, node_floats, cat_left)
+                    previous = last[f]
+                    z_old = edges[previous, 0]
+                    o_old = edges[previous, 1]
+                    ratio = node_floats[child, COVER] / node_floats[node, COVER]
+                    z = z_old * ratio
+                    o = o_old if left == (step == 0) else 0.0
+                    level += 1
+                    # G = parent's G * f_new / f_old, not dividing where f_old
+                    # is 1 (first split on f) or f_old, f_new vanish at t = 1
+                    if previous == 0:
+                        for k in range(n):
+                            G[level, k] = G[level - 1, k] * (z + t[k] * (o - z))
+                    elif o_old == 0.0:
+                        for k in range(n):
+                            G[level, k] = G[level - 1, k] * ratio
+                    else:
+                        for k in range(n):
+                            G[level, k] = (
+                                G[level - 1, k]
+                                * (z + t[k] * (o - z))
+                                / (z_old + t[k] * (1.0 - z_old))
+                            )
+                    edges[level, 0] = z
+                    edges[level, 1] = o
+                    walk[level, 0] = child
+                    walk[level, 1] = 0
+                    walk[level, 2] = f
+                    walk[level, 3] = previous
+                    walk[level, 4] = 0
+                    last[f] = level
+                    if node_ints[child, LEFT] < 0:
+                        for v in range(n_values):
+                            for k in range(n):
+                                S[level, v, k] = values[child, v] * G[level, k]
+                    continue
+                if level == 0:
+                    break
+                # leave: integrate the edge into this node, weights times
+                # f'(t) / f(t), and hand the subtree's sum up
+                f = walk[level, 2]
+                previous = walk[level, 3]
+                z = edges[level, 0]
+                if edges[level, 1] == 0.0:
+                    for k in range(n):
+                        q[k] = cold[k]
+                else:
+                    for k in range(n):
+                        q[k] = w[k] * (1.0 - z) / (z + t[k] * (1.0 - z))
+                again = walk[level, 4] != 0
+                first_child = walk[level - 1, 1] == 0
+                for v in range(n_values):
+                    total = 0.0
+                    for k in range(n):
+                        own = S[level, v, k] - R[level, v, k] if again else S[level, v, k]
+                        total += own * q[k]
+                        if first_child:
+                            S[level - 1, v, k] = S[level, v, k]
+                        else:
+                            S[level - 1, v, k] += S[level, v, k]
+                    phi[r, f, first_output + v] += total
+                if previous > 0:
+                    deeper = walk[previous, 4] != 0
+                    walk[previous, 4] = 1
+                    for v in range(n_values):
+                        for k in range(n):
+                            if deeper:
+                                R[previous, v, k] += S[level, v, k]
+                            else:
+                                R[previous, v, k] = S[level, v, k]
+                last[f] = previous
+                level -= 1
+                walk[level, 1] += 1
+
+
+@njit(cache=True)
+def rows_shap_linear(X, ensemble, forest, n_outputs):
+    """SHAP values of every row: ndarray (n_rows, n_features, n_outputs);
+    ``forest = (trees, depths, max_depth, quadrature)``."""
+    phi = np.zeros((X.shape[0], X.shape[1], n_outputs))
+    for block in range((X.shape[0] + BLOCK - 1) // BLOCK):
+        _block(X, block, ensemble, forest, phi)
+    return phi
+
+
+@njit(cache=True, parallel=True)
+def rows_shap_linear_parallel(X, ensemble, forest, n_outputs):
+    """:func:`rows_shap_linear` with the blocks of rows spread over threads."""
+    phi = np.zeros((X.shape[0], X.shape[1], n_outputs))
+    for block in prange((X.shape[0] + BLOCK - 1) // BLOCK):
+        _block(X, block, ensemble, forest, phi)
+    return phi
