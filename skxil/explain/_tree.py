@@ -7,6 +7,7 @@ every tree for a whole batch of rows.
 
 from __future__ import annotations
 
+import operator
 from numbers import Integral
 from typing import TYPE_CHECKING, Any
 
@@ -304,7 +305,7 @@ def _fitted_trees(final):
     if isinstance(final, DecisionTreeClassifier):
         return (final.tree_,)
     if isinstance(final, _FORESTS):
-        return tuple(e.tree_ for e in final.estimators_)
+        return tuple([e.tree_ for e in final.estimators_])
     if isinstance(final, GradientBoostingClassifier):
         return (final.estimators_, final.learning_rate, final.init_)
     return tuple(p for iteration in final._predictors for p in iteration)
@@ -608,16 +609,28 @@ class TreeExplainer(BaseExplainer):
             The expected output; ``base_value + values.sum(axis=1)`` is the
             model's output on each row.
         """
-        self._validate_params()
+        self._check_params()
         X = _rows(X)
         return self._shap_values(_tree_parts(model), X)
+
+    def _check_params(self):
+        """``_validate_params`` once per parameter values: explain is called
+        a row at a time in the loop, and the check costs as much as the
+        SHAP values of a small forest."""
+        params = (self.n_features, self.shape, self.n_jobs)
+        checked = getattr(self, "_checked_params", None)
+        if checked is None or any(a is not b for a, b in zip(checked, params)):
+            self._validate_params()
+            self._checked_params = params
 
     def _shap_values(self, parts, X):
         """:meth:`shap_values` of the checked ``parts = (transforms, final)``."""
         transforms, final = parts
         flat = self._flattened(final)
         Xt, owner = _transformed(transforms, X, final)
-        values = flat.shap_values(flat.rows(Xt, owner), _n_threads(self.n_jobs))
+        # one block of rows runs serially: no need to ask joblib
+        n_threads = _n_threads(self.n_jobs) if Xt.shape[0] > BLOCK else 1
+        values = flat.shap_values(flat.rows(Xt, owner), n_threads)
         n_raw = X.shape[1]
         if not np.array_equal(owner, np.arange(n_raw)):
             grouped = np.zeros((values.shape[0], n_raw, values.shape[2]))
@@ -632,7 +645,7 @@ class TreeExplainer(BaseExplainer):
             cache is None
             or cache[0] is not final
             or len(cache[1]) != len(key)
-            or any(a is not b for a, b in zip(cache[1], key))
+            or not all(map(operator.is_, cache[1], key))
         ):
             # the key holds the fitted trees: their ids cannot be reused
             cache = (final, key, _flatten(final))
@@ -664,7 +677,7 @@ class TreeExplainer(BaseExplainer):
                 f"X has {X.shape[1]} features, but the explainer was fitted on "
                 f"{n_fitted}."
             )
-        self._validate_params()
+        self._check_params()
         parts = _tree_parts(model)
         values, base = self._shap_values(parts, X)
         if values.shape[0] == 0:
@@ -687,14 +700,15 @@ class TreeExplainer(BaseExplainer):
         instances = _numeric_rows(X)
         k = min(self.n_features, X.shape[1])
         shape = None if self.shape is None else tuple(int(s) for s in self.shape)
+        orders = np.argsort(-np.abs(weights), axis=1, kind="stable")[:, :k]
+        tops = np.take_along_axis(weights, orders, axis=1)
         explanations = []
         for i, label in enumerate(labels):
-            order = np.argsort(-np.abs(weights[i]), kind="stable")[:k]
             explanations.append(
                 Explanation(
                     classes[label] if classes is not None else label,
-                    order,
-                    weights[i, order],
+                    orders[i],
+                    tops[i],
                     X.shape[1],
                     class_index=label,
                     all_feature_names=names,
@@ -722,8 +736,10 @@ def _predictions(model, final, X, output):
     margins for boosting, which go through the model's own inverse link.
 
     Where the two largest probabilities are within ``_TIE`` the rows are
-    passed to the model: its ``predict`` breaks ties its own way (boosting:
-    a zero binary margin predicts ``classes_[1]``, or not).
+    passed to the model's ``predict``, which breaks ties its own way
+    (boosting: a zero binary margin predicts ``classes_[1]``, or not); their
+    probabilities stay the ones computed here, equal to the model's to
+    float error.
     """
     if isinstance(final, (GradientBoostingClassifier, HistGradientBoostingClassifier)):
         proba = final._loss.predict_proba(output)
@@ -736,7 +752,6 @@ def _predictions(model, final, X, output):
     close = np.flatnonzero(top[:, -1] - top[:, -2] <= _TIE)
     if close.size:
         rows = X.iloc[close] if _is_dataframe(X) else X[close]
-        proba[close] = model.predict_proba(rows)
         classes = np.asarray(getattr(model, "classes_", final.classes_))
         predicted = np.asarray(model.predict(rows))
         labels[close] = np.argmax(predicted[:, None] == classes[None, :], axis=1)

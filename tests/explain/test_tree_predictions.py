@@ -134,3 +134,17 @@ def test_rows_transformed_once_through_a_pipeline(data):
     explanations = TreeExplainer().explain(model, X[:30])
     assert calls == [30]
     _assert_as_the_model(model, X[:30], explanations)
+
+
+def test_parameters_set_after_a_call_are_checked(data):
+    X, ys = data
+    model = MODELS["forest"]().fit(np.nan_to_num(X), ys[2])
+    explainer = TreeExplainer(n_features=2)
+    assert len(explainer.explain(model, np.nan_to_num(X[:1]))[0].features) == 2
+    explainer.set_params(n_features=0)
+    with pytest.raises(ValueError, match="n_features"):
+        explainer.explain(model, np.nan_to_num(X[:1]))
+    with pytest.raises(ValueError, match="n_features"):
+        explainer.shap_values(model, np.nan_to_num(X[:1]))
+    explainer.set_params(n_features=4)
+    assert len(explainer.explain(model, np.nan_to_num(X[:1]))[0].features) == 4
