@@ -55,112 +55,106 @@ def _block(X, block, ensemble, forest, phi):
     """Add every tree's SHAP values for the rows of block ``block`` to
     ``phi``; ``forest = (trees, depths, max_depth, quadrature)``.
 
-    The walk is written out in this one function: numba compiled it two to
-    three times slower with parts of it in inlined helpers taking the state
-    as tuples. The sums over the quadrature points may be reassociated
-    (vectorised); NaN rows stay exact: only :func:`_goes_left` reads them.
+    Path-dependent TreeSHAP visits every node for every row, and only the
+    one fractions (0 or 1) depend on the row: the walk, the zero fractions
+    and the factor tables of each edge (the divisions) are shared by the
+    block's rows, which each pick their table row. The walk is written out
+    in this one function: numba compiled it several times slower with parts
+    in inlined helpers taking the state as tuples. The sums over the points
+    may be reassociated (vectorised); NaN rows stay exact: only
+    :func:`_goes_left` reads them.
     """
     node_ints, node_floats, values, cat_left = ensemble
     trees, depths, max_depth, quad = forest
-    width = max_depth + 2
-    n_values = values.shape[1]
-    G = np.ones((width, quad.shape[2]))
-    S = np.zeros((width, n_values, quad.shape[2]))
-    R = np.zeros((width, n_values, quad.shape[2]))
-    q = np.zeros(quad.shape[2])
-    edges = np.ones((width, 2))  # level 0: the neutral factor z = o = 1
+    width, n_points, n_values = max_depth + 2, quad.shape[2], values.shape[1]
+    start = block * BLOCK
+    n_rows = min(X.shape[0], start + BLOCK) - start
+    G = np.ones((width, n_rows, n_points))
+    S = np.zeros((width, n_rows, n_values, n_points))
+    R = np.zeros((width, n_rows, n_values, n_points))
+    O = np.ones((width, n_rows))  # one fractions; level 0: the neutral 1
+    Z = np.ones(width)  # zero fractions, the same for every row
+    # G's factor for o_old + o = 0, 1, 2 and the edge's integration factor
+    # f'(t) / f(t) times the weights for o = 0, 1
+    factor = np.zeros((3, n_points))
+    weight = np.zeros((2, n_points))
     # per level: node, next child (0, 1, 2 = done), edge feature, level of
-    # the previous edge on that feature (0: none), whether R holds anything
-    walk = np.zeros((width, 5), dtype=np.int64)
+    # the previous edge on that feature (0: none)
+    walk = np.zeros((width, 4), dtype=np.int64)
     last = np.zeros(X.shape[1], dtype=np.int64)
+    integrals = np.zeros((width, 2, n_points))  # weight, kept per level
     for i in range(trees.shape[0]):
         n = depths[i] // 2 + 1
         t, w, cold = quad[0, n, :n], quad[1, n, :n], quad[2, n, :n]
         first_output = trees[i, 1]
-        for r in range(block * BLOCK, min(X.shape[0], (block + 1) * BLOCK)):
-            walk[0, 0] = trees[i, 0]
-            walk[0, 1] = 0
-            level = 0
-            while True:
-                node = walk[level, 0]
-                step = walk[level, 1]
-                if node_ints[node, LEFT] >= 0 and step < 2:
-                    # enter the next child: its edge's factor f(t) = z + t (o - z)
-                    child = node_ints[node, LEFT if step == 0 else RIGHT]
-                    f = node_ints[node, FEATURE]
-                    left = _goes_left(X[r, f], node, node_ints, node_floats, cat_left)
-                    previous = last[f]
-                    z_old = edges[previous, 0]
-                    o_old = edges[previous, 1]
-                    ratio = node_floats[child, COVER] / node_floats[node, COVER]
-                    z = z_old * ratio
-                    o = o_old if left == (step == 0) else 0.0
-                    level += 1
-                    # G = parent's G * f_new / f_old, not dividing where f_old
-                    # is 1 (first split on f) or f_old, f_new vanish at t = 1
-                    if previous == 0:
-                        for k in range(n):
-                            G[level, k] = G[level - 1, k] * (z + t[k] * (o - z))
-                    elif o_old == 0.0:
-                        for k in range(n):
-                            G[level, k] = G[level - 1, k] * ratio
-                    else:
-                        for k in range(n):
-                            G[level, k] = (
-                                G[level - 1, k]
-                                * (z + t[k] * (o - z))
-                                / (z_old + t[k] * (1.0 - z_old))
-                            )
-                    edges[level, 0] = z
-                    edges[level, 1] = o
-                    walk[level, 0] = child
-                    walk[level, 1] = 0
-                    walk[level, 2] = f
-                    walk[level, 3] = previous
-                    walk[level, 4] = 0
-                    last[f] = level
-                    if node_ints[child, LEFT] < 0:
-                        for v in range(n_values):
-                            for k in range(n):
-                                S[level, v, k] = values[child, v] * G[level, k]
-                    continue
-                if level == 0:
-                    break
-                # leave: integrate the edge into this node, weights times
-                # f'(t) / f(t), and hand the subtree's sum up
-                f = walk[level, 2]
-                previous = walk[level, 3]
-                z = edges[level, 0]
-                if edges[level, 1] == 0.0:
+        walk[0, 0] = trees[i, 0]
+        walk[0, 1] = 0
+        level = 0
+        while True:
+            node = walk[level, 0]
+            step = walk[level, 1]
+            if node_ints[node, LEFT] >= 0 and step < 2:
+                # enter the next child: f(t) = z + t (o - z) on its edge
+                child = node_ints[node, LEFT if step == 0 else RIGHT]
+                f = node_ints[node, FEATURE]
+                previous = last[f]
+                ratio = node_floats[child, COVER] / node_floats[node, COVER]
+                z_old = Z[previous]
+                z = z_old * ratio
+                level += 1
+                for k in range(n):
+                    # f_new / f_old for o_old = 1 (f_old = 1 at a first split)
+                    old = z_old + t[k] * (1.0 - z_old)
+                    factor[0, k] = ratio  # o_old = o = 0: both vanish at t = 1
+                    factor[1, k] = z * (1.0 - t[k]) / old
+                    factor[2, k] = (z + t[k] * (1.0 - z)) / old
+                    integrals[level, 0, k] = cold[k]
+                    integrals[level, 1, k] = w[k] * (1.0 - z) / (z + t[k] * (1.0 - z))
+                goes = step == 0
+                for r in range(n_rows):
+                    left = _goes_left(
+                        X[start + r, f], node, node_ints, node_floats, cat_left
+                    )
+                    o_old = O[previous, r]
+                    o = o_old if left == goes else 0.0
+                    O[level, r] = o
+                    row = int(o_old + o)
                     for k in range(n):
-                        q[k] = cold[k]
-                else:
-                    for k in range(n):
-                        q[k] = w[k] * (1.0 - z) / (z + t[k] * (1.0 - z))
-                again = walk[level, 4] != 0
-                first_child = walk[level - 1, 1] == 0
+                        G[level, r, k] = G[level - 1, r, k] * factor[row, k]
+                Z[level] = z
+                walk[level, 0] = child
+                walk[level, 1] = 0
+                walk[level, 2] = f
+                walk[level, 3] = previous
+                last[f] = level
+                leaf = node_ints[child, LEFT] < 0
+                for r in range(n_rows):
+                    for v in range(n_values):
+                        value = values[child, v] if leaf else 0.0
+                        for k in range(n):
+                            S[level, r, v, k] = value * G[level, r, k]
+                            R[level, r, v, k] = 0.0
+                continue
+            if level == 0:
+                break
+            # leave: integrate the edge into this node, hand its sum up
+            f = walk[level, 2]
+            previous = walk[level, 3]
+            for r in range(n_rows):
+                q = integrals[level, int(O[level, r])]
                 for v in range(n_values):
                     total = 0.0
                     for k in range(n):
-                        own = S[level, v, k] - R[level, v, k] if again else S[level, v, k]
-                        total += own * q[k]
-                        if first_child:
-                            S[level - 1, v, k] = S[level, v, k]
-                        else:
-                            S[level - 1, v, k] += S[level, v, k]
-                    phi[r, f, first_output + v] += total
+                        total += (S[level, r, v, k] - R[level, r, v, k]) * q[k]
+                        S[level - 1, r, v, k] += S[level, r, v, k]
+                    phi[start + r, f, first_output + v] += total
                 if previous > 0:
-                    deeper = walk[previous, 4] != 0
-                    walk[previous, 4] = 1
                     for v in range(n_values):
                         for k in range(n):
-                            if deeper:
-                                R[previous, v, k] += S[level, v, k]
-                            else:
-                                R[previous, v, k] = S[level, v, k]
-                last[f] = previous
-                level -= 1
-                walk[level, 1] += 1
+                            R[previous, r, v, k] += S[level, r, v, k]
+            last[f] = previous
+            level -= 1
+            walk[level, 1] += 1
 
 
 @njit(cache=True)
