@@ -58,10 +58,13 @@ def _block(X, block, ensemble, forest, phi):
     Path-dependent TreeSHAP visits every node for every row, and only the
     one fractions (0 or 1) depend on the row: the walk, the zero fractions
     and the factor tables of each edge (the divisions) are shared by the
-    block's rows, which each pick their table row. The walk is written out
-    in this one function: numba compiled it several times slower with parts
-    in inlined helpers taking the state as tuples. The sums over the points
-    may be reassociated (vectorised); NaN rows stay exact: only
+    block's rows. The rows are the innermost axis of the polynomial values,
+    so that the loops run over the block's rows; a row picks its factor by
+    ``(1 - o) * a + o * b``, exact for ``o`` in {0, 1}.
+
+    The walk is written out in this one function: numba compiled it several
+    times slower with parts in inlined helpers taking the state as tuples.
+    The sums may be reassociated (vectorised); NaN rows stay exact: only
     :func:`_goes_left` reads them.
     """
     node_ints, node_floats, values, cat_left = ensemble
@@ -69,20 +72,19 @@ def _block(X, block, ensemble, forest, phi):
     width, n_points, n_values = max_depth + 2, quad.shape[2], values.shape[1]
     start = block * BLOCK
     n_rows = min(X.shape[0], start + BLOCK) - start
-    G = np.ones((width, n_rows, n_points))
-    S = np.zeros((width, n_rows, n_values, n_points))
-    R = np.zeros((width, n_rows, n_values, n_points))
+    G = np.ones((width, n_points, n_rows))
+    S = np.zeros((width, n_values, n_points, n_rows))
+    R = np.zeros((width, n_values, n_points, n_rows))
     O = np.ones((width, n_rows))  # one fractions; level 0: the neutral 1
     Z = np.ones(width)  # zero fractions, the same for every row
-    # G's factor for o_old + o = 0, 1, 2 and the edge's integration factor
-    # f'(t) / f(t) times the weights for o = 0, 1
-    factor = np.zeros((3, n_points))
-    weight = np.zeros((2, n_points))
+    factor = np.zeros((2, n_points))  # G's factor for o_old = 1 and o = 0, 1
+    # f'(t) / f(t) times the weights, for o = 0, 1, kept per level
+    integrals = np.zeros((width, 2, n_points))
+    total = np.zeros(n_rows)
     # per level: node, next child (0, 1, 2 = done), edge feature, level of
     # the previous edge on that feature (0: none)
     walk = np.zeros((width, 4), dtype=np.int64)
     last = np.zeros(X.shape[1], dtype=np.int64)
-    integrals = np.zeros((width, 2, n_points))  # weight, kept per level
     for i in range(trees.shape[0]):
         n = depths[i] // 2 + 1
         t, w, cold = quad[0, n, :n], quad[1, n, :n], quad[2, n, :n]
@@ -103,11 +105,11 @@ def _block(X, block, ensemble, forest, phi):
                 z = z_old * ratio
                 level += 1
                 for k in range(n):
-                    # f_new / f_old for o_old = 1 (f_old = 1 at a first split)
+                    # f_new / f_old for o_old = 1 (f_old = 1 at a first
+                    # split); for o_old = o = 0 both vanish at t = 1: ratio
                     old = z_old + t[k] * (1.0 - z_old)
-                    factor[0, k] = ratio  # o_old = o = 0: both vanish at t = 1
-                    factor[1, k] = z * (1.0 - t[k]) / old
-                    factor[2, k] = (z + t[k] * (1.0 - z)) / old
+                    factor[0, k] = z * (1.0 - t[k]) / old
+                    factor[1, k] = (z + t[k] * (1.0 - z)) / old
                     integrals[level, 0, k] = cold[k]
                     integrals[level, 1, k] = w[k] * (1.0 - z) / (z + t[k] * (1.0 - z))
                 goes = step == 0
@@ -115,12 +117,14 @@ def _block(X, block, ensemble, forest, phi):
                     left = _goes_left(
                         X[start + r, f], node, node_ints, node_floats, cat_left
                     )
-                    o_old = O[previous, r]
-                    o = o_old if left == goes else 0.0
-                    O[level, r] = o
-                    row = int(o_old + o)
-                    for k in range(n):
-                        G[level, r, k] = G[level - 1, r, k] * factor[row, k]
+                    O[level, r] = O[previous, r] if left == goes else 0.0
+                for k in range(n):
+                    a, b = factor[0, k], factor[1, k]
+                    for r in range(n_rows):
+                        o_old, o = O[previous, r], O[level, r]
+                        G[level, k, r] = G[level - 1, k, r] * (
+                            (1.0 - o_old) * ratio + o_old * ((1.0 - o) * a + o * b)
+                        )
                 Z[level] = z
                 walk[level, 0] = child
                 walk[level, 1] = 0
@@ -128,30 +132,33 @@ def _block(X, block, ensemble, forest, phi):
                 walk[level, 3] = previous
                 last[f] = level
                 leaf = node_ints[child, LEFT] < 0
-                for r in range(n_rows):
-                    for v in range(n_values):
-                        value = values[child, v] if leaf else 0.0
-                        for k in range(n):
-                            S[level, r, v, k] = value * G[level, r, k]
-                            R[level, r, v, k] = 0.0
+                for v in range(n_values):
+                    value = values[child, v] if leaf else 0.0
+                    for k in range(n):
+                        for r in range(n_rows):
+                            S[level, v, k, r] = value * G[level, k, r]
+                            R[level, v, k, r] = 0.0
                 continue
             if level == 0:
                 break
             # leave: integrate the edge into this node, hand its sum up
             f = walk[level, 2]
             previous = walk[level, 3]
-            for r in range(n_rows):
-                q = integrals[level, int(O[level, r])]
-                for v in range(n_values):
-                    total = 0.0
-                    for k in range(n):
-                        total += (S[level, r, v, k] - R[level, r, v, k]) * q[k]
-                        S[level - 1, r, v, k] += S[level, r, v, k]
-                    phi[start + r, f, first_output + v] += total
+            for v in range(n_values):
+                total[:] = 0.0
+                for k in range(n):
+                    cold_k, hot_k = integrals[level, 0, k], integrals[level, 1, k]
+                    for r in range(n_rows):
+                        o = O[level, r]
+                        own = S[level, v, k, r] - R[level, v, k, r]
+                        total[r] += own * ((1.0 - o) * cold_k + o * hot_k)
+                        S[level - 1, v, k, r] += S[level, v, k, r]
+                for r in range(n_rows):
+                    phi[start + r, f, first_output + v] += total[r]
                 if previous > 0:
-                    for v in range(n_values):
-                        for k in range(n):
-                            R[previous, r, v, k] += S[level, r, v, k]
+                    for k in range(n):
+                        for r in range(n_rows):
+                            R[previous, v, k, r] += S[level, v, k, r]
             last[f] = previous
             level -= 1
             walk[level, 1] += 1
