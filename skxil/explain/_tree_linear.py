@@ -12,7 +12,7 @@ over ``[0, 1]``, so the leaf adds to feature ``i``
     G(t) = product over j of f_j(t),  f_j(t) = z_j + t (o_j - z_j),
 
 a polynomial of degree below the depth. Polynomials are kept as their values
-at the nodes of a Gauss-Legendre rule with ``max_depth // 2 + 1`` points,
+at the nodes of a Gauss-Legendre rule of ``(depth + 1) // 2`` points,
 which integrates them exactly: ``G`` is updated in ``O(points)`` from the
 parent's at each node, the leaves' ``value * G`` are summed up the tree, and
 the edge where feature ``i`` was split last on a path integrates the sum of
@@ -38,10 +38,11 @@ def quadrature(max_depth):
     """Gauss-Legendre rules on ``[0, 1]`` for every tree depth up to
     ``max_depth``: row ``n`` of each table holds the rule of ``n`` points
     (zero-padded), exact for polynomials of degree below ``2 n``, so that a
-    tree of depth ``d`` takes row ``d // 2 + 1``. Tables: nodes ``t``,
-    weights ``w`` and ``-w / (1 - t)``, the integration factor of an edge
-    the row does not follow (see :func:`_leave`)."""
-    size = max_depth // 2 + 2
+    tree of depth ``d`` (polynomials of degree below ``d``) takes row
+    ``max(1, (d + 1) // 2)``. Tables: nodes ``t``, weights ``w`` and
+    ``-w / (1 - t)``, the integration factor of an edge the row does not
+    follow."""
+    size = max(1, (max_depth + 1) // 2) + 1
     tables = np.zeros((3, size, size - 1))
     for n in range(1, size):
         nodes, weights = np.polynomial.legendre.leggauss(n)
@@ -60,7 +61,9 @@ def _block(X, block, ensemble, forest, phi):
     and the factor tables of each edge (the divisions) are shared by the
     block's rows. The rows are the innermost axis of the polynomial values,
     so that the loops run over the block's rows; a row picks its factor by
-    ``(1 - o) * a + o * b``, exact for ``o`` in {0, 1}.
+    ``(1 - o) * a + o * b``, exact for ``o`` in {0, 1}. A leaf's edge is
+    integrated as soon as it is reached; ``R`` of a level is written only
+    when a deeper split on the same feature hands it something.
 
     The walk is written out in this one function: numba compiled it several
     times slower with parts in inlined helpers taking the state as tuples.
@@ -81,12 +84,13 @@ def _block(X, block, ensemble, forest, phi):
     # f'(t) / f(t) times the weights, for o = 0, 1, kept per level
     integrals = np.zeros((width, 2, n_points))
     total = np.zeros(n_rows)
+    pick = np.zeros((3, n_rows))
     # per level: node, next child (0, 1, 2 = done), edge feature, level of
-    # the previous edge on that feature (0: none)
-    walk = np.zeros((width, 4), dtype=np.int64)
+    # the previous edge on that feature (0: none), whether R holds anything
+    walk = np.zeros((width, 5), dtype=np.int64)
     last = np.zeros(X.shape[1], dtype=np.int64)
     for i in range(trees.shape[0]):
-        n = depths[i] // 2 + 1
+        n = max(1, (depths[i] + 1) // 2)
         t, w, cold = quad[0, n, :n], quad[1, n, :n], quad[2, n, :n]
         first_output = trees[i, 1]
         walk[0, 0] = trees[i, 0]
@@ -117,48 +121,72 @@ def _block(X, block, ensemble, forest, phi):
                     left = _goes_left(
                         X[start + r, f], node, node_ints, node_floats, cat_left
                     )
-                    O[level, r] = O[previous, r] if left == goes else 0.0
+                    o_old = O[previous, r]
+                    o = o_old if left == goes else 0.0
+                    O[level, r] = o
+                    # the row's factor: ratio, factor[0] or factor[1]
+                    pick[0, r] = (1.0 - o_old) * ratio
+                    pick[1, r] = o_old - o
+                    pick[2, r] = o
                 for k in range(n):
                     a, b = factor[0, k], factor[1, k]
                     for r in range(n_rows):
-                        o_old, o = O[previous, r], O[level, r]
                         G[level, k, r] = G[level - 1, k, r] * (
-                            (1.0 - o_old) * ratio + o_old * ((1.0 - o) * a + o * b)
+                            pick[0, r] + pick[1, r] * a + pick[2, r] * b
                         )
-                Z[level] = z
                 walk[level, 0] = child
                 walk[level, 1] = 0
                 walk[level, 2] = f
                 walk[level, 3] = previous
-                last[f] = level
-                leaf = node_ints[child, LEFT] < 0
+                walk[level, 4] = 0
+                if node_ints[child, LEFT] >= 0:
+                    Z[level] = z
+                    last[f] = level
+                    for v in range(n_values):
+                        for k in range(n):
+                            for r in range(n_rows):
+                                S[level, v, k, r] = 0.0
+                    continue
+                # a leaf: S = value * G, no R
                 for v in range(n_values):
-                    value = values[child, v] if leaf else 0.0
+                    value = values[child, v]
                     for k in range(n):
                         for r in range(n_rows):
                             S[level, v, k, r] = value * G[level, k, r]
-                            R[level, v, k, r] = 0.0
-                continue
             if level == 0:
                 break
             # leave: integrate the edge into this node, hand its sum up
             f = walk[level, 2]
             previous = walk[level, 3]
+            for r in range(n_rows):
+                pick[0, r] = 1.0 - O[level, r]
+                pick[1, r] = O[level, r]
             for v in range(n_values):
                 total[:] = 0.0
                 for k in range(n):
                     cold_k, hot_k = integrals[level, 0, k], integrals[level, 1, k]
                     for r in range(n_rows):
-                        o = O[level, r]
-                        own = S[level, v, k, r] - R[level, v, k, r]
-                        total[r] += own * ((1.0 - o) * cold_k + o * hot_k)
+                        weight = pick[0, r] * cold_k + pick[1, r] * hot_k
+                        total[r] += S[level, v, k, r] * weight
                         S[level - 1, v, k, r] += S[level, v, k, r]
+                if walk[level, 4] != 0:
+                    for k in range(n):
+                        cold_k, hot_k = integrals[level, 0, k], integrals[level, 1, k]
+                        for r in range(n_rows):
+                            weight = pick[0, r] * cold_k + pick[1, r] * hot_k
+                            total[r] -= R[level, v, k, r] * weight
                 for r in range(n_rows):
                     phi[start + r, f, first_output + v] += total[r]
-                if previous > 0:
+            if previous > 0:
+                fresh = walk[previous, 4] == 0
+                walk[previous, 4] = 1
+                for v in range(n_values):
                     for k in range(n):
                         for r in range(n_rows):
-                            R[previous, v, k, r] += S[level, v, k, r]
+                            if fresh:
+                                R[previous, v, k, r] = S[level, v, k, r]
+                            else:
+                                R[previous, v, k, r] += S[level, v, k, r]
             last[f] = previous
             level -= 1
             walk[level, 1] += 1
