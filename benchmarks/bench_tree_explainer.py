@@ -81,7 +81,7 @@ def _kernels(explainer, model, rows, rounds):
     flat = explainer._flattened(model)
     X = np.ascontiguousarray(np.asarray(rows, dtype=flat.input_dtype), dtype=np.float64)
     ensemble = (flat.node_ints, flat.node_floats, flat._kernel_values, flat.cat_left)
-    forest = (flat.trees, flat.depths, flat.max_depth, flat.quadrature)
+    forest = (flat.trees, flat.degrees, flat.max_depth, flat.quadrature)
     n_values = flat._kernel_values.shape[1]
     reference = (flat.node_ints, flat.node_floats, flat.values, flat.cat_left)
     ref_args = (reference, flat.trees, flat.max_depth, flat.n_outputs)

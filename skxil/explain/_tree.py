@@ -32,7 +32,12 @@ from ._base import BaseExplainer
 from ._explanation import Explanation
 from ._linear import _is_passthrough, _n_in, _owners
 from ._tree_kernels import BLOCK, leaf_weights
-from ._tree_linear import quadrature, rows_shap_linear, rows_shap_linear_parallel
+from ._tree_linear import (
+    path_features,
+    quadrature,
+    rows_shap_linear,
+    rows_shap_linear_parallel,
+)
 from ._utils import background_features
 
 if TYPE_CHECKING:
@@ -64,8 +69,8 @@ class FlatEnsemble:
         self.cat_left, self.trees = cats, trees
         self.n_outputs = n_outputs
         self.input_dtype = input_dtype
-        self.depths = np.array([piece.depth for piece in pieces], dtype=np.int64)
-        self.max_depth = int(self.depths.max())
+        self.max_depth = max(piece.depth for piece in pieces)
+        self.degrees = path_features(self.node_ints, self.trees, self.max_depth)
         self.quadrature = quadrature(self.max_depth)
         self.base_value = self._expected_value() + offset
         self._kernel_values = self._values_to_compute()
@@ -110,7 +115,7 @@ class FlatEnsemble:
         values = self._kernel_values
         args = (
             (self.node_ints, self.node_floats, values, self.cat_left),
-            (self.trees, self.depths, self.max_depth, self.quadrature),
+            (self.trees, self.degrees, self.max_depth, self.quadrature),
             values.shape[1] + self.n_outputs - self.values.shape[1],
         )
         if n_threads <= 1 or X.shape[0] <= BLOCK:

@@ -11,9 +11,10 @@ over ``[0, 1]``, so the leaf adds to feature ``i``
     value * integral of G(t) / f_i(t) * (o_i - z_i) dt,
     G(t) = product over j of f_j(t),  f_j(t) = z_j + t (o_j - z_j),
 
-a polynomial of degree below the depth. Polynomials are kept as their values
-at the nodes of a Gauss-Legendre rule of ``(depth + 1) // 2`` points,
-which integrates them exactly: ``G`` is updated in ``O(points)`` from the
+a polynomial of degree below ``d``, the number of distinct features on the
+path. Polynomials are kept as their values at the nodes of a Gauss-Legendre
+rule of ``(d + 1) // 2`` points (``d`` the tree's largest), which integrates
+them exactly: ``G`` is updated in ``O(points)`` from the
 parent's at each node, the leaves' ``value * G`` are summed up the tree, and
 the edge where feature ``i`` was split last on a path integrates the sum of
 its subtree's leaves, less the subtrees that split on ``i`` again below it
@@ -35,11 +36,11 @@ from ._tree_kernels import BLOCK, COVER, FEATURE, LEFT, RIGHT, _goes_left
 
 
 def quadrature(max_depth):
-    """Gauss-Legendre rules on ``[0, 1]`` for every tree depth up to
-    ``max_depth``: row ``n`` of each table holds the rule of ``n`` points
-    (zero-padded), exact for polynomials of degree below ``2 n``, so that a
-    tree of depth ``d`` (polynomials of degree below ``d``) takes row
-    ``max(1, (d + 1) // 2)``. Tables: nodes ``t``, weights ``w`` and
+    """Gauss-Legendre rules on ``[0, 1]`` for trees up to ``max_depth``:
+    row ``n`` of each table holds the rule of ``n`` points (zero-padded),
+    exact for polynomials of degree below ``2 n``, so that a tree with at
+    most ``d`` distinct features on a path (polynomials of degree below
+    ``d``, see :func:`path_features`) takes row ``max(1, (d + 1) // 2)``. Tables: nodes ``t``, weights ``w`` and
     ``-w / (1 - t)``, the integration factor of an edge the row does not
     follow."""
     size = max(1, (max_depth + 1) // 2) + 1
@@ -51,10 +52,43 @@ def quadrature(max_depth):
     return tables
 
 
+@njit(cache=True)
+def path_features(node_ints, trees, max_depth):
+    """Per tree, the most distinct split features on a path from the root
+    to a leaf: the degree of its path polynomials."""
+    count = np.zeros(node_ints[:, FEATURE].max() + 1, dtype=np.int64)
+    walk = np.zeros((max_depth + 2, 2), dtype=np.int64)  # node, next child
+    most = np.zeros(trees.shape[0], dtype=np.int64)
+    for i in range(trees.shape[0]):
+        walk[0, 0], walk[0, 1] = trees[i, 0], 0
+        level = distinct = 0
+        while True:
+            node, step = walk[level, 0], walk[level, 1]
+            f = node_ints[node, FEATURE]
+            if node_ints[node, LEFT] < 0:
+                most[i] = max(most[i], distinct)
+            elif step < 2:
+                distinct += count[f] == 0
+                count[f] += 1
+                walk[level, 1] += 1
+                level += 1
+                walk[level, 0] = node_ints[node, LEFT if step == 0 else RIGHT]
+                walk[level, 1] = 0
+                continue
+            if level == 0:
+                break
+            level -= 1
+            f = node_ints[walk[level, 0], FEATURE]
+            count[f] -= 1
+            distinct -= count[f] == 0
+    return most
+
+
 @njit(cache=True, fastmath={"reassoc", "contract"})
 def _block(X, block, ensemble, forest, phi):
     """Add every tree's SHAP values for the rows of block ``block`` to
-    ``phi``; ``forest = (trees, depths, max_depth, quadrature)``.
+    ``phi``; ``forest = (trees, degrees, max_depth, quadrature)``, degrees
+    from :func:`path_features`.
 
     Path-dependent TreeSHAP visits every node for every row, and only the
     one fractions (0 or 1) depend on the row: the walk, the zero fractions
@@ -71,7 +105,7 @@ def _block(X, block, ensemble, forest, phi):
     :func:`_goes_left` reads them.
     """
     node_ints, node_floats, values, cat_left = ensemble
-    trees, depths, max_depth, quad = forest
+    trees, degrees, max_depth, quad = forest
     width, n_points, n_values = max_depth + 2, quad.shape[2], values.shape[1]
     start = block * BLOCK
     n_rows = min(X.shape[0], start + BLOCK) - start
@@ -90,7 +124,7 @@ def _block(X, block, ensemble, forest, phi):
     walk = np.zeros((width, 5), dtype=np.int64)
     last = np.zeros(X.shape[1], dtype=np.int64)
     for i in range(trees.shape[0]):
-        n = max(1, (depths[i] + 1) // 2)
+        n = max(1, (degrees[i] + 1) // 2)
         t, w, cold = quad[0, n, :n], quad[1, n, :n], quad[2, n, :n]
         first_output = trees[i, 1]
         walk[0, 0] = trees[i, 0]
@@ -195,7 +229,7 @@ def _block(X, block, ensemble, forest, phi):
 @njit(cache=True)
 def rows_shap_linear(X, ensemble, forest, n_outputs):
     """SHAP values of every row: ndarray (n_rows, n_features, n_outputs);
-    ``forest = (trees, depths, max_depth, quadrature)``."""
+    ``forest = (trees, degrees, max_depth, quadrature)``."""
     phi = np.zeros((X.shape[0], X.shape[1], n_outputs))
     for block in range((X.shape[0] + BLOCK - 1) // BLOCK):
         _block(X, block, ensemble, forest, phi)

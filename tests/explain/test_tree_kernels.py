@@ -117,3 +117,25 @@ def test_threads_give_the_same_values_bit_for_bit(data):
     flat = _flatten(MODELS["extra"]().fit(X, ys[3]))
     serial = flat.shap_values(X[:100])
     np.testing.assert_array_equal(flat.shap_values(X[:100], n_threads=2), serial)
+
+
+def _most_distinct(tree):
+    best, stack = 0, [(0, frozenset())]
+    while stack:
+        node, seen = stack.pop()
+        if tree.children_left[node] < 0:
+            best = max(best, len(seen))
+            continue
+        seen = seen | {tree.feature[node]}
+        stack += [(tree.children_left[node], seen), (tree.children_right[node], seen)]
+    return best
+
+
+def test_path_features_count_distinct_features(data):
+    X, ys = data
+    forest = MODELS["extra"]().fit(X, ys[3])
+    flat = _flatten(forest)
+    expected = [_most_distinct(e.tree_) for e in forest.estimators_]
+    np.testing.assert_array_equal(flat.degrees, expected)
+    assert max(expected) < flat.max_depth  # fewer points than the depth asks
+    assert _flatten(DecisionTreeClassifier().fit(X, np.zeros(len(X)))).degrees == [0]
