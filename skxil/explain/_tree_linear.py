@@ -95,9 +95,9 @@ def _block(X, block, ensemble, forest, phi):
     and the factor tables of each edge (the divisions) are shared by the
     block's rows. The rows are the innermost axis of the polynomial values,
     so that the loops run over the block's rows; a row picks its factor by
-    ``(1 - o) * a + o * b``, exact for ``o`` in {0, 1}. A leaf's edge is
-    integrated as soon as it is reached; ``R`` of a level is written only
-    when a deeper split on the same feature hands it something.
+    ``(1 - o) * a + o * b``, exact for ``o`` in {0, 1}. A level's ``S`` is
+    set by its first child and added to by the second; its ``R`` only when
+    a deeper split on the same feature hands it something.
 
     The walk is written out in this one function: numba compiled it several
     times slower with parts in inlined helpers taking the state as tuples.
@@ -176,10 +176,6 @@ def _block(X, block, ensemble, forest, phi):
                 if node_ints[child, LEFT] >= 0:
                     Z[level] = z
                     last[f] = level
-                    for v in range(n_values):
-                        for k in range(n):
-                            for r in range(n_rows):
-                                S[level, v, k, r] = 0.0
                     continue
                 # a leaf: S = value * G, no R
                 for v in range(n_values):
@@ -195,6 +191,7 @@ def _block(X, block, ensemble, forest, phi):
             for r in range(n_rows):
                 pick[0, r] = 1.0 - O[level, r]
                 pick[1, r] = O[level, r]
+            first = walk[level - 1, 1] == 0  # the parent's S is not set yet
             for v in range(n_values):
                 total[:] = 0.0
                 for k in range(n):
@@ -202,7 +199,12 @@ def _block(X, block, ensemble, forest, phi):
                     for r in range(n_rows):
                         weight = pick[0, r] * cold_k + pick[1, r] * hot_k
                         total[r] += S[level, v, k, r] * weight
-                        S[level - 1, v, k, r] += S[level, v, k, r]
+                    if first:
+                        for r in range(n_rows):
+                            S[level - 1, v, k, r] = S[level, v, k, r]
+                    else:
+                        for r in range(n_rows):
+                            S[level - 1, v, k, r] += S[level, v, k, r]
                 if walk[level, 4] != 0:
                     for k in range(n):
                         cold_k, hot_k = integrals[level, 0, k], integrals[level, 1, k]
@@ -216,10 +218,11 @@ def _block(X, block, ensemble, forest, phi):
                 walk[previous, 4] = 1
                 for v in range(n_values):
                     for k in range(n):
-                        for r in range(n_rows):
-                            if fresh:
+                        if fresh:
+                            for r in range(n_rows):
                                 R[previous, v, k, r] = S[level, v, k, r]
-                            else:
+                        else:
+                            for r in range(n_rows):
                                 R[previous, v, k, r] += S[level, v, k, r]
             last[f] = previous
             level -= 1
