@@ -31,7 +31,7 @@ from ..utils._validation import _is_dataframe
 from ._base import BaseExplainer
 from ._explanation import Explanation
 from ._linear import _is_passthrough, _n_in, _owners
-from ._tree_kernels import BLOCK, leaf_weights
+from ._tree_kernels import BLOCK, forest_proba, leaf_weights
 from ._tree_linear import (
     path_features,
     quadrature,
@@ -63,8 +63,10 @@ class FlatEnsemble:
     ``input_dtype`` is the dtype the model compares its rows in.
     """
 
-    def __init__(self, pieces, n_outputs, offset, input_dtype):
+    def __init__(self, pieces, n_outputs, offset, input_dtype, predicted=None):
         ints, floats, values, cats, trees = _concatenate(pieces)
+        # a forest's or tree's leaf values as its predict reads them (or None)
+        self.predicted = predicted
         self.node_ints, self.node_floats, self.values = ints, floats, values
         self.cat_left, self.trees = cats, trees
         self.n_outputs = n_outputs
@@ -130,6 +132,17 @@ class FlatEnsemble:
         if values is not self.values:
             phi = np.concatenate([phi, -phi.sum(axis=2, keepdims=True)], axis=2)
         return phi
+
+    def predict_ties(self, X):
+        """Class indices of rows ``X`` (see :meth:`rows`) as a tree's or a
+        forest's ``predict`` gives them, ties and float error included: the
+        leaf class values added in the trees' order, divided by their number,
+        the first largest. None for boosting (its ``predict`` decides)."""
+        if self.predicted is None:
+            return None
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        ensemble = (self.node_ints, self.node_floats, self.predicted, self.cat_left)
+        return np.argmax(forest_proba(X, ensemble, self.trees), axis=1)
 
     def rows(self, X, owner):
         """``X`` rounded as the model reads it (scikit-learn's trees compare
@@ -212,14 +225,14 @@ def _class_fractions(tree):
 
 
 def _forest_ensemble(model):
-    trees = (
-        [model.tree_]
-        if isinstance(model, DecisionTreeClassifier)
-        else [e.tree_ for e in model.estimators_]
-    )
+    single = isinstance(model, DecisionTreeClassifier)
+    trees = [model.tree_] if single else [e.tree_ for e in model.estimators_]
     pieces = [_sklearn_piece(t, _class_fractions(t) / len(trees)) for t in trees]
     n_classes = pieces[0].values.shape[1]
-    return FlatEnsemble(pieces, n_classes, 0.0, np.float32)
+    # what predict reads: a tree's leaf values, a forest's mean of them
+    # (scikit-learn's trees store class fractions, their predict_proba)
+    predicted = np.concatenate([t.value[:, 0, :] for t in trees])
+    return FlatEnsemble(pieces, n_classes, 0.0, np.float32, predicted)
 
 
 def _gradient_boosting_ensemble(model):
@@ -616,7 +629,7 @@ class TreeExplainer(BaseExplainer):
         """
         self._check_params()
         X = _rows(X)
-        return self._shap_values(_tree_parts(model), X)
+        return self._shap_values(_tree_parts(model), X)[:2]
 
     def _check_params(self):
         """``_validate_params`` once per parameter values: explain is called
@@ -635,13 +648,14 @@ class TreeExplainer(BaseExplainer):
         Xt, owner = _transformed(transforms, X, final)
         # one block of rows runs serially: no need to ask joblib
         n_threads = _n_threads(self.n_jobs) if Xt.shape[0] > BLOCK else 1
-        values = flat.shap_values(flat.rows(Xt, owner), n_threads)
+        rows = flat.rows(Xt, owner)
+        values = flat.shap_values(rows, n_threads)
         n_raw = X.shape[1]
         if not np.array_equal(owner, np.arange(n_raw)):
             grouped = np.zeros((values.shape[0], n_raw, values.shape[2]))
             np.add.at(grouped, (slice(None), owner), values)
             values = grouped
-        return values, flat.base_value.copy()
+        return values, flat.base_value.copy(), (flat, rows)
 
     def _flattened(self, final):
         key = _fitted_trees(final)
@@ -684,10 +698,11 @@ class TreeExplainer(BaseExplainer):
             )
         self._check_params()
         parts = _tree_parts(model)
-        values, base = self._shap_values(parts, X)
+        values, base, read = self._shap_values(parts, X)
         if values.shape[0] == 0:
             return []
-        proba, labels = _predictions(model, parts[1], X, base + values.sum(axis=1))
+        output = base + values.sum(axis=1)
+        proba, labels = _predictions((model, parts[1], *read), X, output)
         if values.shape[2] == 1 and proba.shape[1] == 2:  # one margin, for classes_[1]
             sign = np.where(labels == 1, 1.0, -1.0)
             weights, offsets = sign[:, None] * values[:, :, 0], sign * base[0]
@@ -734,18 +749,22 @@ class TreeExplainer(BaseExplainer):
 _TIE = 1e-9
 
 
-def _predictions(model, final, X, output):
+def _predictions(models, X, output):
     """``(proba, class index)`` of each row, as ``model.predict_proba`` and
     ``model.predict`` give them, from the model's output ``output`` (base
     value plus SHAP values): probabilities for trees and forests, raw
     margins for boosting, which go through the model's own inverse link.
+    ``models = (model, final tree model, its FlatEnsemble, the rows as it
+    reads them)``.
 
-    Where the two largest probabilities are within ``_TIE`` the rows are
-    passed to the model's ``predict``, which breaks ties its own way
-    (boosting: a zero binary margin predicts ``classes_[1]``, or not); their
-    probabilities stay the ones computed here, equal to the model's to
-    float error.
+    Where the two largest probabilities are within ``_TIE`` the prediction
+    is the model's: a tree or forest (alone or in a Pipeline) is replayed
+    as its ``predict`` computes it (:meth:`FlatEnsemble.predict_ties`);
+    other models' ``predict`` is called on those rows (boosting: a zero
+    binary margin predicts ``classes_[1]``, or not). Their probabilities
+    stay the ones computed here, equal to the model's to float error.
     """
+    model, final, flat, rows = models
     if isinstance(final, (GradientBoostingClassifier, HistGradientBoostingClassifier)):
         proba = final._loss.predict_proba(output)
     else:
@@ -755,11 +774,17 @@ def _predictions(model, final, X, output):
         return proba, labels
     top = np.partition(proba, -2, axis=1)
     close = np.flatnonzero(top[:, -1] - top[:, -2] <= _TIE)
-    if close.size:
-        rows = X.iloc[close] if _is_dataframe(X) else X[close]
-        classes = np.asarray(getattr(model, "classes_", final.classes_))
-        predicted = np.asarray(model.predict(rows))
-        labels[close] = np.argmax(predicted[:, None] == classes[None, :], axis=1)
+    if close.size == 0:
+        return proba, labels
+    own = model is final or (isinstance(model, Pipeline) and model[-1] is final)
+    replayed = flat.predict_ties(rows[close]) if own else None
+    if replayed is not None:
+        labels[close] = replayed
+        return proba, labels
+    tied = X.iloc[close] if _is_dataframe(X) else X[close]
+    classes = np.asarray(getattr(model, "classes_", final.classes_))
+    predicted = np.asarray(model.predict(tied))
+    labels[close] = np.argmax(predicted[:, None] == classes[None, :], axis=1)
     return proba, labels
 
 

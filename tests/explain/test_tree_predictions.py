@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_limits
 
 from skxil import CaipiClassifier
 from skxil.explain import TreeExplainer
-from skxil.explain._tree import _predictions
+from skxil.explain._tree import _predictions, _tree_parts
 
 MODELS = {
     "tree": lambda: DecisionTreeClassifier(max_depth=4, random_state=0),
@@ -54,8 +54,10 @@ def _assert_as_the_model(model, rows, explanations):
     np.testing.assert_array_equal(model.classes_[labels], model.predict(rows))
     assert [e.predicted_class for e in explanations] == list(model.predict(rows))
     np.testing.assert_allclose(
-        [e.proba for e in explanations], proba[np.arange(len(rows)), labels],
-        rtol=0, atol=1e-12,
+        [e.proba for e in explanations],
+        proba[np.arange(len(rows)), labels],
+        rtol=0,
+        atol=1e-12,
     )
 
 
@@ -71,10 +73,10 @@ def test_labels_and_proba_equal_the_models(data, name, n_classes):
     model = MODELS[name]().fit(X[:200], y[:200])
     explanations = TreeExplainer(n_features=3).explain(model, X[200:])
     _assert_as_the_model(model, X[200:], explanations)
-    final = model[-1] if name == "pipeline" else model
-    rows = model[0].transform(X[200:]) if name == "pipeline" else X[200:]
-    values, base = TreeExplainer().shap_values(final, rows)
-    proba, _ = _predictions(model, final, X[200:], base + values.sum(axis=1))
+    parts = _tree_parts(model)
+    values, base, read = TreeExplainer()._shap_values(parts, X[200:])
+    output = base + values.sum(axis=1)
+    proba, _ = _predictions((model, parts[1], *read), X[200:], output)
     # the model's own inverse link on the model's own output
     np.testing.assert_allclose(proba, model.predict_proba(X[200:]), rtol=0, atol=1e-12)
 
@@ -94,6 +96,13 @@ def test_the_model_is_not_asked_unless_a_row_is_a_tie(data):
     assert calls == []
 
 
+class _Unasked(RandomForestClassifier):
+    """A forest whose predict must not be needed."""
+
+    def predict(self, X):
+        raise AssertionError("predict was called")
+
+
 def test_ties_are_broken_as_the_model_breaks_them(data):
     X, ys = data
     X = np.nan_to_num(X)
@@ -103,6 +112,18 @@ def test_ties_are_broken_as_the_model_breaks_them(data):
         proba = model.predict_proba(X)
         assert np.any(np.sort(proba, axis=1)[:, -2] == 0.5)
         _assert_as_the_model(model, X, TreeExplainer().explain(model, X))
+        # impure leaves: near-ties decided by the float sums of the fractions
+        shallow = RandomForestClassifier(n_estimators=6, max_depth=3, random_state=0)
+        shallow.fit(X, y)
+        _assert_as_the_model(shallow, X, TreeExplainer().explain(shallow, X))
+    # replayed from the trees, not asked of predict
+    pipeline = make_pipeline(StandardScaler(), _Unasked(n_estimators=2)).fit(X, ys[3])
+    explanations = TreeExplainer().explain(pipeline, X)
+    proba = pipeline.predict_proba(X)
+    assert np.any(np.sort(proba, axis=1)[:, -2] == 0.5)
+    assert [e.class_index for e in explanations] == list(np.argmax(proba, axis=1))
+    tree = DecisionTreeClassifier().fit(np.zeros((4, 2)), [0, 1, 0, 1])
+    _assert_as_the_model(tree, X[:3, :2], TreeExplainer().explain(tree, X[:3, :2]))
     # a zero margin: GradientBoosting predicts classes_[1], HistGradientBoosting
     # classes_[0], where the probabilities are 0.5 each
     constant = np.zeros((40, 3))
