@@ -86,8 +86,8 @@ def path_features(node_ints, trees, max_depth):
 
 @njit(cache=True, fastmath={"reassoc", "contract"})
 def _block(X, block, ensemble, forest, phi):
-    """Add every tree's SHAP values for the rows of block ``block`` to
-    ``phi``; ``forest = (trees, degrees, max_depth, quadrature)``, degrees
+    """Add every tree's SHAP values for the rows ``block = (start, stop)``
+    to ``phi`` (at most :data:`BLOCK` rows); ``forest = (trees, degrees, max_depth, quadrature)``, degrees
     from :func:`path_features`.
 
     Path-dependent TreeSHAP visits every node for every row, and only the
@@ -107,8 +107,7 @@ def _block(X, block, ensemble, forest, phi):
     node_ints, node_floats, values, cat_left = ensemble
     trees, degrees, max_depth, quad = forest
     width, n_points, n_values = max_depth + 2, quad.shape[2], values.shape[1]
-    start = block * BLOCK
-    n_rows = min(X.shape[0], start + BLOCK) - start
+    start, n_rows = block[0], block[1] - block[0]
     G = np.ones((width, n_points, n_rows))
     S = np.zeros((width, n_values, n_points, n_rows))
     R = np.zeros((width, n_values, n_points, n_rows))
@@ -234,15 +233,28 @@ def rows_shap_linear(X, ensemble, forest, n_outputs):
     """SHAP values of every row: ndarray (n_rows, n_features, n_outputs);
     ``forest = (trees, degrees, max_depth, quadrature)``."""
     phi = np.zeros((X.shape[0], X.shape[1], n_outputs))
-    for block in range((X.shape[0] + BLOCK - 1) // BLOCK):
-        _block(X, block, ensemble, forest, phi)
+    for start in range(0, X.shape[0], BLOCK):
+        _block(X, (start, min(X.shape[0], start + BLOCK)), ensemble, forest, phi)
     return phi
 
 
+def parallel_blocks(n_rows, n_threads):
+    """How many blocks :func:`rows_shap_linear_parallel` cuts ``n_rows``
+    into: blocks of up to :data:`BLOCK` rows, at least one per thread."""
+    return min(max(-(-n_rows // BLOCK), n_threads), n_rows)
+
+
 @njit(cache=True, parallel=True)
-def rows_shap_linear_parallel(X, ensemble, forest, n_outputs):
-    """:func:`rows_shap_linear` with the blocks of rows spread over threads."""
+def rows_shap_linear_parallel(X, ensemble, forest, n_outputs, n_blocks):
+    """:func:`rows_shap_linear` with the rows cut into ``n_blocks`` blocks
+    (see :func:`parallel_blocks`) spread over numba's threads. A row's
+    values do not depend on the other rows of its block: they are the
+    serial kernel's."""
     phi = np.zeros((X.shape[0], X.shape[1], n_outputs))
-    for block in prange((X.shape[0] + BLOCK - 1) // BLOCK):
-        _block(X, block, ensemble, forest, phi)
+    size = (X.shape[0] + n_blocks - 1) // n_blocks
+    for b in prange(n_blocks):
+        start = b * size
+        stop = min(X.shape[0], start + size)
+        if start < stop:
+            _block(X, (start, stop), ensemble, forest, phi)
     return phi

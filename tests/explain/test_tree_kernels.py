@@ -120,8 +120,10 @@ def test_quadrature_integrates_the_degrees_it_is_used_for():
 def test_threads_give_the_same_values_bit_for_bit(data):
     X, ys = data
     flat = _flatten(MODELS["extra"]().fit(X, ys[3]))
-    serial = flat.shap_values(X[:100])
-    np.testing.assert_array_equal(flat.shap_values(X[:100], n_threads=2), serial)
+    for n_rows in (2, 3, 20, 100):  # one block per thread below 64 rows
+        serial = flat.shap_values(X[:n_rows])
+        parallel = flat.shap_values(X[:n_rows], n_threads=2)
+        np.testing.assert_array_equal(parallel, serial)
 
 
 def _most_distinct(tree):
