@@ -34,7 +34,6 @@ and rounds, under a minute).
 import argparse
 import time
 
-import numba
 import numpy as np
 import shap
 from _breast_cancer import load
@@ -48,11 +47,7 @@ from sklearn.ensemble import (
 
 from skxil.explain import FastLimeExplainer, LimeExplainer, TreeExplainer
 from skxil.explain._tree_kernels import rows_shap
-from skxil.explain._tree_linear import (
-    parallel_blocks,
-    rows_shap_linear,
-    rows_shap_linear_parallel,
-)
+from skxil.explain._tree_linear import rows_shap_linear, rows_shap_linear_parallel
 
 K = 5
 MODELS = {
@@ -90,14 +85,12 @@ def _kernels(explainer, model, rows, rounds):
     n_values = flat._kernel_values.shape[1]
     reference = (flat.node_ints, flat.node_floats, flat.values, flat.cat_left)
     ref_args = (reference, flat.trees, flat.max_depth, flat.n_outputs)
-    n_blocks = parallel_blocks(len(X), numba.get_num_threads())
-    rows_shap_linear_parallel(X[:2], ensemble, forest, n_values, 2)  # warm-up
+    rows_shap_linear_parallel(X[:2], ensemble, forest, n_values)  # warm-up
     rows_shap(X[:2], *ref_args)
     serial = best(lambda: rows_shap_linear(X, ensemble, forest, n_values), rounds)
     ref = best(lambda: rows_shap(X, *ref_args), rounds)
     parallel = best(
-        lambda: rows_shap_linear_parallel(X, ensemble, forest, n_values, n_blocks),
-        rounds,
+        lambda: rows_shap_linear_parallel(X, ensemble, forest, n_values), rounds
     )
     return serial, ref, parallel
 

@@ -31,9 +31,8 @@ from ..utils._validation import _is_dataframe
 from ._base import BaseExplainer
 from ._explanation import Explanation
 from ._linear import _is_passthrough, _n_in, _owners
-from ._tree_kernels import forest_proba, leaf_weights
+from ._tree_kernels import BLOCK, forest_proba, leaf_weights
 from ._tree_linear import (
-    parallel_blocks,
     path_features,
     quadrature,
     rows_shap_linear,
@@ -121,14 +120,13 @@ class FlatEnsemble:
             (self.trees, self.degrees, self.max_depth, self.quadrature),
             values.shape[1] + self.n_outputs - self.values.shape[1],
         )
-        if n_threads <= 1 or X.shape[0] < 2:
+        if n_threads <= 1 or X.shape[0] <= BLOCK:
             phi = rows_shap_linear(X, *args)
         else:
             previous = numba.get_num_threads()
             numba.set_num_threads(n_threads)  # this thread's setting, restored
             try:
-                n_blocks = parallel_blocks(X.shape[0], n_threads)
-                phi = rows_shap_linear_parallel(X, *args, n_blocks)
+                phi = rows_shap_linear_parallel(X, *args)
             finally:
                 numba.set_num_threads(previous)
         if values is not self.values:
@@ -499,8 +497,8 @@ class TreeExplainer(BaseExplainer):
         explanations then show as heat maps over the image.
 
     n_jobs : int, default=None
-        Number of numba threads sharing the rows (in blocks of up to 32, at
-        least one per thread; at most ``numba.config.NUMBA_NUM_THREADS``). ``None`` means 1 unless in a
+        Number of numba threads sharing the rows (in blocks of 32; at most
+        ``numba.config.NUMBA_NUM_THREADS``). ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context, ``-1`` all of them. The
         values do not depend on it.
 
@@ -648,8 +646,8 @@ class TreeExplainer(BaseExplainer):
         transforms, final = parts
         flat = self._flattened(final)
         Xt, owner = _transformed(transforms, X, final)
-        # a single row runs serially: no need to ask joblib
-        n_threads = _n_threads(self.n_jobs) if Xt.shape[0] > 1 else 1
+        # one block of rows runs serially: no need to ask joblib
+        n_threads = _n_threads(self.n_jobs) if Xt.shape[0] > BLOCK else 1
         rows = flat.rows(Xt, owner)
         values = flat.shap_values(rows, n_threads)
         n_raw = X.shape[1]

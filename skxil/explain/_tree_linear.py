@@ -238,23 +238,13 @@ def rows_shap_linear(X, ensemble, forest, n_outputs):
     return phi
 
 
-def parallel_blocks(n_rows, n_threads):
-    """How many blocks :func:`rows_shap_linear_parallel` cuts ``n_rows``
-    into: blocks of up to :data:`BLOCK` rows, at least one per thread."""
-    return min(max(-(-n_rows // BLOCK), n_threads), n_rows)
-
-
 @njit(cache=True, parallel=True)
-def rows_shap_linear_parallel(X, ensemble, forest, n_outputs, n_blocks):
-    """:func:`rows_shap_linear` with the rows cut into ``n_blocks`` blocks
-    (see :func:`parallel_blocks`) spread over numba's threads. A row's
-    values do not depend on the other rows of its block: they are the
-    serial kernel's."""
+def rows_shap_linear_parallel(X, ensemble, forest, n_outputs):
+    """:func:`rows_shap_linear` with the blocks of rows spread over numba's
+    threads. A row's values do not depend on the other rows of its block:
+    they are the serial kernel's."""
     phi = np.zeros((X.shape[0], X.shape[1], n_outputs))
-    size = (X.shape[0] + n_blocks - 1) // n_blocks
-    for b in prange(n_blocks):
-        start = b * size
-        stop = min(X.shape[0], start + size)
-        if start < stop:
-            _block(X, (start, stop), ensemble, forest, phi)
+    for b in prange((X.shape[0] + BLOCK - 1) // BLOCK):
+        stop = min(X.shape[0], (b + 1) * BLOCK)
+        _block(X, (b * BLOCK, stop), ensemble, forest, phi)
     return phi
