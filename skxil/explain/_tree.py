@@ -31,8 +31,9 @@ from ..utils._validation import _is_dataframe
 from ._base import BaseExplainer
 from ._explanation import Explanation
 from ._linear import _is_passthrough, _n_in, _owners
-from ._tree_kernels import BLOCK, forest_proba, leaf_weights
+from ._tree_kernels import forest_proba, leaf_weights
 from ._tree_linear import (
+    BLOCK,
     path_features,
     quadrature,
     rows_shap_linear,
@@ -497,7 +498,7 @@ class TreeExplainer(BaseExplainer):
         explanations then show as heat maps over the image.
 
     n_jobs : int, default=None
-        Number of numba threads sharing the rows (in blocks of 32; at most
+        Number of numba threads sharing the rows (in blocks of 64; at most
         ``numba.config.NUMBA_NUM_THREADS``). ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context, ``-1`` all of them. The
         values do not depend on it.

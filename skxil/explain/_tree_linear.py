@@ -14,25 +14,30 @@ over ``[0, 1]``, so the leaf adds to feature ``i``
 a polynomial of degree below ``d``, the number of distinct features on the
 path. Polynomials are kept as their values at the nodes of a Gauss-Legendre
 rule of ``(d + 1) // 2`` points (``d`` the tree's largest), which integrates
-them exactly: ``G`` is updated in ``O(points)`` from the
-parent's at each node, the leaves' ``value * G`` are summed up the tree, and
+them exactly: ``G`` is updated in ``O(points)`` from the parent's at each
+node, the leaves' ``value * G`` are summed up the tree, and
 the edge where feature ``i`` was split last on a path integrates the sum of
 its subtree's leaves, less the subtrees that split on ``i`` again below it
 (whose leaves that deeper edge accounts for). Each node costs
 ``O(points * n_values)`` per row, instead of ``O(depth^2)`` per leaf.
 
-The walk is depth first with one state row per level: the node, which child
-is next, the edge into the node (feature, zero and one fractions, the level
-of the previous edge on the same feature, ``0`` for none: level 0 holds the
-neutral factor ``z = o = 1``) and the polynomial values ``G``, ``S`` (the
-subtree's leaves so far) and ``R`` (the subtrees below splitting again on
-the edge's feature).
+The walk is depth first, for a block of rows at once, with one state row per
+level: the node, which child is next, the edge into the node (feature, zero
+fraction, each row's one fraction, the level of the previous edge on the
+same feature, ``0`` for none: level 0 holds the neutral factor ``z = o =
+1``) and each row's polynomial values ``G``, ``S`` (the subtree's leaves so
+far) and ``R`` (the subtrees below splitting again on the edge's feature).
 """
 
 import numpy as np
 from numba import njit, prange
 
-from ._tree_kernels import BLOCK, COVER, FEATURE, LEFT, RIGHT, _goes_left
+from ._tree_kernels import COVER, FEATURE, LEFT, RIGHT, _goes_left
+
+#: Rows per block: a block walks each tree once for all its rows, which are
+#: the innermost axis of the loops; longer blocks give longer vector loops
+#: until the levels' buffers in use no longer fit in the cache.
+BLOCK = 64
 
 
 def quadrature(max_depth):
@@ -40,9 +45,9 @@ def quadrature(max_depth):
     row ``n`` of each table holds the rule of ``n`` points (zero-padded),
     exact for polynomials of degree below ``2 n``, so that a tree with at
     most ``d`` distinct features on a path (polynomials of degree below
-    ``d``, see :func:`path_features`) takes row ``max(1, (d + 1) // 2)``. Tables: nodes ``t``, weights ``w`` and
-    ``-w / (1 - t)``, the integration factor of an edge the row does not
-    follow."""
+    ``d``, see :func:`path_features`) takes row ``max(1, (d + 1) // 2)``.
+    Tables: nodes ``t``, weights ``w`` and ``-w / (1 - t)``, the
+    integration factor of an edge the row does not follow."""
     size = max(1, (max_depth + 1) // 2) + 1
     tables = np.zeros((3, size, size - 1))
     for n in range(1, size):
@@ -87,8 +92,8 @@ def path_features(node_ints, trees, max_depth):
 @njit(cache=True, fastmath={"reassoc", "contract"})
 def _block(X, block, ensemble, forest, phi):
     """Add every tree's SHAP values for the rows ``block = (start, stop)``
-    to ``phi`` (at most :data:`BLOCK` rows); ``forest = (trees, degrees, max_depth, quadrature)``, degrees
-    from :func:`path_features`.
+    to ``phi`` (at most :data:`BLOCK` rows); ``forest = (trees, degrees,
+    max_depth, quadrature)``, degrees from :func:`path_features`.
 
     Path-dependent TreeSHAP visits every node for every row, and only the
     one fractions (0 or 1) depend on the row: the walk, the zero fractions
