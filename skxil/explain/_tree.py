@@ -769,7 +769,9 @@ def _predictions(models, X, output):
     if isinstance(final, (GradientBoostingClassifier, HistGradientBoostingClassifier)):
         proba = final._loss.predict_proba(output)
     else:
-        proba = output
+        # float error may take a sure class to 1 + 1e-16: probabilities stay
+        # probabilities
+        proba = np.clip(output, 0.0, 1.0)
     labels = np.argmax(proba, axis=1)
     if proba.shape[1] < 2:
         return proba, labels

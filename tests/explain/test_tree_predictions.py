@@ -73,6 +73,7 @@ def test_labels_and_proba_equal_the_models(data, name, n_classes):
     model = MODELS[name]().fit(X[:200], y[:200])
     explanations = TreeExplainer(n_features=3).explain(model, X[200:])
     _assert_as_the_model(model, X[200:], explanations)
+    assert all(0.0 <= e.proba <= 1.0 for e in explanations)
     parts = _tree_parts(model)
     values, base, read = TreeExplainer()._shap_values(parts, X[200:])
     output = base + values.sum(axis=1)
