@@ -1,20 +1,25 @@
 """Benchmark stage 2: TreeExplainer (exact TreeSHAP) beside shap, FastLime and lime.
 
 Two data sets of 30 features: scikit-learn's breast cancer (stratified 70/30
-split, 398 training rows: the issue's) and a synthetic one
+split, 398 training rows) and a synthetic one
 (``make_classification(2000, 30, n_informative=10)``, 1500 training rows,
 deeper trees). Four tree ensembles of 100 trees with scikit-learn's default
 depths: RandomForest, ExtraTrees, GradientBoosting and HistGradientBoosting.
+Then the issue's setting, the CAIPI round of ``bench_rounds.py``: the
+RandomForest(100) trained on the first 50 rows of
+``make_classification(10050, n_features=30, n_informative=8)``, explaining
+1 and 20 rows of the 10000-row pool.
 For each it prints, in ms per explained row (the best of a few rounds after a
 warm-up call that compiles or loads the numba kernels):
 
 - ``ours``: ``TreeExplainer(n_features=5).explain`` (SHAP values of all
-  classes, predict_proba and the Explanation objects);
+  classes, the prediction read off them and the Explanation objects);
 - ``ours cpu`` / ``shap cpu``: ``TreeExplainer.shap_values`` and
   ``shap.TreeExplainer(model).shap_values`` in CPU time of this process (the
   fairer figure on a loaded machine), and ``shap/ours``, their ratio;
-- ``par``: wall time of the kernel with ``parallel=True`` over the rows,
-  beside ``ser``, the serial kernel's (the explainer uses the serial one);
+- ``ser``: wall time of the explainer's serial kernel (linear in the
+  depth), ``ref``: of the reference kernel (Algorithm 2 of Lundberg et
+  al.), ``par``: of the kernel with ``parallel=True`` (numba's threads);
 - ``fast`` / ``lime``: ``FastLimeExplainer`` and ``LimeExplainer`` (lime
   0.2.0.1) with their defaults (5000 samples), timed on fewer rows, and
   ``fast/ours``, ``lime/ours``;
@@ -41,7 +46,8 @@ from sklearn.ensemble import (
 )
 
 from skxil.explain import FastLimeExplainer, LimeExplainer, TreeExplainer
-from skxil.explain._tree_kernels import rows_shap, rows_shap_parallel
+from skxil.explain._tree_kernels import rows_shap
+from skxil.explain._tree_linear import rows_shap_linear, rows_shap_linear_parallel
 
 K = 5
 MODELS = {
@@ -71,15 +77,22 @@ def best(func, rounds, clock=time.perf_counter):
 
 
 def _kernels(explainer, model, rows, rounds):
-    """Wall time of the serial and the parallel kernel on the model's rows."""
+    """Wall time of the serial, the reference and the parallel kernel."""
     flat = explainer._flattened(model)
     X = np.ascontiguousarray(np.asarray(rows, dtype=flat.input_dtype), dtype=np.float64)
-    ensemble = (flat.node_ints, flat.node_floats, flat.values, flat.cat_left)
-    args = (ensemble, flat.trees, flat.max_depth, flat.n_outputs)
-    rows_shap_parallel(X[:2], *args)  # warm-up
-    serial = best(lambda: rows_shap(X, *args), rounds)
-    parallel = best(lambda: rows_shap_parallel(X, *args), rounds)
-    return serial, parallel
+    ensemble = (flat.node_ints, flat.node_floats, flat._kernel_values, flat.cat_left)
+    forest = (flat.trees, flat.degrees, flat.max_depth, flat.quadrature)
+    n_values = flat._kernel_values.shape[1]
+    reference = (flat.node_ints, flat.node_floats, flat.values, flat.cat_left)
+    ref_args = (reference, flat.trees, flat.max_depth, flat.n_outputs)
+    rows_shap_linear_parallel(X[:2], ensemble, forest, n_values)  # warm-up
+    rows_shap(X[:2], *ref_args)
+    serial = best(lambda: rows_shap_linear(X, ensemble, forest, n_values), rounds)
+    ref = best(lambda: rows_shap(X, *ref_args), rounds)
+    parallel = best(
+        lambda: rows_shap_linear_parallel(X, ensemble, forest, n_values), rounds
+    )
+    return serial, ref, parallel
 
 
 def _shap_array(explainer, rows):
@@ -97,12 +110,12 @@ def bench(model, X_train, rows, n_lime_rows, rounds):
         best(lambda: ours.shap_values(model, rows), rounds, time.process_time) / n
     )
     cpu_shap = best(lambda: reference.shap_values(rows), rounds, time.process_time) / n
-    serial, parallel = _kernels(ours, model, rows, rounds)
+    serial, ref, parallel = _kernels(ours, model, rows, rounds)
     values, _ = ours.shap_values(model, rows)
     diff = np.abs(values - _shap_array(reference, rows)).max()
     fast = FastLimeExplainer(n_features=K, random_state=0).fit(X_train)
     fast.explain(model, rows[:1])
-    n_fast = max(2, n // 10)
+    n_fast = min(n, max(2, n // 10))
     t0 = time.perf_counter()
     fast_explanations = fast.explain(model, rows[:n_fast])
     t_fast = (time.perf_counter() - t0) / n_fast
@@ -121,6 +134,7 @@ def bench(model, X_train, rows, n_lime_rows, rounds):
         "cpu_ours": 1e3 * cpu_ours,
         "cpu_shap": 1e3 * cpu_shap,
         "ser": 1e3 * serial / n,
+        "ref": 1e3 * ref / n,
         "par": 1e3 * parallel / n,
         "fast": 1e3 * t_fast,
         "lime": 1e3 * t_lime,
@@ -129,32 +143,52 @@ def bench(model, X_train, rows, n_lime_rows, rounds):
     }
 
 
+def _issue_setting():
+    """The CAIPI round of bench_rounds.py: 50 training rows, a 10000-row pool."""
+    X, y = make_classification(10050, n_features=30, n_informative=8, random_state=0)
+    return X[:50], y[:50], X[50:]
+
+
+HEADER = (
+    f"{'model':<26} {'ours':>6} {'ours cpu':>8} {'shap cpu':>8} {'shap/ours':>9} "
+    f"{'ser':>6} {'ref':>6} {'par':>6} {'fast':>7} {'fast/ours':>9} {'lime':>7} "
+    f"{'lime/ours':>9} {'max|d|':>8} {'top5':>5}"
+)
+
+
+def _print_row(name, r):
+    print(
+        f"{name:<26} {r['ours']:>6.3f} {r['cpu_ours']:>8.3f} "
+        f"{r['cpu_shap']:>8.3f} {r['cpu_shap'] / r['cpu_ours']:>9.2f} "
+        f"{r['ser']:>6.3f} {r['ref']:>6.3f} {r['par']:>6.3f} {r['fast']:>7.2f} "
+        f"{r['fast'] / r['ours']:>9.1f} {r['lime']:>7.1f} "
+        f"{r['lime'] / r['ours']:>9.0f} {r['diff']:>8.1e} {r['top']:>5.2f}"
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer rows and rounds")
     args = parser.parse_args()
     n_rows, n_lime_rows, rounds = (20, 1, 2) if args.quick else (170, 5, 5)
-    header = (
-        f"{'model':<26} {'ours':>6} {'ours cpu':>8} {'shap cpu':>8} {'shap/ours':>9} "
-        f"{'ser':>6} {'par':>6} {'fast':>7} {'fast/ours':>9} {'lime':>7} "
-        f"{'lime/ours':>9} {'max|d|':>8} {'top5':>5}"
-    )
     for data, X_train, y_train, X_test in datasets():
         rows = X_test[:n_rows]
         print(
             f"\n{data}: {len(X_train)} training rows, {len(rows)} explained, ms per row"
         )
-        print(header)
-        print("-" * len(header))
+        print(HEADER)
+        print("-" * len(HEADER))
         for name, make in MODELS.items():
-            r = bench(make().fit(X_train, y_train), X_train, rows, n_lime_rows, rounds)
-            print(
-                f"{name:<26} {r['ours']:>6.3f} {r['cpu_ours']:>8.3f} "
-                f"{r['cpu_shap']:>8.3f} {r['cpu_shap'] / r['cpu_ours']:>9.2f} "
-                f"{r['ser']:>6.3f} {r['par']:>6.3f} {r['fast']:>7.2f} "
-                f"{r['fast'] / r['ours']:>9.1f} {r['lime']:>7.1f} "
-                f"{r['lime'] / r['ours']:>9.0f} {r['diff']:>8.1e} {r['top']:>5.2f}"
-            )
+            model = make().fit(X_train, y_train)
+            _print_row(name, bench(model, X_train, rows, n_lime_rows, rounds))
+    X_train, y_train, pool = _issue_setting()
+    model = MODELS["RandomForest(100)"]().fit(X_train, y_train)
+    print("\nthe issue's CAIPI round: 50 training rows, ms per row")
+    print(HEADER)
+    print("-" * len(HEADER))
+    for n in (1, 20):
+        r = bench(model, X_train, pool[:n], 1, max(rounds, 5))
+        _print_row(f"RandomForest(100), {n} row{'s' if n > 1 else ''}", r)
 
 
 if __name__ == "__main__":

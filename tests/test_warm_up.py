@@ -36,10 +36,12 @@ def test_every_numba_kernel_is_cached_on_disk():
     from skxil.counterexamples import _kernels as counterexample_kernels
     from skxil.explain import _kernels as explain_kernels
     from skxil.explain import _tree_kernels as tree_kernels
+    from skxil.explain import _tree_linear as tree_linear
 
+    modules = (explain_kernels, counterexample_kernels, tree_kernels, tree_linear)
     kernels = [
         (module.__name__, name, obj)
-        for module in (explain_kernels, counterexample_kernels, tree_kernels)
+        for module in modules
         for name, obj in vars(module).items()
         if isinstance(obj, CPUDispatcher)
     ]

@@ -7,6 +7,7 @@ every tree for a whole batch of rows.
 
 from __future__ import annotations
 
+import operator
 from numbers import Integral
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,14 @@ from ..utils._validation import _is_dataframe
 from ._base import BaseExplainer
 from ._explanation import Explanation
 from ._linear import _is_passthrough, _n_in, _owners
-from ._tree_kernels import BLOCK, leaf_weights, rows_shap, rows_shap_parallel
+from ._tree_kernels import forest_proba, leaf_weights
+from ._tree_linear import (
+    BLOCK,
+    path_features,
+    quadrature,
+    rows_shap_linear,
+    rows_shap_linear_parallel,
+)
 from ._utils import background_features
 
 if TYPE_CHECKING:
@@ -56,14 +64,36 @@ class FlatEnsemble:
     ``input_dtype`` is the dtype the model compares its rows in.
     """
 
-    def __init__(self, pieces, n_outputs, offset, input_dtype):
+    def __init__(self, pieces, n_outputs, offset, input_dtype, predicted=None):
         ints, floats, values, cats, trees = _concatenate(pieces)
+        # a forest's or tree's leaf values as its predict reads them (or None)
+        self.predicted = predicted
         self.node_ints, self.node_floats, self.values = ints, floats, values
         self.cat_left, self.trees = cats, trees
         self.n_outputs = n_outputs
         self.input_dtype = input_dtype
         self.max_depth = max(piece.depth for piece in pieces)
+        self.degrees = path_features(self.node_ints, self.trees, self.max_depth)
+        self.quadrature = quadrature(self.max_depth)
         self.base_value = self._expected_value() + offset
+        self._kernel_values = self._values_to_compute()
+
+    def _values_to_compute(self):
+        """The leaf values the kernel needs: all but the last output when
+        every tree's leaf values add up to one constant (class fractions),
+        so that the outputs' SHAP values add up to zero (a constant game)."""
+        if self.values.shape[1] < 2 or self.values.shape[1] != self.n_outputs:
+            return self.values
+        leaves = self.node_ints[:, 0] < 0
+        starts = np.append(self.trees[:, 0], self.node_ints.shape[0])
+        tree = np.repeat(np.arange(self.trees.shape[0]), np.diff(starts))[leaves]
+        sums = self.values[leaves].sum(axis=1)
+        low, high = np.full(len(starts) - 1, np.inf), np.full(len(starts) - 1, -np.inf)
+        np.minimum.at(low, tree, sums)
+        np.maximum.at(high, tree, sums)
+        if np.any(high - low > 1e-12 * np.abs(high)):
+            return self.values
+        return np.ascontiguousarray(self.values[:, :-1])
 
     def _expected_value(self):
         weight = leaf_weights(self.node_ints, self.node_floats, self.trees)
@@ -79,24 +109,41 @@ class FlatEnsemble:
         """SHAP values of the rows of the model's own input: (n, f, n_outputs).
 
         ``X`` must be finite or NaN in the model's dtype (see :meth:`rows`).
-        With ``n_threads > 1`` blocks of rows go to that many numba threads;
-        the values do not depend on it.
+        The kernel is :func:`._tree_linear.rows_shap_linear`, equal to the
+        reference :func:`._tree_kernels.rows_shap`. With ``n_threads > 1``
+        blocks of rows go to that many numba threads; the values do not
+        depend on it.
         """
         X = np.ascontiguousarray(X, dtype=np.float64)
+        values = self._kernel_values
         args = (
-            (self.node_ints, self.node_floats, self.values, self.cat_left),
-            self.trees,
-            self.max_depth,
-            self.n_outputs,
+            (self.node_ints, self.node_floats, values, self.cat_left),
+            (self.trees, self.degrees, self.max_depth, self.quadrature),
+            values.shape[1] + self.n_outputs - self.values.shape[1],
         )
         if n_threads <= 1 or X.shape[0] <= BLOCK:
-            return rows_shap(X, *args)
-        previous = numba.get_num_threads()
-        numba.set_num_threads(n_threads)  # this thread's setting, restored
-        try:
-            return rows_shap_parallel(X, *args)
-        finally:
-            numba.set_num_threads(previous)
+            phi = rows_shap_linear(X, *args)
+        else:
+            previous = numba.get_num_threads()
+            numba.set_num_threads(n_threads)  # this thread's setting, restored
+            try:
+                phi = rows_shap_linear_parallel(X, *args)
+            finally:
+                numba.set_num_threads(previous)
+        if values is not self.values:
+            phi = np.concatenate([phi, -phi.sum(axis=2, keepdims=True)], axis=2)
+        return phi
+
+    def predict_ties(self, X):
+        """Class indices of rows ``X`` (see :meth:`rows`) as a tree's or a
+        forest's ``predict`` gives them, ties and float error included: the
+        leaf class values added in the trees' order, divided by their number,
+        the first largest. None for boosting (its ``predict`` decides)."""
+        if self.predicted is None:
+            return None
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        ensemble = (self.node_ints, self.node_floats, self.predicted, self.cat_left)
+        return np.argmax(forest_proba(X, ensemble, self.trees), axis=1)
 
     def rows(self, X, owner):
         """``X`` rounded as the model reads it (scikit-learn's trees compare
@@ -179,14 +226,14 @@ def _class_fractions(tree):
 
 
 def _forest_ensemble(model):
-    trees = (
-        [model.tree_]
-        if isinstance(model, DecisionTreeClassifier)
-        else [e.tree_ for e in model.estimators_]
-    )
+    single = isinstance(model, DecisionTreeClassifier)
+    trees = [model.tree_] if single else [e.tree_ for e in model.estimators_]
     pieces = [_sklearn_piece(t, _class_fractions(t) / len(trees)) for t in trees]
     n_classes = pieces[0].values.shape[1]
-    return FlatEnsemble(pieces, n_classes, 0.0, np.float32)
+    # what predict reads: a tree's leaf values, a forest's mean of them
+    # (scikit-learn's trees store class fractions, their predict_proba)
+    predicted = np.concatenate([t.value[:, 0, :] for t in trees])
+    return FlatEnsemble(pieces, n_classes, 0.0, np.float32, predicted)
 
 
 def _gradient_boosting_ensemble(model):
@@ -277,7 +324,7 @@ def _fitted_trees(final):
     if isinstance(final, DecisionTreeClassifier):
         return (final.tree_,)
     if isinstance(final, _FORESTS):
-        return tuple(e.tree_ for e in final.estimators_)
+        return tuple([e.tree_ for e in final.estimators_])
     if isinstance(final, GradientBoostingClassifier):
         return (final.estimators_, final.learning_rate, final.init_)
     return tuple(p for iteration in final._predictors for p in iteration)
@@ -451,7 +498,7 @@ class TreeExplainer(BaseExplainer):
         explanations then show as heat maps over the image.
 
     n_jobs : int, default=None
-        Number of numba threads sharing the rows (in blocks of 32; at most
+        Number of numba threads sharing the rows (in blocks of 64; at most
         ``numba.config.NUMBA_NUM_THREADS``). ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context, ``-1`` all of them. The
         values do not depend on it.
@@ -581,18 +628,35 @@ class TreeExplainer(BaseExplainer):
             The expected output; ``base_value + values.sum(axis=1)`` is the
             model's output on each row.
         """
-        self._validate_params()
+        self._check_params()
         X = _rows(X)
-        transforms, final = _tree_parts(model)
+        return self._shap_values(_tree_parts(model), X)[:2]
+
+    def _check_params(self):
+        """``_validate_params`` once per parameter values: explain is called
+        a row at a time in the loop, and the check costs as much as the
+        SHAP values of a small forest."""
+        params = (self.n_features, self.shape, self.n_jobs)
+        checked = getattr(self, "_checked_params", None)
+        if checked is None or any(a is not b for a, b in zip(checked, params)):
+            self._validate_params()
+            self._checked_params = params
+
+    def _shap_values(self, parts, X):
+        """:meth:`shap_values` of the checked ``parts = (transforms, final)``."""
+        transforms, final = parts
         flat = self._flattened(final)
         Xt, owner = _transformed(transforms, X, final)
-        values = flat.shap_values(flat.rows(Xt, owner), _n_threads(self.n_jobs))
+        # one block of rows runs serially: no need to ask joblib
+        n_threads = _n_threads(self.n_jobs) if Xt.shape[0] > BLOCK else 1
+        rows = flat.rows(Xt, owner)
+        values = flat.shap_values(rows, n_threads)
         n_raw = X.shape[1]
         if not np.array_equal(owner, np.arange(n_raw)):
             grouped = np.zeros((values.shape[0], n_raw, values.shape[2]))
             np.add.at(grouped, (slice(None), owner), values)
             values = grouped
-        return values, flat.base_value.copy()
+        return values, flat.base_value.copy(), (flat, rows)
 
     def _flattened(self, final):
         key = _fitted_trees(final)
@@ -601,7 +665,7 @@ class TreeExplainer(BaseExplainer):
             cache is None
             or cache[0] is not final
             or len(cache[1]) != len(key)
-            or any(a is not b for a, b in zip(cache[1], key))
+            or not all(map(operator.is_, cache[1], key))
         ):
             # the key holds the fitted trees: their ids cannot be reused
             cache = (final, key, _flatten(final))
@@ -633,11 +697,13 @@ class TreeExplainer(BaseExplainer):
                 f"X has {X.shape[1]} features, but the explainer was fitted on "
                 f"{n_fitted}."
             )
-        values, base = self.shap_values(model, X)
+        self._check_params()
+        parts = _tree_parts(model)
+        values, base, read = self._shap_values(parts, X)
         if values.shape[0] == 0:
             return []
-        proba = np.asarray(model.predict_proba(X))
-        labels = np.argmax(proba, axis=1)
+        output = base + values.sum(axis=1)
+        proba, labels = _predictions((model, parts[1], *read), X, output)
         if values.shape[2] == 1 and proba.shape[1] == 2:  # one margin, for classes_[1]
             sign = np.where(labels == 1, 1.0, -1.0)
             weights, offsets = sign[:, None] * values[:, :, 0], sign * base[0]
@@ -655,14 +721,15 @@ class TreeExplainer(BaseExplainer):
         instances = _numeric_rows(X)
         k = min(self.n_features, X.shape[1])
         shape = None if self.shape is None else tuple(int(s) for s in self.shape)
+        orders = np.argsort(-np.abs(weights), axis=1, kind="stable")[:, :k]
+        tops = np.take_along_axis(weights, orders, axis=1)
         explanations = []
         for i, label in enumerate(labels):
-            order = np.argsort(-np.abs(weights[i]), kind="stable")[:k]
             explanations.append(
                 Explanation(
                     classes[label] if classes is not None else label,
-                    order,
-                    weights[i, order],
+                    orders[i],
+                    tops[i],
                     X.shape[1],
                     class_index=label,
                     all_feature_names=names,
@@ -676,6 +743,52 @@ class TreeExplainer(BaseExplainer):
                 )
             )
         return explanations
+
+
+# Rows whose two largest probabilities are closer than this may be predicted
+# either way once float error is in: the model itself decides them.
+_TIE = 1e-9
+
+
+def _predictions(models, X, output):
+    """``(proba, class index)`` of each row, as ``model.predict_proba`` and
+    ``model.predict`` give them, from the model's output ``output`` (base
+    value plus SHAP values): probabilities for trees and forests, raw
+    margins for boosting, which go through the model's own inverse link.
+    ``models = (model, final tree model, its FlatEnsemble, the rows as it
+    reads them)``.
+
+    Where the two largest probabilities are within ``_TIE`` the prediction
+    is the model's: a tree or forest (alone or in a Pipeline) is replayed
+    as its ``predict`` computes it (:meth:`FlatEnsemble.predict_ties`);
+    other models' ``predict`` is called on those rows (boosting: a zero
+    binary margin predicts ``classes_[1]``, or not). Their probabilities
+    stay the ones computed here, equal to the model's to float error.
+    """
+    model, final, flat, rows = models
+    if isinstance(final, (GradientBoostingClassifier, HistGradientBoostingClassifier)):
+        proba = final._loss.predict_proba(output)
+    else:
+        # float error may take a sure class to 1 + 1e-16: probabilities stay
+        # probabilities
+        proba = np.clip(output, 0.0, 1.0)
+    labels = np.argmax(proba, axis=1)
+    if proba.shape[1] < 2:
+        return proba, labels
+    top = np.partition(proba, -2, axis=1)
+    close = np.flatnonzero(top[:, -1] - top[:, -2] <= _TIE)
+    if close.size == 0:
+        return proba, labels
+    own = model is final or (isinstance(model, Pipeline) and model[-1] is final)
+    replayed = flat.predict_ties(rows[close]) if own else None
+    if replayed is not None:
+        labels[close] = replayed
+        return proba, labels
+    tied = X.iloc[close] if _is_dataframe(X) else X[close]
+    classes = np.asarray(getattr(model, "classes_", final.classes_))
+    predicted = np.asarray(model.predict(tied))
+    labels[close] = np.argmax(predicted[:, None] == classes[None, :], axis=1)
+    return proba, labels
 
 
 def _n_threads(n_jobs):
