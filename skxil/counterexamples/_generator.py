@@ -288,7 +288,7 @@ def make_counterexamples(
     y_train = _check_labels(y_train, X_train.shape[0], "y_train", "X_train")
     row_index = _check_row_index(row_index, n_rows, X_train.shape[0])
     categorical = _check_categorical(categorical_features, n_features)
-    cells = _corrected_cells(corrections)
+    cells = _corrected_cells(corrections, _BACKENDS[backend])
     _check_output_size(X, np.diff(cells[0]), n_ce, per_feature)
     job = _Job(
         X_train, y_train, n_ce, strategy, bool(per_feature),
@@ -541,24 +541,23 @@ def _warn_unchanged(strategy, features):
 # layout and statistics
 
 
-def _corrected_cells(corrections):
+def _corrected_cells(corrections, kernels=_kernels):
     """``(feat_ptr, feat_idx)``: the corrections as CSR (see :mod:`._kernels`).
 
-    ``corrections`` is a dense boolean mask or a canonical CSR matrix.
+    ``corrections`` is a dense boolean mask or a canonical CSR matrix;
+    ``kernels`` is the backend that reads a dense mask.
     """
     if sp.issparse(corrections):
         return (
             corrections.indptr.astype(np.intp),
             corrections.indices.astype(np.intp),
         )
-    n_rows, n_features = corrections.shape
-    # flat indices are sorted: row-major, features ascending within a row
-    flat = np.flatnonzero(corrections).astype(np.intp, copy=False)
-    feat_ptr = np.searchsorted(
-        flat, np.arange(n_rows + 1, dtype=np.intp) * n_features
-    ).astype(np.intp, copy=False)
-    feat_idx = flat % n_features if n_features else flat
-    return feat_ptr, feat_idx
+    mask = np.ascontiguousarray(corrections)
+    flat = mask.reshape(-1).view(np.uint8)
+    words = flat[: flat.shape[0] // 8 * 8].view(np.uint64)
+    feat_ptr = np.empty(mask.shape[0] + 1, dtype=np.intp)
+    feat_idx = np.empty(np.count_nonzero(flat), dtype=np.intp)
+    return kernels.mask_cells(mask, words, feat_ptr, feat_idx)
 
 
 def _layout(corrections, n_ce, per_feature):

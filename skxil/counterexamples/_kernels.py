@@ -34,6 +34,7 @@ import numpy as np
 from numba import njit
 
 __all__ = [
+    "mask_cells",
     "randomize_kernel",
     "randomize_int_kernel",
     "alternative_kernel",
@@ -41,6 +42,69 @@ __all__ = [
     "csr_merge_count",
     "csr_merge_fill",
 ]
+
+
+# ---------------------------------------------------------------------------
+# the corrections: a boolean mask -> (feat_ptr, feat_idx)
+
+
+def _de_bruijn_table():
+    """``table[(low * _DE_BRUIJN) >> 58]`` is ``b`` for ``low = 2**b``."""
+    table = np.zeros(64, dtype=np.intp)
+    for b in range(64):
+        table[((1 << b) * int(_DE_BRUIJN)) % 2**64 >> 58] = b
+    return table
+
+
+_DE_BRUIJN = np.uint64(0x03F79D71B4CB0A89)
+_BIT_OF = _de_bruijn_table()
+
+
+@njit(cache=True)
+def _next_row(p, row, row_start, n_features, feat_ptr, c):
+    """Advance ``(row, row_start)`` to the row holding flat position ``p``,
+    closing the ``feat_ptr`` of the rows passed with ``c`` cells."""
+    while p >= row_start + n_features:
+        row += 1
+        feat_ptr[row] = c
+        row_start += n_features
+    return row, row_start
+
+
+@njit(cache=True)
+def mask_cells(mask, words, feat_ptr, feat_idx):
+    """Fill the CSR layout of a C-contiguous boolean ``mask``.
+
+    ``words`` is the leading ``8 * len(words)`` bytes of ``mask`` seen as
+    uint64; ``feat_idx`` has one entry per True cell. A mask is mostly
+    False, so a whole word of it is skipped at once and the True bytes of
+    the others are found by their lowest set bit, without a test per byte.
+    """
+    n_rows, n_features = mask.shape
+    flat = mask.reshape(-1)
+    top = np.uint64(58)
+    row, row_start, c = 0, 0, 0
+    feat_ptr[0] = 0
+    for w in range(words.shape[0]):
+        word = words[w]
+        while word != 0:
+            bit = _BIT_OF[((word & (~word + np.uint64(1))) * _DE_BRUIJN) >> top]
+            word &= ~(np.uint64(0xFF) << np.uint64(bit & ~7))  # the whole byte
+            p = 8 * w + (bit >> 3)
+            row, row_start = _next_row(p, row, row_start, n_features, feat_ptr, c)
+            feat_idx[c] = p - row_start
+            c += 1
+    for p in range(8 * words.shape[0], flat.shape[0]):
+        if flat[p]:
+            row, row_start = _next_row(p, row, row_start, n_features, feat_ptr, c)
+            feat_idx[c] = p - row_start
+            c += 1
+    feat_ptr[row + 1 : n_rows + 1] = c
+    return feat_ptr, feat_idx
+
+
+# ---------------------------------------------------------------------------
+# counterexample rows
 
 
 @njit(cache=True)

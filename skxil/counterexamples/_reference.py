@@ -9,6 +9,7 @@ loop-for-loop transcriptions, so they are also the NumPy reference in
 import numpy as np
 
 __all__ = [
+    "mask_cells",
     "randomize_kernel",
     "randomize_int_kernel",
     "alternative_kernel",
@@ -16,6 +17,16 @@ __all__ = [
     "csr_merge_count",
     "csr_merge_fill",
 ]
+
+
+def mask_cells(mask, words, feat_ptr, feat_idx):
+    """NumPy twin of :func:`skxil.counterexamples._kernels.mask_cells`."""
+    n_rows, n_features = mask.shape
+    # flat indices are sorted: row-major, features ascending within a row
+    flat = np.flatnonzero(mask)
+    feat_ptr[:] = np.searchsorted(flat, np.arange(n_rows + 1) * n_features)
+    feat_idx[:] = flat % n_features if n_features else flat
+    return feat_ptr, feat_idx
 
 
 def _copy_rows(layout, out):

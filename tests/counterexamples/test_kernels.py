@@ -322,3 +322,37 @@ def test_integer_X_refuses_values_just_outside_its_dtype():
                     X, [0], np.ones((1, 1), bool), X_train=X_train, y_train=[0],
                     strategy=strategy, random_state=0,
                 )
+
+
+def _masks():
+    rng = np.random.RandomState(5)
+    yield "sparse rows", rng.rand(40, 13) < 0.1
+    yield "dense rows", rng.rand(9, 16) < 0.9
+    yield "all true", np.ones((3, 7), dtype=bool)
+    yield "all false", np.zeros((4, 24), dtype=bool)
+    yield "no rows", np.zeros((0, 5), dtype=bool)
+    yield "no features", np.zeros((4, 0), dtype=bool)
+    yield "one column", rng.rand(30, 1) < 0.5
+    yield "fortran order", np.asfortranarray(rng.rand(11, 9) < 0.3)
+    # a view that starts 3 bytes into its buffer: its words are unaligned
+    shifted = np.zeros(3 + 15 * 11, dtype=bool)[3:].reshape(15, 11)
+    shifted[:] = rng.rand(15, 11) < 0.2
+    yield "unaligned", shifted
+    # True bytes other than 1 count once, as they do for np.flatnonzero
+    odd = (rng.rand(6, 10) < 0.4).view(np.uint8) * np.uint8(0x81)
+    yield "bytes other than 1", odd.view(bool)
+
+
+@pytest.mark.parametrize("name, mask", list(_masks()), ids=[n for n, _ in _masks()])
+def test_mask_cells_equals_its_twin_and_the_mask(name, mask):
+    before = mask.copy()
+    cells = {
+        backend.__name__: _generator._corrected_cells(mask, backend)
+        for backend in (_kernels, _reference)
+    }
+    np.testing.assert_array_equal(mask, before)
+    expected = _direct_layout(mask.view(np.uint8) != 0, 1, False)[:2]
+    for feat_ptr, feat_idx in cells.values():
+        assert feat_ptr.dtype == np.intp and feat_idx.dtype == np.intp
+        np.testing.assert_array_equal(feat_ptr, expected[0])
+        np.testing.assert_array_equal(feat_idx, expected[1])
