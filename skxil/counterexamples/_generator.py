@@ -319,7 +319,7 @@ def _dense_counterexamples(job, block):
         job.y_train, job.n_ce, job.strategy, job.per_feature, block.row_index,
         job.rng, layout, block.ids, block.row_ids,
         categorical=block.categorical, unchanged=job.unchanged,
-        train_columns=block.train_columns,
+        train_columns=block.train_columns, kernels=job.kernels,
     )
     out = np.empty((layout["n_out"], X.shape[1]), dtype=block.work_dtype)
     getattr(job.kernels, name)(*args, out)
@@ -781,7 +781,7 @@ def _check_representable(stats, used, dtype, ids):
 def _prepare(
     X, work_dtype, y, corrections, X_train, y_train, n_ce, strategy,
     per_feature, row_index, rng, layout, ids, row_ids=None, *,
-    categorical=None, unchanged=None, train_columns=None,
+    categorical=None, unchanged=None, train_columns=None, kernels=_kernels,
 ):
     """Return the kernel name and its arguments (all but ``out``).
 
@@ -790,7 +790,8 @@ def _prepare(
     ``"randomize"`` leaves to :func:`_write_categorical`; the ids of the
     features left unchanged are appended to the list ``unchanged``;
     ``train_columns`` gives the statistics of ``X_train`` a training set
-    keeps (see :class:`_Block`).
+    keeps (see :class:`_Block`); ``kernels`` is the backend that builds
+    look-up tables.
     """
     if categorical is None:
         categorical = np.zeros(X.shape[1], dtype=bool)
@@ -806,7 +807,9 @@ def _prepare(
         )
     if strategy == "alternative":
         stats = _feature_stats(X_train, used, True, train_columns)
-        return _prepare_alternative(base, stats, used, ids, unchanged, rng, layout)
+        return _prepare_alternative(
+            base, stats, used, ids, unchanged, rng, layout, kernels
+        )
     donor_train = _draw_donors(y, y_train, row_index, layout, rng, row_ids)
     D, donor = _donor_rows(X_train, donor_train, work_dtype, used, ids)
     return "substitute_kernel", (base, D, donor)
@@ -854,7 +857,7 @@ def _integer_range(stats, dtype, categorical):
     return low, width, span
 
 
-def _prepare_alternative(base, stats, used, ids, unchanged, rng, layout):
+def _prepare_alternative(base, stats, used, ids, unchanged, rng, layout, kernels):
     X = base[0]
     integer = X.dtype.kind in "iu"
     if X.dtype.kind in "biu":
@@ -871,6 +874,12 @@ def _prepare_alternative(base, stats, used, ids, unchanged, rng, layout):
     stuck[one] = vals[val_ptr[feats[one]]] == X[rows[one], feats[one]]
     unchanged.append(ids[feats[stuck]])
     u = rng.random_sample(layout["n_cells"])
+    if X.dtype.kind in "iu" and X.dtype.itemsize == 1:
+        # np.empty: the rows of the features not corrected are never touched
+        first = np.empty((X.shape[1], 256), dtype=np.uint16)
+        lowest = int(np.iinfo(X.dtype).min)
+        kernels.byte_positions(vals, val_ptr, used, lowest, first)
+        return "alternative_byte_kernel", (base, vals, val_ptr, first, u)
     return "alternative_kernel", (base, vals, val_ptr, u)
 
 

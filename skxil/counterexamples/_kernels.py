@@ -38,6 +38,8 @@ __all__ = [
     "randomize_kernel",
     "randomize_int_kernel",
     "alternative_kernel",
+    "alternative_byte_kernel",
+    "byte_positions",
     "substitute_kernel",
     "csr_merge_count",
     "csr_merge_fill",
@@ -213,6 +215,42 @@ def alternative_kernel(layout, vals, val_ptr, u, out):
     candidate is ``min(int(u[q] * m), m - 1)`` (skipping ``x``'s position). With
     ``m == 0`` the original value is kept.
     """
+    return _alternative(layout, vals, val_ptr, np.empty((0, 256), np.uint16), u, out)
+
+
+@njit(cache=True)
+def alternative_byte_kernel(layout, vals, val_ptr, first, u, out):
+    """:func:`alternative_kernel` for a one-byte integer ``X``.
+
+    ``first[j, b]`` is the position in feature ``j``'s values (from
+    ``val_ptr[j]``) of the first value ``>=`` the value whose byte is ``b``
+    (see :func:`byte_positions`): one look-up instead of a binary search
+    per cell.
+    """
+    return _alternative(layout, vals, val_ptr, first, u, out)
+
+
+@njit(cache=True)
+def byte_positions(vals, val_ptr, used, lowest, first):
+    """Fill the rows ``used`` of ``first`` for :func:`alternative_byte_kernel`.
+
+    ``first`` has shape (n_features, 256); ``lowest`` is the dtype's
+    smallest value (0 or -128). The values ``lowest .. lowest + 255`` are
+    walked in ascending order beside each feature's sorted values.
+    """
+    for j in used:
+        p = val_ptr[j]
+        b = val_ptr[j + 1]
+        for v in range(lowest, lowest + 256):
+            while p < b and vals[p] < v:
+                p += 1
+            first[j, v & 255] = p - val_ptr[j]
+    return first
+
+
+@njit(cache=True)
+def _alternative(layout, vals, val_ptr, first, u, out):
+    """The body of the alternative kernels (``first`` empty: binary search)."""
     X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature = layout
     for i in range(X.shape[0]):
         start = out_ptr[i]
@@ -229,15 +267,10 @@ def alternative_kernel(layout, vals, val_ptr, u, out):
             b = val_ptr[j + 1]
             n = b - a
             x = X[i, j]
-            # leftmost position of x in the sorted segment
-            left = a
-            right = b
-            while left < right:
-                mid = (left + right) >> 1
-                if vals[mid] < x:
-                    left = mid + 1
-                else:
-                    right = mid
+            if first.shape[0]:
+                left = a + np.intp(first[j, np.intp(x) & 255])
+            else:
+                left = _lower_bound(vals, a, b, x)
             p = left - a
             found = left < b and vals[left] == x
             m = n - 1 if found else n
@@ -252,6 +285,18 @@ def alternative_kernel(layout, vals, val_ptr, u, out):
                     idx += 1
                 out[o, j] = vals[a + idx]
     return out
+
+
+@njit(cache=True)
+def _lower_bound(vals, left, right, x):
+    """Leftmost position of ``x`` in the sorted ``vals[left:right]``."""
+    while left < right:
+        mid = (left + right) >> 1
+        if vals[mid] < x:
+            left = mid + 1
+        else:
+            right = mid
+    return left
 
 
 @njit(cache=True)

@@ -13,6 +13,8 @@ __all__ = [
     "randomize_kernel",
     "randomize_int_kernel",
     "alternative_kernel",
+    "alternative_byte_kernel",
+    "byte_positions",
     "substitute_kernel",
     "csr_merge_count",
     "csr_merge_fill",
@@ -86,10 +88,30 @@ def alternative_kernel(layout, vals, val_ptr, u, out):
     _copy_rows(layout, out)
     row, o, j = _cells(layout)
     x = layout[0][row, j]
-    a = val_ptr[j]
-    b = val_ptr[j + 1]
-    n = b - a
-    # vectorised leftmost binary search, the same steps as the kernel
+    left = _lower_bounds(vals, val_ptr[j], val_ptr[j + 1], x)
+    return _write_alternatives(out, (o, j, x, left), vals, val_ptr, u)
+
+
+def alternative_byte_kernel(layout, vals, val_ptr, first, u, out):
+    """NumPy twin of :func:`skxil.counterexamples._kernels.alternative_byte_kernel`."""
+    _copy_rows(layout, out)
+    row, o, j = _cells(layout)
+    x = layout[0][row, j]
+    left = val_ptr[j] + first[j, x.view(np.uint8)]
+    return _write_alternatives(out, (o, j, x, left), vals, val_ptr, u)
+
+
+def byte_positions(vals, val_ptr, used, lowest, first):
+    """NumPy twin of :func:`skxil.counterexamples._kernels.byte_positions`."""
+    values = np.arange(lowest, lowest + 256)
+    for j in used.tolist():
+        own = vals[val_ptr[j] : val_ptr[j + 1]]
+        first[j, values & 255] = np.searchsorted(own, values, side="left")
+    return first
+
+
+def _lower_bounds(vals, a, b, x):
+    """Vectorised leftmost binary search, the same steps as the kernel."""
     left = a.copy()
     right = b.copy()
     active = np.flatnonzero(left < right)
@@ -99,10 +121,18 @@ def alternative_kernel(layout, vals, val_ptr, u, out):
         left[active[less]] = mid[less] + 1
         right[active[~less]] = mid[~less]
         active = active[left[active] < right[active]]
+    return left
+
+
+def _write_alternatives(out, cells, vals, val_ptr, u):
+    """Write each cell's alternative from the position ``left`` of its value."""
+    o, j, x, left = cells
+    a = val_ptr[j]
+    b = val_ptr[j + 1]
     p = left - a
     found = left < b
     found[found] = vals[left[found]] == x[found]
-    m = n - found
+    m = b - a - found
     change = m > 0
     idx = np.minimum((u[change] * m[change]).astype(np.intp), m[change] - 1)
     idx += found[change] & (idx >= p[change])

@@ -15,9 +15,12 @@ from skxil.counterexamples import (
 )
 
 KERNELS = (
+    "mask_cells",
     "randomize_kernel",
     "randomize_int_kernel",
     "alternative_kernel",
+    "alternative_byte_kernel",
+    "byte_positions",
     "substitute_kernel",
 )
 
@@ -356,3 +359,38 @@ def test_mask_cells_equals_its_twin_and_the_mask(name, mask):
         assert feat_ptr.dtype == np.intp and feat_idx.dtype == np.intp
         np.testing.assert_array_equal(feat_ptr, expected[0])
         np.testing.assert_array_equal(feat_idx, expected[1])
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8])
+@pytest.mark.parametrize("per_feature", [False, True])
+def test_alternative_byte_kernel_equals_the_binary_search(dtype, per_feature):
+    info = np.iinfo(dtype)
+    rng = np.random.RandomState(1)
+    X = rng.randint(info.min, info.max + 1, size=(12, 6)).astype(dtype)
+    X[0] = [info.min, info.max, 0, 1, 5, info.min]  # the ends of the dtype
+    # feature values: a sparse set, none, a single one, all 256, the ends
+    per = [
+        np.sort(rng.choice(np.arange(info.min, info.max + 1), 9, replace=False)),
+        np.array([], dtype=np.int64), np.array([5]),
+        np.arange(info.min, info.max + 1), np.array([info.min, info.max]),
+        np.array([0, 1, 2]),
+    ]
+    vals = np.concatenate(per).astype(dtype)
+    val_ptr = np.concatenate([[0], np.cumsum([v.size for v in per])]).astype(np.intp)
+    used = np.array([0, 1, 2, 3, 5], dtype=np.intp)  # feature 4 not corrected
+    corrections = rng.rand(*X.shape) < 0.6
+    corrections[:, 4] = False
+    layout = _kernel_layout(X, corrections, 3, per_feature)
+    u = rng.random_sample(3 * layout[1][-1])
+    tables = []
+    for module in (_kernels, _reference):
+        first = np.zeros((6, 256), dtype=np.uint16)
+        tables.append(module.byte_positions(vals, val_ptr, used, int(info.min), first))
+    np.testing.assert_array_equal(tables[0], tables[1])
+    np.testing.assert_array_equal(tables[0][4], 0)  # rows not used: untouched
+    n_out = layout[3][-1]
+    searched = _run_both("alternative_kernel", (layout, vals, val_ptr, u), n_out, 6, dtype)
+    looked_up = _run_both(
+        "alternative_byte_kernel", (layout, vals, val_ptr, tables[0], u), n_out, 6, dtype
+    )
+    np.testing.assert_array_equal(looked_up, searched)
