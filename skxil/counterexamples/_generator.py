@@ -865,14 +865,7 @@ def _prepare_alternative(base, stats, used, ids, unchanged, rng, layout, kernels
     # integers are compared and returned exactly in X's dtype
     vals = stats["vals"].astype(X.dtype if integer else np.float64)
     val_ptr = stats["val_ptr"]
-    # cells whose feature has no value other than the row's own
-    rows = np.repeat(np.arange(X.shape[0], dtype=np.intp), np.diff(base[1]))
-    feats = base[2]
-    n = np.diff(val_ptr)[feats]
-    one = n == 1
-    stuck = n == 0
-    stuck[one] = vals[val_ptr[feats[one]]] == X[rows[one], feats[one]]
-    unchanged.append(ids[feats[stuck]])
+    unchanged.append(ids[_stuck_features(X, base, vals, val_ptr, used)])
     u = rng.random_sample(layout["n_cells"])
     if X.dtype.kind in "iu" and X.dtype.itemsize == 1:
         # np.empty: the rows of the features not corrected are never touched
@@ -881,6 +874,25 @@ def _prepare_alternative(base, stats, used, ids, unchanged, rng, layout, kernels
         kernels.byte_positions(vals, val_ptr, used, lowest, first)
         return "alternative_byte_kernel", (base, vals, val_ptr, first, u)
     return "alternative_kernel", (base, vals, val_ptr, u)
+
+
+def _stuck_features(X, base, vals, val_ptr, used):
+    """The features of the cells whose only observed value is the row's own.
+
+    Only the features with at most one observed value can be stuck; the
+    cells are looked at only when some corrected feature is one of them.
+    """
+    n = np.diff(val_ptr)
+    if not np.any(n[used] <= 1):
+        return used[:0]
+    feat_ptr, feats = base[1], base[2]
+    cells = np.flatnonzero(n[feats] <= 1)
+    rows = np.searchsorted(feat_ptr, cells, side="right") - 1
+    j = feats[cells]
+    stuck = n[j] == 0
+    one = ~stuck
+    stuck[one] = vals[val_ptr[j[one]]] == X[rows[one], j[one]]
+    return j[stuck]
 
 
 def _write_categorical(out, base, u, block):
