@@ -965,8 +965,7 @@ def _draw_donors(y, y_train, row_index, layout, rng, row_ids=None):
 
     copies = layout["copies"]
     rows = np.flatnonzero(copies)
-    lookup = {c: k for k, c in enumerate(classes.tolist())}
-    cls = np.array([lookup.get(v, -1) for v in y[rows].tolist()], dtype=np.intp)
+    cls = _class_codes(classes, y[rows])
     known = cls >= 0
     n = np.zeros(rows.shape[0], dtype=np.intp)
     n[known] = class_ptr[cls[known] + 1] - class_ptr[cls[known]]
@@ -991,6 +990,25 @@ def _draw_donors(y, y_train, row_index, layout, rng, row_ids=None):
     q = np.minimum((u * m_o).astype(np.intp), m_o - 1)
     q += np.repeat(excl, reps) & (q >= np.repeat(p, reps))
     return order[np.repeat(class_ptr[np.maximum(cls, 0)], reps) + q]
+
+
+def _class_codes(classes, labels):
+    """Position of each label in the sorted ``classes``, -1 if absent.
+
+    Python equality decides (``1 == 1.0``, NaN matches nothing), as it does
+    for labels of different dtypes; labels of the classes' own dtype, or
+    strings, are looked up by a binary search that gives the same answer.
+    """
+    kinds = labels.dtype.kind + classes.dtype.kind
+    if labels.dtype == classes.dtype and kinds in ("bb", "ii", "uu", "ff") or kinds in (
+        "UU", "SS"
+    ):
+        if not classes.size:
+            return np.full(labels.shape[0], -1, dtype=np.intp)
+        pos = np.minimum(np.searchsorted(classes, labels), classes.shape[0] - 1)
+        return np.where(classes[pos] == labels, pos, -1).astype(np.intp)
+    lookup = {c: k for k, c in enumerate(classes.tolist())}
+    return np.array([lookup.get(v, -1) for v in labels.tolist()], dtype=np.intp)
 
 
 def _donor_rows(X_train, donor_train, work_dtype, used, ids):

@@ -811,3 +811,25 @@ _PINNED_DIGESTS = {
 @pytest.mark.parametrize("setting", _PINNED_SETTINGS, ids=str)
 def test_output_is_pinned_bit_for_bit(setting, backend):
     assert _digest(*_pinned_output(*setting, backend)) == _PINNED_DIGESTS[setting]
+
+
+@pytest.mark.parametrize(
+    "classes, labels",
+    [
+        (np.array([1, 4, 9]), np.array([9, 1, 2, 10, 0, 4])),
+        (np.array([0.5, 2.0, np.nan]), np.array([2.0, np.nan, 0.5, -1.0, 3.0])),
+        (np.array(["cat", "dog"]), np.array(["dog", "ca", "cats", "cat", "zebra"])),
+        (np.array([1, 2]), np.array([1.0, 2.5, 2.0])),  # other dtypes: Python ==
+        (np.array([True, False]), np.array([1, 0, 2])),
+        (np.array([], dtype=np.int64), np.array([3, 1])),
+    ],
+)
+def test_class_codes_follow_python_equality(classes, labels):
+    from skxil.counterexamples._generator import _class_codes
+
+    classes = np.unique(classes)
+    lookup = {c: k for k, c in enumerate(classes.tolist())}
+    expected = [lookup.get(v, -1) for v in labels.tolist()]
+    codes = _class_codes(classes, labels)
+    assert codes.dtype == np.intp
+    assert codes.tolist() == expected
