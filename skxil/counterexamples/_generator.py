@@ -21,6 +21,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from .._training_set import known_rows
+from ..utils._columns import column_extremes
 from ..utils._validation import external_stacklevel
 from . import _kernels, _reference
 
@@ -76,6 +77,9 @@ class _Block(NamedTuple):
     # f(compute) -> ColumnValues of the block's X_train columns kept by a
     # TrainingSet (skxil._training_set.known_column_values), or None
     train_columns: object = None
+    # f() -> column_extremes of all of a dense X_train kept by a TrainingSet,
+    # or None
+    train_extremes: object = None
 
 
 @validate_params(
@@ -298,7 +302,7 @@ def make_counterexamples(
         X, work_dtype, y, corrections, row_index,
         X_train.tocsc() if sp.issparse(X_train) else X_train, categorical,
         np.arange(n_features), np.arange(n_rows), cells,
-        _train_columns(X_train),
+        _train_columns(X_train), _train_extremes(X_train),
     )
     compute = _sparse_counterexamples if sparse else _dense_counterexamples
     X_ce, source = compute(job, block)
@@ -319,7 +323,8 @@ def _dense_counterexamples(job, block):
         job.y_train, job.n_ce, job.strategy, job.per_feature, block.row_index,
         job.rng, layout, block.ids, block.row_ids,
         categorical=block.categorical, unchanged=job.unchanged,
-        train_columns=block.train_columns, kernels=job.kernels,
+        train_columns=block.train_columns, train_extremes=block.train_extremes,
+        kernels=job.kernels,
     )
     out = np.empty((layout["n_out"], X.shape[1]), dtype=block.work_dtype)
     getattr(job.kernels, name)(*args, out)
@@ -598,7 +603,7 @@ def _kernel_layout(X, layout, dtype=None):
     )
 
 
-def _feature_stats(X_train, used, need_values, train_columns=None):
+def _feature_stats(X_train, used, need_values, train_columns=None, train_extremes=None):
     """Per-feature observed range, integrality and sorted unique values.
 
     Only the features in ``used`` (sorted indices) are computed. NaN entries
@@ -611,13 +616,18 @@ def _feature_stats(X_train, used, need_values, train_columns=None):
 
     With ``train_columns`` (see :class:`_Block`), the statistics a training
     set keeps are read for all features when they are at hand (always when
-    ``need_values``: they are then computed once and kept).
+    ``need_values``: they are then computed once and kept); otherwise, with
+    ``train_extremes`` and without ``need_values``, the extremes it keeps.
     """
     n_features = X_train.shape[1]
     columns = None if train_columns is None else train_columns(need_values)
     if columns is not None:
         used = np.arange(n_features)
         compute = _stats_of_columns
+    elif train_extremes is not None and not need_values:
+        used = np.arange(n_features)
+        columns = train_extremes
+        compute = _stats_of_extremes
     else:
         compute = _sparse_stats if sp.issparse(X_train) else _dense_stats
     lo_u, hi_u, integral_u, observed_u, vals, counts_u = compute(
@@ -648,6 +658,20 @@ def _stats_of_columns(columns, used, need_values):
     return lo, hi, columns.integral(), observed, vals, counts
 
 
+def _stats_of_extremes(train_extremes, used, need_values):
+    """:func:`_feature_stats` of all the columns, from the kept extremes."""
+    lo, hi, integral, observed = train_extremes()
+    return lo, hi, integral, observed, None, None
+
+
+def _train_extremes(X_train):
+    """The ``train_extremes`` of :class:`_Block` for the ``X_train`` given."""
+    rows = known_rows(X_train)
+    if rows is None or not isinstance(X_train, np.ndarray):
+        return None
+    return lambda: rows.column_extremes(X_train)
+
+
 def _train_columns(X_train):
     """The ``train_columns`` of :class:`_Block` for the ``X_train`` given."""
     rows = known_rows(X_train)
@@ -671,20 +695,8 @@ def _selected(train_columns, used):
 def _dense_stats(X_train, used, need_values):
     """:func:`_feature_stats` of the ``used`` columns of a dense matrix."""
     cols = X_train if used.shape[0] == X_train.shape[1] else X_train[:, used]
-    n_train, n_used = cols.shape
     is_float = cols.dtype.kind == "f"
-    integral = np.ones(n_used, dtype=bool)
-    if not n_train:
-        lo = hi = np.zeros(n_used, dtype=cols.dtype)
-        observed = np.zeros(n_used, dtype=bool)
-    elif is_float:
-        lo = np.fmin.reduce(cols, axis=0)
-        hi = np.fmax.reduce(cols, axis=0)
-        integral = np.all((cols == np.floor(cols)) | np.isnan(cols), axis=0)
-        observed = ~np.isnan(lo)
-    else:
-        lo, hi = cols.min(axis=0), cols.max(axis=0)
-        observed = np.ones(n_used, dtype=bool)
+    lo, hi, integral, observed = column_extremes(cols)
     vals = counts = None
     if need_values:
         S = np.array(cols.T, order="C", copy=True)
@@ -781,7 +793,8 @@ def _check_representable(stats, used, dtype, ids):
 def _prepare(
     X, work_dtype, y, corrections, X_train, y_train, n_ce, strategy,
     per_feature, row_index, rng, layout, ids, row_ids=None, *,
-    categorical=None, unchanged=None, train_columns=None, kernels=_kernels,
+    categorical=None, unchanged=None, train_columns=None, train_extremes=None,
+    kernels=_kernels,
 ):
     """Return the kernel name and its arguments (all but ``out``).
 
@@ -790,8 +803,8 @@ def _prepare(
     ``"randomize"`` leaves to :func:`_write_categorical`; the ids of the
     features left unchanged are appended to the list ``unchanged``;
     ``train_columns`` gives the statistics of ``X_train`` a training set
-    keeps (see :class:`_Block`); ``kernels`` is the backend that builds
-    look-up tables.
+    keeps and ``train_extremes`` its column extremes (see :class:`_Block`);
+    ``kernels`` is the backend that builds look-up tables.
     """
     if categorical is None:
         categorical = np.zeros(X.shape[1], dtype=bool)
@@ -801,7 +814,7 @@ def _prepare(
     # the corrected features, from the cells (not another pass over the mask)
     used = np.flatnonzero(np.bincount(layout["feat_idx"], minlength=X.shape[1]))
     if strategy == "randomize":
-        stats = _feature_stats(X_train, used, False, train_columns)
+        stats = _feature_stats(X_train, used, False, train_columns, train_extremes)
         return _prepare_randomize(
             base, stats, used, ids, categorical, unchanged, rng, layout
         )
@@ -1137,7 +1150,7 @@ def _sparse_counterexamples(job, block):
             corrections=rows[:, used].toarray(), row_index=block.row_index[a:b],
             X_train=block.X_train[:, used], categorical=block.categorical[used],
             ids=block.ids[used], row_ids=block.row_ids[a:b],
-            train_columns=_selected(block.train_columns, used),
+            train_columns=_selected(block.train_columns, used), train_extremes=None,
         ))
         source = source + a
         parts.append(

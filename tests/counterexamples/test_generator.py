@@ -668,6 +668,37 @@ def test_statistics_kept_by_a_training_set_give_the_same_counterexamples(
             np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("kind", ["uint8", "float"])
+def test_randomize_reads_the_extremes_a_training_set_keeps(kind):
+    from skxil import TrainingSet
+
+    rng = np.random.RandomState(2)
+    X = rng.randint(0, 9, size=(70, 6)).astype(np.uint8)
+    if kind == "float":
+        X = X * 0.5
+        X[rng.rand(70) < 0.3, 4] = np.nan
+    y = rng.randint(0, 2, 70)
+    corrections = rng.rand(70, 6) < 0.4
+    kwargs = {"n_counterexamples": 3, "random_state": 4, "row_index": np.arange(70)}
+    ts = TrainingSet(X[:50], y[:50]).add(X[50:60], y[50:60])
+    for a, b in ((60, 65), (65, 70)):
+        make_counterexamples(X, y, corrections, X_train=ts.X_real, y_train=ts.y_real,
+                             **{**kwargs, "row_index": None})
+        ts = ts.add(X[a:b], y[a:b])
+        assert ts._rows._base_extremes is not None
+        kept = make_counterexamples(
+            X[:b], y[:b], corrections[:b], X_train=ts.X_real, y_train=ts.y_real,
+            **{**kwargs, "row_index": np.arange(b)},
+        )
+        assert ts._rows._columns is None  # the values were never sorted
+        plain = make_counterexamples(
+            X[:b], y[:b], corrections[:b], X_train=X[:b].copy(), y_train=y[:b],
+            **{**kwargs, "row_index": np.arange(b)},
+        )
+        for p, k in zip(plain, kept):
+            np.testing.assert_array_equal(p, k)
+
+
 # ---------------------------------------------------------------------------
 # pinned output: the same random_state gives the same bytes as before the
 # speed-ups of the layout and kernels (digests computed with skxil at 5df9c9b)
