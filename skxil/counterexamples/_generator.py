@@ -560,9 +560,7 @@ def _corrected_cells(corrections, kernels=_kernels):
     mask = np.ascontiguousarray(corrections)
     flat = mask.reshape(-1).view(np.uint8)
     words = flat[: flat.shape[0] // 8 * 8].view(np.uint64)
-    feat_ptr = np.empty(mask.shape[0] + 1, dtype=np.intp)
-    feat_idx = np.empty(np.count_nonzero(flat), dtype=np.intp)
-    return kernels.mask_cells(mask, words, feat_ptr, feat_idx)
+    return kernels.mask_cells(mask, words)
 
 
 def _layout(corrections, n_ce, per_feature):

@@ -74,29 +74,78 @@ def _next_row(p, row, row_start, n_features, feat_ptr, c):
 
 
 @njit(cache=True)
-def mask_cells(mask, words, feat_ptr, feat_idx):
-    """Fill the CSR layout of a C-contiguous boolean ``mask``.
+def _byte_flags(words):
+    """Bit ``k`` of ``flags[g]``: byte ``k`` of ``words[8 * g : 8 * g + 8]``
+    (seen as 64 bytes) is non-zero; and the number of such bytes.
+
+    Branch-free: each word's bytes are folded onto their lowest bit and
+    gathered into one byte by a multiplication.
+    """
+    n_words = words.shape[0]
+    full = n_words // 8
+    flags = np.zeros((n_words + 7) // 8, dtype=np.uint64)
+    ones = np.uint64(0x0101010101010101)
+    count = np.uint64(0)
+    for g in range(full):
+        acc = np.uint64(0)
+        total = np.uint64(0)
+        for k in range(8):  # a constant trip count: unrolled
+            t = _fold(words[8 * g + k])
+            total += t
+            acc |= _gather(t) << np.uint64(8 * k)
+        flags[g] = acc  # one store per group: no dependency through memory
+        count += (total * ones) >> np.uint64(56)  # total's bytes are <= 8
+    for w in range(8 * full, n_words):
+        t = _fold(words[w])
+        count += (t * ones) >> np.uint64(56)
+        flags[full] |= _gather(t) << np.uint64(8 * (w - 8 * full))
+    return flags, np.intp(count)
+
+
+@njit(cache=True)
+def _gather(t):
+    """The byte whose bit ``k`` is byte ``k`` (0 or 1) of ``t``."""
+    return (t * np.uint64(0x0102040810204080)) >> np.uint64(56)
+
+
+@njit(cache=True)
+def _fold(t):
+    """The word whose byte ``k`` is 1 if byte ``k`` of ``t`` is non-zero, else 0."""
+    t |= t >> np.uint64(4)
+    t |= t >> np.uint64(2)
+    t |= t >> np.uint64(1)
+    return t & np.uint64(0x0101010101010101)
+
+
+@njit(cache=True)
+def mask_cells(mask, words):
+    """The CSR layout ``(feat_ptr, feat_idx)`` of a C-contiguous boolean ``mask``.
 
     ``words`` is the leading ``8 * len(words)`` bytes of ``mask`` seen as
-    uint64; ``feat_idx`` has one entry per True cell. A mask is mostly
-    False, so a whole word of it is skipped at once and the True bytes of
-    the others are found by their lowest set bit, without a test per byte.
+    uint64. A mask is mostly False: its bytes are first reduced to one bit
+    each (:func:`_byte_flags`), and the True ones are found 64 at a time by
+    their lowest set bit, without a test per byte.
     """
     n_rows, n_features = mask.shape
     flat = mask.reshape(-1)
+    flags, n_cells = _byte_flags(words)
+    tail = 8 * words.shape[0]
+    for p in range(tail, flat.shape[0]):
+        n_cells += flat[p] != 0
+    feat_ptr = np.empty(n_rows + 1, dtype=np.intp)
+    feat_idx = np.empty(n_cells, dtype=np.intp)
     top = np.uint64(58)
     row, row_start, c = 0, 0, 0
     feat_ptr[0] = 0
-    for w in range(words.shape[0]):
-        word = words[w]
-        while word != 0:
-            bit = _BIT_OF[((word & (~word + np.uint64(1))) * _DE_BRUIJN) >> top]
-            word &= ~(np.uint64(0xFF) << np.uint64(bit & ~7))  # the whole byte
-            p = 8 * w + (bit >> 3)
+    for g in range(flags.shape[0]):
+        bits = flags[g]
+        while bits != 0:
+            p = 64 * g + _BIT_OF[((bits & (~bits + np.uint64(1))) * _DE_BRUIJN) >> top]
+            bits &= bits - np.uint64(1)
             row, row_start = _next_row(p, row, row_start, n_features, feat_ptr, c)
             feat_idx[c] = p - row_start
             c += 1
-    for p in range(8 * words.shape[0], flat.shape[0]):
+    for p in range(tail, flat.shape[0]):
         if flat[p]:
             row, row_start = _next_row(p, row, row_start, n_features, feat_ptr, c)
             feat_idx[c] = p - row_start

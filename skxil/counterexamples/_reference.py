@@ -21,14 +21,14 @@ __all__ = [
 ]
 
 
-def mask_cells(mask, words, feat_ptr, feat_idx):
+def mask_cells(mask, words):
     """NumPy twin of :func:`skxil.counterexamples._kernels.mask_cells`."""
     n_rows, n_features = mask.shape
     # flat indices are sorted: row-major, features ascending within a row
-    flat = np.flatnonzero(mask)
-    feat_ptr[:] = np.searchsorted(flat, np.arange(n_rows + 1) * n_features)
-    feat_idx[:] = flat % n_features if n_features else flat
-    return feat_ptr, feat_idx
+    flat = np.flatnonzero(mask.view(np.uint8)).astype(np.intp, copy=False)
+    feat_ptr = np.searchsorted(flat, np.arange(n_rows + 1) * n_features)
+    feat_idx = flat % n_features if n_features else flat
+    return feat_ptr.astype(np.intp, copy=False), feat_idx
 
 
 def _copy_rows(layout, out):

@@ -344,6 +344,8 @@ def _masks():
     # True bytes other than 1 count once, as they do for np.flatnonzero
     odd = (rng.rand(6, 10) < 0.4).view(np.uint8) * np.uint8(0x81)
     yield "bytes other than 1", odd.view(bool)
+    wide = rng.choice(np.array([0, 0, 0, 1, 2, 0x10, 0x80, 0xFF], dtype=np.uint8), (20, 45))
+    yield "bytes other than 1, many words", wide.view(bool)
 
 
 @pytest.mark.parametrize("name, mask", list(_masks()), ids=[n for n, _ in _masks()])
