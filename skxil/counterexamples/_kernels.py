@@ -25,7 +25,9 @@ Each re-drawn cell has a slot ``q`` in the random arrays. For row ``i`` with
   slot ``n_ce * feat_ptr[i] + t * n_ce + r``.
 
 The kernels never see a random generator: the uniforms ``u`` (randomize,
-alternative) and the donor rows (substitute) are drawn by the generator.
+alternative) and the donor rows (substitute) are drawn by the generator
+(through :func:`mt19937_uniforms`, which computes ``random_sample``'s
+doubles from a copy of the generator's state, a plain array).
 Kernels are serial: the work is a memory-bound copy and ``parallel=True``
 did not pay in ``benchmarks/bench_counterexamples.py``.
 """
@@ -35,6 +37,7 @@ from numba import njit
 
 __all__ = [
     "mask_cells",
+    "mt19937_uniforms",
     "randomize_kernel",
     "randomize_int_kernel",
     "alternative_kernel",
@@ -152,6 +155,83 @@ def mask_cells(mask, words):
             c += 1
     feat_ptr[row + 1 : n_rows + 1] = c
     return feat_ptr, feat_idx
+
+
+# ---------------------------------------------------------------------------
+# uniforms: numpy.random.RandomState.random_sample, bit for bit
+
+
+@njit(cache=True)
+def mt19937_uniforms(key, pos, out):
+    """Fill ``out`` as ``RandomState.random_sample`` would from this state.
+
+    ``key`` (624 uint32, advanced in place) and ``pos`` are the state of
+    NumPy's legacy MT19937 (``RandomState.get_state()``); returns the new
+    ``pos``. Each double takes two 32-bit outputs ``a, b``:
+    ``((a >> 5) * 2**26 + (b >> 6)) / 2**53``, NumPy's ``legacy_double``.
+    The state is a plain array, not a generator: the caller draws through
+    it and writes it back.
+    """
+    block = np.empty(624, dtype=np.uint32)
+    _temper(key, block)  # the words of the current block (pos used already)
+    n = out.shape[0]
+    i = 0
+    high = np.uint32(0)
+    pending = False  # a first word drawn, the second in the next block
+    while i < n:
+        if pos == 624:
+            _twist(key)
+            _temper(key, block)
+            pos = 0
+        if pos == 0 and not pending and n - i >= 312:
+            for h in range(312):  # a whole block at once
+                out[i + h] = _double(block[2 * h] >> np.uint32(5), block[2 * h + 1])
+            i += 312
+            pos = 624
+            continue
+        word = block[pos]
+        pos += 1
+        if pending:
+            out[i] = _double(high, word)
+            i += 1
+        else:
+            high = word >> np.uint32(5)
+        pending = not pending
+    return pos
+
+
+@njit(cache=True)
+def _double(high, word):
+    return (high * 67108864.0 + (word >> np.uint32(6))) / 9007199254740992.0
+
+
+@njit(cache=True)
+def _twist(key):
+    """Advance the MT19937 state ``key`` by one block of 624 words."""
+    for i in range(227):
+        key[i] = _mix(key[i], key[i + 1], key[i + 397])
+    for i in range(227, 623):
+        key[i] = _mix(key[i], key[i + 1], key[i - 227])
+    key[623] = _mix(key[623], key[0], key[396])
+
+
+@njit(cache=True)
+def _mix(a, b, c):
+    y = (a & np.uint32(0x80000000)) | (b & np.uint32(0x7FFFFFFF))
+    odd = np.uint32(0) - (y & np.uint32(1))  # all ones when y is odd
+    return c ^ (y >> np.uint32(1)) ^ (odd & np.uint32(0x9908B0DF))
+
+
+@njit(cache=True)
+def _temper(key, block):
+    """The 624 outputs of the state ``key``."""
+    for i in range(624):
+        y = key[i]
+        y ^= y >> np.uint32(11)
+        y ^= (y << np.uint32(7)) & np.uint32(0x9D2C5680)
+        y ^= (y << np.uint32(15)) & np.uint32(0xEFC60000)
+        y ^= y >> np.uint32(18)
+        block[i] = y
 
 
 # ---------------------------------------------------------------------------

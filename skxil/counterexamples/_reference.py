@@ -10,6 +10,7 @@ import numpy as np
 
 __all__ = [
     "mask_cells",
+    "mt19937_uniforms",
     "randomize_kernel",
     "randomize_int_kernel",
     "alternative_kernel",
@@ -29,6 +30,17 @@ def mask_cells(mask, words):
     feat_ptr = np.searchsorted(flat, np.arange(n_rows + 1) * n_features)
     feat_idx = flat % n_features if n_features else flat
     return feat_ptr.astype(np.intp, copy=False), feat_idx
+
+
+def mt19937_uniforms(key, pos, out):
+    """NumPy twin of :func:`skxil.counterexamples._kernels.mt19937_uniforms`:
+    NumPy's own ``random_sample`` on a generator in this state."""
+    rng = np.random.RandomState()
+    rng.set_state(("MT19937", key, pos))
+    out[:] = rng.random_sample(out.shape[0])
+    _, new_key, new_pos, _, _ = rng.get_state()
+    key[:] = new_key
+    return new_pos
 
 
 def _copy_rows(layout, out):

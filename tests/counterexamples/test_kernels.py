@@ -16,6 +16,7 @@ from skxil.counterexamples import (
 
 KERNELS = (
     "mask_cells",
+    "mt19937_uniforms",
     "randomize_kernel",
     "randomize_int_kernel",
     "alternative_kernel",
@@ -396,3 +397,39 @@ def test_alternative_byte_kernel_equals_the_binary_search(dtype, per_feature):
         "alternative_byte_kernel", (layout, vals, val_ptr, tables[0], u), n_out, 6, dtype
     )
     np.testing.assert_array_equal(looked_up, searched)
+
+
+@pytest.mark.parametrize("module", [_kernels, _reference], ids=["numba", "numpy"])
+@pytest.mark.parametrize("before", [0, 1, 311, 312, 623])
+def test_mt19937_uniforms_are_random_sample_bit_for_bit(module, before):
+    for n in (0, 1, 2, 311, 312, 313, 624, 625, 2000):
+        ours, numpys = np.random.RandomState(11), np.random.RandomState(11)
+        ours.random_sample(before)
+        numpys.random_sample(before)
+        _, key, pos, _, _ = ours.get_state()
+        key = key.copy()
+        out = np.full(n, -1.0)
+        pos = module.mt19937_uniforms(key, pos, out)
+        np.testing.assert_array_equal(out, numpys.random_sample(n))
+        _, expected_key, expected_pos, _, _ = numpys.get_state()
+        assert pos == expected_pos
+        np.testing.assert_array_equal(key, expected_key)
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_uniforms_draw_like_random_sample_and_advance_the_generator(backend):
+    kernels = _generator._BACKENDS[backend]
+    n = _generator._Uniforms.min_kernel_draw + 5
+    ours, numpys = np.random.RandomState(3), np.random.RandomState(3)
+    ours.standard_normal(1)  # a cached gaussian is kept
+    numpys.standard_normal(1)
+    draw = _generator._Uniforms(ours, kernels)
+    for size in (n, 7, n + 1):
+        np.testing.assert_array_equal(draw.random_sample(size), numpys.random_sample(size))
+    np.testing.assert_array_equal(ours.standard_normal(3), numpys.standard_normal(3))
+    # another bit generator: NumPy draws
+    other = np.random.RandomState(np.random.PCG64(0))
+    expected = np.random.RandomState(np.random.PCG64(0)).random_sample(n)
+    np.testing.assert_array_equal(
+        _generator._Uniforms(other, kernels).random_sample(n), expected
+    )
