@@ -27,7 +27,7 @@
 
 The issue's figures (measured on the same kind of 2-core machine) are
 printed beside ours. Run ``python benchmarks/bench_rounds.py`` (``--quick``
-for fewer rounds and 20000 rows in part 3).
+for fewer rounds and 20000 rows in part 3, ``--part 3`` for one part only).
 """
 
 import argparse
@@ -323,6 +323,10 @@ def _timed(func):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smaller run")
+    parser.add_argument(
+        "--part", type=int, choices=(1, 2, 3), action="append",
+        help="run only this part (repeatable); default: all three",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")  # MLP convergence, lime's deprecations
@@ -337,9 +341,13 @@ def main(argv=None):
         f"bench_rounds: {os.cpu_count()} CPUs; times are wall-clock; a loaded "
         "machine inflates them and their spread"
     )
-    bench_rounds(n_rounds=2 if args.quick else 20, n_runs=3)
-    bench_first_calls(n_processes=1 if args.quick else 3, n=2 if args.quick else 6)
-    bench_counterexamples(20000 if args.quick else 60000)
+    parts = set(args.part or (1, 2, 3))
+    if 1 in parts:
+        bench_rounds(n_rounds=2 if args.quick else 20, n_runs=3)
+    if 2 in parts:
+        bench_first_calls(n_processes=1 if args.quick else 3, n=2 if args.quick else 6)
+    if 3 in parts:
+        bench_counterexamples(20000 if args.quick else 60000)
 
 
 if __name__ == "__main__":

@@ -46,7 +46,8 @@ def warm_up_kernels(X):
     >>> warm_up_kernels(np.array([[0.0, 1.0], [2.0, 3.0]]))
     True
     """
-    from .counterexamples import make_counterexamples
+    from .counterexamples import _kernels, make_counterexamples
+    from .counterexamples._generator import _Uniforms
     from .explain import FastLimeExplainer
 
     if sparse.issparse(X) or not isinstance(X, np.ndarray) or X.ndim != 2:
@@ -64,6 +65,9 @@ def warm_up_kernels(X):
             rows, y, corrections, X_train=rows, y_train=y,
             n_counterexamples=1, strategy=strategy, random_state=0,
         )
+    # the draws of a large correction go through their own kernel
+    uniforms = _Uniforms(np.random.RandomState(0), _kernels)
+    uniforms.random_sample(uniforms.min_kernel_draw)
     explainer = FastLimeExplainer(n_features=1, n_samples=16, random_state=0)
     explainer.fit(rows.astype(np.float64)).explain(_Constant(), rows[:1])
     _LOADED.add(X.dtype.str)
