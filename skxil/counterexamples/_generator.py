@@ -854,7 +854,7 @@ def _prepare(
         return _prepare_alternative(
             base, stats, used, ids, unchanged, rng, layout, kernels
         )
-    donor_train = _draw_donors(y, y_train, row_index, layout, rng, row_ids)
+    donor_train = _draw_donors(y, y_train, row_index, layout, rng, row_ids, kernels)
     D, donor = _donor_rows(X_train, donor_train, work_dtype, used, ids)
     return "substitute_kernel", (base, D, donor)
 
@@ -996,7 +996,7 @@ def _value_counts(X_train, features):
     return np.concatenate(vals), cum, ptr
 
 
-def _draw_donors(y, y_train, row_index, layout, rng, row_ids=None):
+def _draw_donors(y, y_train, row_index, layout, rng, row_ids=None, kernels=_kernels):
     """Index in X_train of the donor of every output row."""
     classes, code = np.unique(y_train, return_inverse=True)
     code = code.astype(np.intp).ravel()
@@ -1029,11 +1029,9 @@ def _draw_donors(y, y_train, row_index, layout, rng, row_ids=None):
         )
 
     u = rng.random_sample(layout["n_out"])
-    reps = copies[rows]
-    m_o = np.repeat(m, reps)
-    q = np.minimum((u * m_o).astype(np.intp), m_o - 1)
-    q += np.repeat(excl, reps) & (q >= np.repeat(p, reps))
-    return order[np.repeat(class_ptr[np.maximum(cls, 0)], reps) + q]
+    start = class_ptr[np.maximum(cls, 0)]
+    skip = np.where(excl, p, np.iinfo(np.intp).max)
+    return kernels.donor_kernel((start, m, skip, copies[rows]), order, u)
 
 
 def _class_codes(classes, labels):

@@ -46,6 +46,7 @@ __all__ = [
     "substitute_kernel",
     "csr_merge_count",
     "csr_merge_fill",
+    "donor_kernel",
 ]
 
 
@@ -451,6 +452,32 @@ def substitute_kernel(layout, D, donor, out):
                 o, q = _cell(start, slot0, k, t, r, n_ce, per_feature)
                 out[o, j] = D[donor[o], j]
     return out
+
+
+@njit(cache=True)
+def donor_kernel(rows, order, u):
+    """The donor (a row of ``X_train``) of every output row of ``"substitute"``.
+
+    ``rows = (start, m, skip, copies)`` describes each corrected row in
+    output order: its candidates are ``order[start:start + m + 1]`` less the
+    one at position ``skip`` (the row itself; ``skip`` is past the end when
+    the row is not in ``X_train``), and it has ``copies`` output rows. Copy
+    ``c`` takes candidate ``min(int(u[c] * m), m - 1)``, counted without the
+    skipped one.
+    """
+    start, m, skip, copies = rows
+    donor = np.empty(u.shape[0], dtype=np.intp)
+    o = 0
+    for r in range(start.shape[0]):
+        for _ in range(copies[r]):
+            q = np.intp(u[o] * m[r])
+            if q > m[r] - 1:
+                q = m[r] - 1
+            if q >= skip[r]:
+                q += 1
+            donor[o] = order[start[r] + q]
+            o += 1
+    return donor
 
 
 # ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ __all__ = [
     "substitute_kernel",
     "csr_merge_count",
     "csr_merge_fill",
+    "donor_kernel",
 ]
 
 
@@ -158,6 +159,15 @@ def substitute_kernel(layout, D, donor, out):
     _, o, j = _cells(layout)
     out[o, j] = D[donor[o], j]
     return out
+
+
+def donor_kernel(rows, order, u):
+    """NumPy twin of :func:`skxil.counterexamples._kernels.donor_kernel`."""
+    start, m, skip, copies = rows
+    m_o = np.repeat(m, copies)
+    q = np.minimum((u * m_o).astype(np.intp), m_o - 1)
+    q += q >= np.repeat(skip, copies)
+    return order[np.repeat(start, copies) + q]
 
 
 def _merge_entries(indptr, indices, col_pos, source, compact):

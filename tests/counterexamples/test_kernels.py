@@ -23,6 +23,7 @@ KERNELS = (
     "alternative_byte_kernel",
     "byte_positions",
     "substitute_kernel",
+    "donor_kernel",
 )
 
 
