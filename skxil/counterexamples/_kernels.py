@@ -33,7 +33,10 @@ did not pay in ``benchmarks/bench_counterexamples.py``.
 """
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 __all__ = [
     "mask_cells",
@@ -434,10 +437,15 @@ def substitute_kernel(layout, D, donor, out):
     """Copy each corrected cell of output row ``o`` from ``D[donor[o]]``.
 
     ``D`` holds the donor rows, already in ``out.dtype``; ``donor`` has one
-    entry per output row.
+    entry per output row. The donor rows are random rows of a large ``D``:
+    the cells of the next row's donors are prefetched while this row is
+    written, so that their loads from memory overlap.
     """
     X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature = layout
-    for i in range(X.shape[0]):
+    n_rows = X.shape[0]
+    for i in range(n_rows):
+        if i + 1 < n_rows:
+            _prefetch_donors(layout, D, donor, i + 1)
         start = out_ptr[i]
         stop = out_ptr[i + 1]
         if start == stop:
@@ -449,9 +457,50 @@ def substitute_kernel(layout, D, donor, out):
         for t in range(k):
             j = feat_idx[f0 + t]
             for r in range(n_ce):
-                o, q = _cell(start, slot0, k, t, r, n_ce, per_feature)
+                o, _ = _cell(start, slot0, k, t, r, n_ce, per_feature)
                 out[o, j] = D[donor[o], j]
     return out
+
+
+@njit(cache=True)
+def _prefetch_donors(layout, D, donor, i):
+    """Ask for the donor cells that row ``i``'s output rows will copy."""
+    _, feat_ptr, feat_idx, out_ptr, n_ce, per_feature = layout
+    f0 = feat_ptr[i]
+    k = feat_ptr[i + 1] - f0
+    if out_ptr[i] == out_ptr[i + 1]:
+        return
+    for t in range(k):
+        j = feat_idx[f0 + t]
+        for r in range(n_ce):
+            o, _ = _cell(out_ptr[i], 0, k, t, r, n_ce, per_feature)
+            _prefetch(D, donor[o], j)
+
+
+@intrinsic
+def _prefetch(typingctx, array, i, j):
+    """Hint that ``array[i, j]`` will be read soon (LLVM's prefetch: no
+    effect on any value, no fault on any address)."""
+    sig = types.void(array, i, j)
+
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        data = context.make_array(array_type)(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(
+            context, builder, array_type, data, [args[1], args[2]]
+        )
+        byte_ptr = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        prefetch = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [byte_ptr, i32, i32, i32]),
+            "llvm.prefetch.p0",
+        )
+        # read, high temporal locality, data cache
+        builder.call(prefetch, [builder.bitcast(ptr, byte_ptr), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
 
 
 @njit(cache=True)
