@@ -348,7 +348,7 @@ def alternative_kernel(layout, vals, val_ptr, u, out):
     candidate is ``min(int(u[q] * m), m - 1)`` (skipping ``x``'s position). With
     ``m == 0`` the original value is kept.
     """
-    return _alternative(layout, vals, val_ptr, np.empty((0, 256), np.uint16), u, out)
+    return _alternative(layout, vals, val_ptr, None, u, out)
 
 
 @njit(cache=True)
@@ -383,7 +383,9 @@ def byte_positions(vals, val_ptr, used, lowest, first):
 
 @njit(cache=True)
 def _alternative(layout, vals, val_ptr, first, u, out):
-    """The body of the alternative kernels (``first`` empty: binary search)."""
+    """The body of the alternative kernels: ``first`` is the look-up table of
+    :func:`alternative_byte_kernel`, or None for a binary search (a test
+    numba resolves when it compiles each kernel, not in the loop)."""
     X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature = layout
     for i in range(X.shape[0]):
         start = out_ptr[i]
@@ -400,10 +402,10 @@ def _alternative(layout, vals, val_ptr, first, u, out):
             b = val_ptr[j + 1]
             n = b - a
             x = X[i, j]
-            if first.shape[0]:
-                left = a + np.intp(first[j, np.intp(x) & 255])
-            else:
+            if first is None:
                 left = _lower_bound(vals, a, b, x)
+            else:
+                left = a + np.intp(first[j, np.intp(x) & 255])
             p = left - a
             found = left < b and vals[left] == x
             m = n - 1 if found else n
