@@ -521,9 +521,7 @@ def donor_kernel(rows, order, u):
     o = 0
     for r in range(start.shape[0]):
         for _ in range(copies[r]):
-            q = np.intp(u[o] * m[r])
-            if q > m[r] - 1:
-                q = m[r] - 1
+            q = min(np.intp(u[o] * m[r]), m[r] - 1)
             if q >= skip[r]:
                 q += 1
             donor[o] = order[start[r] + q]
