@@ -912,8 +912,9 @@ def _prepare_alternative(base, stats, used, ids, unchanged, rng, layout, kernels
     unchanged.append(ids[_stuck_features(X, base, vals, val_ptr, used)])
     u = rng.random_sample(layout["n_cells"])
     if X.dtype.kind in "iu" and X.dtype.itemsize == 1:
-        # np.empty: the rows of the features not corrected are never touched
-        first = np.empty((X.shape[1], 256), dtype=np.uint16)
+        # np.empty: the rows of the features not corrected are never touched;
+        # a position counts the distinct one-byte values below x: at most 255
+        first = np.empty((X.shape[1], 256), dtype=np.uint8)
         lowest = int(np.iinfo(X.dtype).min)
         kernels.byte_positions(vals, val_ptr, used, lowest, first)
         return "alternative_byte_kernel", (base, vals, val_ptr, first, u)

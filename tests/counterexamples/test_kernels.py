@@ -388,7 +388,7 @@ def test_alternative_byte_kernel_equals_the_binary_search(dtype, per_feature):
     u = rng.random_sample(3 * layout[1][-1])
     tables = []
     for module in (_kernels, _reference):
-        first = np.zeros((6, 256), dtype=np.uint16)
+        first = np.zeros((6, 256), dtype=np.uint8)
         tables.append(module.byte_positions(vals, val_ptr, used, int(info.min), first))
     np.testing.assert_array_equal(tables[0], tables[1])
     np.testing.assert_array_equal(tables[0][4], 0)  # rows not used: untouched
