@@ -104,14 +104,17 @@ class _Uniforms:
         """``self.rng.random_sample(n)``."""
         if n < self.min_kernel_draw:
             return self.rng.random_sample(n)
-        state = self.rng.get_state(legacy=False)
-        if state["bit_generator"] != "MT19937":
+        bit_generator = getattr(self.rng, "_bit_generator", None)
+        if not isinstance(bit_generator, np.random.MT19937):
             return self.rng.random_sample(n)
-        key = np.array(state["state"]["key"], dtype=np.uint32)
-        out = np.empty(n)
-        pos = self.kernels.mt19937_uniforms(key, int(state["state"]["pos"]), out)
-        state["state"] = {"key": key, "pos": int(pos)}
-        self.rng.set_state(state)
+        # the generator's own lock, which random_sample holds while it draws
+        with bit_generator.lock:
+            state = self.rng.get_state(legacy=False)
+            key = np.array(state["state"]["key"], dtype=np.uint32)
+            out = np.empty(n)
+            pos = self.kernels.mt19937_uniforms(key, int(state["state"]["pos"]), out)
+            state["state"] = {"key": key, "pos": int(pos)}
+            self.rng.set_state(state)
         return out
 
 
