@@ -449,18 +449,19 @@ def substitute_kernel(layout, D, donor, out):
         if i + 1 < n_rows:
             _prefetch_donors(layout, D, donor, i + 1)
         start = out_ptr[i]
-        stop = out_ptr[i + 1]
-        if start == stop:
-            continue
-        _copy_row(X, i, start, stop, out)
         f0 = feat_ptr[i]
         k = feat_ptr[i + 1] - f0
-        slot0 = n_ce * f0
-        for t in range(k):
-            j = feat_idx[f0 + t]
-            for r in range(n_ce):
-                o, _ = _cell(start, slot0, k, t, r, n_ce, per_feature)
-                out[o, j] = D[donor[o], j]
+        # each output row in turn: its copy, then its donor's cells
+        for o in range(start, out_ptr[i + 1]):
+            _copy_row(X, i, o, o + 1, out)
+            d = donor[o]
+            if per_feature:  # the feature of its block of n_ce copies
+                j = feat_idx[f0 + (o - start) // n_ce]
+                out[o, j] = D[d, j]
+            else:
+                for t in range(k):
+                    j = feat_idx[f0 + t]
+                    out[o, j] = D[d, j]
     return out
 
 
