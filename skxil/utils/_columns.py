@@ -132,12 +132,7 @@ class ColumnValues:
                 np.result_type(self.values.dtype, new.values.dtype)
             )
         old_values = self.values.astype(new.values.dtype, copy=False)
-        # where each new entry goes among the old entries of its column
-        pos = np.empty(new.values.shape[0], dtype=np.intp)
-        for j in range(self.n_columns):
-            a, b = self.indptr[j], self.indptr[j + 1]
-            c, d = new.indptr[j], new.indptr[j + 1]
-            pos[c:d] = a + np.searchsorted(old_values[a:b], new.values[c:d])
+        pos = _merge_positions(old_values, self.indptr, new.values, new.indptr)
         column = np.repeat(np.arange(self.n_columns), np.diff(new.indptr))
         end = self.indptr[1:][column]
         found = pos < end
@@ -215,6 +210,34 @@ class ColumnValues:
         upper = np.broadcast_to(gamma >= 0.5, out.shape)
         out[upper] = (b - diff * (1 - gamma))[upper]
         return out
+
+
+def _merge_positions(old_values, old_indptr, new_values, new_indptr):
+    """Where each new entry goes among the old entries of its column.
+
+    Values of at most 32 bits are compared as one int64 key per entry,
+    ``column * 2**32 + (value - lowest)``, which sorts as (column, value):
+    one search for all the columns. Other values are searched column by
+    column.
+    """
+    dtype = new_values.dtype
+    if dtype.kind in "biu" and dtype.itemsize <= 4:
+        lowest = 0 if dtype.kind == "b" else int(np.iinfo(dtype).min)
+
+        def keys(values, indptr):
+            column = np.repeat(np.arange(indptr.shape[0] - 1, dtype=np.int64),
+                               np.diff(indptr))
+            return (column << 32) | (values.astype(np.int64) - lowest)
+
+        return np.searchsorted(
+            keys(old_values, old_indptr), keys(new_values, new_indptr)
+        ).astype(np.intp)
+    pos = np.empty(new_values.shape[0], dtype=np.intp)
+    for j in range(old_indptr.shape[0] - 1):
+        a, b = old_indptr[j], old_indptr[j + 1]
+        c, d = new_indptr[j], new_indptr[j + 1]
+        pos[c:d] = a + np.searchsorted(old_values[a:b], new_values[c:d])
+    return pos
 
 
 def column_extremes(X):
