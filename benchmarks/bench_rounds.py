@@ -31,7 +31,8 @@
 
 The issue's figures (measured on the same kind of 2-core machine) are
 printed beside ours. Run ``python benchmarks/bench_rounds.py`` (``--quick``
-for fewer rounds and 20000 rows in part 3).
+for fewer rounds and 20000 rows in part 3, ``--part 3`` for one part only,
+``--cpu`` for part 3 in CPU time).
 """
 
 import argparse
@@ -268,16 +269,17 @@ def bench_first_calls(n_processes, n):
 # ------------------------------------------------------------ counterexamples
 
 
-def bench_counterexamples(n_rows, repeat=3):
+def bench_counterexamples(n_rows, repeat=3, clock=time.perf_counter):
     from bench_counterexamples import make_problem
 
     from skxil import TrainingSet
 
     X, y, corrections = make_problem(n_rows)
     n_ce = 5
+    kind = "CPU" if clock is time.process_time else "wall-clock"
     print(
         f"\n3. Counterexamples, {n_rows} x 784 uint8, 16 corrected features per row, "
-        f"c={n_ce}, ms (best of {repeat})"
+        f"c={n_ce}, {kind} ms (best of {repeat})"
     )
     print(
         f"{'strategy':12s} {'floor':>7s} {'kept':>7s} {'kept/floor':>10s} "
@@ -287,21 +289,21 @@ def bench_counterexamples(n_rows, repeat=3):
     def floor():
         np.repeat(X, n_ce, axis=0)
 
-    t_floor = min(_timed(floor) for _ in range(repeat))
+    t_floor = min(_timed(floor, clock) for _ in range(repeat))
     for strategy in ("randomize", "alternative", "substitute"):
         kwargs = {
             "n_counterexamples": n_ce, "strategy": strategy,
             "row_index": np.arange(n_rows), "random_state": 0,
         }
         ts = TrainingSet(X[:-1], y[:-1]).add(X[-1:], y[-1:])
-        _counterexamples_time(X, y, corrections, ts, kwargs)  # computes the statistics
+        timed = (X, y, corrections, kwargs, clock)
+        _counterexamples_time(ts, *timed)  # computes the statistics
         kept = []
         for r in range(repeat):
             ts = ts.add(X[r : r + 1], y[r : r + 1])  # grown by one row since
-            kept.append(_counterexamples_time(X, y, corrections, ts, kwargs))
+            kept.append(_counterexamples_time(ts, *timed))
         plain = min(
-            _counterexamples_time(X, y, corrections, TrainingSet(X, y), kwargs)
-            for _ in range(repeat)
+            _counterexamples_time(TrainingSet(X, y), *timed) for _ in range(repeat)
         )
         ref = ISSUE_COUNTEREXAMPLES.get(strategy)
         print(
@@ -311,28 +313,37 @@ def bench_counterexamples(n_rows, repeat=3):
         )
 
 
-def _counterexamples_time(X, y, corrections, training_set, kwargs):
+def _counterexamples_time(training_set, X, y, corrections, kwargs, clock):
     """ms of make_counterexamples with the training set's real rows as X_train
     (a plain TrainingSet's rows are a plain array: no statistics kept)."""
     from skxil.counterexamples import make_counterexamples
 
-    t0 = time.perf_counter()
-    make_counterexamples(
-        X, y, corrections, X_train=training_set.X_real,
-        y_train=training_set.y_real, **kwargs,
+    return _timed(
+        lambda: make_counterexamples(
+            X, y, corrections, X_train=training_set.X_real,
+            y_train=training_set.y_real, **kwargs,
+        ),
+        clock,
     )
-    return 1e3 * (time.perf_counter() - t0)
 
 
-def _timed(func):
-    t0 = time.perf_counter()
+def _timed(func, clock=time.perf_counter):
+    t0 = clock()
     func()
-    return 1e3 * (time.perf_counter() - t0)
+    return 1e3 * (clock() - t0)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smaller run")
+    parser.add_argument(
+        "--part", type=int, choices=(1, 2, 3), action="append",
+        help="run only this part (repeatable); default: all three",
+    )
+    parser.add_argument(
+        "--cpu", action="store_true",
+        help="part 3 in CPU time (steadier than wall-clock on a shared machine)",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")  # MLP convergence, lime's deprecations
@@ -347,9 +358,16 @@ def main(argv=None):
         f"bench_rounds: {os.cpu_count()} CPUs; times are wall-clock; a loaded "
         "machine inflates them and their spread"
     )
-    bench_rounds(n_rounds=2 if args.quick else 20, n_runs=3)
-    bench_first_calls(n_processes=1 if args.quick else 3, n=2 if args.quick else 6)
-    bench_counterexamples(20000 if args.quick else 60000)
+    parts = set(args.part or (1, 2, 3))
+    if 1 in parts:
+        bench_rounds(n_rounds=2 if args.quick else 20, n_runs=3)
+    if 2 in parts:
+        bench_first_calls(n_processes=1 if args.quick else 3, n=2 if args.quick else 6)
+    if 3 in parts:
+        bench_counterexamples(
+            20000 if args.quick else 60000,
+            clock=time.process_time if args.cpu else time.perf_counter,
+        )
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import numpy as np
 from scipy import sparse
 
 from ._frames import frame_from_state, frame_like, frame_state
-from .utils._columns import ColumnValues
+from .utils._columns import ColumnValues, column_extremes, merge_extremes
 from .utils._text import document_words
 from .utils._validation import _is_dataframe
 
@@ -166,6 +166,10 @@ class _RealRows:
         self._depth = 0 if self._base is None else base._depth + 1
         self._n_base = n_base
         self._columns = None
+        # the column extremes (see column_extremes) of these rows, and those
+        # of the base's rows if it had them when these rows were appended
+        self._extremes = None
+        self._base_extremes = None if base is None else base._extremes
         # (key, kind, (explainer, space)) of the last explainer a learner fitted
         # on these rows or the rows they extend, for CaipiClassifier.explainer_
         # to update instead of fitting a new one
@@ -185,6 +189,7 @@ class _RealRows:
         rows = _RealRows()
         rows._base, rows._depth, rows._n_base = self._base, self._depth, self._n_base
         rows._columns = self._columns
+        rows._extremes, rows._base_extremes = self._extremes, self._base_extremes
         return rows
 
     def column_values(self, X, compute=True):
@@ -204,6 +209,23 @@ class _RealRows:
             if columns is not None:
                 self._columns, self._base = columns, None
         return self._columns
+
+
+    def column_extremes(self, X):
+        """The :func:`~skxil.utils._columns.column_extremes` of the dense
+        rows ``X`` (which these are): merged from the base's and those of
+        the appended rows when the base had them, else computed from ``X``."""
+        if self._extremes is None or self._extremes[0].dtype != X.dtype:
+            before = self._base_extremes
+            n_new = X.shape[0] - self._n_base
+            if before is not None and before[0].dtype == X.dtype and self._n_base:
+                extremes = before
+                if n_new:
+                    extremes = merge_extremes(before, column_extremes(X[self._n_base :]))
+            else:
+                extremes = column_extremes(X)
+            self._extremes, self._base_extremes = extremes, None
+        return self._extremes
 
 
 #: The real rows of training sets made by :meth:`TrainingSet.add`, by id:

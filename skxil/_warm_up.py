@@ -39,7 +39,8 @@ def warm_up_kernels(X):
     >>> warm_up_kernels(np.array([[0.0, 1.0], [2.0, 3.0]]))
     True
     """
-    from .counterexamples import make_counterexamples
+    from .counterexamples import _kernels, make_counterexamples
+    from .counterexamples._generator import _Uniforms
 
     if sparse.issparse(X) or not isinstance(X, np.ndarray) or X.ndim != 2:
         return False
@@ -56,5 +57,8 @@ def warm_up_kernels(X):
             rows, y, corrections, X_train=rows, y_train=y,
             n_counterexamples=1, strategy=strategy, random_state=0,
         )
+    # the draws of a large correction go through their own kernel
+    uniforms = _Uniforms(np.random.RandomState(0), _kernels)
+    uniforms.random_sample(uniforms.min_kernel_draw)
     _LOADED.add(X.dtype.str)
     return True

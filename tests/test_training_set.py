@@ -9,7 +9,7 @@ from scipy import sparse
 
 from skxil import TrainingSet
 from skxil._training_set import known_rows
-from skxil.utils._columns import ColumnValues
+from skxil.utils._columns import ColumnValues, column_extremes
 
 
 def _grown(X, y, steps):
@@ -49,6 +49,31 @@ def test_column_values_are_updated_with_the_appended_rows():
     fresh = ColumnValues.from_rows(X[:151])
     for name in ("values", "counts", "indptr"):
         np.testing.assert_array_equal(getattr(derived, name), getattr(fresh, name))
+
+
+@pytest.mark.parametrize("kind", ["uint8", "int64", "float"])
+def test_column_extremes_are_merged_with_the_appended_rows(kind):
+    rng = np.random.default_rng(1)
+    X = rng.integers(-50, 200, (60, 4)).astype(np.int64 if kind == "int64" else np.uint8)
+    if kind == "float":
+        X = X * 0.5
+        X[:, 3] = np.nan  # a column without values
+        X[40:, 2] = 0.25  # integral in the first rows only
+        X[rng.random(60) < 0.2, 1] = np.nan
+    y = np.zeros(60)
+    ts = TrainingSet(X[:20], y[:20]).add(X[20:30], y[20:30])
+    first = ts._rows.column_extremes(ts.X_real)
+    for a, b in ((30, 30), (30, 45), (45, 60)):  # no row added, then some
+        ts = ts.add(X[a:b], y[a:b])
+        assert ts._rows._base_extremes is not None  # merged, not recomputed
+        merged = known_rows(ts.X_real).column_extremes(ts.X_real)
+        for got, expected in zip(merged, column_extremes(X[:b])):
+            assert got.dtype == expected.dtype
+            np.testing.assert_array_equal(got, expected)
+    assert first[0].dtype == X.dtype
+    # relabelled rows keep them
+    relabelled = ts.relabel([0], [1.0])
+    assert relabelled._rows.column_extremes(relabelled.X_real) is merged
 
 
 def test_only_rows_made_by_add_are_known():

@@ -21,6 +21,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from .._training_set import known_rows
+from ..utils._columns import column_extremes
 from ..utils._validation import external_stacklevel
 from . import _kernels, _reference
 
@@ -76,6 +77,45 @@ class _Block(NamedTuple):
     # f(compute) -> ColumnValues of the block's X_train columns kept by a
     # TrainingSet (skxil._training_set.known_column_values), or None
     train_columns: object = None
+    # f() -> column_extremes of all of a dense X_train kept by a TrainingSet,
+    # or None
+    train_extremes: object = None
+
+
+class _Uniforms:
+    """``random_sample`` of a RandomState, bit for bit, drawn by a kernel.
+
+    :func:`._kernels.mt19937_uniforms` computes NumPy's legacy MT19937
+    doubles from the generator's state, about twice as fast as NumPy's
+    loop, and the state is advanced exactly as ``random_sample`` advances
+    it: the generator draws the same numbers afterwards. A generator of
+    another bit generator, or a short draw, goes to ``random_sample``.
+    """
+
+    #: Fewer uniforms than this are drawn by ``random_sample`` directly
+    #: (the same numbers), which costs less than reading and writing the state.
+    min_kernel_draw = 4096
+
+    def __init__(self, rng, kernels):
+        self.rng = rng
+        self.kernels = kernels
+
+    def random_sample(self, n):
+        """``self.rng.random_sample(n)``."""
+        if n < self.min_kernel_draw:
+            return self.rng.random_sample(n)
+        bit_generator = getattr(self.rng, "_bit_generator", None)
+        if not isinstance(bit_generator, np.random.MT19937):
+            return self.rng.random_sample(n)
+        # the generator's own lock, which random_sample holds while it draws
+        with bit_generator.lock:
+            state = self.rng.get_state(legacy=False)
+            key = np.array(state["state"]["key"], dtype=np.uint32)
+            out = np.empty(n)
+            pos = self.kernels.mt19937_uniforms(key, int(state["state"]["pos"]), out)
+            state["state"] = {"key": key, "pos": int(pos)}
+            self.rng.set_state(state)
+        return out
 
 
 @validate_params(
@@ -288,7 +328,7 @@ def make_counterexamples(
     y_train = _check_labels(y_train, X_train.shape[0], "y_train", "X_train")
     row_index = _check_row_index(row_index, n_rows, X_train.shape[0])
     categorical = _check_categorical(categorical_features, n_features)
-    cells = _corrected_cells(corrections)
+    cells = _corrected_cells(corrections, _BACKENDS[backend])
     _check_output_size(X, np.diff(cells[0]), n_ce, per_feature)
     job = _Job(
         X_train, y_train, n_ce, strategy, bool(per_feature),
@@ -298,7 +338,7 @@ def make_counterexamples(
         X, work_dtype, y, corrections, row_index,
         X_train.tocsc() if sp.issparse(X_train) else X_train, categorical,
         np.arange(n_features), np.arange(n_rows), cells,
-        _train_columns(X_train),
+        _train_columns(X_train), _train_extremes(X_train),
     )
     compute = _sparse_counterexamples if sparse else _dense_counterexamples
     X_ce, source = compute(job, block)
@@ -317,9 +357,10 @@ def _dense_counterexamples(job, block):
     name, args = _prepare(
         X, block.work_dtype, block.y, block.corrections, block.X_train,
         job.y_train, job.n_ce, job.strategy, job.per_feature, block.row_index,
-        job.rng, layout, block.ids, block.row_ids,
+        _Uniforms(job.rng, job.kernels), layout, block.ids, block.row_ids,
         categorical=block.categorical, unchanged=job.unchanged,
-        train_columns=block.train_columns,
+        train_columns=block.train_columns, train_extremes=block.train_extremes,
+        kernels=job.kernels,
     )
     out = np.empty((layout["n_out"], X.shape[1]), dtype=block.work_dtype)
     getattr(job.kernels, name)(*args, out)
@@ -541,24 +582,21 @@ def _warn_unchanged(strategy, features):
 # layout and statistics
 
 
-def _corrected_cells(corrections):
+def _corrected_cells(corrections, kernels=_kernels):
     """``(feat_ptr, feat_idx)``: the corrections as CSR (see :mod:`._kernels`).
 
-    ``corrections`` is a dense boolean mask or a canonical CSR matrix.
+    ``corrections`` is a dense boolean mask or a canonical CSR matrix;
+    ``kernels`` is the backend that reads a dense mask.
     """
     if sp.issparse(corrections):
         return (
             corrections.indptr.astype(np.intp),
             corrections.indices.astype(np.intp),
         )
-    n_rows, n_features = corrections.shape
-    # flat indices are sorted: row-major, features ascending within a row
-    flat = np.flatnonzero(corrections).astype(np.intp, copy=False)
-    feat_ptr = np.searchsorted(
-        flat, np.arange(n_rows + 1, dtype=np.intp) * n_features
-    ).astype(np.intp, copy=False)
-    feat_idx = flat % n_features if n_features else flat
-    return feat_ptr, feat_idx
+    mask = np.ascontiguousarray(corrections)
+    flat = mask.reshape(-1).view(np.uint8)
+    words = flat[: flat.shape[0] // 8 * 8].view(np.uint64)
+    return kernels.mask_cells(mask, words)
 
 
 def _layout(corrections, n_ce, per_feature):
@@ -599,7 +637,7 @@ def _kernel_layout(X, layout, dtype=None):
     )
 
 
-def _feature_stats(X_train, used, need_values, train_columns=None):
+def _feature_stats(X_train, used, need_values, train_columns=None, train_extremes=None):
     """Per-feature observed range, integrality and sorted unique values.
 
     Only the features in ``used`` (sorted indices) are computed. NaN entries
@@ -612,13 +650,18 @@ def _feature_stats(X_train, used, need_values, train_columns=None):
 
     With ``train_columns`` (see :class:`_Block`), the statistics a training
     set keeps are read for all features when they are at hand (always when
-    ``need_values``: they are then computed once and kept).
+    ``need_values``: they are then computed once and kept); otherwise, with
+    ``train_extremes`` and without ``need_values``, the extremes it keeps.
     """
     n_features = X_train.shape[1]
     columns = None if train_columns is None else train_columns(need_values)
     if columns is not None:
         used = np.arange(n_features)
         compute = _stats_of_columns
+    elif train_extremes is not None and not need_values:
+        used = np.arange(n_features)
+        columns = train_extremes
+        compute = _stats_of_extremes
     else:
         compute = _sparse_stats if sp.issparse(X_train) else _dense_stats
     lo_u, hi_u, integral_u, observed_u, vals, counts_u = compute(
@@ -649,6 +692,20 @@ def _stats_of_columns(columns, used, need_values):
     return lo, hi, columns.integral(), observed, vals, counts
 
 
+def _stats_of_extremes(train_extremes, used, need_values):
+    """:func:`_feature_stats` of all the columns, from the kept extremes."""
+    lo, hi, integral, observed = train_extremes()
+    return lo, hi, integral, observed, None, None
+
+
+def _train_extremes(X_train):
+    """The ``train_extremes`` of :class:`_Block` for the ``X_train`` given."""
+    rows = known_rows(X_train)
+    if rows is None or not isinstance(X_train, np.ndarray):
+        return None
+    return lambda: rows.column_extremes(X_train)
+
+
 def _train_columns(X_train):
     """The ``train_columns`` of :class:`_Block` for the ``X_train`` given."""
     rows = known_rows(X_train)
@@ -672,20 +729,8 @@ def _selected(train_columns, used):
 def _dense_stats(X_train, used, need_values):
     """:func:`_feature_stats` of the ``used`` columns of a dense matrix."""
     cols = X_train if used.shape[0] == X_train.shape[1] else X_train[:, used]
-    n_train, n_used = cols.shape
     is_float = cols.dtype.kind == "f"
-    integral = np.ones(n_used, dtype=bool)
-    if not n_train:
-        lo = hi = np.zeros(n_used, dtype=cols.dtype)
-        observed = np.zeros(n_used, dtype=bool)
-    elif is_float:
-        lo = np.fmin.reduce(cols, axis=0)
-        hi = np.fmax.reduce(cols, axis=0)
-        integral = np.all((cols == np.floor(cols)) | np.isnan(cols), axis=0)
-        observed = ~np.isnan(lo)
-    else:
-        lo, hi = cols.min(axis=0), cols.max(axis=0)
-        observed = np.ones(n_used, dtype=bool)
+    lo, hi, integral, observed = column_extremes(cols)
     vals = counts = None
     if need_values:
         S = np.array(cols.T, order="C", copy=True)
@@ -782,7 +827,8 @@ def _check_representable(stats, used, dtype, ids):
 def _prepare(
     X, work_dtype, y, corrections, X_train, y_train, n_ce, strategy,
     per_feature, row_index, rng, layout, ids, row_ids=None, *,
-    categorical=None, unchanged=None, train_columns=None,
+    categorical=None, unchanged=None, train_columns=None, train_extremes=None,
+    kernels=_kernels,
 ):
     """Return the kernel name and its arguments (all but ``out``).
 
@@ -791,7 +837,8 @@ def _prepare(
     ``"randomize"`` leaves to :func:`_write_categorical`; the ids of the
     features left unchanged are appended to the list ``unchanged``;
     ``train_columns`` gives the statistics of ``X_train`` a training set
-    keeps (see :class:`_Block`).
+    keeps and ``train_extremes`` its column extremes (see :class:`_Block`);
+    ``kernels`` is the backend that builds look-up tables.
     """
     if categorical is None:
         categorical = np.zeros(X.shape[1], dtype=bool)
@@ -801,14 +848,16 @@ def _prepare(
     # the corrected features, from the cells (not another pass over the mask)
     used = np.flatnonzero(np.bincount(layout["feat_idx"], minlength=X.shape[1]))
     if strategy == "randomize":
-        stats = _feature_stats(X_train, used, False, train_columns)
+        stats = _feature_stats(X_train, used, False, train_columns, train_extremes)
         return _prepare_randomize(
             base, stats, used, ids, categorical, unchanged, rng, layout
         )
     if strategy == "alternative":
         stats = _feature_stats(X_train, used, True, train_columns)
-        return _prepare_alternative(base, stats, used, ids, unchanged, rng, layout)
-    donor_train = _draw_donors(y, y_train, row_index, layout, rng, row_ids)
+        return _prepare_alternative(
+            base, stats, used, ids, unchanged, rng, layout, kernels
+        )
+    donor_train = _draw_donors(y, y_train, row_index, layout, rng, row_ids, kernels)
     D, donor = _donor_rows(X_train, donor_train, work_dtype, used, ids)
     return "substitute_kernel", (base, D, donor)
 
@@ -855,7 +904,7 @@ def _integer_range(stats, dtype, categorical):
     return low, width, span
 
 
-def _prepare_alternative(base, stats, used, ids, unchanged, rng, layout):
+def _prepare_alternative(base, stats, used, ids, unchanged, rng, layout, kernels):
     X = base[0]
     integer = X.dtype.kind in "iu"
     if X.dtype.kind in "biu":
@@ -863,16 +912,35 @@ def _prepare_alternative(base, stats, used, ids, unchanged, rng, layout):
     # integers are compared and returned exactly in X's dtype
     vals = stats["vals"].astype(X.dtype if integer else np.float64)
     val_ptr = stats["val_ptr"]
-    # cells whose feature has no value other than the row's own
-    rows = np.repeat(np.arange(X.shape[0], dtype=np.intp), np.diff(base[1]))
-    feats = base[2]
-    n = np.diff(val_ptr)[feats]
-    one = n == 1
-    stuck = n == 0
-    stuck[one] = vals[val_ptr[feats[one]]] == X[rows[one], feats[one]]
-    unchanged.append(ids[feats[stuck]])
+    unchanged.append(ids[_stuck_features(X, base, vals, val_ptr, used)])
     u = rng.random_sample(layout["n_cells"])
+    if X.dtype.kind in "iu" and X.dtype.itemsize == 1:
+        # np.empty: the rows of the features not corrected are never touched;
+        # a position counts the distinct one-byte values below x: at most 255
+        first = np.empty((X.shape[1], 256), dtype=np.uint8)
+        lowest = int(np.iinfo(X.dtype).min)
+        kernels.byte_positions(vals, val_ptr, used, lowest, first)
+        return "alternative_byte_kernel", (base, vals, val_ptr, first, u)
     return "alternative_kernel", (base, vals, val_ptr, u)
+
+
+def _stuck_features(X, base, vals, val_ptr, used):
+    """The features of the cells whose only observed value is the row's own.
+
+    Only the features with at most one observed value can be stuck; the
+    cells are looked at only when some corrected feature is one of them.
+    """
+    n = np.diff(val_ptr)
+    if not np.any(n[used] <= 1):
+        return used[:0]
+    feat_ptr, feats = base[1], base[2]
+    cells = np.flatnonzero(n[feats] <= 1)
+    rows = np.searchsorted(feat_ptr, cells, side="right") - 1
+    j = feats[cells]
+    stuck = n[j] == 0
+    one = ~stuck
+    stuck[one] = vals[val_ptr[j[one]]] == X[rows[one], j[one]]
+    return j[stuck]
 
 
 def _write_categorical(out, base, u, block):
@@ -932,7 +1000,7 @@ def _value_counts(X_train, features):
     return np.concatenate(vals), cum, ptr
 
 
-def _draw_donors(y, y_train, row_index, layout, rng, row_ids=None):
+def _draw_donors(y, y_train, row_index, layout, rng, row_ids=None, kernels=_kernels):
     """Index in X_train of the donor of every output row."""
     classes, code = np.unique(y_train, return_inverse=True)
     code = code.astype(np.intp).ravel()
@@ -945,8 +1013,7 @@ def _draw_donors(y, y_train, row_index, layout, rng, row_ids=None):
 
     copies = layout["copies"]
     rows = np.flatnonzero(copies)
-    lookup = {c: k for k, c in enumerate(classes.tolist())}
-    cls = np.array([lookup.get(v, -1) for v in y[rows].tolist()], dtype=np.intp)
+    cls = _class_codes(classes, y[rows])
     known = cls >= 0
     n = np.zeros(rows.shape[0], dtype=np.intp)
     n[known] = class_ptr[cls[known] + 1] - class_ptr[cls[known]]
@@ -966,11 +1033,28 @@ def _draw_donors(y, y_train, row_index, layout, rng, row_ids=None):
         )
 
     u = rng.random_sample(layout["n_out"])
-    reps = copies[rows]
-    m_o = np.repeat(m, reps)
-    q = np.minimum((u * m_o).astype(np.intp), m_o - 1)
-    q += np.repeat(excl, reps) & (q >= np.repeat(p, reps))
-    return order[np.repeat(class_ptr[np.maximum(cls, 0)], reps) + q]
+    start = class_ptr[np.maximum(cls, 0)]
+    skip = np.where(excl, p, np.iinfo(np.intp).max)
+    return kernels.donor_kernel((start, m, skip, copies[rows]), order, u)
+
+
+def _class_codes(classes, labels):
+    """Position of each label in the sorted ``classes``, -1 if absent.
+
+    Python equality decides (``1 == 1.0``, NaN matches nothing), as it does
+    for labels of different dtypes; labels of the classes' own dtype, or
+    strings, are looked up by a binary search that gives the same answer.
+    """
+    kinds = labels.dtype.kind + classes.dtype.kind
+    if labels.dtype == classes.dtype and kinds in ("bb", "ii", "uu", "ff") or kinds in (
+        "UU", "SS"
+    ):
+        if not classes.size:
+            return np.full(labels.shape[0], -1, dtype=np.intp)
+        pos = np.minimum(np.searchsorted(classes, labels), classes.shape[0] - 1)
+        return np.where(classes[pos] == labels, pos, -1).astype(np.intp)
+    lookup = {c: k for k, c in enumerate(classes.tolist())}
+    return np.array([lookup.get(v, -1) for v in labels.tolist()], dtype=np.intp)
 
 
 def _donor_rows(X_train, donor_train, work_dtype, used, ids):
@@ -1099,7 +1183,7 @@ def _sparse_counterexamples(job, block):
             corrections=rows[:, used].toarray(), row_index=block.row_index[a:b],
             X_train=block.X_train[:, used], categorical=block.categorical[used],
             ids=block.ids[used], row_ids=block.row_ids[a:b],
-            train_columns=_selected(block.train_columns, used),
+            train_columns=_selected(block.train_columns, used), train_extremes=None,
         ))
         source = source + a
         parts.append(

@@ -25,22 +25,222 @@ Each re-drawn cell has a slot ``q`` in the random arrays. For row ``i`` with
   slot ``n_ce * feat_ptr[i] + t * n_ce + r``.
 
 The kernels never see a random generator: the uniforms ``u`` (randomize,
-alternative) and the donor rows (substitute) are drawn by the generator.
+alternative) and the donor rows (substitute) are drawn by the generator
+(through :func:`mt19937_uniforms`, which computes ``random_sample``'s
+doubles from a copy of the generator's state, a plain array).
 Kernels are serial: the work is a memory-bound copy and ``parallel=True``
 did not pay in ``benchmarks/bench_counterexamples.py``.
 """
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from llvmlite.binding import llvm_version_info
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 __all__ = [
+    "mask_cells",
+    "mt19937_uniforms",
     "randomize_kernel",
     "randomize_int_kernel",
     "alternative_kernel",
+    "alternative_byte_kernel",
+    "byte_positions",
     "substitute_kernel",
     "csr_merge_count",
     "csr_merge_fill",
+    "donor_kernel",
 ]
+
+
+# ---------------------------------------------------------------------------
+# the corrections: a boolean mask -> (feat_ptr, feat_idx)
+
+
+def _de_bruijn_table():
+    """``table[(low * _DE_BRUIJN) >> 58]`` is ``b`` for ``low = 2**b``."""
+    table = np.zeros(64, dtype=np.intp)
+    for b in range(64):
+        table[((1 << b) * int(_DE_BRUIJN)) % 2**64 >> 58] = b
+    return table
+
+
+_DE_BRUIJN = np.uint64(0x03F79D71B4CB0A89)
+_BIT_OF = _de_bruijn_table()
+
+
+@njit(cache=True)
+def _next_row(p, row, row_start, n_features, feat_ptr, c):
+    """Advance ``(row, row_start)`` to the row holding flat position ``p``,
+    closing the ``feat_ptr`` of the rows passed with ``c`` cells."""
+    while p >= row_start + n_features:
+        row += 1
+        feat_ptr[row] = c
+        row_start += n_features
+    return row, row_start
+
+
+@njit(cache=True)
+def _byte_flags(words):
+    """Bit ``k`` of ``flags[g]``: byte ``k`` of ``words[8 * g : 8 * g + 8]``
+    (seen as 64 bytes) is non-zero; and the number of such bytes.
+
+    Branch-free: each word's bytes are folded onto their lowest bit and
+    gathered into one byte by a multiplication.
+    """
+    n_words = words.shape[0]
+    full = n_words // 8
+    flags = np.zeros((n_words + 7) // 8, dtype=np.uint64)
+    ones = np.uint64(0x0101010101010101)
+    count = np.uint64(0)
+    for g in range(full):
+        acc = np.uint64(0)
+        total = np.uint64(0)
+        for k in range(8):  # a constant trip count: unrolled
+            t = _fold(words[8 * g + k])
+            total += t
+            acc |= _gather(t) << np.uint64(8 * k)
+        flags[g] = acc  # one store per group: no dependency through memory
+        count += (total * ones) >> np.uint64(56)  # total's bytes are <= 8
+    for w in range(8 * full, n_words):
+        t = _fold(words[w])
+        count += (t * ones) >> np.uint64(56)
+        flags[full] |= _gather(t) << np.uint64(8 * (w - 8 * full))
+    return flags, np.intp(count)
+
+
+@njit(cache=True)
+def _gather(t):
+    """The byte whose bit ``k`` is byte ``k`` (0 or 1) of ``t``."""
+    return (t * np.uint64(0x0102040810204080)) >> np.uint64(56)
+
+
+@njit(cache=True)
+def _fold(t):
+    """The word whose byte ``k`` is 1 if byte ``k`` of ``t`` is non-zero, else 0."""
+    t |= t >> np.uint64(4)
+    t |= t >> np.uint64(2)
+    t |= t >> np.uint64(1)
+    return t & np.uint64(0x0101010101010101)
+
+
+@njit(cache=True)
+def mask_cells(mask, words):
+    """The CSR layout ``(feat_ptr, feat_idx)`` of a C-contiguous boolean ``mask``.
+
+    ``words`` is the leading ``8 * len(words)`` bytes of ``mask`` seen as
+    uint64. A mask is mostly False: its bytes are first reduced to one bit
+    each (:func:`_byte_flags`), and the True ones are found 64 at a time by
+    their lowest set bit, without a test per byte.
+    """
+    n_rows, n_features = mask.shape
+    flat = mask.reshape(-1)
+    flags, n_cells = _byte_flags(words)
+    tail = 8 * words.shape[0]
+    for p in range(tail, flat.shape[0]):
+        n_cells += flat[p] != 0
+    feat_ptr = np.empty(n_rows + 1, dtype=np.intp)
+    feat_idx = np.empty(n_cells, dtype=np.intp)
+    top = np.uint64(58)
+    row, row_start, c = 0, 0, 0
+    feat_ptr[0] = 0
+    for g in range(flags.shape[0]):
+        bits = flags[g]
+        while bits != 0:
+            p = 64 * g + _BIT_OF[((bits & (~bits + np.uint64(1))) * _DE_BRUIJN) >> top]
+            bits &= bits - np.uint64(1)
+            row, row_start = _next_row(p, row, row_start, n_features, feat_ptr, c)
+            feat_idx[c] = p - row_start
+            c += 1
+    for p in range(tail, flat.shape[0]):
+        if flat[p]:
+            row, row_start = _next_row(p, row, row_start, n_features, feat_ptr, c)
+            feat_idx[c] = p - row_start
+            c += 1
+    feat_ptr[row + 1 : n_rows + 1] = c
+    return feat_ptr, feat_idx
+
+
+# ---------------------------------------------------------------------------
+# uniforms: numpy.random.RandomState.random_sample, bit for bit
+
+
+@njit(cache=True)
+def mt19937_uniforms(key, pos, out):
+    """Fill ``out`` as ``RandomState.random_sample`` would from this state.
+
+    ``key`` (624 uint32, advanced in place) and ``pos`` are the state of
+    NumPy's legacy MT19937 (``RandomState.get_state()``); returns the new
+    ``pos``. Each double takes two 32-bit outputs ``a, b``:
+    ``((a >> 5) * 2**26 + (b >> 6)) / 2**53``, NumPy's ``legacy_double``.
+    The state is a plain array, not a generator: the caller draws through
+    it and writes it back.
+    """
+    block = np.empty(624, dtype=np.uint32)
+    _temper(key, block)  # the words of the current block (pos used already)
+    n = out.shape[0]
+    i = 0
+    high = np.uint32(0)
+    pending = False  # a first word drawn, the second in the next block
+    while i < n:
+        if pos == 624:
+            _twist(key)
+            _temper(key, block)
+            pos = 0
+        if pos == 0 and not pending and n - i >= 312:
+            for h in range(312):  # a whole block at once
+                out[i + h] = _double(block[2 * h] >> np.uint32(5), block[2 * h + 1])
+            i += 312
+            pos = 624
+            continue
+        word = block[pos]
+        pos += 1
+        if pending:
+            out[i] = _double(high, word)
+            i += 1
+        else:
+            high = word >> np.uint32(5)
+        pending = not pending
+    return pos
+
+
+@njit(cache=True)
+def _double(high, word):
+    return (high * 67108864.0 + (word >> np.uint32(6))) / 9007199254740992.0
+
+
+@njit(cache=True)
+def _twist(key):
+    """Advance the MT19937 state ``key`` by one block of 624 words."""
+    for i in range(227):
+        key[i] = _mix(key[i], key[i + 1], key[i + 397])
+    for i in range(227, 623):
+        key[i] = _mix(key[i], key[i + 1], key[i - 227])
+    key[623] = _mix(key[623], key[0], key[396])
+
+
+@njit(cache=True)
+def _mix(a, b, c):
+    y = (a & np.uint32(0x80000000)) | (b & np.uint32(0x7FFFFFFF))
+    odd = np.uint32(0) - (y & np.uint32(1))  # all ones when y is odd
+    return c ^ (y >> np.uint32(1)) ^ (odd & np.uint32(0x9908B0DF))
+
+
+@njit(cache=True)
+def _temper(key, block):
+    """The 624 outputs of the state ``key``."""
+    for i in range(624):
+        y = key[i]
+        y ^= y >> np.uint32(11)
+        y ^= (y << np.uint32(7)) & np.uint32(0x9D2C5680)
+        y ^= (y << np.uint32(15)) & np.uint32(0xEFC60000)
+        y ^= y >> np.uint32(18)
+        block[i] = y
+
+
+# ---------------------------------------------------------------------------
+# counterexample rows
 
 
 @njit(cache=True)
@@ -149,6 +349,44 @@ def alternative_kernel(layout, vals, val_ptr, u, out):
     candidate is ``min(int(u[q] * m), m - 1)`` (skipping ``x``'s position). With
     ``m == 0`` the original value is kept.
     """
+    return _alternative(layout, vals, val_ptr, None, u, out)
+
+
+@njit(cache=True)
+def alternative_byte_kernel(layout, vals, val_ptr, first, u, out):
+    """:func:`alternative_kernel` for a one-byte integer ``X``.
+
+    ``first[j, b]`` is the position in feature ``j``'s values (from
+    ``val_ptr[j]``) of the first value ``>=`` the value whose byte is ``b``
+    (see :func:`byte_positions`): one look-up instead of a binary search
+    per cell.
+    """
+    return _alternative(layout, vals, val_ptr, first, u, out)
+
+
+@njit(cache=True)
+def byte_positions(vals, val_ptr, used, lowest, first):
+    """Fill the rows ``used`` of ``first`` for :func:`alternative_byte_kernel`.
+
+    ``first`` has shape (n_features, 256); ``lowest`` is the dtype's
+    smallest value (0 or -128). The values ``lowest .. lowest + 255`` are
+    walked in ascending order beside each feature's sorted values.
+    """
+    for j in used:
+        p = val_ptr[j]
+        b = val_ptr[j + 1]
+        for v in range(lowest, lowest + 256):
+            while p < b and vals[p] < v:
+                p += 1
+            first[j, v & 255] = p - val_ptr[j]
+    return first
+
+
+@njit(cache=True)
+def _alternative(layout, vals, val_ptr, first, u, out):
+    """The body of the alternative kernels: ``first`` is the look-up table of
+    :func:`alternative_byte_kernel`, or None for a binary search (a test
+    numba resolves when it compiles each kernel, not in the loop)."""
     X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature = layout
     for i in range(X.shape[0]):
         start = out_ptr[i]
@@ -165,15 +403,10 @@ def alternative_kernel(layout, vals, val_ptr, u, out):
             b = val_ptr[j + 1]
             n = b - a
             x = X[i, j]
-            # leftmost position of x in the sorted segment
-            left = a
-            right = b
-            while left < right:
-                mid = (left + right) >> 1
-                if vals[mid] < x:
-                    left = mid + 1
-                else:
-                    right = mid
+            if first is None:
+                left = _lower_bound(vals, a, b, x)
+            else:
+                left = a + np.intp(first[j, np.intp(x) & 255])
             p = left - a
             found = left < b and vals[left] == x
             m = n - 1 if found else n
@@ -191,28 +424,118 @@ def alternative_kernel(layout, vals, val_ptr, u, out):
 
 
 @njit(cache=True)
+def _lower_bound(vals, left, right, x):
+    """Leftmost position of ``x`` in the sorted ``vals[left:right]``."""
+    while left < right:
+        mid = (left + right) >> 1
+        if vals[mid] < x:
+            left = mid + 1
+        else:
+            right = mid
+    return left
+
+
+@njit(cache=True)
 def substitute_kernel(layout, D, donor, out):
     """Copy each corrected cell of output row ``o`` from ``D[donor[o]]``.
 
     ``D`` holds the donor rows, already in ``out.dtype``; ``donor`` has one
-    entry per output row.
+    entry per output row. The donor rows are random rows of a large ``D``:
+    the cells of the next row's donors are prefetched while this row is
+    written, so that their loads from memory overlap.
     """
     X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature = layout
-    for i in range(X.shape[0]):
+    n_rows = X.shape[0]
+    for i in range(n_rows):
+        if i + 1 < n_rows:
+            _prefetch_donors(layout, D, donor, i + 1)
         start = out_ptr[i]
-        stop = out_ptr[i + 1]
-        if start == stop:
-            continue
-        _copy_row(X, i, start, stop, out)
         f0 = feat_ptr[i]
         k = feat_ptr[i + 1] - f0
-        slot0 = n_ce * f0
-        for t in range(k):
-            j = feat_idx[f0 + t]
-            for r in range(n_ce):
-                o, q = _cell(start, slot0, k, t, r, n_ce, per_feature)
-                out[o, j] = D[donor[o], j]
+        # each output row in turn: its copy, then its donor's cells
+        for o in range(start, out_ptr[i + 1]):
+            _copy_row(X, i, o, o + 1, out)
+            d = donor[o]
+            if per_feature:  # the feature of its block of n_ce copies
+                j = feat_idx[f0 + (o - start) // n_ce]
+                out[o, j] = D[d, j]
+            else:
+                for t in range(k):
+                    j = feat_idx[f0 + t]
+                    out[o, j] = D[d, j]
     return out
+
+
+@njit(cache=True)
+def _prefetch_donors(layout, D, donor, i):
+    """Ask for the donor cells that row ``i``'s output rows will copy."""
+    _, feat_ptr, feat_idx, out_ptr, n_ce, per_feature = layout
+    f0 = feat_ptr[i]
+    k = feat_ptr[i + 1] - f0
+    if out_ptr[i] == out_ptr[i + 1]:
+        return
+    for t in range(k):
+        j = feat_idx[f0 + t]
+        for r in range(n_ce):
+            o, _ = _cell(out_ptr[i], 0, k, t, r, n_ce, per_feature)
+            _prefetch(D, donor[o], j)
+
+
+# LLVM names an intrinsic after its pointer types: opaque pointers (the only
+# kind from LLVM 17 on) give "p0", the typed i8* of older LLVMs "p0i8".
+_PREFETCH = (
+    "llvm.prefetch.p0" if llvm_version_info[0] >= 17 else "llvm.prefetch.p0i8"
+)
+
+
+@intrinsic
+def _prefetch(typingctx, array, i, j):
+    """Hint that ``array[i, j]`` will be read soon (LLVM's prefetch: no
+    effect on any value, no fault on any address)."""
+    sig = types.void(array, i, j)
+
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        data = context.make_array(array_type)(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(
+            context, builder, array_type, data, [args[1], args[2]]
+        )
+        byte_ptr = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        prefetch = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [byte_ptr, i32, i32, i32]),
+            _PREFETCH,
+        )
+        # read, high temporal locality, data cache
+        builder.call(prefetch, [builder.bitcast(ptr, byte_ptr), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@njit(cache=True)
+def donor_kernel(rows, order, u):
+    """The donor (a row of ``X_train``) of every output row of ``"substitute"``.
+
+    ``rows = (start, m, skip, copies)`` describes each corrected row in
+    output order: its candidates are ``order[start:start + m + 1]`` less the
+    one at position ``skip`` (the row itself; ``skip`` is past the end when
+    the row is not in ``X_train``), and it has ``copies`` output rows. Copy
+    ``c`` takes candidate ``min(int(u[c] * m), m - 1)``, counted without the
+    skipped one.
+    """
+    start, m, skip, copies = rows
+    donor = np.empty(u.shape[0], dtype=np.intp)
+    o = 0
+    for r in range(start.shape[0]):
+        for _ in range(copies[r]):
+            q = min(np.intp(u[o] * m[r]), m[r] - 1)
+            if q >= skip[r]:
+                q += 1
+            donor[o] = order[start[r] + q]
+            o += 1
+    return donor
 
 
 # ---------------------------------------------------------------------------

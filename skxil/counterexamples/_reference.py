@@ -9,13 +9,39 @@ loop-for-loop transcriptions, so they are also the NumPy reference in
 import numpy as np
 
 __all__ = [
+    "mask_cells",
+    "mt19937_uniforms",
     "randomize_kernel",
     "randomize_int_kernel",
     "alternative_kernel",
+    "alternative_byte_kernel",
+    "byte_positions",
     "substitute_kernel",
     "csr_merge_count",
     "csr_merge_fill",
+    "donor_kernel",
 ]
+
+
+def mask_cells(mask, words):
+    """NumPy twin of :func:`skxil.counterexamples._kernels.mask_cells`."""
+    n_rows, n_features = mask.shape
+    # flat indices are sorted: row-major, features ascending within a row
+    flat = np.flatnonzero(mask.view(np.uint8)).astype(np.intp, copy=False)
+    feat_ptr = np.searchsorted(flat, np.arange(n_rows + 1) * n_features)
+    feat_idx = flat % n_features if n_features else flat
+    return feat_ptr.astype(np.intp, copy=False), feat_idx
+
+
+def mt19937_uniforms(key, pos, out):
+    """NumPy twin of :func:`skxil.counterexamples._kernels.mt19937_uniforms`:
+    NumPy's own ``random_sample`` on a generator in this state."""
+    rng = np.random.RandomState()
+    rng.set_state(("MT19937", key, pos))
+    out[:] = rng.random_sample(out.shape[0])
+    _, new_key, new_pos, _, _ = rng.get_state()
+    key[:] = new_key
+    return new_pos
 
 
 def _copy_rows(layout, out):
@@ -75,10 +101,30 @@ def alternative_kernel(layout, vals, val_ptr, u, out):
     _copy_rows(layout, out)
     row, o, j = _cells(layout)
     x = layout[0][row, j]
-    a = val_ptr[j]
-    b = val_ptr[j + 1]
-    n = b - a
-    # vectorised leftmost binary search, the same steps as the kernel
+    left = _lower_bounds(vals, val_ptr[j], val_ptr[j + 1], x)
+    return _write_alternatives(out, (o, j, x, left), vals, val_ptr, u)
+
+
+def alternative_byte_kernel(layout, vals, val_ptr, first, u, out):
+    """NumPy twin of :func:`skxil.counterexamples._kernels.alternative_byte_kernel`."""
+    _copy_rows(layout, out)
+    row, o, j = _cells(layout)
+    x = layout[0][row, j]
+    left = val_ptr[j] + first[j, x.view(np.uint8)]
+    return _write_alternatives(out, (o, j, x, left), vals, val_ptr, u)
+
+
+def byte_positions(vals, val_ptr, used, lowest, first):
+    """NumPy twin of :func:`skxil.counterexamples._kernels.byte_positions`."""
+    values = np.arange(lowest, lowest + 256)
+    for j in used.tolist():
+        own = vals[val_ptr[j] : val_ptr[j + 1]]
+        first[j, values & 255] = np.searchsorted(own, values, side="left")
+    return first
+
+
+def _lower_bounds(vals, a, b, x):
+    """Vectorised leftmost binary search, the same steps as the kernel."""
     left = a.copy()
     right = b.copy()
     active = np.flatnonzero(left < right)
@@ -88,10 +134,18 @@ def alternative_kernel(layout, vals, val_ptr, u, out):
         left[active[less]] = mid[less] + 1
         right[active[~less]] = mid[~less]
         active = active[left[active] < right[active]]
+    return left
+
+
+def _write_alternatives(out, cells, vals, val_ptr, u):
+    """Write each cell's alternative from the position ``left`` of its value."""
+    o, j, x, left = cells
+    a = val_ptr[j]
+    b = val_ptr[j + 1]
     p = left - a
     found = left < b
     found[found] = vals[left[found]] == x[found]
-    m = n - found
+    m = b - a - found
     change = m > 0
     idx = np.minimum((u[change] * m[change]).astype(np.intp), m[change] - 1)
     idx += found[change] & (idx >= p[change])
@@ -105,6 +159,15 @@ def substitute_kernel(layout, D, donor, out):
     _, o, j = _cells(layout)
     out[o, j] = D[donor[o], j]
     return out
+
+
+def donor_kernel(rows, order, u):
+    """NumPy twin of :func:`skxil.counterexamples._kernels.donor_kernel`."""
+    start, m, skip, copies = rows
+    m_o = np.repeat(m, copies)
+    q = np.minimum((u * m_o).astype(np.intp), m_o - 1)
+    q += q >= np.repeat(skip, copies)
+    return order[np.repeat(start, copies) + q]
 
 
 def _merge_entries(indptr, indices, col_pos, source, compact):

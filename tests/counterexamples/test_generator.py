@@ -666,3 +666,201 @@ def test_statistics_kept_by_a_training_set_give_the_same_counterexamples(
             a = a.toarray() if sp.issparse(a) else a
             b = b.toarray() if sp.issparse(b) else b
             np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kind", ["uint8", "float"])
+def test_randomize_reads_the_extremes_a_training_set_keeps(kind):
+    from skxil import TrainingSet
+
+    rng = np.random.RandomState(2)
+    X = rng.randint(0, 9, size=(70, 6)).astype(np.uint8)
+    if kind == "float":
+        X = X * 0.5
+        X[rng.rand(70) < 0.3, 4] = np.nan
+    y = rng.randint(0, 2, 70)
+    corrections = rng.rand(70, 6) < 0.4
+    kwargs = {"n_counterexamples": 3, "random_state": 4, "row_index": np.arange(70)}
+    ts = TrainingSet(X[:50], y[:50]).add(X[50:60], y[50:60])
+    for a, b in ((60, 65), (65, 70)):
+        make_counterexamples(X, y, corrections, X_train=ts.X_real, y_train=ts.y_real,
+                             **{**kwargs, "row_index": None})
+        ts = ts.add(X[a:b], y[a:b])
+        assert ts._rows._base_extremes is not None
+        kept = make_counterexamples(
+            X[:b], y[:b], corrections[:b], X_train=ts.X_real, y_train=ts.y_real,
+            **{**kwargs, "row_index": np.arange(b)},
+        )
+        assert ts._rows._columns is None  # the values were never sorted
+        plain = make_counterexamples(
+            X[:b], y[:b], corrections[:b], X_train=X[:b].copy(), y_train=y[:b],
+            **{**kwargs, "row_index": np.arange(b)},
+        )
+        for p, k in zip(plain, kept):
+            np.testing.assert_array_equal(p, k)
+
+
+# ---------------------------------------------------------------------------
+# pinned output: the same random_state gives the same bytes as before the
+# speed-ups of the layout and kernels (digests computed with skxil at 5df9c9b)
+
+
+def _pinned_case(dtype, kind, n_features, seed=3):
+    """Small rows of ``dtype`` with every shape of correction: none, one, all."""
+    rng = np.random.RandomState(seed)
+    n_train = 40
+    X_train = rng.randint(0, 9, size=(n_train, n_features))
+    if kind == "f":
+        X_train = X_train + (rng.random_sample(X_train.shape) < 0.3) * 0.5
+        X_train[rng.random_sample(X_train.shape) < 0.1] = np.nan
+    X_train = X_train.astype(dtype)
+    y_train = rng.randint(0, 3, size=n_train)
+    rows = np.arange(0, n_train, 3)
+    corrections = rng.random_sample((rows.size, n_features)) < 0.3
+    corrections[0] = False
+    corrections[1] = True
+    corrections[2] = False
+    corrections[2, n_features - 1] = True
+    return X_train[rows], y_train[rows], corrections, X_train, y_train, rows
+
+
+def _digest(X_ce, y_ce, source):
+    import hashlib
+
+    h = hashlib.sha256()
+    if sp.issparse(X_ce):
+        parts = (X_ce.data, X_ce.indices.astype(np.int64), X_ce.indptr.astype(np.int64))
+    else:
+        parts = (X_ce,)
+    for a in (*parts, y_ce.astype(np.int64), source.astype(np.int64)):
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()[:16]
+
+
+_PINNED_SETTINGS = [
+    (dtype, n_features, strategy, per_feature, sparse)
+    for dtype, n_features in (
+        ("uint8", 13), ("uint8", 16), ("uint8", 784), ("int64", 9), ("float64", 13),
+        ("float32", 7),
+    )
+    for strategy in COUNTEREXAMPLE_STRATEGIES
+    for per_feature in (False, True)
+    for sparse in (False, True)
+    if not (sparse and dtype == "float32")
+]
+
+
+def _pinned_output(dtype, n_features, strategy, per_feature, sparse, backend):
+    X, y, corrections, X_train, y_train, rows = _pinned_case(
+        np.dtype(dtype), np.dtype(dtype).kind, n_features
+    )
+    if sparse:
+        X, corrections, X_train = (
+            sp.csr_matrix(np.nan_to_num(X)), sp.csr_matrix(corrections),
+            sp.csr_matrix(np.nan_to_num(X_train)),
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return make_counterexamples(
+            X, y, corrections, X_train=X_train, y_train=y_train,
+            n_counterexamples=3, strategy=strategy, per_feature=per_feature,
+            row_index=rows, random_state=7, backend=backend,
+        )
+
+
+
+_PINNED_DIGESTS = {
+    ('uint8', 13, 'randomize', False, False): '9c40ee46d54e379d',
+    ('uint8', 13, 'randomize', False, True): '4696efb18e09ac0c',
+    ('uint8', 13, 'randomize', True, False): '94178a6ff71e8e5b',
+    ('uint8', 13, 'randomize', True, True): '9e3a209c5e3550f3',
+    ('uint8', 13, 'alternative', False, False): 'e1245babc81838e9',
+    ('uint8', 13, 'alternative', False, True): '76de173db840033d',
+    ('uint8', 13, 'alternative', True, False): 'bd60c34d17fc2639',
+    ('uint8', 13, 'alternative', True, True): 'f484a5f42bb3df17',
+    ('uint8', 13, 'substitute', False, False): 'a7edd457876f81cd',
+    ('uint8', 13, 'substitute', False, True): 'd0390ee5f9732918',
+    ('uint8', 13, 'substitute', True, False): '0061bf1e6502c2d3',
+    ('uint8', 13, 'substitute', True, True): 'f84835f81eb88ba8',
+    ('uint8', 16, 'randomize', False, False): '0be673ab31801635',
+    ('uint8', 16, 'randomize', False, True): 'ce8263364d72e567',
+    ('uint8', 16, 'randomize', True, False): '28240a4343488679',
+    ('uint8', 16, 'randomize', True, True): '53f17a76adcbe613',
+    ('uint8', 16, 'alternative', False, False): '9a0bcd0ed89b551a',
+    ('uint8', 16, 'alternative', False, True): '3a53b53f2dd120ef',
+    ('uint8', 16, 'alternative', True, False): '3acc8141533242aa',
+    ('uint8', 16, 'alternative', True, True): '096e5248e0716632',
+    ('uint8', 16, 'substitute', False, False): '1a787af591671bea',
+    ('uint8', 16, 'substitute', False, True): 'da6330fae8593d9e',
+    ('uint8', 16, 'substitute', True, False): '9251747ceb8633a1',
+    ('uint8', 16, 'substitute', True, True): '64789adf21b18613',
+    ('uint8', 784, 'randomize', False, False): 'f568c572eca5c1e4',
+    ('uint8', 784, 'randomize', False, True): '9675b82534861e29',
+    ('uint8', 784, 'randomize', True, False): 'e8eddbc315b00a2d',
+    ('uint8', 784, 'randomize', True, True): '4189c1a689a3be86',
+    ('uint8', 784, 'alternative', False, False): 'fc5299b3c3d469c7',
+    ('uint8', 784, 'alternative', False, True): 'fdac3fda1c984bad',
+    ('uint8', 784, 'alternative', True, False): '4eb8e6e976ae6677',
+    ('uint8', 784, 'alternative', True, True): 'ade50c2bbf902533',
+    ('uint8', 784, 'substitute', False, False): '3cc0476562488e0a',
+    ('uint8', 784, 'substitute', False, True): 'c977d2b4d8fd19f8',
+    ('uint8', 784, 'substitute', True, False): 'b8a1ac9c33705acb',
+    ('uint8', 784, 'substitute', True, True): 'df90103296fb138b',
+    ('int64', 9, 'randomize', False, False): 'cbb669d1e6a0b83c',
+    ('int64', 9, 'randomize', False, True): '8376ba07c47529fc',
+    ('int64', 9, 'randomize', True, False): 'fc38b9bc91808df3',
+    ('int64', 9, 'randomize', True, True): 'a283a41694476a64',
+    ('int64', 9, 'alternative', False, False): '2a7a24cf420500f5',
+    ('int64', 9, 'alternative', False, True): 'ec18f21a62734b39',
+    ('int64', 9, 'alternative', True, False): '596ae2d67ae477e2',
+    ('int64', 9, 'alternative', True, True): 'b16edbf1841724da',
+    ('int64', 9, 'substitute', False, False): '848aa5a6e02d4140',
+    ('int64', 9, 'substitute', False, True): '57e1b2ee7e1b137d',
+    ('int64', 9, 'substitute', True, False): '24bf1df02b81cb85',
+    ('int64', 9, 'substitute', True, True): '1092d4473d8f0744',
+    ('float64', 13, 'randomize', False, False): 'c7fca96693140f89',
+    ('float64', 13, 'randomize', False, True): '17888b2fa624cd82',
+    ('float64', 13, 'randomize', True, False): '7fb648593b837e75',
+    ('float64', 13, 'randomize', True, True): 'f43fbe39f245766d',
+    ('float64', 13, 'alternative', False, False): 'b8851cfda496db11',
+    ('float64', 13, 'alternative', False, True): '8833cafcbcb131e6',
+    ('float64', 13, 'alternative', True, False): '13c6e590cd774c99',
+    ('float64', 13, 'alternative', True, True): '667524d8fd0e2fde',
+    ('float64', 13, 'substitute', False, False): 'c7074f95538a8dee',
+    ('float64', 13, 'substitute', False, True): 'd13df6532e3af793',
+    ('float64', 13, 'substitute', True, False): '155492d80783a7a2',
+    ('float64', 13, 'substitute', True, True): '2e1f25d43bb01eff',
+    ('float32', 7, 'randomize', False, False): '83287116a2131bc9',
+    ('float32', 7, 'randomize', True, False): '3798d3f76001b2bd',
+    ('float32', 7, 'alternative', False, False): '7927f2aa4b8c151f',
+    ('float32', 7, 'alternative', True, False): 'da0b55fa1743add5',
+    ('float32', 7, 'substitute', False, False): 'cfee1e34852594fa',
+    ('float32', 7, 'substitute', True, False): 'f92f0642f0877571',
+}
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("setting", _PINNED_SETTINGS, ids=str)
+def test_output_is_pinned_bit_for_bit(setting, backend):
+    assert _digest(*_pinned_output(*setting, backend)) == _PINNED_DIGESTS[setting]
+
+
+@pytest.mark.parametrize(
+    "classes, labels",
+    [
+        (np.array([1, 4, 9]), np.array([9, 1, 2, 10, 0, 4])),
+        (np.array([0.5, 2.0, np.nan]), np.array([2.0, np.nan, 0.5, -1.0, 3.0])),
+        (np.array(["cat", "dog"]), np.array(["dog", "ca", "cats", "cat", "zebra"])),
+        (np.array([1, 2]), np.array([1.0, 2.5, 2.0])),  # other dtypes: Python ==
+        (np.array([True, False]), np.array([1, 0, 2])),
+        (np.array([], dtype=np.int64), np.array([3, 1])),
+    ],
+)
+def test_class_codes_follow_python_equality(classes, labels):
+    from skxil.counterexamples._generator import _class_codes
+
+    classes = np.unique(classes)
+    lookup = {c: k for k, c in enumerate(classes.tolist())}
+    expected = [lookup.get(v, -1) for v in labels.tolist()]
+    codes = _class_codes(classes, labels)
+    assert codes.dtype == np.intp
+    assert codes.tolist() == expected

@@ -15,10 +15,15 @@ from skxil.counterexamples import (
 )
 
 KERNELS = (
+    "mask_cells",
+    "mt19937_uniforms",
     "randomize_kernel",
     "randomize_int_kernel",
     "alternative_kernel",
+    "alternative_byte_kernel",
+    "byte_positions",
     "substitute_kernel",
+    "donor_kernel",
 )
 
 
@@ -322,3 +327,110 @@ def test_integer_X_refuses_values_just_outside_its_dtype():
                     X, [0], np.ones((1, 1), bool), X_train=X_train, y_train=[0],
                     strategy=strategy, random_state=0,
                 )
+
+
+def _masks():
+    rng = np.random.RandomState(5)
+    yield "sparse rows", rng.rand(40, 13) < 0.1
+    yield "dense rows", rng.rand(9, 16) < 0.9
+    yield "all true", np.ones((3, 7), dtype=bool)
+    yield "all false", np.zeros((4, 24), dtype=bool)
+    yield "no rows", np.zeros((0, 5), dtype=bool)
+    yield "no features", np.zeros((4, 0), dtype=bool)
+    yield "one column", rng.rand(30, 1) < 0.5
+    yield "fortran order", np.asfortranarray(rng.rand(11, 9) < 0.3)
+    # a view that starts 3 bytes into its buffer: its words are unaligned
+    shifted = np.zeros(3 + 15 * 11, dtype=bool)[3:].reshape(15, 11)
+    shifted[:] = rng.rand(15, 11) < 0.2
+    yield "unaligned", shifted
+    # True bytes other than 1 count once, as they do for np.flatnonzero
+    odd = (rng.rand(6, 10) < 0.4).view(np.uint8) * np.uint8(0x81)
+    yield "bytes other than 1", odd.view(bool)
+    wide = rng.choice(np.array([0, 0, 0, 1, 2, 0x10, 0x80, 0xFF], dtype=np.uint8), (20, 45))
+    yield "bytes other than 1, many words", wide.view(bool)
+
+
+@pytest.mark.parametrize("name, mask", list(_masks()), ids=[n for n, _ in _masks()])
+def test_mask_cells_equals_its_twin_and_the_mask(name, mask):
+    before = mask.copy()
+    cells = {
+        backend.__name__: _generator._corrected_cells(mask, backend)
+        for backend in (_kernels, _reference)
+    }
+    np.testing.assert_array_equal(mask, before)
+    expected = _direct_layout(mask.view(np.uint8) != 0, 1, False)[:2]
+    for feat_ptr, feat_idx in cells.values():
+        assert feat_ptr.dtype == np.intp and feat_idx.dtype == np.intp
+        np.testing.assert_array_equal(feat_ptr, expected[0])
+        np.testing.assert_array_equal(feat_idx, expected[1])
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8])
+@pytest.mark.parametrize("per_feature", [False, True])
+def test_alternative_byte_kernel_equals_the_binary_search(dtype, per_feature):
+    info = np.iinfo(dtype)
+    rng = np.random.RandomState(1)
+    X = rng.randint(info.min, info.max + 1, size=(12, 6)).astype(dtype)
+    X[0] = [info.min, info.max, 0, 1, 5, info.min]  # the ends of the dtype
+    # feature values: a sparse set, none, a single one, all 256, the ends
+    per = [
+        np.sort(rng.choice(np.arange(info.min, info.max + 1), 9, replace=False)),
+        np.array([], dtype=np.int64), np.array([5]),
+        np.arange(info.min, info.max + 1), np.array([info.min, info.max]),
+        np.array([0, 1, 2]),
+    ]
+    vals = np.concatenate(per).astype(dtype)
+    val_ptr = np.concatenate([[0], np.cumsum([v.size for v in per])]).astype(np.intp)
+    used = np.array([0, 1, 2, 3, 5], dtype=np.intp)  # feature 4 not corrected
+    corrections = rng.rand(*X.shape) < 0.6
+    corrections[:, 4] = False
+    layout = _kernel_layout(X, corrections, 3, per_feature)
+    u = rng.random_sample(3 * layout[1][-1])
+    tables = []
+    for module in (_kernels, _reference):
+        first = np.zeros((6, 256), dtype=np.uint8)
+        tables.append(module.byte_positions(vals, val_ptr, used, int(info.min), first))
+    np.testing.assert_array_equal(tables[0], tables[1])
+    np.testing.assert_array_equal(tables[0][4], 0)  # rows not used: untouched
+    n_out = layout[3][-1]
+    searched = _run_both("alternative_kernel", (layout, vals, val_ptr, u), n_out, 6, dtype)
+    looked_up = _run_both(
+        "alternative_byte_kernel", (layout, vals, val_ptr, tables[0], u), n_out, 6, dtype
+    )
+    np.testing.assert_array_equal(looked_up, searched)
+
+
+@pytest.mark.parametrize("module", [_kernels, _reference], ids=["numba", "numpy"])
+@pytest.mark.parametrize("before", [0, 1, 311, 312, 623])
+def test_mt19937_uniforms_are_random_sample_bit_for_bit(module, before):
+    for n in (0, 1, 2, 311, 312, 313, 624, 625, 2000):
+        ours, numpys = np.random.RandomState(11), np.random.RandomState(11)
+        ours.random_sample(before)
+        numpys.random_sample(before)
+        _, key, pos, _, _ = ours.get_state()
+        key = key.copy()
+        out = np.full(n, -1.0)
+        pos = module.mt19937_uniforms(key, pos, out)
+        np.testing.assert_array_equal(out, numpys.random_sample(n))
+        _, expected_key, expected_pos, _, _ = numpys.get_state()
+        assert pos == expected_pos
+        np.testing.assert_array_equal(key, expected_key)
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_uniforms_draw_like_random_sample_and_advance_the_generator(backend):
+    kernels = _generator._BACKENDS[backend]
+    n = _generator._Uniforms.min_kernel_draw + 5
+    ours, numpys = np.random.RandomState(3), np.random.RandomState(3)
+    ours.standard_normal(1)  # a cached gaussian is kept
+    numpys.standard_normal(1)
+    draw = _generator._Uniforms(ours, kernels)
+    for size in (n, 7, n + 1):
+        np.testing.assert_array_equal(draw.random_sample(size), numpys.random_sample(size))
+    np.testing.assert_array_equal(ours.standard_normal(3), numpys.standard_normal(3))
+    # another bit generator: NumPy draws
+    other = np.random.RandomState(np.random.PCG64(0))
+    expected = np.random.RandomState(np.random.PCG64(0)).random_sample(n)
+    np.testing.assert_array_equal(
+        _generator._Uniforms(other, kernels).random_sample(n), expected
+    )

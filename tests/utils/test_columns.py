@@ -38,6 +38,25 @@ def test_from_rows_matches_unique_and_add_matches_from_rows(X):
     assert grown.values.dtype == X.dtype
 
 
+@pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.uint8, np.int16, np.uint16,
+                                   np.int32, np.uint32, np.int64, np.float32])
+def test_add_merges_each_dtype_like_sorting_again(dtype):
+    rng = np.random.default_rng(4)
+    if dtype == np.bool_:
+        X = rng.random((50, 5)) < 0.3
+    elif np.dtype(dtype).kind == "f":
+        X = rng.integers(-3, 4, (50, 5)).astype(dtype)
+    else:
+        info = np.iinfo(dtype)
+        X = rng.integers(info.min, info.max, (50, 5), endpoint=True, dtype=dtype)
+        X[:10, 0] = info.min  # the ends of the dtype, beside the keys' bounds
+        X[10:20, 0] = info.max
+        X[:, 1] = X[0, 1]  # a column of one value
+    for split in (1, 25, 49):
+        grown = ColumnValues.from_rows(X[:split]).add(X[split:])
+        _same(ColumnValues.from_rows(X), grown)
+
+
 def test_sparse_rows_count_their_implicit_zeros():
     S = sparse.random(40, 5, density=0.3, random_state=0, format="csr")
     _same(ColumnValues.from_rows(S), ColumnValues.from_rows(S.toarray()))
