@@ -50,7 +50,7 @@ from ._incremental import how_to_update, partial_fit_takes, partial_update, warm
 from ._inputs import DocumentsInput, _RawSpace, check_labels, input_kind
 from ._loss_feedback import accepted_masks, fit_with_masks
 from ._training_set import TrainingSet, take_rows
-from ._warm_up import warm_up_kernels
+from ._warm_up import warm_up_explainer, warm_up_kernels
 from .counterexamples import COUNTEREXAMPLE_STRATEGIES, TEXT_COUNTEREXAMPLE_STRATEGIES
 from .query._pool import is_dask_pool, query_dask_pool
 from .utils._validation import check_corrections, check_query_result
@@ -434,6 +434,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             self._commit(training_set, refit=True)
         # numba's start-up belongs to fit, not to the person's first round
         warm_up_kernels(self.training_set_.X_real)
+        warm_up_explainer(self._make_explainer(), self.training_set_.X_real)
         return self
 
     def teach(

@@ -1,16 +1,19 @@
-"""Load the counterexample kernels of a round before the person waits for one.
+"""Load the numba kernels of a round before the person waits for one.
 
 The first call of a numba kernel in a process initialises numba and loads
 the kernel from its cache (or compiles it): a few hundred ms that would
-otherwise land on the first ``teach``. :func:`warm_up_kernels` makes those
-first calls on two rows of the learner's own training data, so the kernels
-are loaded for the types the round will use. (The explainers load theirs in
-their own ``fit``: :meth:`FastLimeExplainer.fit
-<skxil.explain.FastLimeExplainer.fit>` explains a stand-in model once.)
+otherwise land on the first ``teach`` or ``explain``. :func:`warm_up_kernels`
+makes those first calls for the counterexamples on two rows of the
+learner's own training data, so the kernels are loaded for the types the
+round will use; :func:`warm_up_explainer` does it for the learner's
+explainer, which :class:`~skxil.CaipiClassifier` fits only when it first
+explains.
 """
 
+import joblib
 import numpy as np
 from scipy import sparse
+from sklearn.base import clone
 
 
 # Kernels are loaded once per process for each dtype they are compiled for;
@@ -61,4 +64,63 @@ def warm_up_kernels(X):
     uniforms = _Uniforms(np.random.RandomState(0), _kernels)
     uniforms.random_sample(uniforms.min_kernel_draw)
     _LOADED.add(X.dtype.str)
+    return True
+
+
+def warm_up_explainer(explainer, X):
+    """Load the numba kernels that ``explainer`` runs, on rows like ``X``.
+
+    Once per process and explainer settings: a fast LIME explainer (tabular
+    rows) is copied and fitted on two rows of ``X`` (its ``fit`` explains a
+    stand-in model, see :meth:`FastLimeExplainer.fit
+    <skxil.explain.FastLimeExplainer.fit>`); a tree explainer explains a
+    one-split tree. Other explainers run no numba kernels.
+
+    Parameters
+    ----------
+    explainer : explainer
+        The unfitted explainer the learner will fit; it is not changed.
+
+    X : ndarray of shape (n_rows, n_features)
+        Training rows (two are used); other containers are left alone.
+
+    Returns
+    -------
+    loaded : bool
+        Whether the kernels were called (or had been, for these settings).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxil._warm_up import warm_up_explainer
+    >>> from skxil.explain import FastLimeExplainer
+    >>> warm_up_explainer(FastLimeExplainer(), np.array([[0.0, 1.0], [2.0, 3.0]]))
+    True
+    """
+    from sklearn.tree import DecisionTreeClassifier
+
+    from .explain import FastLimeExplainer, TreeExplainer
+
+    if not isinstance(X, np.ndarray) or X.ndim != 2 or X.shape[0] < 2:
+        return False
+    if X.dtype.kind not in "biuf" or not np.isfinite(X[:2]).all():
+        return False
+    rows = np.array(X[:2], dtype=np.float64)
+    if isinstance(explainer, FastLimeExplainer) and explainer.mode == "tabular":
+        params = explainer.get_params(deep=False)
+        params.pop("random_state", None)
+        params.pop("n_jobs", None)
+        key = ("fast_lime", joblib.hash(params))
+        if key not in _LOADED:
+            # the two real rows keep their category codes valid
+            clone(explainer).set_params(random_state=0, n_jobs=1).fit(rows)
+    elif isinstance(explainer, TreeExplainer):
+        key = ("tree",)
+        if key not in _LOADED:
+            tree = DecisionTreeClassifier(max_depth=1, random_state=0)
+            tree.fit(rows, [0, 1])
+            TreeExplainer().fit(rows).explain(tree, rows)
+    else:
+        return False
+    _LOADED.add(key)
     return True
