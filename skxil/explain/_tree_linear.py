@@ -29,6 +29,8 @@ same feature, ``0`` for none: level 0 holds the neutral factor ``z = o =
 far) and ``R`` (the subtrees below splitting again on the edge's feature).
 """
 
+import functools
+
 import numpy as np
 from numba import njit, prange
 
@@ -40,6 +42,7 @@ from ._tree_kernels import COVER, FEATURE, LEFT, RIGHT, _goes_left
 BLOCK = 64
 
 
+@functools.lru_cache(maxsize=64)
 def quadrature(max_depth):
     """Gauss-Legendre rules on ``[0, 1]`` for trees up to ``max_depth``:
     row ``n`` of each table holds the rule of ``n`` points (zero-padded),
@@ -54,6 +57,9 @@ def quadrature(max_depth):
         nodes, weights = np.polynomial.legendre.leggauss(n)
         t, w = (nodes + 1.0) / 2.0, weights / 2.0
         tables[:, n, :n] = t, w, -w / (1.0 - t)
+    # cached and shared by every ensemble of that depth (a refitted forest
+    # is flattened again in every round): read-only
+    tables.flags.writeable = False
     return tables
 
 
