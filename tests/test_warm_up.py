@@ -1,6 +1,7 @@
 """warm_up_kernels: the numba kernels of a round, loaded before the round."""
 
 import numpy as np
+import pytest
 import pandas as pd
 from scipy import sparse
 
@@ -54,10 +55,14 @@ def test_every_numba_kernel_is_cached_on_disk():
     assert uncached == []
 
 
-_ROUND_CHECK = """
+# Run in a fresh process (in this one, earlier tests have loaded every
+# kernel): prints, per case, how many kernel signatures of skxil.explain
+# are loaded after fit and after the explain that follows.
+_FRESH = """
 import json, sys
 import numpy as np
 from numba.core.registry import CPUDispatcher
+from scipy import sparse
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from skxil import CaipiClassifier
@@ -72,10 +77,39 @@ def loaded():
         if isinstance(obj, CPUDispatcher)
     )
 
+class Model:
+    classes_ = np.array([0, 1])
+    def predict_proba(self, Z):
+        n = len(Z) if isinstance(Z, list) else Z.shape[0]
+        p = np.linspace(0.1, 0.9, n)
+        return np.column_stack([p, 1 - p])
+
 rng = np.random.default_rng(0)
+counts = []
+"""
+
+_EXPLAINERS = """
+X = rng.normal(size=(50, 6))
+cases = [
+    ({}, X, X[:3]),
+    ({"n_features": 8, "n_repeats": 3}, X, X[:2]),
+    ({"discretize_continuous": False, "n_bootstrap": 2}, X, X[:2]),
+    ({}, sparse.random(50, 40, density=0.2, format="csr", random_state=0), None),
+    ({"mode": "text"}, None, ["a b c", "b c d e"]),
+    ({"mode": "image", "shape": (8, 8), "patch_size": 4}, None, rng.random((2, 64))),
+]
+for params, background, rows in cases:
+    explainer = FastLimeExplainer(n_samples=100, random_state=0, **params)
+    explainer.fit(background)
+    after_fit = loaded()
+    explainer.explain(Model(), background[:2] if rows is None else rows)
+    counts.append([after_fit, loaded()])
+print(json.dumps(counts))
+"""
+
+_LEARNERS = """
 X = rng.normal(size=(60, 5))
 y = (X[:, 0] > 0).astype(int)
-out = []
 for estimator, explainer in (
     (LogisticRegression(), FastLimeExplainer(n_samples=100, n_features=3)),
     (RandomForestClassifier(5, random_state=0), "auto"),
@@ -83,22 +117,32 @@ for estimator, explainer in (
     learner = CaipiClassifier(estimator, explainer=explainer, random_state=0).fit(X, y)
     after_fit = loaded()
     learner.explain(X[:2])
-    out.append([after_fit, loaded()])
-print(json.dumps(out))
+    counts.append([after_fit, loaded()])
+print(json.dumps(counts))
 """
 
 
-def test_fit_loads_the_kernels_of_the_learners_explainer():
-    # A fresh process: the learner fits its explainer only when it first
-    # explains, so CaipiClassifier.fit must have loaded the kernels before.
+def _fresh_counts(body):
     import json
     import subprocess
     import sys
 
     result = subprocess.run(
-        [sys.executable, "-c", _ROUND_CHECK], capture_output=True, text=True, check=True
+        [sys.executable, "-c", _FRESH + body], capture_output=True, text=True,
+        check=True,
     )
-    counts = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [_EXPLAINERS, _LEARNERS],
+    ids=["fast-lime-fit-loads-what-explain-runs", "caipi-fit-loads-its-explainers"],
+)
+def test_fit_loads_the_kernels_that_explain_runs(body):
+    # CaipiClassifier fits its explainer at the first explain, so its fit
+    # must load the explainer's kernels (warm_up_explainer).
+    counts = _fresh_counts(body)
     assert all(after_fit > 0 for after_fit, _ in counts)
     assert [after for _, after in counts] == [after_fit for after_fit, _ in counts]
 

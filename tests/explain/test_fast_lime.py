@@ -706,66 +706,6 @@ def test_partial_fit_of_sparse_text_and_image_modes_keeps_no_statistics(
         image.partial_fit(images[:2, :10])
 
 
-_LOAD_CHECK = """
-import json, sys
-import numpy as np
-from numba.core.registry import CPUDispatcher
-from scipy import sparse
-import skxil.explain as explain
-from skxil.explain import FastLimeExplainer
-
-def loaded():
-    return sum(
-        len(obj.signatures)
-        for module in list(sys.modules.values())
-        if getattr(module, "__name__", "").startswith("skxil.explain")
-        for obj in vars(module).values()
-        if isinstance(obj, CPUDispatcher)
-    )
-
-class Model:
-    classes_ = np.array([0, 1])
-    def predict_proba(self, Z):
-        n = len(Z) if isinstance(Z, list) else Z.shape[0]
-        p = np.linspace(0.1, 0.9, n)
-        return np.column_stack([p, 1 - p])
-
-rng = np.random.default_rng(0)
-X = rng.normal(size=(50, 6))
-cases = [
-    ({}, X, X[:3]),
-    ({"n_features": 8, "n_repeats": 3}, X, X[:2]),
-    ({"discretize_continuous": False, "n_bootstrap": 2}, X, X[:2]),
-    ({}, sparse.random(50, 40, density=0.2, format="csr", random_state=0), None),
-    ({"mode": "text"}, None, ["a b c", "b c d e"]),
-    ({"mode": "image", "shape": (8, 8), "patch_size": 4}, None, rng.random((2, 64))),
-]
-out = []
-for params, background, rows in cases:
-    explainer = FastLimeExplainer(n_samples=100, random_state=0, **params)
-    explainer.fit(background)
-    if rows is None:
-        rows = background[:2]
-    after_fit = loaded()
-    explainer.explain(Model(), rows)
-    out.append([after_fit, loaded()])
-print(json.dumps(out))
-"""
-
-
-def test_fit_loads_the_kernels_that_explain_runs():
-    # A fresh process: in this one, earlier tests have loaded every kernel.
-    import json
-    import subprocess
-    import sys
-
-    result = subprocess.run(
-        [sys.executable, "-c", _LOAD_CHECK], capture_output=True, text=True, check=True
-    )
-    counts = json.loads(result.stdout.strip().splitlines()[-1])
-    assert all(after_fit > 0 for after_fit, _ in counts)
-    assert [after for _, after in counts] == [after_fit for after_fit, _ in counts]
-
 
 def test_loading_the_kernels_at_fit_changes_nothing(cancer, monkeypatch):
     X, _, model = cancer

@@ -5,7 +5,6 @@ import pickle
 import numpy as np
 import pytest
 from sklearn.compose import ColumnTransformer
-from sklearn.datasets import make_classification
 from sklearn.decomposition import PCA
 from sklearn.ensemble import (
     ExtraTreesClassifier,
@@ -17,7 +16,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-from threadpoolctl import threadpool_limits
+
+from _tree_fixtures import classification_data, one_openmp_thread  # noqa: F401
 
 from skxil import CaipiClassifier
 from skxil.explain import TreeExplainer, is_tree_model
@@ -41,19 +41,9 @@ MODELS = {
 }
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_openmp_thread():
-    # HistGradientBoosting's OpenMP threads only slow these tiny fits down
-    with threadpool_limits(1, user_api="openmp"):
-        yield
-
-
 @pytest.fixture(scope="module")
 def data():
-    X, y = make_classification(
-        300, 6, n_informative=4, n_classes=3, n_clusters_per_class=1, random_state=0
-    )
-    return X, {2: (y > 0).astype(int), 3: y}
+    return classification_data()
 
 
 def _model_output(model, X):

@@ -10,7 +10,8 @@ from sklearn.ensemble import (
     RandomForestClassifier,
 )
 from sklearn.tree import DecisionTreeClassifier
-from threadpoolctl import threadpool_limits
+
+from _tree_fixtures import one_openmp_thread  # noqa: F401
 
 from skxil.explain._tree import _flatten
 from skxil.explain._tree_kernels import forest_proba, rows_shap
@@ -28,12 +29,6 @@ MODELS = {
     ),
     "stump": lambda: DecisionTreeClassifier(max_depth=1),
 }
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_openmp_thread():
-    with threadpool_limits(1, user_api="openmp"):
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_classification
 from sklearn.ensemble import (
     ExtraTreesClassifier,
     GradientBoostingClassifier,
@@ -12,7 +11,8 @@ from sklearn.ensemble import (
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
-from threadpoolctl import threadpool_limits
+
+from _tree_fixtures import classification_data, one_openmp_thread  # noqa: F401
 
 from skxil import CaipiClassifier
 from skxil.explain import TreeExplainer
@@ -33,19 +33,11 @@ MODELS = {
 }
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_openmp_thread():
-    with threadpool_limits(1, user_api="openmp"):
-        yield
-
-
 @pytest.fixture(scope="module")
 def data():
-    X, y = make_classification(
-        300, 6, n_informative=4, n_classes=3, n_clusters_per_class=1, random_state=0
-    )
+    X, y = classification_data()
     X[::9, 2] = np.nan  # the models that cannot take them get X without
-    return X, {2: (y > 0).astype(int), 3: y}
+    return X, y
 
 
 def _assert_as_the_model(model, rows, explanations):
