@@ -46,11 +46,18 @@ from sklearn.utils.validation import (
 )
 
 from . import query as _query
-from ._incremental import how_to_update, partial_fit_takes, partial_update, warm_update
+from ._incremental import (
+    how_to_update,
+    n_trees_to_refresh,
+    partial_fit_takes,
+    partial_update,
+    tree_update,
+    warm_update,
+)
 from ._inputs import DocumentsInput, _RawSpace, check_labels, input_kind
-from ._loss_feedback import accepted_masks, fit_with_masks
+from ._loss_feedback import accepted_masks, final_step, fit_with_masks
 from ._training_set import TrainingSet, take_rows
-from ._warm_up import warm_up_explainer, warm_up_kernels
+from ._warm_up import warm_up_explainer, warm_up_kernels, warm_up_scoring
 from .counterexamples import COUNTEREXAMPLE_STRATEGIES, TEXT_COUNTEREXAMPLE_STRATEGIES
 from .query._pool import is_dask_pool, query_dask_pool
 from .utils._validation import check_corrections, check_query_result
@@ -72,7 +79,7 @@ _EXPLAINERS = ("auto", "linear", "gradient", "tree", "fast_lime", "lime")
 
 # Tags of the random streams derived from the learner's seed. SeedSequence pads
 # keys with zeros, so every key ends in a non-zero tag to keep streams apart.
-_COUNTEREXAMPLES, _QUERY, _EXPLAIN, _REVIEW, _REPLAY = 1, 2, 3, 4, 5
+_COUNTEREXAMPLES, _QUERY, _EXPLAIN, _REVIEW, _REPLAY, _TREES = 1, 2, 3, 4, 5, 6
 
 
 def _wrapped_has(attr):
@@ -194,11 +201,16 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
           whose earlier steps stay as fitted), one call on the new rows,
           their counterexamples and ``n_replay`` earlier training rows drawn
           at random, so that the model is not pulled toward the newest rows;
+        - a random forest or extra trees (without ``oob_score``; the last
+          step of a Pipeline, as above) has its ``trees_per_update`` oldest
+          trees replaced by as many trees fitted on the whole training set;
+          the other trees have not seen the newest rows;
         - otherwise with ``warm_start`` (e.g. LogisticRegression), a fit on
           the whole training set that starts from the current weights.
 
-        Other estimators, a teach that brings a new class, and sample
-        weights that ``partial_fit`` does not take get a full refit.
+        Other estimators, a teach that brings a new class, sample weights
+        that ``partial_fit`` does not take and fit parameters given to
+        :meth:`fit` (for a forest) get a full refit.
         :meth:`fit` and :meth:`review` always refit. An incremental update
         trades some accuracy for speed; ``full_refit_every`` bounds the
         drift.
@@ -211,6 +223,14 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         each mini-batch, however small the batch. The default keeps an MLP
         within a point of the full refit's accuracy on decoy Fashion-MNIST
         (``benchmarks/bench_incremental.py``).
+
+    trees_per_update : int or float, default=0.1
+        With ``incremental=True``, the number of a forest's trees refitted
+        by each update, or, as a float in (0, 1], that fraction of its trees
+        (at least one). Refitting all of them is a full refit. A tree keeps
+        its rows until it is replaced, so a forest of 100 trees at 0.1 has
+        refitted every tree after ten updates; see
+        ``benchmarks/bench_incremental.py`` for the accuracy this costs.
 
     full_refit_every : int, default=None
         With ``incremental=True``, refit from scratch after this many
@@ -311,6 +331,10 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         "min_stability": [Interval(Real, 0, 1, closed="both"), None],
         "incremental": ["boolean"],
         "n_replay": [Interval(Integral, 0, None, closed="left")],
+        "trees_per_update": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Real, 0, 1, closed="right"),
+        ],
         "full_refit_every": [Interval(Integral, 1, None, closed="left"), None],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
@@ -331,6 +355,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         min_stability: float | None = None,
         incremental: bool = False,
         n_replay: int = 8192,
+        trees_per_update: float = 0.1,
         full_refit_every: int | None = None,
         n_jobs: int | None = None,
         random_state: RandomStateLike = None,
@@ -347,6 +372,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.min_stability = min_stability
         self.incremental = incremental
         self.n_replay = n_replay
+        self.trees_per_update = trees_per_update
         self.full_refit_every = full_refit_every
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -435,6 +461,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         # numba's start-up belongs to fit, not to the person's first round
         warm_up_kernels(self.training_set_.X_real)
         warm_up_explainer(self._make_explainer(), self.training_set_.X_real)
+        warm_up_scoring(self.estimator_)
         return self
 
     def teach(
@@ -508,6 +535,8 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             self._commit(training_set, refit=refit, incremental=self.incremental)
         if not started:
             warm_up_kernels(self.training_set_.X_real)
+            if refit:
+                warm_up_scoring(self.estimator_)
         return self
 
     def review(
@@ -930,6 +959,8 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 self.estimator_, lambda est: self._fit_estimator(training_set, est)
             )
         weight = training_set.sample_weight(self.counterexample_weight)
+        if how == "trees":
+            return self._tree_update(training_set, weight)
         if weight is not None and not partial_fit_takes(self.estimator_, "sample_weight"):
             return None
         update = dict(
@@ -939,6 +970,16 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             classes=self.classes_,
         )
         return partial_update(self.estimator_, training_set, self._fitted_rows, update)
+
+    def _tree_update(self, training_set, weight):
+        """The forest with refreshed trees (see :func:`tree_update`), or None."""
+        n_trees = n_trees_to_refresh(self.estimator_, self.trees_per_update)
+        if self._fit_params or n_trees == len(final_step(self.estimator_).estimators_):
+            return None
+        update = dict(
+            n_trees=n_trees, seed=self._seed_for(self._n_updates, _TREES), weight=weight
+        )
+        return tree_update(self.estimator_, training_set, update)
 
     def _fit_estimator(self, training_set, estimator=None):
         """Stage 5: fit a fresh clone of the estimator on the training set.

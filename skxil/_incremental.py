@@ -6,31 +6,93 @@ from its current state (``partial_fit``, or ``warm_start``) is updated
 instead: with ``partial_fit`` on the new rows, their counterexamples and a
 random *replay* sample of earlier rows (so the model is not pulled toward
 the newest rows alone); with ``warm_start`` by a fit on the whole training
-set that starts from the current weights.
+set that starts from the current weights. A bagged forest's trees are
+independent of each other, so its oldest trees are replaced by trees fitted
+on the whole training set, a few per update.
 """
 
 import copy
 import inspect
+import math
+from numbers import Integral
 
 import numpy as np
-from sklearn.ensemble import BaseEnsemble
+from sklearn.base import clone
+from sklearn.ensemble import BaseEnsemble, ExtraTreesClassifier, RandomForestClassifier
+from sklearn.pipeline import Pipeline
 
 from ._loss_feedback import MASK_PARAMS, final_step, through_steps
 
+_BAGGED = (RandomForestClassifier, ExtraTreesClassifier)
+
 
 def how_to_update(estimator):
-    """``"partial_fit"``, ``"warm_start"`` or None for a fitted estimator.
+    """``"partial_fit"``, ``"trees"``, ``"warm_start"`` or None for a fitted
+    estimator.
 
-    An ensemble's ``warm_start`` only adds members (trees, boosting
-    iterations) and leaves the fitted ones as they are, so it would not
-    learn the new rows: ensembles are refitted.
+    A bagged forest (random forest, extra trees) has its trees refreshed
+    (:func:`tree_update`), unless it keeps out-of-bag scores, which need
+    every tree's bootstrap sample of the same rows. Other ensembles'
+    ``warm_start`` only adds members (boosting iterations) and leaves the
+    fitted ones as they are, so it would not learn the new rows: they are
+    refitted.
     """
     final = final_step(estimator)
     if hasattr(final, "partial_fit"):
         return "partial_fit"
+    if isinstance(final, _BAGGED) and not final.oob_score:
+        return "trees"
     if "warm_start" in final.get_params(deep=False) and not _is_ensemble(final):
         return "warm_start"
     return None
+
+
+def n_trees_to_refresh(estimator, trees_per_update):
+    """How many trees :func:`tree_update` refits: ``trees_per_update`` trees,
+    or that fraction of the forest's trees (at least one)."""
+    n_trees = len(final_step(estimator).estimators_)
+    if isinstance(trees_per_update, Integral):
+        return min(int(trees_per_update), n_trees)
+    return min(max(1, math.ceil(trees_per_update * n_trees)), n_trees)
+
+
+def tree_update(estimator, training_set, update):
+    """``estimator`` with its forest's ``n_trees`` oldest trees replaced.
+
+    The new trees are those a fit of the forest with ``n_estimators=n_trees``
+    and ``random_state=seed`` grows on the whole training set (with
+    ``weight``, the sample weights, or None), as the forest's earlier Pipeline
+    steps, left as fitted, transform it; ``update`` carries ``n_trees``,
+    ``seed`` and ``weight``. None if those trees would not see every class
+    of the forest (then it is refitted). They go last, so that the first trees are
+    always the oldest. The original is kept: the result is a shallow copy
+    sharing the trees it keeps (fitted trees are never changed in place).
+    """
+    final, X, _ = through_steps(estimator, training_set.X, {})
+    fresh = clone(final).set_params(
+        n_estimators=update["n_trees"], warm_start=False, random_state=update["seed"]
+    )
+    fresh.fit(X, training_set.y, sample_weight=update["weight"])
+    if not np.array_equal(fresh.classes_, final.classes_):
+        return None  # trees of other classes cannot be averaged with these
+    forest = copy.copy(final)
+    forest.estimators_ = final.estimators_[update["n_trees"] :] + fresh.estimators_
+    # what the forest's fit records of the rows it saw: the newest trees'
+    for name in ("_n_samples", "_n_samples_bootstrap"):
+        if hasattr(fresh, name):
+            setattr(forest, name, getattr(fresh, name))
+    return _with_final(estimator, forest)
+
+
+def _with_final(estimator, final):
+    """``estimator`` with ``final`` as its last step (inside nested
+    Pipelines): shallow copies of the Pipelines, the other steps shared."""
+    if not isinstance(estimator, Pipeline):
+        return final
+    pipeline = copy.copy(estimator)
+    name, last = estimator.steps[-1]
+    pipeline.steps = [*estimator.steps[:-1], (name, _with_final(last, final))]
+    return pipeline
 
 
 def _is_ensemble(estimator):

@@ -7,7 +7,8 @@ makes those first calls for the counterexamples on two rows of the
 learner's own training data, so the kernels are loaded for the types the
 round will use; :func:`warm_up_explainer` does it for the learner's
 explainer, which :class:`~skxil.CaipiClassifier` fits only when it first
-explains.
+explains, and :func:`warm_up_scoring` for the kernel that scores a pool for
+a tree or forest at the first query.
 """
 
 import joblib
@@ -123,4 +124,47 @@ def warm_up_explainer(explainer, X):
     else:
         return False
     _LOADED.add(key)
+    return True
+
+
+def warm_up_scoring(estimator):
+    """Load the kernel that scores a pool for ``estimator``, if it has one.
+
+    A tree or forest (alone or at the end of a Pipeline) is scored by
+    :mod:`skxil.query._trees`, with as many threads as its ``n_jobs``: the
+    kernel for that case is run on a one-split stand-in tree, once per
+    process. Other estimators have no such kernel.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The fitted estimator the learner will query with; it is not used.
+
+    Returns
+    -------
+    loaded : bool
+        Whether the kernel was called (or had been).
+
+    Examples
+    --------
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from skxil._warm_up import warm_up_scoring
+    >>> warm_up_scoring(RandomForestClassifier(n_estimators=3).fit([[0], [1]], [0, 1]))
+    True
+    """
+    from sklearn.tree import DecisionTreeClassifier
+
+    from ._loss_feedback import final_step
+    from .explain._tree_predict import _BLOCK, _TREE_MODELS, forest_routes
+
+    final = final_step(estimator)
+    if not isinstance(final, _TREE_MODELS):
+        return False
+    n_threads = joblib.effective_n_jobs(getattr(final, "n_jobs", None))
+    key = ("routes", n_threads > 1)
+    if key not in _LOADED:
+        tree = DecisionTreeClassifier(max_depth=1).fit([[0.0], [1.0]], [0, 1])
+        # more than one block of rows, or the threads are not used
+        forest_routes(tree).proba(np.zeros((_BLOCK + 1, 1)), n_threads)
+        _LOADED.add(key)
     return True

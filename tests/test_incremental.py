@@ -185,8 +185,9 @@ def test_warm_start_estimators_continue_from_their_weights(data):
     "model",
     [
         DecisionTreeClassifier(random_state=0),
-        # warm_start only adds trees: the fitted ones would never see new rows
-        RandomForestClassifier(n_estimators=5, random_state=0),
+        # out-of-bag scores need every tree's bootstrap of the same rows
+        RandomForestClassifier(n_estimators=30, oob_score=True, random_state=0),
+        # warm_start only adds iterations: the fitted ones never see new rows
         HistGradientBoostingClassifier(max_iter=5, random_state=0),
     ],
 )
@@ -205,3 +206,129 @@ def test_bad_incremental_parameters():
         CaipiClassifier(n_replay=-1).fit(X, y)
     with pytest.raises(ValueError, match="full_refit_every"):
         CaipiClassifier(full_refit_every=0).fit(X, y)
+    for bad in (0, 1.5, -0.1):
+        with pytest.raises(ValueError, match="trees_per_update"):
+            CaipiClassifier(trees_per_update=bad).fit(X, y)
+
+
+# ----------------------------------------------------------- forests
+
+
+FITS = []
+
+
+class RecordingForest(RandomForestClassifier):
+    """Records the number of trees, rows and the weights of every fit."""
+
+    def fit(self, X, y, sample_weight=None):
+        weight = None if sample_weight is None else sample_weight.copy()
+        FITS.append((self.n_estimators, X.shape[0], weight))
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def _forest_learner(**params):
+    forest = params.pop("forest", RandomForestClassifier(n_estimators=10, random_state=0))
+    return CaipiClassifier(forest, incremental=True, random_state=0, **params)
+
+
+def test_a_forest_update_replaces_its_oldest_trees(data):
+    X, y, X_pool, y_pool = data
+    learner = _forest_learner(trees_per_update=3).fit(X, y)
+    before = learner.estimator_
+    trees = list(before.estimators_)
+    learner.teach(X_pool[:4], y_pool[:4], corrections=[[0], None, None, None])
+    after = learner.estimator_
+    assert after is not before and len(after.estimators_) == 10
+    assert all(a is b for a, b in zip(after.estimators_[:7], trees[3:]))
+    assert not any(t in trees for t in after.estimators_[7:])
+    assert before.estimators_ == trees  # the old forest is as it was
+    # each new tree was grown on every row: the 100 + 4 real ones and 3
+    # counterexamples
+    assert learner.training_set_.X.shape[0] == 107
+    np.testing.assert_array_equal(after.classes_, before.classes_)
+
+
+def test_new_trees_are_those_a_fit_on_every_row_grows(data):
+    X, y, X_pool, y_pool = data
+    # without bootstrap nor feature sampling a tree is a function of the rows
+    forest = RandomForestClassifier(
+        n_estimators=4, bootstrap=False, max_features=None, random_state=0
+    )
+    learner = _forest_learner(forest=forest, trees_per_update=1).fit(X, y)
+    learner.teach(X_pool[:6], y_pool[:6], corrections=[[1]] * 6)
+    full = DecisionTreeClassifier(random_state=0).fit(
+        learner.training_set_.X, learner.training_set_.y
+    )
+    newest = learner.estimator_.estimators_[-1]
+    np.testing.assert_array_equal(newest.predict_proba(X_pool), full.predict_proba(X_pool))
+    oldest = learner.estimator_.estimators_[0]
+    assert oldest.tree_.n_node_samples[0] == len(X)  # not yet replaced
+
+
+def test_forest_updates_are_deterministic_and_go_round_the_forest(data):
+    X, y, X_pool, y_pool = data
+    runs = []
+    for _ in range(2):
+        learner = _forest_learner(trees_per_update=0.25).fit(X, y)
+        first = list(learner.estimator_.estimators_)
+        for i in range(4):
+            learner.teach(X_pool[i : i + 1], y_pool[i : i + 1], corrections=[[i]])
+        runs.append(learner.predict_proba(X_pool))
+        # ceil(0.25 * 10) = 3 trees per update: after four, none is left
+        assert not any(t in first for t in learner.estimator_.estimators_)
+    np.testing.assert_array_equal(*runs)
+
+
+def test_refreshing_every_tree_is_a_full_refit(data):
+    X, y, X_pool, y_pool = data
+    inc = _forest_learner(trees_per_update=10).fit(X, y)
+    full = CaipiClassifier(
+        RandomForestClassifier(n_estimators=10, random_state=0), random_state=0
+    ).fit(X, y)
+    for learner in (inc, full):
+        learner.teach(X_pool[:3], y_pool[:3], corrections=[[2], None, [4]])
+    np.testing.assert_array_equal(inc.predict_proba(X_pool), full.predict_proba(X_pool))
+
+
+def test_forest_updates_pass_the_weights_and_keep_the_pipeline(data):
+    X, y, X_pool, y_pool = data
+    forest = RecordingForest(n_estimators=6, random_state=0)
+    learner = _forest_learner(
+        forest=make_pipeline(StandardScaler(), forest), counterexample_weight=0.5
+    ).fit(X, y)
+    scaler = learner.estimator_[0]
+    FITS.clear()
+    learner.teach(X_pool[:2], y_pool[:2], corrections=[[3], None])
+    assert learner.estimator_[0] is scaler  # as fitted, not refitted
+    [(n_trees, n_rows, weight)] = FITS
+    assert (n_trees, n_rows) == (1, 105) and weight is not None
+    np.testing.assert_array_equal(np.unique(weight), [0.5, 1.0])
+    np.testing.assert_array_equal(
+        learner.predict(X_pool), learner.estimator_.predict(X_pool)
+    )
+
+
+def test_failed_forest_update_leaves_learner_unchanged(data):
+    X, y, X_pool, y_pool = data
+    learner = _forest_learner().fit(X, y)
+    estimator, n_rows = learner.estimator_, learner.training_set_.X.shape[0]
+    bad = X_pool[:1].copy()
+    bad[0, 0] = np.inf
+    with pytest.raises(ValueError):
+        learner.teach(bad, y_pool[:1])
+    assert learner.estimator_ is estimator
+    assert learner.training_set_.X.shape[0] == n_rows
+
+
+def test_forest_fitted_with_fit_params_gets_full_refits(data):
+    X, y, X_pool, y_pool = data
+
+    class TakesParam(RandomForestClassifier):
+        def fit(self, X, y, sample_weight=None, note=None):
+            return super().fit(X, y, sample_weight=sample_weight)
+
+    learner = _forest_learner(forest=TakesParam(n_estimators=4, random_state=0))
+    learner.fit(X, y, note="kept")
+    trees = list(learner.estimator_.estimators_)
+    learner.teach(X_pool[:1], y_pool[:1])
+    assert not any(t in trees for t in learner.estimator_.estimators_)

@@ -72,7 +72,7 @@ def loaded():
     return sum(
         len(obj.signatures)
         for module in list(sys.modules.values())
-        if getattr(module, "__name__", "").startswith("skxil.explain")
+        if getattr(module, "__name__", "").startswith("skxil.")
         for obj in vars(module).values()
         if isinstance(obj, CPUDispatcher)
     )
@@ -116,6 +116,7 @@ for estimator, explainer in (
 ):
     learner = CaipiClassifier(estimator, explainer=explainer, random_state=0).fit(X, y)
     after_fit = loaded()
+    learner.query(X)
     learner.explain(X[:2])
     counts.append([after_fit, loaded()])
 print(json.dumps(counts))
@@ -137,7 +138,10 @@ def _fresh_counts(body):
 @pytest.mark.parametrize(
     "body",
     [_EXPLAINERS, _LEARNERS],
-    ids=["fast-lime-fit-loads-what-explain-runs", "caipi-fit-loads-its-explainers"],
+    ids=[
+        "fast-lime-fit-loads-what-explain-runs",
+        "caipi-fit-loads-its-explainers-and-pool-scoring",
+    ],
 )
 def test_fit_loads_the_kernels_that_explain_runs(body):
     # CaipiClassifier fits its explainer at the first explain, so its fit

@@ -31,7 +31,7 @@ from ..utils._validation import _is_dataframe
 from ._base import BaseExplainer
 from ._explanation import Explanation
 from ._linear import _is_passthrough, _n_in, _owners
-from ._tree_kernels import forest_proba, leaf_weights
+from ._tree_kernels import leaf_weights
 from ._tree_linear import (
     BLOCK,
     path_features,
@@ -39,6 +39,7 @@ from ._tree_linear import (
     rows_shap_linear,
     rows_shap_linear_parallel,
 )
+from ._tree_predict import forest_routes
 from ._utils import background_features
 
 if TYPE_CHECKING:
@@ -64,10 +65,8 @@ class FlatEnsemble:
     ``input_dtype`` is the dtype the model compares its rows in.
     """
 
-    def __init__(self, pieces, n_outputs, offset, input_dtype, predicted=None):
+    def __init__(self, pieces, n_outputs, offset, input_dtype):
         ints, floats, values, cats, trees = _concatenate(pieces)
-        # a forest's or tree's leaf values as its predict reads them (or None)
-        self.predicted = predicted
         self.node_ints, self.node_floats, self.values = ints, floats, values
         self.cat_left, self.trees = cats, trees
         self.n_outputs = n_outputs
@@ -133,17 +132,6 @@ class FlatEnsemble:
         if values is not self.values:
             phi = np.concatenate([phi, -phi.sum(axis=2, keepdims=True)], axis=2)
         return phi
-
-    def predict_ties(self, X):
-        """Class indices of rows ``X`` (see :meth:`rows`) as a tree's or a
-        forest's ``predict`` gives them, ties and float error included: the
-        leaf class values added in the trees' order, divided by their number,
-        the first largest. None for boosting (its ``predict`` decides)."""
-        if self.predicted is None:
-            return None
-        X = np.ascontiguousarray(X, dtype=np.float64)
-        ensemble = (self.node_ints, self.node_floats, self.predicted, self.cat_left)
-        return np.argmax(forest_proba(X, ensemble, self.trees), axis=1)
 
     def rows(self, X, owner):
         """``X`` rounded as the model reads it (scikit-learn's trees compare
@@ -230,10 +218,7 @@ def _forest_ensemble(model):
     trees = [model.tree_] if single else [e.tree_ for e in model.estimators_]
     pieces = [_sklearn_piece(t, _class_fractions(t) / len(trees)) for t in trees]
     n_classes = pieces[0].values.shape[1]
-    # what predict reads: a tree's leaf values, a forest's mean of them
-    # (scikit-learn's trees store class fractions, their predict_proba)
-    predicted = np.concatenate([t.value[:, 0, :] for t in trees])
-    return FlatEnsemble(pieces, n_classes, 0.0, np.float32, predicted)
+    return FlatEnsemble(pieces, n_classes, 0.0, np.float32)
 
 
 def _gradient_boosting_ensemble(model):
@@ -760,12 +745,12 @@ def _predictions(models, X, output):
 
     Where the two largest probabilities are within ``_TIE`` the prediction
     is the model's: a tree or forest (alone or in a Pipeline) is replayed
-    as its ``predict`` computes it (:meth:`FlatEnsemble.predict_ties`);
+    as its ``predict`` computes it (:class:`~._tree_predict.ForestRoutes`);
     other models' ``predict`` is called on those rows (boosting: a zero
     binary margin predicts ``classes_[1]``, or not). Their probabilities
     stay the ones computed here, equal to the model's to float error.
     """
-    model, final, flat, rows = models
+    model, final, _, rows = models
     if isinstance(final, (GradientBoostingClassifier, HistGradientBoostingClassifier)):
         proba = final._loss.predict_proba(output)
     else:
@@ -780,9 +765,8 @@ def _predictions(models, X, output):
     if close.size == 0:
         return proba, labels
     own = model is final or (isinstance(model, Pipeline) and model[-1] is final)
-    replayed = flat.predict_ties(rows[close]) if own else None
-    if replayed is not None:
-        labels[close] = replayed
+    if own and isinstance(final, (DecisionTreeClassifier, *_FORESTS)):
+        labels[close] = np.argmax(forest_routes(final).proba(rows[close]), axis=1)
         return proba, labels
     tied = X.iloc[close] if _is_dataframe(X) else X[close]
     classes = np.asarray(getattr(model, "classes_", final.classes_))

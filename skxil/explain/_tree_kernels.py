@@ -281,25 +281,3 @@ def leaf_weights(node_ints, node_floats, trees):
         for child in (left, node_ints[node, RIGHT]):
             weight[child] = weight[node] * node_floats[child, COVER] / cover
     return weight
-
-
-@njit(cache=True)
-def forest_proba(X, ensemble, trees):
-    """Class probabilities of the rows as scikit-learn's trees and forests
-    compute them, float for float: each tree's leaf class values (the
-    ``values`` of ``ensemble``) added in the trees' order, then divided by
-    the number of trees."""
-    node_ints, node_floats, values, cat_left = ensemble
-    proba = np.zeros((X.shape[0], values.shape[1]))
-    for r in range(X.shape[0]):
-        for t in range(trees.shape[0]):
-            node = trees[t, 0]
-            while node_ints[node, LEFT] >= 0:
-                x = X[r, node_ints[node, FEATURE]]
-                if _goes_left(x, node, node_ints, node_floats, cat_left):
-                    node = node_ints[node, LEFT]
-                else:
-                    node = node_ints[node, RIGHT]
-            for c in range(values.shape[1]):
-                proba[r, c] += values[node, c]
-    return proba / trees.shape[0]

@@ -31,23 +31,14 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.extmath import softmax
 
 from ..explain._linear import _is_passthrough, _n_in, _owners
+from ._models import plain_model
 
 
 def _float32_model(classifier):
     """``(transformers, final)`` when the float32 path applies, else None."""
-    from .._caipi import CaipiClassifier  # which imports this package
-    from .._inputs import ArrayInput
-
-    model = classifier
-    if isinstance(classifier, CaipiClassifier):
-        # Its predict_proba is estimator_.predict_proba after checking the
-        # rows; for rows fitted as a plain array that check is the shape one
-        # done below.
-        if not hasattr(classifier, "estimator_") or (
-            type(getattr(classifier, "_input", None)) is not ArrayInput
-        ):
-            return None
-        model = classifier.estimator_
+    model = plain_model(classifier)
+    if model is None:
+        return None
     steps = [s for _, s in model.steps] if isinstance(model, Pipeline) else [model]
     transforms, final = steps[:-1], steps[-1]
     linked = isinstance(final, LogisticRegression) or (

@@ -153,11 +153,17 @@ def _predict_proba(classifier, X, n_pool, predict_proba_kwargs):
     """Class probabilities of the pool, or ``None`` if the classifier is unfitted.
 
     A float32 pool scored by a linear model is scored in float32 (see
-    :mod:`skxil.query._float32`) instead of being copied to float64.
+    :mod:`skxil.query._float32`) instead of being copied to float64; trees
+    and forests are replayed in numba (see :mod:`skxil.query._trees`).
     """
     from ._float32 import float32_proba
+    from ._trees import tree_proba
 
-    proba = None if predict_proba_kwargs else float32_proba(classifier, X)
+    proba = None
+    for fast_path in () if predict_proba_kwargs else (float32_proba, tree_proba):
+        proba = fast_path(classifier, X)
+        if proba is not None:
+            break
     if proba is None:
         try:
             proba = classifier.predict_proba(X, **predict_proba_kwargs)

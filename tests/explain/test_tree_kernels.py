@@ -14,7 +14,7 @@ from sklearn.tree import DecisionTreeClassifier
 from _tree_fixtures import one_openmp_thread  # noqa: F401
 
 from skxil.explain._tree import _flatten
-from skxil.explain._tree_kernels import forest_proba, rows_shap
+from skxil.explain._tree_kernels import rows_shap
 from skxil.explain._tree_linear import quadrature
 
 MODELS = {
@@ -141,21 +141,3 @@ def test_path_features_count_distinct_features(data):
     np.testing.assert_array_equal(flat.degrees, expected)
     assert max(expected) < flat.max_depth  # fewer points than the depth asks
     assert _flatten(DecisionTreeClassifier().fit(X, np.zeros(len(X)))).degrees == [0]
-
-
-def test_forest_proba_replays_predict_proba_float_for_float(data):
-    X, ys = data
-    X = X.copy()
-    X[::7, 0] = np.nan
-    for n_classes in (2, 3):
-        forest = RandomForestClassifier(n_estimators=7, max_depth=4, random_state=0)
-        forest.fit(X[:300], ys[n_classes][:300])
-        flat = _flatten(forest)
-        rows = flat.rows(X[300:], np.arange(X.shape[1])).astype(np.float64)
-        ensemble = (flat.node_ints, flat.node_floats, flat.predicted, flat.cat_left)
-        np.testing.assert_array_equal(
-            forest_proba(rows, ensemble, flat.trees), forest.predict_proba(X[300:])
-        )
-        np.testing.assert_array_equal(
-            forest.classes_[flat.predict_ties(rows)], forest.predict(X[300:])
-        )

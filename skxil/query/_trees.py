@@ -1,0 +1,69 @@
+"""Class probabilities of a pool scored by a tree or forest, in numba.
+
+A forest's ``predict_proba`` on a 10 000-row pool is most of a CAIPI query
+with a random forest. :mod:`skxil.explain._tree_predict` computes the same
+probabilities, bit for bit, faster (``benchmarks/bench_pool_trees.py``).
+
+This is done for a fitted :class:`~sklearn.tree.DecisionTreeClassifier`,
+:class:`~sklearn.ensemble.RandomForestClassifier` or
+:class:`~sklearn.ensemble.ExtraTreesClassifier` with one output, alone, at the
+end of a :class:`~sklearn.pipeline.Pipeline` (whose earlier steps transform
+the rows as its ``predict_proba`` does) or wrapped by a
+:class:`~skxil.CaipiClassifier` fitted on arrays, on a dense numeric pool
+whose values are finite as float32 (the dtype trees compare in). A forest
+uses as many threads as its ``n_jobs``. Anything else, a model fitted on a
+DataFrame (whose column names ``predict_proba`` checks) and a pool with
+missing or infinite values (which ``predict_proba`` accepts or refuses with
+its own message) go through ``predict_proba`` unchanged.
+"""
+
+# Authors: The skxil developers
+# License: BSD 3 clause
+
+import numpy as np
+from joblib import effective_n_jobs
+from sklearn.pipeline import Pipeline
+
+from .._loss_feedback import final_step, through_steps
+from ..explain._tree_predict import _TREE_MODELS, forest_routes
+from ._models import plain_model
+
+
+def tree_proba(classifier, X):
+    """``classifier.predict_proba(X)`` replayed in numba, or None.
+
+    None means that the path does not apply (see the module docstring) and
+    ``predict_proba`` is to be called.
+    """
+    model = plain_model(classifier)
+    if model is None or not (
+        isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "biuf"
+    ):
+        return None
+    final = final_step(model)
+    first = model
+    while isinstance(first, Pipeline):
+        first = first.steps[0][1]
+    if not _fitted_single_output(final) or X.shape[0] == 0:
+        return None
+    if hasattr(first, "feature_names_in_") or hasattr(final, "feature_names_in_"):
+        return None  # fitted on a DataFrame: let it check the column names
+    if X.shape[1] != getattr(first, "n_features_in_", -1):
+        return None  # predict_proba raises the error its users know
+    _, rows, _ = through_steps(model, X, {})
+    if not (isinstance(rows, np.ndarray) and rows.ndim == 2 and rows.dtype.kind in "biuf"):
+        return None
+    if rows.shape[1] != final.n_features_in_:
+        return None
+    with np.errstate(over="ignore"):
+        rows = np.ascontiguousarray(rows, dtype=np.float32)
+    if not np.isfinite(rows.sum(dtype=np.float64)):
+        return None  # NaN or inf: predict_proba accepts or says which
+    n_jobs = getattr(final, "n_jobs", None)
+    return forest_routes(final).proba(rows, effective_n_jobs(n_jobs))
+
+
+def _fitted_single_output(final):
+    if not isinstance(final, _TREE_MODELS) or getattr(final, "n_outputs_", 0) != 1:
+        return False
+    return hasattr(final, "tree_") or hasattr(final, "estimators_")
