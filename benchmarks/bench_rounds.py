@@ -49,6 +49,7 @@ ISSUE_ROUNDS = {  # (skxil p50, p95, glue p50, p95) in ms
     "LogReg + linear": (6.1, 7.8, 45, 56),
     "LogReg + FastLime R=10": (45, 87, 385, 467),
     "RandomForest(100) + auto": (184, 232, 187, 240),
+    "RandomForest(100) + auto, incremental": (None, None, None, None),
     "MLP(50, 30) + auto": (None, None, None, None),
 }
 ISSUE_FIRST_ROUND = "142-720 ms on the first round"
@@ -73,19 +74,25 @@ def configurations():
     from skxil.explain import FastLimeExplainer
 
     return {
-        "LogReg + linear": (LogisticRegression(), "linear", 1),
+        "LogReg + linear": (LogisticRegression(), "linear", 1, {}),
         "LogReg + FastLime R=10": (
             LogisticRegression(),
             FastLimeExplainer(
                 n_features=5, n_repeats=10, feature_selection="highest_weights"
             ),
             10,
+            {},
         ),
         "RandomForest(100) + auto": (
+            RandomForestClassifier(100, random_state=0, n_jobs=1), "auto", 1, {},
+        ),
+        # the glue refits the whole forest; skxil refits 10 of its 100 trees
+        "RandomForest(100) + auto, incremental": (
             RandomForestClassifier(100, random_state=0, n_jobs=1), "auto", 1,
+            {"incremental": True},
         ),
         "MLP(50, 30) + auto": (
-            MLPClassifier((50, 30), max_iter=200, random_state=0), "auto", 1,
+            MLPClassifier((50, 30), max_iter=200, random_state=0), "auto", 1, {},
         ),
     }
 
@@ -93,12 +100,12 @@ def configurations():
 class SkxilLoop:
     """CaipiClassifier rounds."""
 
-    def __init__(self, estimator, explainer, data):
+    def __init__(self, estimator, explainer, data, params=None):
         from skxil import CaipiClassifier
 
         X, y, self.X_pool, self.y_pool = data
         self.learner = CaipiClassifier(
-            estimator, explainer=explainer, random_state=0
+            estimator, explainer=explainer, random_state=0, **(params or {})
         ).fit(X, y)
         self.row = 0
 
@@ -150,10 +157,11 @@ class GlueLoop:
 def bench_rounds(n_rounds, n_runs=3):
     data = make_data()
     times = {name: {"skxil": [], "glue": []} for name in configurations()}
+    accuracy = {name: [] for name in configurations()}
     for _ in range(n_runs):
-        for name, (estimator, explainer, n_repeats) in configurations().items():
+        for name, (estimator, explainer, n_repeats, params) in configurations().items():
             for side, loop in (
-                ("skxil", SkxilLoop(estimator, explainer, data)),
+                ("skxil", SkxilLoop(estimator, explainer, data, params)),
                 ("glue", GlueLoop(estimator, n_repeats, data)),
             ):
                 loop.round()  # warm-up: imports, numba kernels loaded
@@ -161,9 +169,11 @@ def bench_rounds(n_rounds, n_runs=3):
                     t0 = time.perf_counter()
                     loop.round()
                     times[name][side].append(1e3 * (time.perf_counter() - t0))
+                if side == "skxil":  # on the pool, after the rounds
+                    accuracy[name].append(loop.learner.score(data[2], data[3]))
     print("\n1. One round (teach with a correction -> query 10k x 30 -> explain), ms")
     print(
-        f"{'configuration':26s} {'skxil p50':>9s} {'p95':>6s} {'glue p50':>9s} "
+        f"{'configuration':40s} {'skxil p50':>9s} {'p95':>6s} {'glue p50':>9s} "
         f"{'p95':>6s} {'glue/skxil':>10s} | issue: {'skxil':>11s} {'glue':>9s}"
     )
     for name, sides in times.items():
@@ -176,9 +186,12 @@ def bench_rounds(n_rounds, n_runs=3):
             else f"{'-':>11s} {'-':>9s}"
         )
         print(
-            f"{name:26s} {s50:9.1f} {s95:6.1f} {g50:9.1f} {g95:6.1f} "
+            f"{name:40s} {s50:9.1f} {s95:6.1f} {g50:9.1f} {g95:6.1f} "
             f"{g50 / s50:10.2f} | issue: {issue}"
         )
+    print("skxil's accuracy on the pool after each run's rounds:")
+    for name, scores in accuracy.items():
+        print(f"  {name:40s} " + " ".join(f"{a:.3f}" for a in scores))
 
 
 # ------------------------------------------------------------ fresh processes

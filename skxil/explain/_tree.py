@@ -8,6 +8,7 @@ every tree for a whole batch of rows.
 from __future__ import annotations
 
 import operator
+import weakref
 from numbers import Integral
 from typing import TYPE_CHECKING, Any
 
@@ -213,10 +214,30 @@ def _class_fractions(tree):
     return value / np.where(total > 0, total, 1.0)
 
 
+# A forest updated by CaipiClassifier(incremental=True) keeps most of its
+# trees: each fitted tree's piece is kept while the tree lives.
+_PIECES = weakref.WeakKeyDictionary()
+
+
+def _fraction_piece(estimator):
+    """The piece of a fitted decision tree, its leaves' class fractions."""
+    tree = estimator.tree_
+    cached = _PIECES.get(estimator)
+    if cached is None or cached[0] is not tree:
+        cached = (tree, _sklearn_piece(tree, _class_fractions(tree)))
+        _PIECES[estimator] = cached
+    return cached[1]
+
+
 def _forest_ensemble(model):
     single = isinstance(model, DecisionTreeClassifier)
-    trees = [model.tree_] if single else [e.tree_ for e in model.estimators_]
-    pieces = [_sklearn_piece(t, _class_fractions(t) / len(trees)) for t in trees]
+    estimators = [model] if single else model.estimators_
+    pieces = []
+    for estimator in estimators:
+        piece = _fraction_piece(estimator)
+        # a forest's probabilities are the mean of its trees'
+        nodes = (piece.ints, piece.floats, piece.values / len(estimators))
+        pieces.append(_Piece(nodes, piece.cats, piece.first_output, piece.depth))
     n_classes = pieces[0].values.shape[1]
     return FlatEnsemble(pieces, n_classes, 0.0, np.float32)
 

@@ -284,6 +284,30 @@ def test_flattening_is_cached_per_fitted_model(data):
     assert clone.explain(other, X[:2]) == explainer.explain(other, X[:2])
 
 
+def test_a_forest_sharing_trees_reuses_their_flattening(data):
+    import copy
+
+    from skxil.explain import _tree
+
+    X, ys = data
+    model = RandomForestClassifier(n_estimators=6, random_state=0).fit(X, ys[3])
+    fresh = RandomForestClassifier(n_estimators=2, random_state=1).fit(X, ys[3])
+    updated = copy.copy(model)  # as CaipiClassifier(incremental=True) makes it
+    updated.estimators_ = model.estimators_[2:] + fresh.estimators_
+    explainer = TreeExplainer()
+    explainer.shap_values(model, X[:3])
+    pieces = [_tree._fraction_piece(e) for e in model.estimators_]
+    values = explainer.shap_values(updated, X[:20])[0]
+    assert all(_tree._fraction_piece(e) is p for e, p in zip(model.estimators_, pieces))
+    _tree._PIECES.clear()
+    np.testing.assert_array_equal(TreeExplainer().shap_values(updated, X[:20])[0], values)
+    np.testing.assert_allclose(
+        values.sum(axis=1) + explainer.shap_values(updated, X[:1])[1],
+        updated.predict_proba(X[:20]),
+        atol=1e-12,
+    )
+
+
 def test_threads_give_the_same_values(data):
     X, ys = data
     model = MODELS["forest"]().fit(X[:200], ys[3][:200])
