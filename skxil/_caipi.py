@@ -227,10 +227,12 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     trees_per_update : int or float, default=0.1
         With ``incremental=True``, the number of a forest's trees refitted
         by each update, or, as a float in (0, 1], that fraction of its trees
-        (at least one). Refitting all of them is a full refit. A tree keeps
-        its rows until it is replaced, so a forest of 100 trees at 0.1 has
-        refitted every tree after ten updates; see
-        ``benchmarks/bench_incremental.py`` for the accuracy this costs.
+        (rounded, at least one). Refitting all of them is a full refit. A
+        tree keeps its rows until it is replaced, so a forest of 100 trees at
+        0.1 has refitted every tree after ten updates; see
+        ``benchmarks/bench_incremental_forest.py`` for the accuracy this
+        costs. The updated forest has no ``estimators_samples_`` (its trees
+        were grown on different rows).
 
     full_refit_every : int, default=None
         With ``incremental=True``, refit from scratch after this many
@@ -355,7 +357,7 @@ class CaipiClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         min_stability: float | None = None,
         incremental: bool = False,
         n_replay: int = 8192,
-        trees_per_update: float = 0.1,
+        trees_per_update: int | float = 0.1,
         full_refit_every: int | None = None,
         n_jobs: int | None = None,
         random_state: RandomStateLike = None,

@@ -13,7 +13,6 @@ on the whole training set, a few per update.
 
 import copy
 import inspect
-import math
 from numbers import Integral
 
 import numpy as np
@@ -49,11 +48,12 @@ def how_to_update(estimator):
 
 def n_trees_to_refresh(estimator, trees_per_update):
     """How many trees :func:`tree_update` refits: ``trees_per_update`` trees,
-    or that fraction of the forest's trees (at least one)."""
+    or that fraction of the forest's trees, rounded (at least one)."""
     n_trees = len(final_step(estimator).estimators_)
     if isinstance(trees_per_update, Integral):
         return min(int(trees_per_update), n_trees)
-    return min(max(1, math.ceil(trees_per_update * n_trees)), n_trees)
+    # rounded as scikit-learn rounds a forest's fractional max_samples
+    return min(max(1, round(trees_per_update * n_trees)), n_trees)
 
 
 def tree_update(estimator, training_set, update):
@@ -63,12 +63,16 @@ def tree_update(estimator, training_set, update):
     and ``random_state=seed`` grows on the whole training set (with
     ``weight``, the sample weights, or None), as the forest's earlier Pipeline
     steps, left as fitted, transform it; ``update`` carries ``n_trees``,
-    ``seed`` and ``weight``. None if those trees would not see every class
-    of the forest (then it is refitted). They go last, so that the first trees are
+    ``seed`` and ``weight``. None if the earlier steps cannot transform the
+    rows or those trees would not see every class of the forest (then it is
+    refitted). The updated forest has no ``estimators_samples_``: its trees
+    were grown on different rows. They go last, so that the first trees are
     always the oldest. The original is kept: the result is a shallow copy
     sharing the trees it keeps (fitted trees are never changed in place).
     """
-    final, X, _ = through_steps(estimator, training_set.X, {})
+    final, X = rows_for_final_step(estimator, training_set.X)
+    if X is None:
+        return None
     fresh = clone(final).set_params(
         n_estimators=update["n_trees"], warm_start=False, random_state=update["seed"]
     )
@@ -77,11 +81,22 @@ def tree_update(estimator, training_set, update):
         return None  # trees of other classes cannot be averaged with these
     forest = copy.copy(final)
     forest.estimators_ = final.estimators_[update["n_trees"] :] + fresh.estimators_
-    # what the forest's fit records of the rows it saw: the newest trees'
+    # The trees now saw different rows: the forest's record of one training
+    # set (which estimators_samples_ reads) would describe none of them.
     for name in ("_n_samples", "_n_samples_bootstrap"):
-        if hasattr(fresh, name):
-            setattr(forest, name, getattr(fresh, name))
+        forest.__dict__.pop(name, None)
     return _with_final(estimator, forest)
+
+
+def rows_for_final_step(estimator, X):
+    """``(final step, X as the earlier fitted steps transform it)``; X is
+    None when they cannot (e.g. a category the fitted encoder has not seen,
+    which a full refit learns)."""
+    try:
+        final, X, _ = through_steps(estimator, X, {})
+    except ValueError:
+        return final_step(estimator), None
+    return final, X
 
 
 def _with_final(estimator, final):
@@ -120,7 +135,8 @@ def partial_update(estimator, training_set, fitted_rows, update):
 
     ``update`` carries ``n_replay``, ``random_state`` (a RandomState),
     ``weight`` (the sample weights of ``training_set.X`` or None) and
-    ``classes``.
+    ``classes``. None when the earlier Pipeline steps, as fitted, cannot
+    transform the rows (then it is refitted).
     """
     new, old = new_positions(training_set, fitted_rows)
     n_replay = min(update["n_replay"], old.size)
@@ -133,7 +149,10 @@ def partial_update(estimator, training_set, fitted_rows, update):
         for name in MASK_PARAMS
         if name in masks and partial_fit_takes(estimator, name)
     }
-    final, X, taken = through_steps(estimator, X, taken)
+    try:
+        final, X, taken = through_steps(estimator, X, taken)
+    except ValueError:
+        return None  # e.g. a category the fitted encoder has not seen: refit
     params = {"classes": update["classes"], **taken}
     if update["weight"] is not None:
         params["sample_weight"] = update["weight"][rows]

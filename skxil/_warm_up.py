@@ -12,6 +12,7 @@ a tree or forest at the first query.
 """
 
 import joblib
+import numba
 import numpy as np
 from scipy import sparse
 from sklearn.base import clone
@@ -155,12 +156,15 @@ def warm_up_scoring(estimator):
     from sklearn.tree import DecisionTreeClassifier
 
     from ._loss_feedback import final_step
-    from .explain._tree_predict import _BLOCK, _TREE_MODELS, forest_routes
+    from .explain._tree_predict import _BLOCK, forest_routes, replays
 
     final = final_step(estimator)
-    if not isinstance(final, _TREE_MODELS):
+    if not replays(final):
         return False
-    n_threads = joblib.effective_n_jobs(getattr(final, "n_jobs", None))
+    n_threads = min(
+        joblib.effective_n_jobs(getattr(final, "n_jobs", None)),
+        numba.config.NUMBA_NUM_THREADS,
+    )
     key = ("routes", n_threads > 1)
     if key not in _LOADED:
         tree = DecisionTreeClassifier(max_depth=1).fit([[0.0], [1.0]], [0, 1])

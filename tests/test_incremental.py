@@ -269,12 +269,12 @@ def test_forest_updates_are_deterministic_and_go_round_the_forest(data):
     X, y, X_pool, y_pool = data
     runs = []
     for _ in range(2):
-        learner = _forest_learner(trees_per_update=0.25).fit(X, y)
+        learner = _forest_learner(trees_per_update=0.3).fit(X, y)
         first = list(learner.estimator_.estimators_)
         for i in range(4):
             learner.teach(X_pool[i : i + 1], y_pool[i : i + 1], corrections=[[i]])
         runs.append(learner.predict_proba(X_pool))
-        # ceil(0.25 * 10) = 3 trees per update: after four, none is left
+        # round(0.3 * 10) = 3 trees per update: after four, none is left
         assert not any(t in first for t in learner.estimator_.estimators_)
     np.testing.assert_array_equal(*runs)
 
@@ -332,3 +332,43 @@ def test_forest_fitted_with_fit_params_gets_full_refits(data):
     trees = list(learner.estimator_.estimators_)
     learner.teach(X_pool[:1], y_pool[:1])
     assert not any(t in trees for t in learner.estimator_.estimators_)
+
+
+def test_fractions_of_trees_are_rounded(data):
+    X, y, _, _ = data
+    learner = _forest_learner(
+        forest=RandomForestClassifier(n_estimators=100, max_depth=2, random_state=0),
+        trees_per_update=0.07,
+    ).fit(X, y)
+    trees = list(learner.estimator_.estimators_)
+    learner.teach(X[:1], y[:1])
+    assert sum(t not in trees for t in learner.estimator_.estimators_) == 7
+
+
+def test_an_updated_forest_does_not_claim_bootstrap_samples(data):
+    X, y, X_pool, y_pool = data
+    learner = _forest_learner().fit(X, y)
+    assert len(learner.estimator_.estimators_samples_) == 10
+    learner.teach(X_pool[:2], y_pool[:2])
+    assert not hasattr(learner.estimator_, "estimators_samples_")
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        RandomForestClassifier(n_estimators=5, random_state=0),
+        SGDClassifier(random_state=0),
+    ],
+)
+def test_a_category_the_encoder_has_not_seen_gets_a_full_refit(model):
+    from sklearn.preprocessing import OneHotEncoder
+
+    X = np.array([[0], [1], [0], [1], [0], [1]] * 5)
+    y = X[:, 0]
+    pipeline = make_pipeline(OneHotEncoder(sparse_output=False), clone(model))
+    learner = CaipiClassifier(pipeline, incremental=True, random_state=0)
+    learner.fit(X, y, corrections=None)
+    learner.teach([[2]], [1])
+    encoder = learner.estimator_[0]
+    assert len(encoder.categories_[0]) == 3  # refitted: it knows the new one
+    assert learner.predict([[2]]).shape == (1,)

@@ -40,7 +40,7 @@ from ._tree_linear import (
     rows_shap_linear,
     rows_shap_linear_parallel,
 )
-from ._tree_predict import forest_routes
+from ._tree_predict import forest_routes, replays
 from ._utils import background_features
 
 if TYPE_CHECKING:
@@ -786,7 +786,7 @@ def _predictions(models, X, output):
     if close.size == 0:
         return proba, labels
     own = model is final or (isinstance(model, Pipeline) and model[-1] is final)
-    if own and isinstance(final, (DecisionTreeClassifier, *_FORESTS)):
+    if own and replays(final):
         labels[close] = np.argmax(forest_routes(final).proba(rows[close]), axis=1)
         return proba, labels
     tied = X.iloc[close] if _is_dataframe(X) else X[close]

@@ -27,6 +27,13 @@ _TREE_MODELS = (DecisionTreeClassifier, RandomForestClassifier, ExtraTreesClassi
 _BLOCK = 64
 
 
+def replays(model):
+    """Whether :class:`ForestRoutes` computes ``model``'s ``predict_proba``
+    (and ``predict``): one of scikit-learn's tree and forest classifiers
+    themselves, with one output. A subclass may compute its own."""
+    return type(model) in _TREE_MODELS and getattr(model, "n_outputs_", 0) == 1
+
+
 class ForestRoutes:
     """The trees of a fitted tree or forest classifier, laid out for the walk.
 
@@ -65,8 +72,10 @@ class ForestRoutes:
         )
 
     def proba(self, X, n_threads=1):
-        """The model's ``predict_proba`` of float32 rows ``X`` (NaN allowed)."""
+        """The model's ``predict_proba`` of float32 rows ``X`` (NaN allowed),
+        on up to ``n_threads`` threads (at most numba's)."""
         X = np.ascontiguousarray(X, dtype=np.float32)
+        n_threads = min(n_threads, numba.config.NUMBA_NUM_THREADS)
         routes = (
             self.child, self.feature, self.threshold, self.missing_right,
             self.values, self.roots, self.depths,

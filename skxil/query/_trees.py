@@ -6,12 +6,16 @@ probabilities, bit for bit, faster (``benchmarks/bench_pool_trees.py``).
 
 This is done for a fitted :class:`~sklearn.tree.DecisionTreeClassifier`,
 :class:`~sklearn.ensemble.RandomForestClassifier` or
-:class:`~sklearn.ensemble.ExtraTreesClassifier` with one output, alone, at the
+:class:`~sklearn.ensemble.ExtraTreesClassifier` (not a subclass, which may
+compute its probabilities otherwise) with one output, alone, at the
 end of a :class:`~sklearn.pipeline.Pipeline` (whose earlier steps transform
 the rows as its ``predict_proba`` does) or wrapped by a
 :class:`~skxil.CaipiClassifier` fitted on arrays, on a dense numeric pool
 whose values are finite as float32 (the dtype trees compare in). A forest
-uses as many threads as its ``n_jobs``. Anything else, a model fitted on a
+uses as many threads as its ``n_jobs`` (at most numba's); the
+probabilities are those of its ``predict_proba`` with one job (with more,
+scikit-learn adds the trees' in the order its threads finish, which moves
+the last bits). Anything else, a model fitted on a
 DataFrame (whose column names ``predict_proba`` checks) and a pool with
 missing or infinite values (which ``predict_proba`` accepts or refuses with
 its own message) go through ``predict_proba`` unchanged.
@@ -25,7 +29,7 @@ from joblib import effective_n_jobs
 from sklearn.pipeline import Pipeline
 
 from .._loss_feedback import final_step, through_steps
-from ..explain._tree_predict import _TREE_MODELS, forest_routes
+from ..explain._tree_predict import forest_routes, replays
 from ._models import plain_model
 
 
@@ -36,9 +40,9 @@ def tree_proba(classifier, X):
     ``predict_proba`` is to be called.
     """
     model = plain_model(classifier)
-    if model is None or not (
-        isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "biuf"
-    ):
+    if model is None or type(X) is not np.ndarray or X.ndim != 2:
+        return None  # np.matrix too: predict_proba refuses it
+    if X.dtype.kind not in "biuf":
         return None
     final = final_step(model)
     first = model
@@ -64,6 +68,6 @@ def tree_proba(classifier, X):
 
 
 def _fitted_single_output(final):
-    if not isinstance(final, _TREE_MODELS) or getattr(final, "n_outputs_", 0) != 1:
+    if not replays(final):
         return False
     return hasattr(final, "tree_") or hasattr(final, "estimators_")

@@ -89,14 +89,14 @@ def test_the_model_is_not_asked_unless_a_row_is_a_tie(data):
     assert calls == []
 
 
-class _Unasked(RandomForestClassifier):
-    """A forest whose predict must not be needed."""
+class _Own(RandomForestClassifier):
+    """A forest with its own predict, which must be asked."""
 
     def predict(self, X):
-        raise AssertionError("predict was called")
+        return np.repeat(self.classes_[-1], len(X))
 
 
-def test_ties_are_broken_as_the_model_breaks_them(data):
+def test_ties_are_broken_as_the_model_breaks_them(data, monkeypatch):
     X, ys = data
     X = np.nan_to_num(X)
     for y in ys.values():
@@ -109,8 +109,20 @@ def test_ties_are_broken_as_the_model_breaks_them(data):
         shallow = RandomForestClassifier(n_estimators=6, max_depth=3, random_state=0)
         shallow.fit(X, y)
         _assert_as_the_model(shallow, X, TreeExplainer().explain(shallow, X))
-    # replayed from the trees, not asked of predict
-    pipeline = make_pipeline(StandardScaler(), _Unasked(n_estimators=2)).fit(X, ys[3])
+    # a subclass's own predict decides its ties
+    own = _Own(n_estimators=2, random_state=0).fit(X, ys[3])
+    proba = own.predict_proba(X)
+    tied = np.sort(proba, axis=1)[:, -2] == 0.5
+    explanations = TreeExplainer().explain(own, X)
+    assert {explanations[i].class_index for i in np.flatnonzero(tied)} == {2}
+    # scikit-learn's own forests are replayed from the trees, not asked
+    pipeline = make_pipeline(StandardScaler(), RandomForestClassifier(n_estimators=2))
+    pipeline.fit(X, ys[3])
+
+    def unasked(self, X):
+        raise AssertionError("predict was called")
+
+    monkeypatch.setattr(RandomForestClassifier, "predict", unasked)
     explanations = TreeExplainer().explain(pipeline, X)
     proba = pipeline.predict_proba(X)
     assert np.any(np.sort(proba, axis=1)[:, -2] == 0.5)

@@ -116,6 +116,15 @@ def test_falls_back_to_predict_proba(make_pool):
 
 def test_other_models_and_containers_fall_back():
     X, y = _data(2)
+
+    class Smoothed(RandomForestClassifier):
+        def predict_proba(self, X):
+            proba = super().predict_proba(X) + 0.1
+            return proba / proba.sum(axis=1, keepdims=True)
+
+    assert tree_proba(Smoothed(n_estimators=2).fit(X, y), X) is None
+    forest = RandomForestClassifier(n_estimators=2).fit(X, y)
+    assert tree_proba(forest, np.asmatrix(X)) is None  # predict_proba refuses it
     assert tree_proba(RandomForestClassifier(), X) is None  # unfitted
     assert tree_proba(GradientBoostingClassifier(n_estimators=2).fit(X, y), X) is None
     multi = RandomForestClassifier(n_estimators=2).fit(X, np.column_stack([y, y]))
@@ -150,3 +159,20 @@ def test_routes_of_a_forest_of_stumps_and_single_leaves():
     forest.fit(X, y_one)
     assert (ForestRoutes(forest).depths == 0).any()
     np.testing.assert_array_equal(tree_proba(forest, X), forest.predict_proba(X))
+
+
+def test_more_jobs_than_numba_threads_are_capped():
+    import joblib
+    import numba
+
+    X, y = _data(2)
+    many = numba.config.NUMBA_NUM_THREADS + 2
+    forest = RandomForestClassifier(n_estimators=4, n_jobs=many, random_state=0)
+    learner = CaipiClassifier(forest, random_state=0).fit(X[:300], y[:300])
+    idx, _ = learner.query(X[300:])
+    serial = RandomForestClassifier(n_estimators=4, random_state=0).fit(X[:300], y[:300])
+    np.testing.assert_array_equal(
+        tree_proba(learner, X[300:]), serial.predict_proba(X[300:])
+    )
+    with joblib.parallel_config(n_jobs=many):
+        assert tree_proba(serial, X[300:]) is not None
