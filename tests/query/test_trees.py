@@ -114,6 +114,7 @@ def test_falls_back_to_predict_proba(make_pool):
     assert tree_proba(forest, make_pool(X)) is None
 
 
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # np.matrix
 def test_other_models_and_containers_fall_back():
     X, y = _data(2)
 
