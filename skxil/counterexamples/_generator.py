@@ -1049,7 +1049,9 @@ def _draw_donors(y, y_train, row_index, layout, rng, row_ids=None, kernels=_kern
     classes, code = np.unique(y_train, return_inverse=True)
     code = code.astype(np.intp).ravel()
     n_train = code.shape[0]
-    order = np.argsort(code, kind="stable")
+    # the same order in the smallest dtype that holds the codes: NumPy's
+    # stable sort of 8- and 16-bit integers is a radix sort
+    order = np.argsort(code.astype(np.min_scalar_type(classes.shape[0])), kind="stable")
     class_ptr = np.zeros(classes.shape[0] + 1, dtype=np.intp)
     np.cumsum(np.bincount(code, minlength=classes.shape[0]), out=class_ptr[1:])
     rank = np.empty(n_train, dtype=np.intp)
