@@ -27,9 +27,20 @@ Each re-drawn cell has a slot ``q`` in the random arrays. For row ``i`` with
 The kernels never see a random generator: the uniforms ``u`` (randomize,
 alternative) and the donor rows (substitute) are drawn by the generator
 (through :func:`mt19937_uniforms`, which computes ``random_sample``'s
-doubles from a copy of the generator's state, a plain array).
-Kernels are serial: the work is a memory-bound copy and ``parallel=True``
-did not pay in ``benchmarks/bench_counterexamples.py``.
+doubles from a copy of the generator's state, a plain array). For a large
+draw the generator hands that state to the ``_mt_`` twin of the kernel
+instead of ``u`` (:class:`._generator._Uniforms`): it draws the same
+uniforms a block of rows at a time, used while they are in the cache,
+instead of 8 bytes per re-drawn cell written to memory and read back.
+
+Kernels are serial. Measured again for the counterexamples of
+``benchmarks/bench_rounds.py --part 3`` (60000 x 784 uint8, c=5) on its
+2-core machine, shared with other work: ``prange`` over blocks of 64 rows
+(the copy and re-draw kernels) and over ranges of the mask
+(:func:`mask_cells`) was no faster with two threads than with one; nor was
+a parallel fill of the 235 MB output (28 ms against 27) or a compute-bound
+loop (0.36 s against 0.34): the copy is memory-bound, and the second core
+was not free.
 """
 
 import numpy as np
@@ -60,6 +71,29 @@ __all__ = [
 
 # ---------------------------------------------------------------------------
 # the corrections: a boolean mask -> (feat_ptr, feat_idx)
+
+
+def _de_bruijn_table():
+    """``table[(low * _DE_BRUIJN) >> 58]`` is ``b`` for ``low = 2**b``."""
+    table = np.zeros(64, dtype=np.intp)
+    for b in range(64):
+        table[((1 << b) * int(_DE_BRUIJN)) % 2**64 >> 58] = b
+    return table
+
+
+_DE_BRUIJN = np.uint64(0x03F79D71B4CB0A89)
+_BIT_OF = _de_bruijn_table()
+
+
+@njit(cache=True)
+def _next_row(p, row, row_start, n_features, feat_ptr, c):
+    """Advance ``(row, row_start)`` to the row holding flat position ``p``,
+    closing the ``feat_ptr`` of the rows passed with ``c`` cells."""
+    while p >= row_start + n_features:
+        row += 1
+        feat_ptr[row] = c
+        row_start += n_features
+    return row, row_start
 
 
 @njit(cache=True)
@@ -112,8 +146,8 @@ def mask_cells(mask, words):
 
     ``words`` is the leading ``8 * len(words)`` bytes of ``mask`` seen as
     uint64. A mask is mostly False: its bytes are first reduced to one bit
-    each (:func:`_byte_flags`), the flat positions of the True ones are
-    read from the bits (:func:`_flag_positions`), then cut into rows.
+    each (:func:`_byte_flags`), and the True ones are found 64 at a time by
+    their lowest set bit, without a test per byte.
     """
     n_rows, n_features = mask.shape
     flat = mask.reshape(-1)
@@ -121,81 +155,26 @@ def mask_cells(mask, words):
     tail = 8 * words.shape[0]
     for p in range(tail, flat.shape[0]):
         n_cells += flat[p] != 0
-    # 8 slots of slack for the positions _flag_positions writes past the last
-    positions = np.empty(n_cells + 8, dtype=np.intp)
-    c = _flag_positions(flags, positions)
-    for p in range(tail, flat.shape[0]):
-        if flat[p]:
-            positions[c] = p
-            c += 1
-    return _cut_rows(positions[:n_cells], n_rows, n_features)
-
-
-@njit(cache=True)
-def _flag_positions(flags, positions):
-    """Write the positions of the set bits of ``flags`` (bit ``k`` of
-    ``flags[g]`` is position ``64 * g + k``) in order; their number.
-
-    Eight positions are written for every word, whatever its number of set
-    bits (the extra ones are overwritten by the next word's): a loop over
-    the bits would end at a branch that the scattered bits of a mask make
-    unpredictable.
-    """
-    c = 0
-    one = np.uint64(1)
+    feat_ptr = np.empty(n_rows + 1, dtype=np.intp)
+    feat_idx = np.empty(n_cells, dtype=np.intp)
+    top = np.uint64(58)
+    row, row_start, c = 0, 0, 0
+    feat_ptr[0] = 0
     for g in range(flags.shape[0]):
         bits = flags[g]
-        n = np.intp(_popcount(bits))
-        at = 64 * g
-        for s in range(8):  # a constant trip count: unrolled
-            positions[c + s] = at + np.intp(_trailing_zeros(bits))
-            bits &= bits - one
-        s = 8
-        while bits != 0:  # more than 8 set bits
-            positions[c + s] = at + np.intp(_trailing_zeros(bits))
-            bits &= bits - one
-            s += 1
-        c += n
-    return c
-
-
-@njit(cache=True)
-def _cut_rows(positions, n_rows, n_features):
-    """``(feat_ptr, feat_idx)`` of the sorted flat ``positions`` of a mask's
-    cells; ``feat_idx`` is ``positions``, made relative to the rows in place."""
-    feat_ptr = np.empty(n_rows + 1, dtype=np.intp)
-    feat_ptr[0] = 0
-    c = 0
-    n = positions.shape[0]
-    for r in range(n_rows):
-        start = r * n_features
-        while c < n and positions[c] < start + n_features:
-            positions[c] -= start
+        while bits != 0:
+            p = 64 * g + _BIT_OF[((bits & (~bits + np.uint64(1))) * _DE_BRUIJN) >> top]
+            bits &= bits - np.uint64(1)
+            row, row_start = _next_row(p, row, row_start, n_features, feat_ptr, c)
+            feat_idx[c] = p - row_start
             c += 1
-        feat_ptr[r + 1] = c
-    return feat_ptr, positions
-
-
-@intrinsic
-def _popcount(typingctx, word):
-    """The number of set bits of the uint64 ``word`` (LLVM's ctpop)."""
-    sig = types.uint64(types.uint64)
-
-    def codegen(context, builder, signature, args):
-        return builder.ctpop(args[0])
-
-    return sig, codegen
-
-
-@intrinsic
-def _trailing_zeros(typingctx, word):
-    """The number of trailing zero bits of the uint64 ``word``; 64 for 0."""
-    sig = types.uint64(types.uint64)
-
-    def codegen(context, builder, signature, args):
-        return builder.cttz(args[0], ir.Constant(ir.IntType(1), 0))
-
-    return sig, codegen
+    for p in range(tail, flat.shape[0]):
+        if flat[p]:
+            row, row_start = _next_row(p, row, row_start, n_features, feat_ptr, c)
+            feat_idx[c] = p - row_start
+            c += 1
+    feat_ptr[row + 1 : n_rows + 1] = c
+    return feat_ptr, feat_idx
 
 
 # ---------------------------------------------------------------------------
