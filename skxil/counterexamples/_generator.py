@@ -400,7 +400,8 @@ def _dense_counterexamples(job, block):
     _run_kernel(job.kernels, name, args, out)
     if job.strategy == "randomize":
         # the kernel left the categorical cells alone; they use the same
-        # uniforms (its last argument), so both backends stay identical
+        # uniforms (its last argument, never deferred when there are
+        # categorical cells), so both backends stay identical
         _write_categorical(out, args[0], args[-1], block)
     if out.dtype != X.dtype:
         out = out.astype(X.dtype)
@@ -924,8 +925,9 @@ def _prepare_randomize(base, stats, used, ids, categorical, unchanged, rng, layo
 
 def _uniforms(rng, n, defer=True):
     """``rng.random_sample(n)``, or with ``defer`` a :class:`_Deferred` draw
-    when ``rng`` is a :class:`_Uniforms` (a draw no other draw comes between
-    before the kernel runs)."""
+    when ``rng`` is a :class:`_Uniforms`: only for the last draw before the
+    kernel, which then makes it, so that the generator's draws keep their
+    order."""
     if defer and isinstance(rng, _Uniforms):
         return rng.deferred(n)
     return rng.random_sample(n)
