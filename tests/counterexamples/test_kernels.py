@@ -538,3 +538,23 @@ def test_deferred_draws_advance_the_generator_as_random_sample(strategy, backend
     getattr(_reference, name)(*args, expected)
     np.testing.assert_array_equal(X_ce, expected)
     np.testing.assert_array_equal(ours.random_sample(5), numpys.random_sample(5))
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_large_draws_with_categorical_cells_are_not_deferred(backend):
+    # the categorical cells are written after the kernel from the uniforms
+    rng = np.random.RandomState(1)
+    X = rng.randint(0, 4, size=(400, 12)).astype(np.float64)
+    corrections = rng.rand(400, 12) < 0.5
+    y = np.zeros(400, dtype=int)
+    kwargs = dict(
+        X_train=X, y_train=y, n_counterexamples=3, strategy="randomize",
+        categorical_features=[0, 5], random_state=2,
+    )
+    assert 3 * corrections.sum() >= _generator._Uniforms.min_kernel_draw
+    X_ce, _, source = make_counterexamples(X, y, corrections, backend=backend, **kwargs)
+    expected, _, _ = make_counterexamples(X, y, corrections, backend="numpy", **kwargs)
+    np.testing.assert_array_equal(X_ce, expected)
+    assert np.isin(X_ce[:, [0, 5]], [0.0, 1.0, 2.0, 3.0]).all()
+    changed = X_ce != X[source]
+    assert not (changed & ~corrections[source]).any()
