@@ -547,10 +547,10 @@ def test_large_draws_with_categorical_cells_are_not_deferred(backend):
     X = rng.randint(0, 4, size=(400, 12)).astype(np.float64)
     corrections = rng.rand(400, 12) < 0.5
     y = np.zeros(400, dtype=int)
-    kwargs = dict(
-        X_train=X, y_train=y, n_counterexamples=3, strategy="randomize",
-        categorical_features=[0, 5], random_state=2,
-    )
+    kwargs = {
+        "X_train": X, "y_train": y, "n_counterexamples": 3, "strategy": "randomize",
+        "categorical_features": [0, 5], "random_state": 2,
+    }
     assert 3 * corrections.sum() >= _generator._Uniforms.min_kernel_draw
     X_ce, _, source = make_counterexamples(X, y, corrections, backend=backend, **kwargs)
     expected, _, _ = make_counterexamples(X, y, corrections, backend="numpy", **kwargs)
