@@ -57,11 +57,16 @@ def warm_up_kernels(X):
     rows[1] = rows[1] + (rows[1] == rows[0])  # two values per feature to draw
     y = np.array([0, 0])
     corrections = np.ones(rows.shape, dtype=bool)
-    for strategy in ("randomize", "alternative", "substitute"):
-        make_counterexamples(
-            rows, y, corrections, X_train=rows, y_train=y,
-            n_counterexamples=1, strategy=strategy, random_state=0,
-        )
+    # a few cells (the kernels of a round), and enough for the kernels that
+    # draw their uniforms themselves (those of a large correction)
+    large = -(-_Uniforms.min_kernel_draw // corrections.size)
+    for n_counterexamples in (1, large):
+        for strategy in ("randomize", "alternative", "substitute"):
+            make_counterexamples(
+                rows, y, corrections, X_train=rows, y_train=y,
+                n_counterexamples=n_counterexamples, strategy=strategy,
+                random_state=0,
+            )
     # the draws of a large correction go through their own kernel
     uniforms = _Uniforms(np.random.RandomState(0), _kernels)
     uniforms.random_sample(uniforms.min_kernel_draw)

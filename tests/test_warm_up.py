@@ -168,3 +168,42 @@ def test_warm_up_explainer_leaves_the_explainer_and_rows_alone(monkeypatch):
     assert warm_up_explainer(FastLimeExplainer(), pd.DataFrame(X)) is False
     assert warm_up_explainer(FastLimeExplainer(), X[:1]) is False
     np.testing.assert_array_equal(X, before)
+
+
+_LARGE_CORRECTIONS = """
+import json
+import numpy as np
+from numba.core.registry import CPUDispatcher
+from skxil._warm_up import warm_up_kernels
+from skxil.counterexamples import _kernels, make_counterexamples
+
+def loaded():
+    return sorted(
+        f"{name}{signature}"
+        for name, obj in vars(_kernels).items()
+        if isinstance(obj, CPUDispatcher)
+        for signature in obj.signatures
+    )
+
+rng = np.random.RandomState(0)
+new = []
+for dtype in ("uint8", "float64", "int64"):
+    X = rng.randint(0, 50, size=(2000, 20)).astype(dtype)
+    y = rng.randint(0, 2, size=2000)
+    corrections = rng.rand(2000, 20) < 0.3
+    warm_up_kernels(X)
+    before = loaded()
+    for strategy in ("randomize", "alternative", "substitute"):
+        make_counterexamples(
+            X, y, corrections, X_train=X, y_train=y, n_counterexamples=3,
+            strategy=strategy, random_state=0,
+        )
+    new.append(sorted(set(loaded()) - set(before)))
+print(json.dumps(new))
+"""
+
+
+def test_warm_up_loads_the_kernels_of_a_large_correction():
+    # the kernels that draw their own uniforms run only past a size: the
+    # warm-up must load them too, so that a large teach finds them loaded
+    assert _fresh_counts(_LARGE_CORRECTIONS) == [[], [], []]

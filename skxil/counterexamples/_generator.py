@@ -90,6 +90,8 @@ class _Uniforms:
     loop, and the state is advanced exactly as ``random_sample`` advances
     it: the generator draws the same numbers afterwards. A generator of
     another bit generator, or a short draw, goes to ``random_sample``.
+    :meth:`deferred` leaves a large draw to the kernel that uses the
+    numbers (the ``_mt_`` kernels), which draws them from the state itself.
     """
 
     #: Fewer uniforms than this are drawn by ``random_sample`` directly
@@ -102,20 +104,52 @@ class _Uniforms:
 
     def random_sample(self, n):
         """``self.rng.random_sample(n)``."""
-        if n < self.min_kernel_draw:
+        if not self._through_state(n):
             return self.rng.random_sample(n)
+        out = np.empty(n)
+        self.run_on_state(lambda state: self.kernels.mt19937_uniforms(*state, out))
+        return out
+
+    def deferred(self, n):
+        """``random_sample(n)`` now, or a :class:`_Deferred` draw of it."""
+        return _Deferred(self, n) if self._through_state(n) else self.random_sample(n)
+
+    def _through_state(self, n):
         bit_generator = getattr(self.rng, "_bit_generator", None)
-        if not isinstance(bit_generator, np.random.MT19937):
-            return self.rng.random_sample(n)
+        return n >= self.min_kernel_draw and isinstance(bit_generator, np.random.MT19937)
+
+    def run_on_state(self, draw):
+        """Call ``draw((key, pos))`` on a copy of the generator's MT19937 state
+        (``key`` advanced in place, the new ``pos`` returned), then set it.
+
+        If ``draw`` raises, the generator is left as it was.
+        """
         # the generator's own lock, which random_sample holds while it draws
-        with bit_generator.lock:
+        with self.rng._bit_generator.lock:
             state = self.rng.get_state(legacy=False)
             key = np.array(state["state"]["key"], dtype=np.uint32)
-            out = np.empty(n)
-            pos = self.kernels.mt19937_uniforms(key, int(state["state"]["pos"]), out)
+            pos = draw((key, int(state["state"]["pos"])))
             state["state"] = {"key": key, "pos": int(pos)}
             self.rng.set_state(state)
-        return out
+
+
+class _Deferred(NamedTuple):
+    """``n`` uniforms of a :class:`_Uniforms`, to be drawn by the ``_mt_``
+    kernel that uses them (:func:`_run_kernel`)."""
+
+    uniforms: _Uniforms
+    n: int
+
+
+def _run_kernel(kernels, name, args, out):
+    """``kernels.<name>(*args, out)``; when the uniforms (the last argument)
+    are :class:`_Deferred`, its ``_mt_`` twin draws them from the state."""
+    draws = args[-1]
+    if not isinstance(draws, _Deferred):
+        getattr(kernels, name)(*args, out)
+        return
+    kernel = getattr(kernels, name.replace("_kernel", "_mt_kernel"))
+    draws.uniforms.run_on_state(lambda state: kernel(*args[:-1], state, out))
 
 
 @validate_params(
@@ -363,10 +397,11 @@ def _dense_counterexamples(job, block):
         kernels=job.kernels,
     )
     out = np.empty((layout["n_out"], X.shape[1]), dtype=block.work_dtype)
-    getattr(job.kernels, name)(*args, out)
+    _run_kernel(job.kernels, name, args, out)
     if job.strategy == "randomize":
         # the kernel left the categorical cells alone; they use the same
-        # uniforms (its last argument), so both backends stay identical
+        # uniforms (its last argument, never deferred when there are
+        # categorical cells), so both backends stay identical
         _write_categorical(out, args[0], args[-1], block)
     if out.dtype != X.dtype:
         out = out.astype(X.dtype)
@@ -878,13 +913,24 @@ def _prepare_randomize(base, stats, used, ids, categorical, unchanged, rng, layo
             f"infinite values in feature(s) {ids[numeric[infinite]].tolist()}."
         )
     unchanged.append(ids[used[np.isnan(lo[used])]])
-    u = rng.random_sample(layout["n_cells"])
+    # the categorical cells are written after the kernel, from u itself
+    u = _uniforms(rng, layout["n_cells"], defer=not categorical[used].any())
     if work_dtype.kind in "iu" and work_dtype.itemsize == 8:
         low, width, span = _integer_range(stats, work_dtype, categorical)
         return "randomize_int_kernel", (base, low, width, span, u)
     lo = np.where(categorical, np.nan, lo)  # NaN: the kernel keeps the cell
     span = hi - lo + is_int
     return "randomize_kernel", (base, lo, hi, span, is_int, u)
+
+
+def _uniforms(rng, n, defer=True):
+    """``rng.random_sample(n)``, or with ``defer`` a :class:`_Deferred` draw
+    when ``rng`` is a :class:`_Uniforms`: only for the last draw before the
+    kernel, which then makes it, so that the generator's draws keep their
+    order."""
+    if defer and isinstance(rng, _Uniforms):
+        return rng.deferred(n)
+    return rng.random_sample(n)
 
 
 def _integer_range(stats, dtype, categorical):
@@ -913,7 +959,7 @@ def _prepare_alternative(base, stats, used, ids, unchanged, rng, layout, kernels
     vals = stats["vals"].astype(X.dtype if integer else np.float64)
     val_ptr = stats["val_ptr"]
     unchanged.append(ids[_stuck_features(X, base, vals, val_ptr, used)])
-    u = rng.random_sample(layout["n_cells"])
+    u = _uniforms(rng, layout["n_cells"])
     if X.dtype.kind in "iu" and X.dtype.itemsize == 1:
         # np.empty: the rows of the features not corrected are never touched;
         # a position counts the distinct one-byte values below x: at most 255
@@ -1005,7 +1051,9 @@ def _draw_donors(y, y_train, row_index, layout, rng, row_ids=None, kernels=_kern
     classes, code = np.unique(y_train, return_inverse=True)
     code = code.astype(np.intp).ravel()
     n_train = code.shape[0]
-    order = np.argsort(code, kind="stable")
+    # the same order in the smallest dtype that holds the codes: NumPy's
+    # stable sort of 8- and 16-bit integers is a radix sort
+    order = np.argsort(code.astype(np.min_scalar_type(classes.shape[0])), kind="stable")
     class_ptr = np.zeros(classes.shape[0] + 1, dtype=np.intp)
     np.cumsum(np.bincount(code, minlength=classes.shape[0]), out=class_ptr[1:])
     rank = np.empty(n_train, dtype=np.intp)

@@ -27,9 +27,20 @@ Each re-drawn cell has a slot ``q`` in the random arrays. For row ``i`` with
 The kernels never see a random generator: the uniforms ``u`` (randomize,
 alternative) and the donor rows (substitute) are drawn by the generator
 (through :func:`mt19937_uniforms`, which computes ``random_sample``'s
-doubles from a copy of the generator's state, a plain array).
-Kernels are serial: the work is a memory-bound copy and ``parallel=True``
-did not pay in ``benchmarks/bench_counterexamples.py``.
+doubles from a copy of the generator's state, a plain array). For a large
+draw the generator hands that state to the ``_mt_`` twin of the kernel
+instead of ``u`` (:class:`._generator._Uniforms`): it draws the same
+uniforms a block of rows at a time, used while they are in the cache,
+instead of 8 bytes per re-drawn cell written to memory and read back.
+
+Kernels are serial. Measured again for the counterexamples of
+``benchmarks/bench_rounds.py --part 3`` (60000 x 784 uint8, c=5) on its
+2-core machine, shared with other work: ``prange`` over blocks of 64 rows
+(the copy and re-draw kernels) and over ranges of the mask
+(:func:`mask_cells`) was no faster with two threads than with one; nor was
+a parallel fill of the 235 MB output (28 ms against 27) or a compute-bound
+loop (0.36 s against 0.34): the copy is memory-bound, and the second core
+was not free.
 """
 
 import numpy as np
@@ -43,9 +54,13 @@ __all__ = [
     "mask_cells",
     "mt19937_uniforms",
     "randomize_kernel",
+    "randomize_mt_kernel",
     "randomize_int_kernel",
+    "randomize_int_mt_kernel",
     "alternative_kernel",
+    "alternative_mt_kernel",
     "alternative_byte_kernel",
+    "alternative_byte_mt_kernel",
     "byte_positions",
     "substitute_kernel",
     "csr_merge_count",
@@ -270,8 +285,67 @@ def randomize_kernel(layout, lo, hi, span, is_int, u, out):
     ``span`` is ``hi - lo`` (plus one for integer features). A feature with
     ``lo[j]`` NaN (no observed value) keeps the original value.
     """
+    rows = (0, layout[0].shape[0])
+    _randomize_rows(layout, (lo, hi, span, is_int), (u, 0), rows, out)
+    return out
+
+
+@njit(cache=True)
+def randomize_mt_kernel(layout, lo, hi, span, is_int, state, out):
+    """:func:`randomize_kernel` drawing its ``u`` from an MT19937 ``state``.
+
+    ``state = (key, pos)`` is the generator's state, as
+    :func:`mt19937_uniforms` takes it (``key`` is advanced in place); the
+    uniforms are drawn a block of rows at a time, so that they are used
+    while in the cache instead of written to memory and read back. Returns
+    the new ``pos``: the state ``random_sample(n_cells)`` would leave.
+    """
+    key, pos = state
+    buf = np.empty(_DRAW_BLOCK)
+    a = 0
+    while a < layout[0].shape[0]:
+        b, draws, pos, buf = _draw_block(layout, a, (key, pos), buf)
+        _randomize_rows(layout, (lo, hi, span, is_int), draws, (a, b), out)
+        a = b
+    return pos
+
+
+#: Uniforms drawn at once by the ``_mt_`` kernels (128 KB: they stay in the
+#: L2 cache until the rows that use them are written).
+_DRAW_BLOCK = 16384
+
+
+@njit(cache=True)
+def _draw_block(layout, a, state, buf):
+    """Draw the uniforms of the rows ``a:b`` that about fill ``buf``.
+
+    Returns ``b``, ``draws = (u, base)`` (slot ``q`` is ``u[q - base]``),
+    the new ``pos`` of ``state = (key, pos)`` and the buffer (a larger one
+    when a single row needs more than ``buf`` holds).
+    """
+    feat_ptr, n_ce = layout[1], layout[4]
+    n_rows = feat_ptr.shape[0] - 1
+    b = a + 1
+    while b < n_rows and n_ce * (feat_ptr[b + 1] - feat_ptr[a]) <= buf.shape[0]:
+        b += 1
+    base = n_ce * feat_ptr[a]
+    n = n_ce * feat_ptr[b] - base
+    if n > buf.shape[0]:
+        buf = np.empty(n)
+    pos = state[1]
+    if n > 0:
+        pos = mt19937_uniforms(state[0], pos, buf[:n])
+    return b, (buf, base), pos, buf
+
+
+@njit(cache=True)
+def _randomize_rows(layout, ranges, draws, rows, out):
+    """The body of the randomize kernels for the ``rows = (a, b)``; slot
+    ``q``'s uniform is ``u[q - base]`` for ``draws = (u, base)``."""
     X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature = layout
-    for i in range(X.shape[0]):
+    lo, hi, span, is_int = ranges
+    u, base = draws
+    for i in range(rows[0], rows[1]):
         start = out_ptr[i]
         stop = out_ptr[i + 1]
         if start == stop:
@@ -279,7 +353,7 @@ def randomize_kernel(layout, lo, hi, span, is_int, u, out):
         _copy_row(X, i, start, stop, out)
         f0 = feat_ptr[i]
         k = feat_ptr[i + 1] - f0
-        slot0 = n_ce * f0
+        slot0 = n_ce * f0 - base
         for t in range(k):
             j = feat_idx[f0 + t]
             low = lo[j]
@@ -298,7 +372,6 @@ def randomize_kernel(layout, lo, hi, span, is_int, u, out):
                 if v > high:
                     v = high
                 out[o, j] = v
-    return out
 
 
 @njit(cache=True)
@@ -312,8 +385,32 @@ def randomize_int_kernel(layout, lo, width, span, u, out):
     scales the uniform (``span`` is ``width + 1``). ``span[j]`` NaN keeps the
     original value.
     """
+    rows = (0, layout[0].shape[0])
+    _randomize_int_rows(layout, (lo, width, span), (u, 0), rows, out)
+    return out
+
+
+@njit(cache=True)
+def randomize_int_mt_kernel(layout, lo, width, span, state, out):
+    """:func:`randomize_int_kernel` drawing its ``u`` from an MT19937
+    ``state``, as :func:`randomize_mt_kernel` does; returns the new ``pos``."""
+    key, pos = state
+    buf = np.empty(_DRAW_BLOCK)
+    a = 0
+    while a < layout[0].shape[0]:
+        b, draws, pos, buf = _draw_block(layout, a, (key, pos), buf)
+        _randomize_int_rows(layout, (lo, width, span), draws, (a, b), out)
+        a = b
+    return pos
+
+
+@njit(cache=True)
+def _randomize_int_rows(layout, ranges, draws, rows, out):
+    """The body of the randomize_int kernels (see :func:`_randomize_rows`)."""
     X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature = layout
-    for i in range(X.shape[0]):
+    lo, width, span = ranges
+    u, base = draws
+    for i in range(rows[0], rows[1]):
         start = out_ptr[i]
         stop = out_ptr[i + 1]
         if start == stop:
@@ -321,7 +418,7 @@ def randomize_int_kernel(layout, lo, width, span, u, out):
         _copy_row(X, i, start, stop, out)
         f0 = feat_ptr[i]
         k = feat_ptr[i + 1] - f0
-        slot0 = n_ce * f0
+        slot0 = n_ce * f0 - base
         for t in range(k):
             j = feat_idx[f0 + t]
             scale = span[j]
@@ -335,7 +432,6 @@ def randomize_int_kernel(layout, lo, width, span, u, out):
                 if offset > top:
                     offset = top
                 out[o, j] = low + offset
-    return out
 
 
 @njit(cache=True)
@@ -349,7 +445,16 @@ def alternative_kernel(layout, vals, val_ptr, u, out):
     candidate is ``min(int(u[q] * m), m - 1)`` (skipping ``x``'s position). With
     ``m == 0`` the original value is kept.
     """
-    return _alternative(layout, vals, val_ptr, None, u, out)
+    rows = (0, layout[0].shape[0])
+    _alternative_rows(layout, (vals, val_ptr), None, (u, 0), rows, out)
+    return out
+
+
+@njit(cache=True)
+def alternative_mt_kernel(layout, vals, val_ptr, state, out):
+    """:func:`alternative_kernel` drawing its ``u`` from an MT19937
+    ``state``, as :func:`randomize_mt_kernel` does; returns the new ``pos``."""
+    return _alternative_mt(layout, (vals, val_ptr), None, state, out)
 
 
 @njit(cache=True)
@@ -361,7 +466,29 @@ def alternative_byte_kernel(layout, vals, val_ptr, first, u, out):
     (see :func:`byte_positions`): one look-up instead of a binary search
     per cell.
     """
-    return _alternative(layout, vals, val_ptr, first, u, out)
+    rows = (0, layout[0].shape[0])
+    _alternative_rows(layout, (vals, val_ptr), first, (u, 0), rows, out)
+    return out
+
+
+@njit(cache=True)
+def alternative_byte_mt_kernel(layout, vals, val_ptr, first, state, out):
+    """:func:`alternative_byte_kernel` drawing its ``u`` from an MT19937
+    ``state``, as :func:`randomize_mt_kernel` does; returns the new ``pos``."""
+    return _alternative_mt(layout, (vals, val_ptr), first, state, out)
+
+
+@njit(cache=True)
+def _alternative_mt(layout, values, first, state, out):
+    """The body of the alternative ``_mt_`` kernels."""
+    key, pos = state
+    buf = np.empty(_DRAW_BLOCK)
+    a = 0
+    while a < layout[0].shape[0]:
+        b, draws, pos, buf = _draw_block(layout, a, (key, pos), buf)
+        _alternative_rows(layout, values, first, draws, (a, b), out)
+        a = b
+    return pos
 
 
 @njit(cache=True)
@@ -383,12 +510,16 @@ def byte_positions(vals, val_ptr, used, lowest, first):
 
 
 @njit(cache=True)
-def _alternative(layout, vals, val_ptr, first, u, out):
-    """The body of the alternative kernels: ``first`` is the look-up table of
+def _alternative_rows(layout, values, first, draws, rows, out):
+    """The body of the alternative kernels (see :func:`_randomize_rows`):
+    ``values = (vals, val_ptr)``; ``first`` is the look-up table of
     :func:`alternative_byte_kernel`, or None for a binary search (a test
-    numba resolves when it compiles each kernel, not in the loop)."""
+    numba resolves when it compiles each kernel, not in the loop: an
+    argument of its own, as numba would not resolve it inside a tuple)."""
     X, feat_ptr, feat_idx, out_ptr, n_ce, per_feature = layout
-    for i in range(X.shape[0]):
+    vals, val_ptr = values
+    u, base = draws
+    for i in range(rows[0], rows[1]):
         start = out_ptr[i]
         stop = out_ptr[i + 1]
         if start == stop:
@@ -396,7 +527,7 @@ def _alternative(layout, vals, val_ptr, first, u, out):
         _copy_row(X, i, start, stop, out)
         f0 = feat_ptr[i]
         k = feat_ptr[i + 1] - f0
-        slot0 = n_ce * f0
+        slot0 = n_ce * f0 - base
         for t in range(k):
             j = feat_idx[f0 + t]
             a = val_ptr[j]
@@ -420,7 +551,6 @@ def _alternative(layout, vals, val_ptr, first, u, out):
                 if found and idx >= p:
                     idx += 1
                 out[o, j] = vals[a + idx]
-    return out
 
 
 @njit(cache=True)

@@ -12,9 +12,13 @@ __all__ = [
     "mask_cells",
     "mt19937_uniforms",
     "randomize_kernel",
+    "randomize_mt_kernel",
     "randomize_int_kernel",
+    "randomize_int_mt_kernel",
     "alternative_kernel",
+    "alternative_mt_kernel",
     "alternative_byte_kernel",
+    "alternative_byte_mt_kernel",
     "byte_positions",
     "substitute_kernel",
     "csr_merge_count",
@@ -84,6 +88,21 @@ def randomize_kernel(layout, lo, hi, span, is_int, u, out):
     return out
 
 
+def _drawn(kernel, layout, args, state, out):
+    """The twin of an ``_mt_`` kernel: ``random_sample`` from ``state``, then
+    ``kernel(layout, *args, u, out)``; the new ``pos``."""
+    key, pos = state
+    u = np.empty(layout[4] * layout[1][-1])
+    pos = mt19937_uniforms(key, pos, u)
+    kernel(layout, *args, u, out)
+    return pos
+
+
+def randomize_mt_kernel(layout, lo, hi, span, is_int, state, out):
+    """NumPy twin of :func:`skxil.counterexamples._kernels.randomize_mt_kernel`."""
+    return _drawn(randomize_kernel, layout, (lo, hi, span, is_int), state, out)
+
+
 def randomize_int_kernel(layout, lo, width, span, u, out):
     """NumPy twin of :func:`skxil.counterexamples._kernels.randomize_int_kernel`."""
     _copy_rows(layout, out)
@@ -96,6 +115,11 @@ def randomize_int_kernel(layout, lo, width, span, u, out):
     return out
 
 
+def randomize_int_mt_kernel(layout, lo, width, span, state, out):
+    """NumPy twin of :func:`skxil.counterexamples._kernels.randomize_int_mt_kernel`."""
+    return _drawn(randomize_int_kernel, layout, (lo, width, span), state, out)
+
+
 def alternative_kernel(layout, vals, val_ptr, u, out):
     """NumPy twin of :func:`skxil.counterexamples._kernels.alternative_kernel`."""
     _copy_rows(layout, out)
@@ -105,6 +129,11 @@ def alternative_kernel(layout, vals, val_ptr, u, out):
     return _write_alternatives(out, (o, j, x, left), vals, val_ptr, u)
 
 
+def alternative_mt_kernel(layout, vals, val_ptr, state, out):
+    """NumPy twin of :func:`skxil.counterexamples._kernels.alternative_mt_kernel`."""
+    return _drawn(alternative_kernel, layout, (vals, val_ptr), state, out)
+
+
 def alternative_byte_kernel(layout, vals, val_ptr, first, u, out):
     """NumPy twin of :func:`skxil.counterexamples._kernels.alternative_byte_kernel`."""
     _copy_rows(layout, out)
@@ -112,6 +141,11 @@ def alternative_byte_kernel(layout, vals, val_ptr, first, u, out):
     x = layout[0][row, j]
     left = val_ptr[j] + first[j, x.view(np.uint8)]
     return _write_alternatives(out, (o, j, x, left), vals, val_ptr, u)
+
+
+def alternative_byte_mt_kernel(layout, vals, val_ptr, first, state, out):
+    """NumPy twin of :func:`skxil.counterexamples._kernels.alternative_byte_mt_kernel`."""
+    return _drawn(alternative_byte_kernel, layout, (vals, val_ptr, first), state, out)
 
 
 def byte_positions(vals, val_ptr, used, lowest, first):

@@ -18,9 +18,13 @@ KERNELS = (
     "mask_cells",
     "mt19937_uniforms",
     "randomize_kernel",
+    "randomize_mt_kernel",
     "randomize_int_kernel",
+    "randomize_int_mt_kernel",
     "alternative_kernel",
+    "alternative_mt_kernel",
     "alternative_byte_kernel",
+    "alternative_byte_mt_kernel",
     "byte_positions",
     "substitute_kernel",
     "donor_kernel",
@@ -348,6 +352,11 @@ def _masks():
     yield "bytes other than 1", odd.view(bool)
     wide = rng.choice(np.array([0, 0, 0, 1, 2, 0x10, 0x80, 0xFF], dtype=np.uint8), (20, 45))
     yield "bytes other than 1, many words", wide.view(bool)
+    # every number of set bits per word of flags (0 to 64), rows shorter and
+    # longer than a word of flags (64 bytes)
+    for n_features in (37, 301):
+        density = rng.rand(12000 // n_features, 1) ** 2
+        yield f"densities, {n_features} features", rng.rand(12000 // n_features, n_features) < density
 
 
 @pytest.mark.parametrize("name, mask", list(_masks()), ids=[n for n, _ in _masks()])
@@ -434,3 +443,118 @@ def test_uniforms_draw_like_random_sample_and_advance_the_generator(backend):
     np.testing.assert_array_equal(
         _generator._Uniforms(other, kernels).random_sample(n), expected
     )
+
+
+# ------------------------------------------- kernels that draw their uniforms
+
+
+def _drawing_case(dtype, per_feature):
+    """Kernel arguments (less ``u``) for each kernel with an ``_mt_`` twin, on
+    rows with more cells than one draw block of the ``_mt_`` kernels: uneven
+    rows, uncorrected ones and one row alone larger than a block."""
+    rng = np.random.RandomState(8)
+    n_rows, n_features, n_ce = 700, 40, 3
+    X = rng.randint(-100, 100, size=(n_rows, n_features)).astype(dtype)
+    corrections = rng.rand(n_rows, n_features) < rng.rand(n_rows, 1)
+    corrections[::7] = False
+    corrections[350] = True
+    cells = 3 * corrections.sum()
+    if not per_feature:  # a row alone past a block: the buffer grows
+        X = np.vstack([X, np.zeros((1, 6000), dtype)[:, :n_features]])
+        X = np.hstack([X, np.zeros((X.shape[0], 6000 - n_features), dtype)])
+        corrections = np.hstack([corrections, np.zeros((n_rows, 6000 - n_features), bool)])
+        corrections = np.vstack([corrections, np.ones((1, 6000), bool)])
+        n_features = 6000
+    assert cells > 2 * _kernels._DRAW_BLOCK
+    layout = _kernel_layout(X, corrections, n_ce, per_feature)
+    lo = np.full(n_features, -100.0)
+    lo[5] = np.nan  # a feature kept as it is
+    hi = np.full(n_features, 99.0)
+    stats = _generator._feature_stats(X, np.arange(n_features), True)
+    vals = stats["vals"].astype(X.dtype)
+    first = np.empty((n_features, 256), dtype=np.uint8)
+    _kernels.byte_positions(vals, stats["val_ptr"], np.arange(n_features), -128, first)
+    wide = X.astype(np.int64)
+    low, width, span = _generator._integer_range(
+        _generator._feature_stats(wide, np.arange(n_features), False),
+        wide.dtype, np.zeros(n_features, dtype=bool),
+    )
+    return {
+        "randomize_kernel": (layout, lo, hi, hi - lo + 1, np.ones(n_features, bool)),
+        "alternative_kernel": (layout, vals, stats["val_ptr"]),
+        "alternative_byte_kernel": (layout, vals, stats["val_ptr"], first),
+        "randomize_int_kernel": (
+            (wide, *layout[1:]), low, width, span,
+        ),
+    }, X.shape[0], layout
+
+
+@pytest.mark.parametrize("per_feature", [False, True])
+@pytest.mark.parametrize("before", [0, 311, 623])
+def test_mt_kernels_equal_their_kernel_on_random_sample(per_feature, before):
+    cases, _, layout = _drawing_case(np.int8, per_feature)
+    n_out, n_features = layout[3][-1], layout[0].shape[1]
+    for name, args in cases.items():
+        dtype = args[0][0].dtype
+        numpys = np.random.RandomState(5)
+        numpys.random_sample(before)
+        _, key, pos, _, _ = numpys.get_state()
+        u = numpys.random_sample(layout[4] * layout[1][-1])
+        expected = _run_both(name, (*args, u), n_out, n_features, dtype)
+        _, expected_key, expected_pos, _, _ = numpys.get_state()
+        mt_name = name.replace("_kernel", "_mt_kernel")
+        for module in (_kernels, _reference):
+            state = (key.copy(), pos)
+            out = np.full((n_out, n_features), 99, dtype=dtype)
+            new_pos = getattr(module, mt_name)(*args, state, out)
+            np.testing.assert_array_equal(out, expected, err_msg=mt_name)
+            assert new_pos == expected_pos
+            np.testing.assert_array_equal(state[0], expected_key)
+
+
+@pytest.mark.parametrize("strategy", ["randomize", "alternative"])
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_deferred_draws_advance_the_generator_as_random_sample(strategy, backend):
+    # enough cells for the _mt_ kernels; the generator then draws what a
+    # generator that drew random_sample(n_cells) draws
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 50, size=(300, 30)).astype(np.uint8)
+    corrections = rng.rand(300, 30) < 0.5
+    n_cells = 4 * int(corrections.sum())
+    assert n_cells >= _generator._Uniforms.min_kernel_draw
+    y = np.zeros(300, dtype=int)
+    ours, numpys = np.random.RandomState(9), np.random.RandomState(9)
+    X_ce, _, _ = make_counterexamples(
+        X, y, corrections, X_train=X, y_train=y, n_counterexamples=4,
+        strategy=strategy, random_state=ours, backend=backend,
+    )
+    layout = _generator._layout(corrections, 4, False)
+    name, args = _generator._prepare(
+        X, X.dtype, y, corrections, X, y, 4, strategy, False,
+        np.full(300, -1), numpys, layout, np.arange(30),
+    )
+    assert isinstance(args[-1], np.ndarray)  # drawn by NumPy itself
+    expected = np.empty_like(X_ce)
+    getattr(_reference, name)(*args, expected)
+    np.testing.assert_array_equal(X_ce, expected)
+    np.testing.assert_array_equal(ours.random_sample(5), numpys.random_sample(5))
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_large_draws_with_categorical_cells_are_not_deferred(backend):
+    # the categorical cells are written after the kernel from the uniforms
+    rng = np.random.RandomState(1)
+    X = rng.randint(0, 4, size=(400, 12)).astype(np.float64)
+    corrections = rng.rand(400, 12) < 0.5
+    y = np.zeros(400, dtype=int)
+    kwargs = {
+        "X_train": X, "y_train": y, "n_counterexamples": 3, "strategy": "randomize",
+        "categorical_features": [0, 5], "random_state": 2,
+    }
+    assert 3 * corrections.sum() >= _generator._Uniforms.min_kernel_draw
+    X_ce, _, source = make_counterexamples(X, y, corrections, backend=backend, **kwargs)
+    expected, _, _ = make_counterexamples(X, y, corrections, backend="numpy", **kwargs)
+    np.testing.assert_array_equal(X_ce, expected)
+    assert np.isin(X_ce[:, [0, 5]], [0.0, 1.0, 2.0, 3.0]).all()
+    changed = X_ce != X[source]
+    assert not (changed & ~corrections[source]).any()
