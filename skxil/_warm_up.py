@@ -19,7 +19,6 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import clone
 
-
 # Kernels are loaded once per process for each dtype they are compiled for;
 # a later call for the same dtype would only repeat the work.
 _LOADED = set()
