@@ -21,7 +21,8 @@
    counterexample kernels), as is and with ``skxil._warm_up.warm_up_kernels``
    called after ``fit``, and the first 40-row ``explain`` over the median
    of the next calls (breast-cancer LogReg pipeline, FastLime, explainer
-   fitted before), with the bare model's time on the same rows.
+   fitted before), with the bare model's time on the same rows, and the
+   same calls in CPU time and minor page faults (fresh memory).
 3. Counterexamples at 60000 x 784 uint8 (the issue's setting: a 16-feature
    correction on every row, c=5): ``make_counterexamples`` on the real rows
    of a TrainingSet grown by one row since the previous call (the
@@ -212,11 +213,14 @@ def child_first_explain(n_calls):
     explainer = FastLimeExplainer(n_features=5, random_state=0).fit(X_train)
     rows = X_test[:40]
     Z = np.asfortranarray(np.repeat(rows, 5000, axis=0))
-    explain, bare = [], []
+    explain, cpu, faults, bare = [], [], [], []
     for _ in range(n_calls + 1):
+        f0, c0 = _minor_faults(), time.process_time()
         t0 = time.perf_counter()
         explainer.explain(model, rows)
         explain.append(1e3 * (time.perf_counter() - t0))
+        cpu.append(1e3 * (time.process_time() - c0))
+        faults.append(_minor_faults() - f0)
         t0 = time.perf_counter()
         model.predict_proba(Z)
         bare.append(1e3 * (time.perf_counter() - t0))
@@ -224,7 +228,18 @@ def child_first_explain(n_calls):
         "first": explain[0],
         "steady": float(np.median(explain[1:])),
         "bare": float(np.median(bare)),
+        "cpu": [cpu[0], float(np.median(cpu[1:]))],
+        "faults": [faults[0], float(np.median(faults[1:]))],
     }
+
+
+def _minor_faults():
+    """Minor page faults of this process so far (0 where unknown)."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return 0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def run_child(kind, n):
@@ -263,6 +278,15 @@ def bench_first_calls(n_processes, n):
             for c in calls
         )
         + f"; target <= 1.5; issue: {ISSUE_FIRST_EXPLAIN:.2f} (3.2 and 1.22 over bare)"
+    )
+    print(
+        "  the same calls in CPU time (helper thread included) and minor page "
+        "faults, first/steady: "
+        + ", ".join(
+            f"{c['cpu'][0]:.0f}/{c['cpu'][1]:.0f} ms = {c['cpu'][0] / c['cpu'][1]:.2f} "
+            f"({c['faults'][0]:.0f}/{c['faults'][1]:.0f} faults)"
+            for c in calls
+        )
     )
 
 
