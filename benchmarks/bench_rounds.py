@@ -21,8 +21,9 @@
    counterexample kernels), as is and with ``skxil._warm_up.warm_up_kernels``
    called after ``fit``, and the first 40-row ``explain`` over the median
    of the next calls (breast-cancer LogReg pipeline, FastLime, explainer
-   fitted before), with the bare model's time on the same rows, and the
-   same calls in CPU time and minor page faults (fresh memory).
+   fitted before), with the bare model's time on the same rows (called
+   between the explanations), and the same calls in CPU time and minor page
+   faults (fresh memory), also without the bare calls between them.
 3. Counterexamples at 60000 x 784 uint8 (the issue's setting: a 16-feature
    correction on every row, c=5): ``make_counterexamples`` on the real rows
    of a TrainingSet grown by one row since the previous call (the
@@ -203,7 +204,7 @@ def child_first_round(n_rounds, warm_up=False):
     return {"first": times[0], "steady": float(np.median(times[1:]))}
 
 
-def child_first_explain(n_calls):
+def child_first_explain(n_calls, bare_between=True):
     from _breast_cancer import load, models
 
     from skxil.explain import FastLimeExplainer
@@ -221,9 +222,10 @@ def child_first_explain(n_calls):
         explain.append(1e3 * (time.perf_counter() - t0))
         cpu.append(1e3 * (time.process_time() - c0))
         faults.append(_minor_faults() - f0)
-        t0 = time.perf_counter()
-        model.predict_proba(Z)
-        bare.append(1e3 * (time.perf_counter() - t0))
+        if bare_between:
+            bare.append(_timed(lambda: model.predict_proba(Z)))
+    if not bare_between:  # after the explanations, which it would disturb
+        bare = [_timed(lambda: model.predict_proba(Z)) for _ in range(3)]
     return {
         "first": explain[0],
         "steady": float(np.median(explain[1:])),
@@ -279,15 +281,18 @@ def bench_first_calls(n_processes, n):
         )
         + f"; target <= 1.5; issue: {ISSUE_FIRST_EXPLAIN:.2f} (3.2 and 1.22 over bare)"
     )
-    print(
-        "  the same calls in CPU time (helper thread included) and minor page "
-        "faults, first/steady: "
-        + ", ".join(
-            f"{c['cpu'][0]:.0f}/{c['cpu'][1]:.0f} ms = {c['cpu'][0] / c['cpu'][1]:.2f} "
-            f"({c['faults'][0]:.0f}/{c['faults'][1]:.0f} faults)"
-            for c in calls
+    alone = [run_child("first-explain-alone", n) for _ in range(n_processes)]
+    for label, runs in (("", calls), (", explain calls alone", alone)):
+        print(
+            f"  CPU time (helper thread included) and minor page faults{label}, "
+            "first/steady: "
+            + ", ".join(
+                f"{c['cpu'][0]:.0f}/{c['cpu'][1]:.0f} ms = "
+                f"{c['cpu'][0] / c['cpu'][1]:.2f} "
+                f"({c['faults'][0]:.0f}/{c['faults'][1]:.0f} faults)"
+                for c in runs
+            )
         )
-    )
 
 
 # ------------------------------------------------------------ counterexamples
@@ -373,8 +378,9 @@ def main(argv=None):
     warnings.simplefilter("ignore")  # MLP convergence, lime's deprecations
     if args.child:
         kind, n = args.child
-        if kind == "first-explain":
-            print(json.dumps(child_first_explain(int(n))))
+        if kind.startswith("first-explain"):
+            bare_between = kind == "first-explain"
+            print(json.dumps(child_first_explain(int(n), bare_between)))
         else:
             print(json.dumps(child_first_round(int(n), kind == "first-round-warm")))
         return
