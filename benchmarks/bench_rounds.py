@@ -21,7 +21,9 @@
    counterexample kernels), as is and with ``skxil._warm_up.warm_up_kernels``
    called after ``fit``, and the first 40-row ``explain`` over the median
    of the next calls (breast-cancer LogReg pipeline, FastLime, explainer
-   fitted before), with the bare model's time on the same rows.
+   fitted before), with the bare model's time on the same rows (called
+   between the explanations), and the same calls in CPU time and minor page
+   faults (fresh memory), also without the bare calls between them.
 3. Counterexamples at 60000 x 784 uint8 (the issue's setting: a 16-feature
    correction on every row, c=5): ``make_counterexamples`` on the real rows
    of a TrainingSet grown by one row since the previous call (the
@@ -215,7 +217,7 @@ def child_first_round(n_rounds, warm_up=False):
     return {"first": times[0], "steady": float(np.median(times[1:]))}
 
 
-def child_first_explain(n_calls):
+def child_first_explain(n_calls, bare_between=True):
     from _breast_cancer import load, models
 
     from skxil.explain import FastLimeExplainer
@@ -225,19 +227,34 @@ def child_first_explain(n_calls):
     explainer = FastLimeExplainer(n_features=5, random_state=0).fit(X_train)
     rows = X_test[:40]
     Z = np.asfortranarray(np.repeat(rows, 5000, axis=0))
-    explain, bare = [], []
+    explain, cpu, faults, bare = [], [], [], []
     for _ in range(n_calls + 1):
+        f0, c0 = _minor_faults(), time.process_time()
         t0 = time.perf_counter()
         explainer.explain(model, rows)
         explain.append(1e3 * (time.perf_counter() - t0))
-        t0 = time.perf_counter()
-        model.predict_proba(Z)
-        bare.append(1e3 * (time.perf_counter() - t0))
+        cpu.append(1e3 * (time.process_time() - c0))
+        faults.append(_minor_faults() - f0)
+        if bare_between:
+            bare.append(_timed(lambda: model.predict_proba(Z)))
+    if not bare_between:  # after the explanations, which it would disturb
+        bare = [_timed(lambda: model.predict_proba(Z)) for _ in range(3)]
     return {
         "first": explain[0],
         "steady": float(np.median(explain[1:])),
         "bare": float(np.median(bare)),
+        "cpu": [cpu[0], float(np.median(cpu[1:]))],
+        "faults": [faults[0], float(np.median(faults[1:]))],
     }
+
+
+def _minor_faults():
+    """Minor page faults of this process so far (0 where unknown)."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return 0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def run_child(kind, n):
@@ -277,6 +294,18 @@ def bench_first_calls(n_processes, n):
         )
         + f"; target <= 1.5; issue: {ISSUE_FIRST_EXPLAIN:.2f} (3.2 and 1.22 over bare)"
     )
+    alone = [run_child("first-explain-alone", n) for _ in range(n_processes)]
+    for label, runs in (("", calls), (", explain calls alone", alone)):
+        print(
+            f"  CPU time (helper thread included) and minor page faults{label}, "
+            "first/steady: "
+            + ", ".join(
+                f"{c['cpu'][0]:.0f}/{c['cpu'][1]:.0f} ms = "
+                f"{c['cpu'][0] / c['cpu'][1]:.2f} "
+                f"({c['faults'][0]:.0f}/{c['faults'][1]:.0f} faults)"
+                for c in runs
+            )
+        )
 
 
 # ------------------------------------------------------------ counterexamples
@@ -362,8 +391,9 @@ def main(argv=None):
     warnings.simplefilter("ignore")  # MLP convergence, lime's deprecations
     if args.child:
         kind, n = args.child
-        if kind == "first-explain":
-            print(json.dumps(child_first_explain(int(n))))
+        if kind.startswith("first-explain"):
+            bare_between = kind == "first-explain"
+            print(json.dumps(child_first_explain(int(n), bare_between)))
         else:
             print(json.dumps(child_first_round(int(n), kind == "first-round-warm")))
         return

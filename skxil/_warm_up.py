@@ -8,8 +8,13 @@ learner's own training data, so the kernels are loaded for the types the
 round will use; :func:`warm_up_explainer` does it for the learner's
 explainer, which :class:`~skxil.CaipiClassifier` fits only when it first
 explains, and :func:`warm_up_scoring` for the kernel that scores a pool for
-a tree or forest at the first query.
+a tree or forest at the first query. :func:`warm_up_memory` leaves the
+memory allocator as a first explanation would (the fast LIME explainer's
+``fit`` calls it).
 """
+
+import os
+import threading
 
 import joblib
 import numba
@@ -17,10 +22,17 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import clone
 
-
 # Kernels are loaded once per process for each dtype they are compiled for;
 # a later call for the same dtype would only repeat the work.
 _LOADED = set()
+
+# glibc's malloc maps a block above its threshold afresh and unmaps it on
+# free; freeing one raises the threshold to its size, up to this (64-bit
+# default), and later blocks up to that size reuse pages kept in the heap.
+# Blocks above it are mapped on every call, first or not.
+_MAX_HEAP_BLOCK = 32 * 2**20
+_SLACK = 2**20  # room above a block, so that two fit below the trim threshold
+_MEMORY = {"warmed": 0}  # the largest block warmed up in this process
 
 
 def warm_up_kernels(X):
@@ -177,3 +189,71 @@ def warm_up_scoring(estimator):
         forest_routes(tree).proba(np.zeros((_BLOCK + 1, 1)), n_threads)
         _LOADED.add(key)
     return True
+
+
+def warm_up_memory(block_bytes, helper=True):
+    """Leave the memory allocator as a first call making ``block_bytes``
+    blocks would.
+
+    The first call of a process that allocates large blocks (the perturbed
+    chunks of an explanation and the model's copies of them) gets fresh
+    pages from the system, each of which the kernel must fault in and zero
+    (tens of microseconds a page on some virtual machines), and glibc's
+    malloc unmaps such a block when it is freed until a free has raised its
+    threshold; later calls reuse pages kept in the heap. This function does
+    that once per process, with glibc only: it frees an untouched block of
+    ``block_bytes`` (which raises the threshold), then writes and frees one
+    block in the calling thread (where the model runs) and, with ``helper``,
+    two in a short-lived thread (whose heap the next thread started reuses,
+    as the explainer's prefetch thread does). Nothing is kept but the pages
+    the heap keeps after ``free``: about three blocks, which the first call
+    would keep as well.
+
+    Parameters
+    ----------
+    block_bytes : int
+        Size of the largest block a call will allocate. Blocks above 31 MiB
+        are left alone (glibc maps those afresh on every call).
+
+    helper : bool, default=True
+        Whether a helper thread allocates blocks too.
+
+    Returns
+    -------
+    warmed : bool
+        Whether blocks of this size are warmed up (now or before).
+
+    Examples
+    --------
+    >>> from skxil._warm_up import warm_up_memory
+    >>> warm_up_memory(2**20) in (True, False)  # False without glibc
+    True
+    """
+    block_bytes = int(block_bytes)
+    if block_bytes <= _MEMORY["warmed"]:
+        return True
+    if block_bytes + _SLACK > _MAX_HEAP_BLOCK or not _glibc():
+        return False
+    size = block_bytes // 8
+    np.empty(size + _SLACK // 8)  # freed at once, untouched: raises the threshold
+    if helper:
+        thread = threading.Thread(target=_write_blocks, args=(size, 2))
+        thread.start()
+        thread.join()
+    _write_blocks(size, 1)
+    _MEMORY["warmed"] = block_bytes
+    return True
+
+
+def _write_blocks(size, n_blocks):
+    """Allocate ``n_blocks`` float64 blocks of ``size``, write and free them."""
+    blocks = [np.empty(size) for _ in range(n_blocks)]
+    for block in blocks:
+        block.fill(0.0)  # np.zeros would not touch the fresh pages
+
+
+def _glibc():
+    try:
+        return bool(os.confstr("CS_GNU_LIBC_VERSION"))
+    except (ValueError, OSError, AttributeError):
+        return False

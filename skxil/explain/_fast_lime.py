@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples, check_is_fitted
 from threadpoolctl import ThreadpoolController
 
+from .._warm_up import warm_up_memory
 from . import _kernels
 from ._base import BaseExplainer
 from ._kinds import check_fitted_mode, fit_kind
@@ -295,18 +296,25 @@ class FastLimeExplainer(BaseExplainer):
         cache (or compiles it); done here, that cost lands on ``fit`` instead
         of on the first :meth:`explain`, which a person waits for. The call
         runs the kernels of this explainer's settings and kind of input, with
-        fixed seeds: ``random_state`` is not drawn from.
+        fixed seeds: ``random_state`` is not drawn from. For array input, the
+        memory allocator is then left as after a first explanation with
+        chunks of the real size (:func:`~skxil._warm_up.warm_up_memory`), so
+        that the first call does not pay for fresh pages either.
         """
         rows = self._kind.warm_up_rows(X)
         if rows is None:
             return
         instances, columns = self._kind.check_instances(rows)
         settings = self._block_settings(columns, 1)
-        settings = settings._replace(
+        seeds = np.arange(self.n_repeats, dtype=np.int64).reshape(1, -1)
+        stand_in = settings._replace(
             fit=settings.fit._replace(n_samples=_WARM_UP_SAMPLES), prefetch=False
         )
-        seeds = np.arange(self.n_repeats, dtype=np.int64).reshape(1, -1)
-        _explain_rows(self.sampler_, _StandIn(), instances[:1], seeds, settings)
+        _explain_rows(self.sampler_, _StandIn(), instances[:1], seeds, stand_in)
+        if isinstance(instances[0], np.ndarray):  # tabular, image: float64 input
+            block = _Block(self.sampler_, None, instances[:1], seeds, settings)
+            n_rows = block.units_per_chunk() * self.n_samples
+            warm_up_memory(8 * n_rows * instances[0].size, helper=settings.prefetch)
 
     def partial_fit(
         self, X: MatrixLike | None = None, y: ArrayLike | None = None
