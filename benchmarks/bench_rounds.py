@@ -13,8 +13,11 @@
    weights). Configurations: LogisticRegression + linear explainer (glue:
    lime), LogisticRegression + FastLime with R=10 and highest weights, as
    lime (glue: lime 10 times),
-   RandomForest(100) + ``explainer="auto"``, MLPClassifier(50, 30) +
-   ``"auto"``.
+   RandomForest(100) + ``explainer="auto"``, the same with
+   ``incremental=True`` (a ``teach`` refits 10 of the trees; the glue still
+   refits all of them), MLPClassifier(50, 30) + ``"auto"``. Also printed:
+   skxil's accuracy on the pool after the rounds, and the p50 of each
+   stage.
 2. First calls, each in a fresh subprocess after a warm-up subprocess that
    fills numba's cache: the first round over the median of the next rounds
    (LogisticRegression + FastLime, a correction in every round: the
@@ -110,14 +113,20 @@ class SkxilLoop:
             estimator, explainer=explainer, random_state=0, **(params or {})
         ).fit(X, y)
         self.row = 0
+        self.stages = []  # (teach, query, explain) ms of every round
 
     def round(self):
         i = self.row
+        t0 = time.perf_counter()
         self.learner.teach(
             self.X_pool[i : i + 1], self.y_pool[i : i + 1], corrections=[[i % 30]]
         )
+        t1 = time.perf_counter()
         idx, rows = self.learner.query(self.X_pool)
+        t2 = time.perf_counter()
         self.learner.explain(rows)
+        t3 = time.perf_counter()
+        self.stages.append([1e3 * (t1 - t0), 1e3 * (t2 - t1), 1e3 * (t3 - t2)])
         self.row = int(idx[0])
 
 
@@ -160,6 +169,7 @@ def bench_rounds(n_rounds, n_runs=3):
     data = make_data()
     times = {name: {"skxil": [], "glue": []} for name in configurations()}
     accuracy = {name: [] for name in configurations()}
+    stages = {name: [] for name in configurations()}
     for _ in range(n_runs):
         for name, (estimator, explainer, n_repeats, params) in configurations().items():
             for side, loop in (
@@ -173,6 +183,7 @@ def bench_rounds(n_rounds, n_runs=3):
                     times[name][side].append(1e3 * (time.perf_counter() - t0))
                 if side == "skxil":  # on the pool, after the rounds
                     accuracy[name].append(loop.learner.score(data[2], data[3]))
+                    stages[name] += loop.stages[1:]
     print("\n1. One round (teach with a correction -> query 10k x 30 -> explain), ms")
     print(
         f"{'configuration':40s} {'skxil p50':>9s} {'p95':>6s} {'glue p50':>9s} "
@@ -194,6 +205,10 @@ def bench_rounds(n_rounds, n_runs=3):
     print("skxil's accuracy on the pool after each run's rounds:")
     for name, scores in accuracy.items():
         print(f"  {name:40s} " + " ".join(f"{a:.3f}" for a in scores))
+    print("skxil's stages, p50 ms: teach / query / explain")
+    for name, times_ in stages.items():
+        teach, query, explain = np.median(times_, axis=0)
+        print(f"  {name:40s} {teach:6.1f} / {query:5.1f} / {explain:5.1f}")
 
 
 # ------------------------------------------------------------ fresh processes

@@ -148,8 +148,8 @@ def warm_up_explainer(explainer, X):
 def warm_up_scoring(estimator):
     """Load the kernel that scores a pool for ``estimator``, if it has one.
 
-    A tree or forest (alone or at the end of a Pipeline) is scored by
-    :mod:`skxil.query._trees`, with as many threads as its ``n_jobs``: the
+    A random forest or extra trees (alone or at the end of a Pipeline) is
+    scored by :mod:`skxil.query._trees`, with as many threads as its ``n_jobs``: the
     kernel for that case is run on a one-split stand-in tree, once per
     process. Other estimators have no such kernel.
 
@@ -173,10 +173,11 @@ def warm_up_scoring(estimator):
     from sklearn.tree import DecisionTreeClassifier
 
     from ._loss_feedback import final_step
-    from .explain._tree_predict import _BLOCK, forest_routes, replays
+    from .explain._tree_predict import _BLOCK, forest_routes
+    from .query._trees import scores_pools
 
     final = final_step(estimator)
-    if not replays(final):
+    if not scores_pools(final):
         return False
     n_threads = min(
         joblib.effective_n_jobs(getattr(final, "n_jobs", None)),

@@ -1,13 +1,13 @@
-"""Class probabilities of a pool scored by a tree or forest, in numba.
+"""Class probabilities of a pool scored by a forest, in numba.
 
 A forest's ``predict_proba`` on a 10 000-row pool is most of a CAIPI query
 with a random forest. :mod:`skxil.explain._tree_predict` computes the same
 probabilities, bit for bit, faster (``benchmarks/bench_pool_trees.py``).
 
-This is done for a fitted :class:`~sklearn.tree.DecisionTreeClassifier`,
-:class:`~sklearn.ensemble.RandomForestClassifier` or
-:class:`~sklearn.ensemble.ExtraTreesClassifier` (not a subclass, which may
-compute its probabilities otherwise) with one output, alone, at the
+This is done for a fitted :class:`~sklearn.ensemble.RandomForestClassifier`
+or :class:`~sklearn.ensemble.ExtraTreesClassifier` (not a subclass, which may
+compute its probabilities otherwise; a single decision tree's
+``predict_proba`` is as fast) with one output, alone, at the
 end of a :class:`~sklearn.pipeline.Pipeline` (whose earlier steps transform
 the rows as its ``predict_proba`` does) or wrapped by a
 :class:`~skxil.CaipiClassifier` fitted on arrays, on a dense numeric pool
@@ -27,6 +27,7 @@ its own message) go through ``predict_proba`` unchanged.
 import numpy as np
 from joblib import effective_n_jobs
 from sklearn.pipeline import Pipeline
+from sklearn.tree import DecisionTreeClassifier
 
 from .._loss_feedback import final_step, through_steps
 from ..explain._tree_predict import forest_routes, replays
@@ -67,7 +68,12 @@ def tree_proba(classifier, X):
     return forest_routes(final).proba(rows, effective_n_jobs(n_jobs))
 
 
+def scores_pools(final):
+    """Whether pools scored by ``final`` are replayed: scikit-learn's own
+    forests (:func:`~skxil.explain._tree_predict.replays`). A single tree's
+    ``predict_proba`` is as fast as the replay."""
+    return replays(final) and not isinstance(final, DecisionTreeClassifier)
+
+
 def _fitted_single_output(final):
-    if not replays(final):
-        return False
-    return hasattr(final, "tree_") or hasattr(final, "estimators_")
+    return scores_pools(final) and hasattr(final, "estimators_")

@@ -23,8 +23,6 @@ from skxil.query import margin_sampling, uncertainty_sampling
 from skxil.query._trees import tree_proba
 
 MODELS = {
-    "tree": lambda: DecisionTreeClassifier(random_state=0),
-    "stump": lambda: DecisionTreeClassifier(max_depth=1, random_state=0),
     "forest": lambda: RandomForestClassifier(n_estimators=12, random_state=0),
     "shallow forest": lambda: RandomForestClassifier(
         n_estimators=7, max_depth=3, class_weight="balanced", random_state=0
@@ -63,6 +61,16 @@ def test_equal_to_predict_proba_bit_for_bit(name, n_classes):
         fast = tree_proba(model, pool)
         assert fast is not None
         np.testing.assert_array_equal(fast, model.predict_proba(pool))
+
+
+@pytest.mark.parametrize("max_depth", [1, None])
+def test_routes_of_a_tree_are_its_predict_proba(max_depth):
+    X, y = _data(4)
+    tree = DecisionTreeClassifier(max_depth=max_depth, random_state=0)
+    tree.fit(X[:400], y[:400])
+    for rows in (X[400:], X[400:].astype(np.float32)):
+        proba = forest_routes(tree).proba(rows.astype(np.float32))
+        np.testing.assert_array_equal(proba, tree.predict_proba(rows))
 
 
 def test_routes_follow_missing_values_as_the_trees_do():
@@ -127,6 +135,8 @@ def test_other_models_and_containers_fall_back():
     forest = RandomForestClassifier(n_estimators=2).fit(X, y)
     assert tree_proba(forest, np.asmatrix(X)) is None  # predict_proba refuses it
     assert tree_proba(RandomForestClassifier(), X) is None  # unfitted
+    # a single tree's predict_proba is as fast as the replay
+    assert tree_proba(DecisionTreeClassifier().fit(X, y), X) is None
     assert tree_proba(GradientBoostingClassifier(n_estimators=2).fit(X, y), X) is None
     multi = RandomForestClassifier(n_estimators=2).fit(X, np.column_stack([y, y]))
     assert tree_proba(multi, X) is None
