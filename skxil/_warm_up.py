@@ -210,6 +210,10 @@ def warm_up_memory(block_bytes, helper=True):
     the heap keeps after ``free``: about three blocks, which the first call
     would keep as well.
 
+    Nothing is done when the environment fixes glibc's thresholds
+    (``MALLOC_TRIM_THRESHOLD_`` and the like, or ``GLIBC_TUNABLES``, as
+    distributed sets for its workers): a free no longer raises them.
+
     Parameters
     ----------
     block_bytes : int
@@ -233,7 +237,7 @@ def warm_up_memory(block_bytes, helper=True):
     block_bytes = int(block_bytes)
     if block_bytes <= _MEMORY["warmed"]:
         return True
-    if block_bytes + _SLACK > _MAX_HEAP_BLOCK or not _glibc():
+    if block_bytes + _SLACK > _MAX_HEAP_BLOCK or not _adaptive_glibc():
         return False
     size = block_bytes // 8
     np.empty(size + _SLACK // 8)  # freed at once, untouched: raises the threshold
@@ -251,6 +255,26 @@ def _write_blocks(size, n_blocks):
     blocks = [np.empty(size) for _ in range(n_blocks)]
     for block in blocks:
         block.fill(0.0)  # np.zeros would not touch the fresh pages
+
+
+# Setting any of these fixes glibc's thresholds: freeing a block no longer
+# raises them, so there is nothing to warm up.
+_FIXED_THRESHOLDS = ("MMAP_THRESHOLD_", "TRIM_THRESHOLD_", "TOP_PAD_", "MMAP_MAX_")
+
+
+def _adaptive_glibc():
+    """Whether malloc is glibc's with its adaptive mmap threshold (not fixed
+    by ``MALLOC_*_`` variables or ``GLIBC_TUNABLES``, as distributed's
+    workers have it, for instance)."""
+    if not _glibc():
+        return False
+    if any("MALLOC_" + name in os.environ for name in _FIXED_THRESHOLDS):
+        return False
+    tunables = os.environ.get("GLIBC_TUNABLES", "")
+    return not any(
+        f"glibc.malloc.{name.rstrip('_').lower()}" in tunables
+        for name in _FIXED_THRESHOLDS
+    )
 
 
 def _glibc():

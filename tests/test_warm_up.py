@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from skxil._warm_up import _glibc, warm_up_kernels
+from skxil._warm_up import _adaptive_glibc, _glibc, warm_up_kernels
 
 
 def test_warms_up_on_numeric_rows_without_changing_them(monkeypatch):
@@ -251,8 +251,8 @@ def _first_explain_faults(warm_up):
 
 
 @pytest.mark.skipif(
-    not (_glibc() and hasattr(__import__("resource"), "RUSAGE_THREAD")),
-    reason="the warm-up is for glibc's malloc; the count is Linux's",
+    not (_adaptive_glibc() and hasattr(__import__("resource"), "RUSAGE_THREAD")),
+    reason="the warm-up is for glibc's malloc, thresholds not fixed; the count is Linux's",
 )
 def test_fit_spares_the_first_explain_its_fresh_pages():
     # Without the warm-up, the first call maps its chunks afresh (and the
@@ -261,6 +261,26 @@ def test_fit_spares_the_first_explain_its_fresh_pages():
     cold, cold_features = _first_explain_faults(False)
     assert warm_features == cold_features
     assert warm < 0.5 * cold, (warm, cold)
+
+
+@pytest.mark.parametrize(
+    "variable, value",
+    [
+        ("MALLOC_TRIM_THRESHOLD_", "65536"),  # what distributed sets
+        ("MALLOC_MMAP_THRESHOLD_", "131072"),
+        ("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=65536"),
+    ],
+)
+def test_warm_up_memory_is_skipped_where_the_thresholds_are_fixed(
+    monkeypatch, variable, value
+):
+    import skxil._warm_up
+    from skxil._warm_up import warm_up_memory
+
+    monkeypatch.setattr(skxil._warm_up, "_MEMORY", {"warmed": 0})
+    monkeypatch.setenv(variable, value)
+    assert warm_up_memory(2**20, helper=False) is False
+    assert skxil._warm_up._MEMORY["warmed"] == 0
 
 
 def test_warm_up_memory_runs_once_per_process_and_size(monkeypatch):
