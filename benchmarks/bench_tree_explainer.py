@@ -80,9 +80,7 @@ def _kernels(explainer, model, rows, rounds):
     """Wall time of the serial, the reference and the parallel kernel."""
     flat = explainer._flattened(model)
     X = np.ascontiguousarray(np.asarray(rows, dtype=flat.input_dtype), dtype=np.float64)
-    ensemble = (flat.node_ints, flat.node_floats, flat._kernel_values, flat.cat_left)
-    forest = (flat.trees, flat.degrees, flat.max_depth, flat.quadrature)
-    n_values = flat._kernel_values.shape[1]
+    ensemble, forest, n_values = flat.kernel_args()
     reference = (flat.node_ints, flat.node_floats, flat.values, flat.cat_left)
     ref_args = (reference, flat.trees, flat.max_depth, flat.n_outputs)
     rows_shap_linear_parallel(X[:2], ensemble, forest, n_values)  # warm-up

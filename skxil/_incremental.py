@@ -70,9 +70,10 @@ def tree_update(estimator, training_set, update):
     always the oldest. The original is kept: the result is a shallow copy
     sharing the trees it keeps (fitted trees are never changed in place).
     """
-    final, X = rows_for_final_step(estimator, training_set.X)
-    if X is None:
+    through = _through_fitted_steps(estimator, training_set.X, {})
+    if through is None:
         return None
+    final, X, _ = through
     fresh = clone(final).set_params(
         n_estimators=update["n_trees"], warm_start=False, random_state=update["seed"]
     )
@@ -88,15 +89,14 @@ def tree_update(estimator, training_set, update):
     return _with_final(estimator, forest)
 
 
-def rows_for_final_step(estimator, X):
-    """``(final step, X as the earlier fitted steps transform it)``; X is
-    None when they cannot (e.g. a category the fitted encoder has not seen,
-    which a full refit learns)."""
+def _through_fitted_steps(estimator, X, masks):
+    """:func:`~._loss_feedback.through_steps`, or None when the fitted
+    earlier steps cannot transform the rows (e.g. a category the encoder has
+    not seen, which a full refit learns)."""
     try:
-        final, X, _ = through_steps(estimator, X, {})
+        return through_steps(estimator, X, masks)
     except ValueError:
-        return final_step(estimator), None
-    return final, X
+        return None
 
 
 def _with_final(estimator, final):
@@ -149,10 +149,10 @@ def partial_update(estimator, training_set, fitted_rows, update):
         for name in MASK_PARAMS
         if name in masks and partial_fit_takes(estimator, name)
     }
-    try:
-        final, X, taken = through_steps(estimator, X, taken)
-    except ValueError:
-        return None  # e.g. a category the fitted encoder has not seen: refit
+    through = _through_fitted_steps(estimator, X, taken)
+    if through is None:
+        return None
+    final, X, taken = through
     params = {"classes": update["classes"], **taken}
     if update["weight"] is not None:
         params["sample_weight"] = update["weight"][rows]

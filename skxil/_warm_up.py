@@ -17,7 +17,6 @@ import os
 import threading
 
 import joblib
-import numba
 import numpy as np
 from scipy import sparse
 from sklearn.base import clone
@@ -173,21 +172,18 @@ def warm_up_scoring(estimator):
     from sklearn.tree import DecisionTreeClassifier
 
     from ._loss_feedback import final_step
-    from .explain._tree_predict import _BLOCK, forest_routes
+    from .explain._tree_predict import _BLOCK, forest_routes, n_threads
     from .query._trees import scores_pools
 
     final = final_step(estimator)
     if not scores_pools(final):
         return False
-    n_threads = min(
-        joblib.effective_n_jobs(getattr(final, "n_jobs", None)),
-        numba.config.NUMBA_NUM_THREADS,
-    )
-    key = ("routes", n_threads > 1)
+    threads = n_threads(getattr(final, "n_jobs", None))
+    key = ("routes", threads > 1)
     if key not in _LOADED:
         tree = DecisionTreeClassifier(max_depth=1).fit([[0.0], [1.0]], [0, 1])
         # more than one block of rows, or the threads are not used
-        forest_routes(tree).proba(np.zeros((_BLOCK + 1, 1)), n_threads)
+        forest_routes(tree).proba(np.zeros((_BLOCK + 1, 1)), threads)
         _LOADED.add(key)
     return True
 

@@ -7,14 +7,11 @@ every tree for a whole batch of rows.
 
 from __future__ import annotations
 
-import operator
 import weakref
 from numbers import Integral
 from typing import TYPE_CHECKING, Any
 
-import numba
 import numpy as np
-from joblib import effective_n_jobs
 from scipy import sparse
 from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import (
@@ -40,7 +37,14 @@ from ._tree_linear import (
     rows_shap_linear,
     rows_shap_linear_parallel,
 )
-from ._tree_predict import forest_routes, replays
+from ._tree_predict import (
+    forest_routes,
+    n_threads,
+    replays,
+    run_in_blocks,
+    same_objects,
+    tree_estimators,
+)
 from ._utils import background_features
 
 if TYPE_CHECKING:
@@ -77,6 +81,18 @@ class FlatEnsemble:
         self.quadrature = quadrature(self.max_depth)
         self.base_value = self._expected_value() + offset
         self._kernel_values = self._values_to_compute()
+
+    def kernel_args(self):
+        """The arguments of :func:`._tree_linear.rows_shap_linear` after the
+        rows: ``(ensemble, forest, n_values)``, ``n_values`` the outputs
+        it computes (all but the last when that one is dropped, see
+        :meth:`_values_to_compute`)."""
+        values = self._kernel_values
+        return (
+            (self.node_ints, self.node_floats, values, self.cat_left),
+            (self.trees, self.degrees, self.max_depth, self.quadrature),
+            values.shape[1] + self.n_outputs - self.values.shape[1],
+        )
 
     def _values_to_compute(self):
         """The leaf values the kernel needs: all but the last output when
@@ -115,22 +131,9 @@ class FlatEnsemble:
         depend on it.
         """
         X = np.ascontiguousarray(X, dtype=np.float64)
-        values = self._kernel_values
-        args = (
-            (self.node_ints, self.node_floats, values, self.cat_left),
-            (self.trees, self.degrees, self.max_depth, self.quadrature),
-            values.shape[1] + self.n_outputs - self.values.shape[1],
-        )
-        if n_threads <= 1 or X.shape[0] <= BLOCK:
-            phi = rows_shap_linear(X, *args)
-        else:
-            previous = numba.get_num_threads()
-            numba.set_num_threads(n_threads)  # this thread's setting, restored
-            try:
-                phi = rows_shap_linear_parallel(X, *args)
-            finally:
-                numba.set_num_threads(previous)
-        if values is not self.values:
+        kernels = (rows_shap_linear, rows_shap_linear_parallel)
+        phi = run_in_blocks(kernels, X, self.kernel_args(), n_threads, BLOCK)
+        if self._kernel_values is not self.values:
             phi = np.concatenate([phi, -phi.sum(axis=2, keepdims=True)], axis=2)
         return phi
 
@@ -230,8 +233,7 @@ def _fraction_piece(estimator):
 
 
 def _forest_ensemble(model):
-    single = isinstance(model, DecisionTreeClassifier)
-    estimators = [model] if single else model.estimators_
+    estimators = tree_estimators(model)
     pieces = []
     for estimator in estimators:
         piece = _fraction_piece(estimator)
@@ -327,10 +329,8 @@ def _flatten(final):
 
 def _fitted_trees(final):
     """The objects holding the fitted trees: the key of the flattening cache."""
-    if isinstance(final, DecisionTreeClassifier):
-        return (final.tree_,)
-    if isinstance(final, _FORESTS):
-        return tuple([e.tree_ for e in final.estimators_])
+    if isinstance(final, (DecisionTreeClassifier, *_FORESTS)):
+        return tuple(e.tree_ for e in tree_estimators(final))
     if isinstance(final, GradientBoostingClassifier):
         return (final.estimators_, final.learning_rate, final.init_)
     return tuple(p for iteration in final._predictors for p in iteration)
@@ -470,9 +470,9 @@ class TreeExplainer(BaseExplainer):
     (cover) that went each way: the "path-dependent" TreeSHAP of Lundberg et
     al. (Algorithm 2 of *Consistent individualized feature attribution for
     tree ensembles*, 2018), which needs no background data and is what
-    ``shap.TreeExplainer(model)`` computes by default. It runs in
-    ``O(trees * leaves * depth^2)`` per row, in a numba kernel over a batch
-    of rows.
+    ``shap.TreeExplainer(model)`` computes by default. It runs in time
+    linear in the depth (Linear TreeSHAP: nodes times quadrature points per
+    row), in a numba kernel over a batch of rows.
 
     The values are in the model's own units, as shap gives them: class
     probabilities (averaged leaf class fractions) for decision trees, random
@@ -640,11 +640,11 @@ class TreeExplainer(BaseExplainer):
 
     def _check_params(self):
         """``_validate_params`` once per parameter values: explain is called
-        a row at a time in the loop, and the check costs as much as the
-        SHAP values of a small forest."""
+        a row at a time in the loop, where the check would be a noticeable
+        part of a small forest's explanation."""
         params = (self.n_features, self.shape, self.n_jobs)
         checked = getattr(self, "_checked_params", None)
-        if checked is None or any(a is not b for a, b in zip(checked, params)):
+        if checked is None or not same_objects(checked, params):
             self._validate_params()
             self._checked_params = params
 
@@ -654,9 +654,9 @@ class TreeExplainer(BaseExplainer):
         flat = self._flattened(final)
         Xt, owner = _transformed(transforms, X, final)
         # one block of rows runs serially: no need to ask joblib
-        n_threads = _n_threads(self.n_jobs) if Xt.shape[0] > BLOCK else 1
+        threads = n_threads(self.n_jobs) if Xt.shape[0] > BLOCK else 1
         rows = flat.rows(Xt, owner)
-        values = flat.shap_values(rows, n_threads)
+        values = flat.shap_values(rows, threads)
         n_raw = X.shape[1]
         if not np.array_equal(owner, np.arange(n_raw)):
             grouped = np.zeros((values.shape[0], n_raw, values.shape[2]))
@@ -667,12 +667,7 @@ class TreeExplainer(BaseExplainer):
     def _flattened(self, final):
         key = _fitted_trees(final)
         cache = getattr(self, "_flat_cache", None)
-        if (
-            cache is None
-            or cache[0] is not final
-            or len(cache[1]) != len(key)
-            or not all(map(operator.is_, cache[1], key))
-        ):
+        if cache is None or cache[0] is not final or not same_objects(cache[1], key):
             # the key holds the fitted trees: their ids cannot be reused
             cache = (final, key, _flatten(final))
             self._flat_cache = cache
@@ -794,10 +789,6 @@ def _predictions(models, X, output):
     predicted = np.asarray(model.predict(tied))
     labels[close] = np.argmax(predicted[:, None] == classes[None, :], axis=1)
     return proba, labels
-
-
-def _n_threads(n_jobs):
-    return min(effective_n_jobs(n_jobs), numba.config.NUMBA_NUM_THREADS)
 
 
 def _rows(X):

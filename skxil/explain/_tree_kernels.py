@@ -24,7 +24,7 @@ children are done, because the walk is depth first.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 # Columns of node_ints and node_floats.
 LEFT, RIGHT, FEATURE, CATEGORY = 0, 1, 2, 3
@@ -250,17 +250,6 @@ def rows_shap(X, ensemble, trees, max_depth, n_outputs):
     """SHAP values of every row: ndarray (n_rows, n_features, n_outputs)."""
     phi = np.zeros((X.shape[0], X.shape[1], n_outputs))
     for block in range((X.shape[0] + BLOCK - 1) // BLOCK):
-        _block(X, block, ensemble, trees, max_depth + 2, phi)
-    return phi
-
-
-# A function of its own, not njit(parallel=True)(rows_shap's function): numba's
-# cache tells functions apart by name, not by their compilation flags.
-@njit(cache=True, parallel=True)
-def rows_shap_parallel(X, ensemble, trees, max_depth, n_outputs):
-    """:func:`rows_shap` with the blocks of rows spread over numba's threads."""
-    phi = np.zeros((X.shape[0], X.shape[1], n_outputs))
-    for block in prange((X.shape[0] + BLOCK - 1) // BLOCK):
         _block(X, block, ensemble, trees, max_depth + 2, phi)
     return phi
 

@@ -19,12 +19,44 @@ import weakref
 
 import numba
 import numpy as np
+from joblib import effective_n_jobs
 from numba import njit, prange
 from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 from sklearn.tree import DecisionTreeClassifier
 
 _TREE_MODELS = (DecisionTreeClassifier, RandomForestClassifier, ExtraTreesClassifier)
 _BLOCK = 64
+
+
+def n_threads(n_jobs):
+    """The numba threads ``n_jobs`` asks for (joblib's reading of it, in
+    its context), at most numba's."""
+    return min(effective_n_jobs(n_jobs), numba.config.NUMBA_NUM_THREADS)
+
+
+def run_in_blocks(kernels, X, args, threads, block):
+    """``serial(X, *args)``, or ``parallel(X, *args)`` on ``threads`` numba
+    threads (this thread's setting, restored) when ``X`` has more than one
+    ``block`` of rows; ``kernels = (serial, parallel)``."""
+    serial, parallel = kernels
+    if threads <= 1 or X.shape[0] <= block:
+        return serial(X, *args)
+    previous = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        return parallel(X, *args)
+    finally:
+        numba.set_num_threads(previous)
+
+
+def tree_estimators(model):
+    """The fitted decision trees of a tree or forest classifier."""
+    return [model] if isinstance(model, DecisionTreeClassifier) else model.estimators_
+
+
+def same_objects(a, b):
+    """Whether sequences ``a`` and ``b`` hold the same objects, in order."""
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
 
 def replays(model):
@@ -46,9 +78,7 @@ class ForestRoutes:
     """
 
     def __init__(self, model):
-        trees = [model.tree_] if isinstance(model, DecisionTreeClassifier) else [
-            e.tree_ for e in model.estimators_
-        ]
+        trees = [e.tree_ for e in tree_estimators(model)]
         sizes = np.array([t.node_count for t in trees], dtype=np.int64)
         self.roots = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         self.depths = np.array([t.max_depth for t in trees], dtype=np.int64)
@@ -73,21 +103,14 @@ class ForestRoutes:
 
     def proba(self, X, n_threads=1):
         """The model's ``predict_proba`` of float32 rows ``X`` (NaN allowed),
-        on up to ``n_threads`` threads (at most numba's)."""
+        on ``n_threads`` threads (see :func:`n_threads`)."""
         X = np.ascontiguousarray(X, dtype=np.float32)
-        n_threads = min(n_threads, numba.config.NUMBA_NUM_THREADS)
         routes = (
             self.child, self.feature, self.threshold, self.missing_right,
             self.values, self.roots, self.depths,
         )
-        if n_threads <= 1 or X.shape[0] <= _BLOCK:
-            return routed_proba(X, routes)
-        previous = numba.get_num_threads()
-        numba.set_num_threads(n_threads)
-        try:
-            return routed_proba_parallel(X, routes)
-        finally:
-            numba.set_num_threads(previous)
+        kernels = (routed_proba, routed_proba_parallel)
+        return run_in_blocks(kernels, X, (routes,), n_threads, _BLOCK)
 
 
 # Fitted trees are never changed in place, so a model's routes are valid
@@ -97,13 +120,9 @@ _ROUTES = weakref.WeakKeyDictionary()
 
 def forest_routes(model):
     """The :class:`ForestRoutes` of a fitted tree or forest, built once."""
-    trees = (model.tree_,) if isinstance(model, DecisionTreeClassifier) else tuple(
-        e.tree_ for e in model.estimators_
-    )
+    trees = tuple(e.tree_ for e in tree_estimators(model))
     cached = _ROUTES.get(model)
-    if cached is None or len(cached[0]) != len(trees) or not all(
-        a is b for a, b in zip(cached[0], trees)
-    ):
+    if cached is None or not same_objects(cached[0], trees):
         cached = (trees, ForestRoutes(model))
         _ROUTES[model] = cached
     return cached[1]

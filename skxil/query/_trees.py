@@ -25,12 +25,11 @@ its own message) go through ``predict_proba`` unchanged.
 # License: BSD 3 clause
 
 import numpy as np
-from joblib import effective_n_jobs
 from sklearn.pipeline import Pipeline
 from sklearn.tree import DecisionTreeClassifier
 
 from .._loss_feedback import final_step, through_steps
-from ..explain._tree_predict import forest_routes, replays
+from ..explain._tree_predict import forest_routes, n_threads, replays
 from ._models import plain_model
 
 
@@ -49,7 +48,7 @@ def tree_proba(classifier, X):
     first = model
     while isinstance(first, Pipeline):
         first = first.steps[0][1]
-    if not _fitted_single_output(final) or X.shape[0] == 0:
+    if not (scores_pools(final) and hasattr(final, "estimators_")) or X.shape[0] == 0:
         return None
     if hasattr(first, "feature_names_in_") or hasattr(final, "feature_names_in_"):
         return None  # fitted on a DataFrame: let it check the column names
@@ -64,8 +63,8 @@ def tree_proba(classifier, X):
         rows = np.ascontiguousarray(rows, dtype=np.float32)
     if not np.isfinite(rows.sum(dtype=np.float64)):
         return None  # NaN or inf: predict_proba accepts or says which
-    n_jobs = getattr(final, "n_jobs", None)
-    return forest_routes(final).proba(rows, effective_n_jobs(n_jobs))
+    threads = n_threads(getattr(final, "n_jobs", None))
+    return forest_routes(final).proba(rows, threads)
 
 
 def scores_pools(final):
@@ -74,6 +73,3 @@ def scores_pools(final):
     ``predict_proba`` is as fast as the replay."""
     return replays(final) and not isinstance(final, DecisionTreeClassifier)
 
-
-def _fitted_single_output(final):
-    return scores_pools(final) and hasattr(final, "estimators_")

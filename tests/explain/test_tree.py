@@ -297,7 +297,14 @@ def test_a_forest_sharing_trees_reuses_their_flattening(data):
     explainer = TreeExplainer()
     explainer.shap_values(model, X[:3])
     pieces = [_tree._fraction_piece(e) for e in model.estimators_]
-    values = explainer.shap_values(updated, X[:20])[0]
+    built = []
+    sklearn_piece = _tree._sklearn_piece
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            _tree, "_sklearn_piece", lambda *a: built.append(1) or sklearn_piece(*a)
+        )
+        values = explainer.shap_values(updated, X[:20])[0]
+    assert len(built) == 2  # the two new trees only
     assert all(_tree._fraction_piece(e) is p for e, p in zip(model.estimators_, pieces))
     _tree._PIECES.clear()
     np.testing.assert_array_equal(TreeExplainer().shap_values(updated, X[:20])[0], values)
