@@ -48,14 +48,10 @@ def fit_with_masks(estimator, X, y, masks, params):
     head = estimator[:-1]
     own = {k[len(name) + 2 :]: v for k, v in params.items() if k.startswith(name + "__")}
     rest = {k: v for k, v in params.items() if not k.startswith(name + "__")}
-    Xt = head.fit_transform(X, y, **rest) if len(head) else X
-    owner = _owners(head, X.shape[1]) if len(head) else None
-    if len(head) and owner is None:
-        raise ValueError(_mixing_message(head, X.shape[1], final, masks))
-    if owner is not None:
-        if len(owner) != Xt.shape[1]:
-            raise ValueError(_mixing_message(head, X.shape[1], final, masks))
-        masks = {k: m[:, owner] for k, m in masks.items()}
+    Xt = X
+    if len(head):
+        Xt = head.fit_transform(X, y, **rest)
+        masks = _masks_through(head, (X.shape[1], Xt.shape[1]), final, masks)
     if isinstance(final, Pipeline):
         fit_with_masks(final, Xt, y, masks, own)
     else:
@@ -72,13 +68,21 @@ def through_steps(estimator, X, masks):
         if len(head):
             Xt = head.transform(X)
             if masks:
-                owner = _owners(head, X.shape[1])
-                if owner is None or len(owner) != Xt.shape[1]:
-                    raise ValueError(_mixing_message(head, X.shape[1], final, masks))
-                masks = {k: m[:, owner] for k, m in masks.items()}
+                masks = _masks_through(head, (X.shape[1], Xt.shape[1]), final, masks)
             X = Xt
         estimator = final
     return estimator, X, masks
+
+
+def _masks_through(head, widths, final, masks):
+    """``masks`` over the output columns of the fitted steps ``head``, whose
+    ``widths = (n_in, n_out)``: each output column gets the mark of the raw
+    column it reads; an error if a column mixes raw columns."""
+    n_in, n_out = widths
+    owner = _owners(head, n_in)
+    if owner is None or len(owner) != n_out:
+        raise ValueError(_mixing_message(head, n_in, final, masks))
+    return {k: m[:, owner] for k, m in masks.items()}
 
 
 def _mixing_message(head, n_in, final, masks):

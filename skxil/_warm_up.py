@@ -58,9 +58,7 @@ def warm_up_kernels(X):
     from .counterexamples import _kernels, make_counterexamples
     from .counterexamples._generator import _Uniforms
 
-    if sparse.issparse(X) or not isinstance(X, np.ndarray) or X.ndim != 2:
-        return False
-    if X.dtype.kind not in "biuf" or X.shape[0] < 2 or not np.isfinite(X[:2]).all():
+    if sparse.issparse(X) or not _two_numeric_rows(X):
         return False
     if X.dtype.str in _LOADED:
         return True
@@ -83,6 +81,14 @@ def warm_up_kernels(X):
     uniforms.random_sample(uniforms.min_kernel_draw)
     _LOADED.add(X.dtype.str)
     return True
+
+
+def _two_numeric_rows(X):
+    """Whether ``X`` is a 2-D numeric ndarray whose first two rows are
+    finite: the rows a warm-up runs on."""
+    if not isinstance(X, np.ndarray) or X.ndim != 2 or X.shape[0] < 2:
+        return False
+    return X.dtype.kind in "biuf" and bool(np.isfinite(X[:2]).all())
 
 
 def warm_up_explainer(explainer, X):
@@ -119,9 +125,7 @@ def warm_up_explainer(explainer, X):
 
     from .explain import FastLimeExplainer, TreeExplainer
 
-    if not isinstance(X, np.ndarray) or X.ndim != 2 or X.shape[0] < 2:
-        return False
-    if X.dtype.kind not in "biuf" or not np.isfinite(X[:2]).all():
+    if not _two_numeric_rows(X):
         return False
     rows = np.array(X[:2], dtype=np.float64)
     if isinstance(explainer, FastLimeExplainer) and explainer.mode == "tabular":
@@ -195,7 +199,7 @@ def warm_up_memory(block_bytes, helper=True):
     The first call of a process that allocates large blocks (the perturbed
     chunks of an explanation and the model's copies of them) gets fresh
     pages from the system, each of which the kernel must fault in and zero
-    (tens of microseconds a page on some virtual machines), and glibc's
+    (slow on some virtual machines), and glibc's
     malloc unmaps such a block when it is freed until a free has raised its
     threshold; later calls reuse pages kept in the heap. This function does
     that once per process, with glibc only: it frees an untouched block of

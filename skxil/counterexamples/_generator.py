@@ -86,8 +86,7 @@ class _Uniforms:
     """``random_sample`` of a RandomState, bit for bit, drawn by a kernel.
 
     :func:`._kernels.mt19937_uniforms` computes NumPy's legacy MT19937
-    doubles from the generator's state, about twice as fast as NumPy's
-    loop, and the state is advanced exactly as ``random_sample`` advances
+    doubles from the generator's state, and the state is advanced exactly as ``random_sample`` advances
     it: the generator draws the same numbers afterwards. A generator of
     another bit generator, or a short draw, goes to ``random_sample``.
     :meth:`deferred` leaves a large draw to the kernel that uses the

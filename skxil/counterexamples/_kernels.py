@@ -33,14 +33,10 @@ instead of ``u`` (:class:`._generator._Uniforms`): it draws the same
 uniforms a block of rows at a time, used while they are in the cache,
 instead of 8 bytes per re-drawn cell written to memory and read back.
 
-Kernels are serial. Measured again for the counterexamples of
-``benchmarks/bench_rounds.py --part 3`` (60000 x 784 uint8, c=5) on its
-2-core machine, shared with other work: ``prange`` over blocks of 64 rows
-(the copy and re-draw kernels) and over ranges of the mask
-(:func:`mask_cells`) was no faster with two threads than with one; nor was
-a parallel fill of the 235 MB output (28 ms against 27) or a compute-bound
-loop (0.36 s against 0.34): the copy is memory-bound, and the second core
-was not free.
+Kernels are serial: the copy is memory-bound. ``prange`` versions (over
+blocks of rows, and over ranges of the mask in :func:`mask_cells`) were
+tried on the project's 2-core machine while it was shared, and were no
+faster with two threads than with one; they were not kept.
 """
 
 import numpy as np

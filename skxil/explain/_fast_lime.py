@@ -473,7 +473,7 @@ class FastLimeExplainer(BaseExplainer):
 
 
 #: Samples per unit of the call that loads the kernels at ``fit``: enough for
-#: every surrogate kernel to run, few enough to cost under a millisecond.
+#: every surrogate kernel to run, few enough to cost little next to fit.
 _WARM_UP_SAMPLES = 32
 
 
